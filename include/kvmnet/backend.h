@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* A backend stores interface definitions in one configuration regime's
+ * files (RHEL ifcfg, Debian ifupdown, ...).  One file per backend, ending
+ * in its vtable; the core never switches on the backend.
+ *
+ * Contract:
+ *  - load() reads every file of the regime under the root into the
+ *    backend's private state.  A file that can't be parsed becomes a
+ *    diagnostic naming FILE:LINE (and the interface, if known); the other
+ *    files still load.
+ *  - list() turns that state into top-level interfaces (ports and slaves
+ *    inside their master) and the diagnostics, with no I/O.
+ *  - define() creates or replaces one interface (with its ports/slaves),
+ *    undefine() removes it.  They touch only that interface's files, keep
+ *    keys and comments they do not understand, write atomically, and keep
+ *    the private state in step with what they wrote.  On error nothing is
+ *    changed.  Input was already checked by kn_iface_validate().
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kvmnet/error.h"
+#include "kvmnet/iface.h"
+
+typedef struct kn_root kn_root;
+typedef struct kn_backend kn_backend;
+
+typedef struct kn_diag {
+        char *file;    /* displayed path, ROOT/etc/... */
+        unsigned line; /* 0 if not about one line */
+        char *iface;   /* NULL if not known */
+        char *message;
+} kn_diag;
+
+/* What list() produces.  Items are owned by the list. */
+typedef struct kn_iface_list {
+        kn_iface **items;
+        size_t n, alloc;
+        kn_diag *diags;
+        size_t n_diags, alloc_diags;
+} kn_iface_list;
+
+void kn_iface_list_add(kn_iface_list *l, kn_iface *iface); /* takes ownership */
+void kn_iface_list_diag(kn_iface_list *l, const char *file, unsigned line, const char *iface,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void kn_iface_list_done(kn_iface_list *l);
+
+typedef struct kn_backend_vtable {
+        const char *name; /* "ifcfg", "ifupdown", ... as --backend takes it */
+        size_t object_size; /* sizeof the backend's struct, which starts with kn_backend */
+
+        /* > 0 if the root holds files of this regime (used to pick one). */
+        int (*detect)(const kn_root *root);
+        void (*done)(kn_backend *b);
+        int (*load)(kn_backend *b, kn_error *err);
+        void (*list)(kn_backend *b, kn_iface_list *out);
+        int (*define)(kn_backend *b, const kn_iface *iface, kn_error *err);
+        int (*undefine)(kn_backend *b, const char *name, kn_error *err);
+        /* Directories (relative to the root) whose changes mean the files
+         * must be loaded again; NULL-terminated, owned by the backend. */
+        const char *const *(*watch_dirs)(kn_backend *b);
+} kn_backend_vtable;
+
+struct kn_backend {
+        const kn_backend_vtable *vt;
+        const kn_root *root;
+};
+
+/* The registered backends, NULL-terminated, in detection order. */
+extern const kn_backend_vtable *const kn_backends[];
+const kn_backend_vtable *kn_backend_find(const char *name);

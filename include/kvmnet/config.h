@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The configured interfaces of one root, through one backend: what the
+ * daemon serves and the offline CLI uses.  Keeps the list and a name/MAC
+ * index, rebuilt only after a change, so a lookup is O(1). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kvmnet/backend.h"
+#include "kvmnet/error.h"
+#include "kvmnet/iface.h"
+
+typedef struct kn_config kn_config;
+
+/* backend NULL: detect from what the root holds (ifupdown's files win over
+ * ifcfg's only when ifcfg's are absent; an empty root gets the first
+ * backend whose directories exist, else ifupdown). */
+int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_error *err);
+kn_config *kn_config_free(kn_config *c);
+const char *kn_config_backend_name(const kn_config *c);
+const char *kn_config_root(const kn_config *c);
+
+/* Read the files again (after a change someone else made). */
+int kn_config_reload(kn_config *c, kn_error *err);
+
+/* Top-level interfaces sorted by name; valid until the next change. */
+size_t kn_config_list(kn_config *c, const kn_iface *const **ret);
+/* Per-file errors of the last load. */
+size_t kn_config_diags(kn_config *c, const kn_diag **ret);
+
+/* The interface NAME (top-level, or a port/slave inside one), or NULL.
+ * ret_top (may be NULL) receives the top-level interface containing it,
+ * which is the interface itself when it is top-level. */
+const kn_iface *kn_config_lookup(kn_config *c, const char *name, const kn_iface **ret_top);
+/* The diagnostic of the interface NAME whose file could not be parsed. */
+const kn_diag *kn_config_lookup_diag(kn_config *c, const char *name);
+/* Top-level interfaces whose tree carries MAC (any case); *ret is
+ * allocated, free() it. */
+size_t kn_config_lookup_mac(kn_config *c, const char *mac, const kn_iface *const **ret);
+
+int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err);
+int kn_config_undefine(kn_config *c, const char *name, kn_error *err);
+
+/* Directories to watch for outside changes, NULL-terminated. */
+const char *const *kn_config_watch_dirs(kn_config *c);

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install, from Debian, what building and testing kvmnet needs; quick no-op
+# when everything is there already.  Used by `make`, `make check`, .ci/run.
+set -eu
+
+PKGS="build-essential meson ninja-build pkg-config
+libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev
+libvirt-clients ifupdown iproute2 util-linux procps valgrind"
+
+missing=""
+for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

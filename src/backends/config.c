@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kvmnet/config.h"
+
+#include "macro.h"
+#include "rootfs.h"
+
+/* One entry per interface name in every tree: lets a lookup find a port
+ * as fast as a top-level interface (bsearch, no per-request scan). */
+typedef struct name_entry {
+        const char *name;
+        const kn_iface *node, *top;
+} name_entry;
+
+struct kn_config {
+        kn_root *root;
+        kn_backend *backend;
+        bool dirty;
+        kn_iface_list list; /* items sorted by name */
+        name_entry *names;
+        size_t n_names, alloc_names;
+};
+
+static int cmp_iface(const void *a, const void *b) {
+        return strcmp((*(kn_iface *const *) a)->name, (*(kn_iface *const *) b)->name);
+}
+
+static int cmp_entry(const void *a, const void *b) {
+        return strcmp(((const name_entry *) a)->name, ((const name_entry *) b)->name);
+}
+
+static void index_tree(kn_config *c, const kn_iface *node, const kn_iface *top) {
+        if (node->name[0]) {
+                GREEDY_REALLOC(c->names, c->alloc_names, c->n_names + 1);
+                c->names[c->n_names++] = (name_entry){node->name, node, top};
+        }
+        for (size_t k = 0; k < node->n_children; k++)
+                index_tree(c, node->children[k], top);
+}
+
+/* Rebuild list and index from the backend's state after a change. */
+static void refresh(kn_config *c) {
+        if (!c->dirty)
+                return;
+        kn_iface_list_done(&c->list);
+        c->backend->vt->list(c->backend, &c->list);
+        qsort(c->list.items, c->list.n, sizeof *c->list.items, cmp_iface);
+        c->n_names = 0;
+        for (size_t k = 0; k < c->list.n; k++)
+                index_tree(c, c->list.items[k], c->list.items[k]);
+        qsort(c->names, c->n_names, sizeof *c->names, cmp_entry);
+        c->dirty = false;
+}
+
+static const kn_backend_vtable *detect(const kn_root *root) {
+        for (size_t k = 0; kn_backends[k]; k++)
+                if (kn_backends[k]->detect(root) > 0)
+                        return kn_backends[k];
+        return NULL;
+}
+
+int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_error *err) {
+        const kn_backend_vtable *vt = NULL;
+        if (backend) {
+                vt = kn_backend_find(backend);
+                if (!vt) {
+                        char names[128] = "";
+                        for (size_t k = 0; kn_backends[k]; k++)
+                                snprintf(names + strlen(names), sizeof names - strlen(names),
+                                         "%s%s", k ? ", " : "", kn_backends[k]->name);
+                        return kn_error_set(err, EINVAL, "unknown backend '%s' (valid: %s)",
+                                            backend, names);
+                }
+        }
+        kn_config *c = kn_xcalloc(1, sizeof *c);
+        int r = kn_root_open(root ? root : "/", &c->root, err);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        if (!vt)
+                vt = detect(c->root);
+        if (!vt) {
+                r = kn_error_set(err, ENOENT,
+                                 "cannot tell the configuration regime of %s: it has neither "
+                                 "etc/network/interfaces nor etc/sysconfig/network-scripts; "
+                                 "choose one with --backend",
+                                 kn_root_path(c->root));
+                kn_config_free(c);
+                return r;
+        }
+        c->backend = kn_xcalloc(1, vt->object_size);
+        c->backend->vt = vt;
+        c->backend->root = c->root;
+        r = kn_config_reload(c, err);
+        if (r < 0) {
+                kn_config_free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+kn_config *kn_config_free(kn_config *c) {
+        if (!c)
+                return NULL;
+        if (c->backend) {
+                if (c->backend->vt->done)
+                        c->backend->vt->done(c->backend);
+                free(c->backend);
+        }
+        kn_iface_list_done(&c->list);
+        free(c->names);
+        kn_root_free(c->root);
+        free(c);
+        return NULL;
+}
+
+const char *kn_config_backend_name(const kn_config *c) {
+        return c->backend->vt->name;
+}
+
+const char *kn_config_root(const kn_config *c) {
+        return kn_root_path(c->root);
+}
+
+int kn_config_reload(kn_config *c, kn_error *err) {
+        c->dirty = true;
+        return c->backend->vt->load(c->backend, err);
+}
+
+size_t kn_config_list(kn_config *c, const kn_iface *const **ret) {
+        refresh(c);
+        *ret = (const kn_iface *const *) c->list.items;
+        return c->list.n;
+}
+
+size_t kn_config_diags(kn_config *c, const kn_diag **ret) {
+        refresh(c);
+        *ret = c->list.diags;
+        return c->list.n_diags;
+}
+
+const kn_iface *kn_config_lookup(kn_config *c, const char *name, const kn_iface **ret_top) {
+        refresh(c);
+        name_entry key = {.name = name};
+        const name_entry *e = bsearch(&key, c->names, c->n_names, sizeof key, cmp_entry);
+        if (ret_top)
+                *ret_top = e ? e->top : NULL;
+        return e ? e->node : NULL;
+}
+
+const kn_diag *kn_config_lookup_diag(kn_config *c, const char *name) {
+        refresh(c);
+        for (size_t k = 0; k < c->list.n_diags; k++)
+                if (streq_ptr(c->list.diags[k].iface, name))
+                        return &c->list.diags[k];
+        return NULL;
+}
+
+static bool tree_has_mac(const kn_iface *i, const char *mac) {
+        if (streq(i->mac, mac))
+                return true;
+        for (size_t k = 0; k < i->n_children; k++)
+                if (tree_has_mac(i->children[k], mac))
+                        return true;
+        return false;
+}
+
+size_t kn_config_lookup_mac(kn_config *c, const char *mac, const kn_iface *const **ret) {
+        char want[KN_MAC_STRLEN + 1];
+        const kn_iface **found = NULL;
+        size_t n = 0;
+        refresh(c);
+        if (kn_mac_parse(mac, want) >= 0) {
+                found = kn_xcalloc(c->list.n, sizeof *found);
+                for (size_t k = 0; k < c->list.n; k++)
+                        if (tree_has_mac(c->list.items[k], want))
+                                found[n++] = c->list.items[k];
+        }
+        *ret = found;
+        return n;
+}
+
+static const char *role_of(const kn_iface *top) {
+        return top->type == KN_IFACE_BOND ? "a slave of bond" : "a port of bridge";
+}
+
+/* A name in the new tree may take over an existing top-level interface
+ * (eth0 becoming a bridge port), but not a port of some other master. */
+static int check_conflicts(kn_config *c, const kn_iface *new_top, const kn_iface *node,
+                           kn_error *err) {
+        const kn_iface *top;
+        if (node->name[0] && kn_config_lookup(c, node->name, &top) && top &&
+            !streq(top->name, node->name) && !streq(top->name, new_top->name))
+                return kn_error_set(err, EBUSY,
+                                    "%s is already %s %s; remove it from %s first", node->name,
+                                    role_of(top), top->name, top->name);
+        for (size_t k = 0; k < node->n_children; k++) {
+                int r = check_conflicts(c, new_top, node->children[k], err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
+        int r = kn_iface_validate(iface, err);
+        if (r < 0)
+                return r;
+        r = check_conflicts(c, iface, iface, err);
+        if (r < 0)
+                return r;
+        r = c->backend->vt->define(c->backend, iface, err);
+        c->dirty = true;
+        return r;
+}
+
+int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
+        int r = kn_ifname_validate(name, err);
+        if (r < 0)
+                return r;
+        const kn_iface *top;
+        if (kn_config_lookup(c, name, &top)) {
+                if (!streq(top->name, name))
+                        return kn_error_set(err, EBUSY,
+                                            "%s is %s %s; undefine %s or define it without %s",
+                                            name, role_of(top), top->name, top->name, name);
+        } else if (!kn_config_lookup_diag(c, name))
+                return kn_error_set(err, ENOENT, "interface '%s' is not defined", name);
+        r = c->backend->vt->undefine(c->backend, name, err);
+        c->dirty = true;
+        return r;
+}
+
+const char *const *kn_config_watch_dirs(kn_config *c) {
+        return c->backend->vt->watch_dirs(c->backend);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "kvmnet/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int kn_error_setv(kn_error *e, int code, const char *fmt, va_list ap) {
+        if (code < 0)
+                code = -code;
+        if (e && e->code == 0) {
+                e->code = code;
+                vsnprintf(e->message, sizeof e->message, fmt, ap);
+        }
+        return -code;
+}
+
+int kn_error_set(kn_error *e, int code, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        int r = kn_error_setv(e, code, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+void kn_error_prefix(kn_error *e, const char *fmt, ...) {
+        if (!e || e->code == 0)
+                return;
+        char old[KN_ERROR_MAX];
+        memcpy(old, e->message, sizeof old);
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t) n + 2 >= sizeof e->message)
+                return;
+        memcpy(e->message + n, ": ", 3);
+        strncat(e->message, old, sizeof e->message - (size_t) n - 3);
+}
