@@ -37,18 +37,97 @@ static void index_tree(kn_config *c, const kn_iface *node, const kn_iface *top) 
                 index_tree(c, node->children[k], top);
 }
 
-/* Rebuild list and index from the backend's state after a change. */
+/* Rebuild list and index from the backend's state (after a load). */
 static void refresh(kn_config *c) {
         if (!c->dirty)
                 return;
         kn_iface_list_done(&c->list);
         c->backend->vt->list(c->backend, &c->list);
-        qsort(c->list.items, c->list.n, sizeof *c->list.items, cmp_iface);
+        if (c->list.n > 1)
+                qsort(c->list.items, c->list.n, sizeof *c->list.items, cmp_iface);
         c->n_names = 0;
         for (size_t k = 0; k < c->list.n; k++)
                 index_tree(c, c->list.items[k], c->list.items[k]);
-        qsort(c->names, c->n_names, sizeof *c->names, cmp_entry);
+        if (c->n_names > 1)
+                qsort(c->names, c->n_names, sizeof *c->names, cmp_entry);
         c->dirty = false;
+}
+
+/* First position in a sorted array whose name is >= name. */
+#define LOWER_BOUND(array, n, name_of, name)                                                               ({                                                                                                         size_t _lo = 0, _hi = (n);                                                                         while (_lo < _hi) {                                                                                        size_t _mid = (_lo + _hi) / 2;                                                                     if (strcmp(name_of((array)[_mid]), (name)) < 0)                                                            _lo = _mid + 1;                                                                            else                                                                                                       _hi = _mid;                                                                        }                                                                                                  _lo;                                                                                       })
+#define ITEM_NAME(i) ((i)->name)
+#define ENTRY_NAME(e) ((e).name)
+
+/* Keep list and index in step with a define/undefine without asking the
+ * backend for everything again: a batch of 10,000 defines stays O(N log N)
+ * instead of O(N^2). */
+static void index_remove_tree(kn_config *c, const kn_iface *node) {
+        if (node->name[0]) {
+                size_t k = LOWER_BOUND(c->names, c->n_names, ENTRY_NAME, node->name);
+                /* A name can sit in two trees of a broken config: find ours. */
+                while (k < c->n_names && streq(c->names[k].name, node->name) &&
+                       c->names[k].node != node)
+                        k++;
+                if (k < c->n_names && c->names[k].node == node) {
+                        memmove(c->names + k, c->names + k + 1,
+                                (c->n_names - k - 1) * sizeof *c->names);
+                        c->n_names--;
+                }
+        }
+        for (size_t k = 0; k < node->n_children; k++)
+                index_remove_tree(c, node->children[k]);
+}
+
+static void index_insert_tree(kn_config *c, const kn_iface *node, const kn_iface *top) {
+        if (node->name[0]) {
+                GREEDY_REALLOC(c->names, c->alloc_names, c->n_names + 1);
+                size_t k = LOWER_BOUND(c->names, c->n_names, ENTRY_NAME, node->name);
+                memmove(c->names + k + 1, c->names + k, (c->n_names - k) * sizeof *c->names);
+                c->names[k] = (name_entry){node->name, node, top};
+                c->n_names++;
+        }
+        for (size_t k = 0; k < node->n_children; k++)
+                index_insert_tree(c, node->children[k], top);
+}
+
+static void list_remove_top(kn_config *c, const char *name) {
+        size_t k = LOWER_BOUND(c->list.items, c->list.n, ITEM_NAME, name);
+        if (k >= c->list.n || !streq(c->list.items[k]->name, name))
+                return;
+        kn_iface *old = c->list.items[k];
+        index_remove_tree(c, old);
+        memmove(c->list.items + k, c->list.items + k + 1,
+                (c->list.n - k - 1) * sizeof *c->list.items);
+        c->list.n--;
+        kn_iface_free(old);
+}
+
+/* Top-level interfaces that the new tree replaces or absorbs (eth0 that
+ * becomes a port of br0) leave the list. */
+static void list_remove_absorbed(kn_config *c, const kn_iface *node) {
+        if (node->name[0])
+                list_remove_top(c, node->name);
+        for (size_t k = 0; k < node->n_children; k++)
+                list_remove_absorbed(c, node->children[k]);
+}
+
+static void list_insert_top(kn_config *c, const kn_iface *iface) {
+        kn_iface *copy = kn_iface_copy(iface);
+        GREEDY_REALLOC(c->list.items, c->list.alloc, c->list.n + 1);
+        size_t k = LOWER_BOUND(c->list.items, c->list.n, ITEM_NAME, copy->name);
+        memmove(c->list.items + k + 1, c->list.items + k, (c->list.n - k) * sizeof *c->list.items);
+        c->list.items[k] = copy;
+        c->list.n++;
+        index_insert_tree(c, copy, copy);
+}
+
+static bool has_diag(kn_config *c, const kn_iface *node) {
+        if (node->name[0] && kn_config_lookup_diag(c, node->name))
+                return true;
+        for (size_t k = 0; k < node->n_children; k++)
+                if (has_diag(c, node->children[k]))
+                        return true;
+        return false;
 }
 
 static const kn_backend_vtable *detect(const kn_root *root) {
@@ -142,8 +221,8 @@ size_t kn_config_diags(kn_config *c, const kn_diag **ret) {
 
 const kn_iface *kn_config_lookup(kn_config *c, const char *name, const kn_iface **ret_top) {
         refresh(c);
-        name_entry key = {.name = name};
-        const name_entry *e = bsearch(&key, c->names, c->n_names, sizeof key, cmp_entry);
+        size_t k = LOWER_BOUND(c->names, c->n_names, ENTRY_NAME, name);
+        const name_entry *e = k < c->n_names && streq(c->names[k].name, name) ? &c->names[k] : NULL;
         if (ret_top)
                 *ret_top = e ? e->top : NULL;
         return e ? e->node : NULL;
@@ -210,9 +289,17 @@ int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
         r = check_conflicts(c, iface, iface, err);
         if (r < 0)
                 return r;
+        /* A definition that settles a broken file changes the diagnostics
+         * too: only the backend can say how, so ask it for everything. */
+        bool full = has_diag(c, iface);
         r = c->backend->vt->define(c->backend, iface, err);
-        c->dirty = true;
-        return r;
+        if (r < 0 || full) {
+                c->dirty = true;
+                return r;
+        }
+        list_remove_absorbed(c, iface);
+        list_insert_top(c, iface);
+        return 0;
 }
 
 int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
@@ -227,8 +314,12 @@ int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
                                             name, role_of(top), top->name, top->name, name);
         } else if (!kn_config_lookup_diag(c, name))
                 return kn_error_set(err, ENOENT, "interface '%s' is not defined", name);
+        bool full = kn_config_lookup_diag(c, name) != NULL;
         r = c->backend->vt->undefine(c->backend, name, err);
-        c->dirty = true;
+        if (r < 0 || full)
+                c->dirty = true;
+        else
+                list_remove_top(c, name);
         return r;
 }
 

@@ -96,7 +96,7 @@ int kn_root_read_file(const kn_root *r, const char *rel, char **ret, size_t *ret
                 return -errno;
         if (S_ISDIR(st.st_mode))
                 return -EISDIR;
-        size_t alloc = st.st_size > 0 ? (size_t) st.st_size + 1 : 4096, len = 0;
+        size_t alloc = st.st_size > 0 ? (size_t) st.st_size + 2 : 4096, len = 0;
         _cleanup_free_ char *buf = kn_xmalloc(alloc);
         for (;;) {
                 if (len + 1 >= alloc)
@@ -238,13 +238,14 @@ int kn_root_write_atomic(const kn_root *r, const char *rel, const char *data, si
 int kn_root_unlink(const kn_root *r, const char *rel, kn_error *err) {
         const char *base;
         _cleanup_close_ int dfd = open_parent(r, rel, false, &base);
-        if (dfd == -ENOENT)
+        int e = dfd < 0 ? -dfd : 0;
+        if (dfd >= 0 && unlinkat(dfd, base, 0) < 0)
+                e = errno;
+        if (e == ENOENT)
                 return 0;
-        if (dfd >= 0 && unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
-                dfd = -errno;
-        if (dfd < 0) {
+        if (e) {
                 _cleanup_free_ char *shown = kn_root_display(r, rel);
-                return kn_error_set(err, -dfd, "%s: cannot remove: %s", shown, strerror(-dfd));
+                return kn_error_set(err, e, "%s: cannot remove: %s", shown, strerror(e));
         }
         (void) fsync(dfd);
         return 0;
