@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential meson ninja-build pkg-config
 libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev
-libvirt-clients ifupdown iproute2 util-linux procps valgrind"
+libvirt-clients ifupdown iproute2 util-linux procps valgrind python3
+qemu-system-x86 linux-image-amd64 busybox-static dash"
 
 missing=""
 for p in $PKGS; do
