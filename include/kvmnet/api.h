@@ -22,6 +22,15 @@
 #include "kvmnet/config.h"
 #include "kvmnet/error.h"
 
+/* Where kvmnetd listens unless told otherwise: in KN_RUN_DIR (or
+ * $KVMNET_RUN_DIR), the read-write socket (mode 0660: root and the
+ * daemon's group) and the read-only one (0666). */
+#define KN_RUN_DIR        "/run/kvmnet"
+#define KN_SOCKET_NAME    "kvmnet-sock"
+#define KN_SOCKET_RO_NAME "kvmnet-sock-ro"
+#define KN_SOCKET_PATH    KN_RUN_DIR "/" KN_SOCKET_NAME
+#define KN_SOCKET_RO_PATH KN_RUN_DIR "/" KN_SOCKET_RO_NAME
+
 typedef enum kn_api_flags {
         KN_API_READ_ONLY = 1 << 0, /* refuse verbs that change anything (EPERM) */
 } kn_api_flags;
@@ -31,10 +40,10 @@ typedef enum kn_api_flags {
  * success and the negative errno of the error otherwise. */
 int kn_api_call(kn_config *cfg, json_object *request, kn_api_flags flags, json_object **reply);
 
-/* Parse one request line (without its newline) and run it: a line that is
- * not a JSON object gets an EPROTO error reply with id null. */
-int kn_api_call_line(kn_config *cfg, const char *line, size_t len, kn_api_flags flags,
-                     json_object **reply);
+/* Parse one request line (without its newline).  Anything but one JSON
+ * value on the line is an EPROTO error whose message says what is wrong;
+ * whether the value is a well-formed request is kn_api_call()'s to say. */
+int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err);
 
 /* An error reply for ID (may be NULL), for errors found outside a verb
  * (access denied, line too long).  code is a positive errno value. */

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket or
+ * in-process dispatcher), the verbs (verbs.c), iface-edit (edit.c) and the
+ * command line and batch mode (kvmnet.c).  The CLI formats requests and
+ * replies; what a verb does is the dispatcher's business. */
+
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
+#include "kvmnet/config.h"
+#include "strbuf.h"
+
+static inline void json_putp(json_object **o) {
+        json_object_put(*o);
+}
+#define _cleanup_json_ _cleanup_(json_putp)
+
+/* Exit codes (docs/cli.md). */
+enum {
+        KN_EXIT_OK = 0,
+        KN_EXIT_FAILED = 1,  /* the operation failed; the error says why */
+        KN_EXIT_USAGE = 2,   /* bad command line */
+        KN_EXIT_CONNECT = 3, /* no daemon, refused, connection lost, bad reply */
+        KN_EXIT_PARTIAL = 4, /* iface-list listed, but some files have errors */
+};
+
+typedef struct cli_options {
+        const char *uri;  /* -c/--connect, else $KVMNET_URI, else NULL */
+        const char *root; /* --root: offline mode */
+        const char *backend;
+} cli_options;
+
+typedef struct cli_conn {
+        kn_config *cfg;        /* offline mode */
+        json_object **replies; /* offline: replies not yet received */
+        size_t n_replies, first_reply, alloc_replies;
+
+        int fd;      /* daemon mode */
+        char *where; /* "unix:///path" or "root DIR" for messages */
+        bool read_only, fell_back;
+        char *fallback_reason;
+        kn_strbuf in, out;
+        size_t in_start, out_sent;
+        unsigned long next_id, expect_id;
+        size_t outstanding;
+        bool quiet; /* recv: keep failures in last_error, don't print */
+        char last_error[512];
+} cli_conn;
+
+int cli_conn_open(cli_conn *c, const cli_options *o);
+void cli_conn_close(cli_conn *c);
+/* Queue a request (takes ownership of args, may be NULL); replies come back
+ * in order through cli_conn_recv().  Both return an exit code. */
+int cli_conn_send(cli_conn *c, const char *verb, json_object *args);
+int cli_conn_recv(cli_conn *c, json_object **reply);
+/* send + recv. */
+int cli_conn_call(cli_conn *c, const char *verb, json_object *args, json_object **reply);
+
+/* The result of a success reply, or NULL after printing "error: ..." for an
+ * error reply. */
+json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply);
+
+/* A parsed command. */
+typedef struct cli_verb cli_verb;
+typedef struct cli_cmd {
+        const cli_verb *verb;
+        const char *pos[2];
+        unsigned n_pos;
+        unsigned flags; /* bit k: the verb's k-th flag was given */
+        bool batch;
+} cli_cmd;
+
+struct cli_verb {
+        const char *name;
+        const char *args_synopsis;
+        const char *summary;
+        const char *description;
+        const char *const *flags; /* "--all", ... NULL-terminated */
+        const char *const *flag_help;
+        unsigned n_pos;
+        /* Build the request's args; returns an exit code, 0 if fine. */
+        int (*build)(const cli_cmd *cmd, json_object **args);
+        /* Print a success reply's result; returns an exit code. */
+        int (*print)(const cli_cmd *cmd, json_object *result);
+        /* Instead of build/print: runs on its own (iface-edit, help). */
+        int (*run)(const cli_cmd *cmd, cli_conn *c);
+        bool interactive; /* not in batch mode */
+        bool local;       /* needs no connection */
+};
+
+extern const cli_verb cli_verbs[];
+const cli_verb *cli_verb_find(const char *name);
+bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
+
+/* Parse "VERB ARG..." (argv[0] is the verb); prints usage errors.  Returns
+ * an exit code; -1 when the command was --help and is done. */
+int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch);
+/* Run a parsed command on c (single-command mode). */
+int cli_cmd_run(const cli_cmd *cmd, cli_conn *c);
+
+void cli_help(FILE *f);
+void cli_verb_help(FILE *f, const cli_verb *v);
+
+int cli_iface_edit(const cli_cmd *cmd, cli_conn *c);
+
+/* Where help and errors go: stdout and stderr, except while batch mode
+ * reads ahead of the replies it has yet to print. */
+extern FILE *cli_out, *cli_err;
+/* Put in front of every error (batch mode: "line 7"), "" for none. */
+extern char cli_context[64];
+_printf_(1, 2) void cli_error(const char *fmt, ...);

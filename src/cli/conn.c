@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "cli.h"
+#include "kvmnet/api.h"
+#include "macro.h"
+
+FILE *cli_out, *cli_err;
+char cli_context[64];
+
+void cli_error(const char *fmt, ...) {
+        FILE *f = cli_err ? cli_err : stderr;
+        va_list ap;
+        if (f == stderr)
+                fflush(stdout); /* keep the order of output and errors */
+        fputs("error: ", f);
+        if (*cli_context)
+                fprintf(f, "%s: ", cli_context);
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+        fputc('\n', f);
+}
+
+static int connect_unix(const char *path, int *ret) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* "unix:///run/kvmnet/kvmnet-sock" -> "/run/kvmnet/kvmnet-sock". */
+static const char *uri_path(const char *uri) {
+        if (strncmp(uri, "unix://", 7) != 0 || uri[7] != '/')
+                return NULL;
+        return uri + 7;
+}
+
+static void reset_socket(cli_conn *c) {
+        if (c->fd >= 0)
+                close(c->fd);
+        c->fd = -1;
+        kn_strbuf_done(&c->in);
+        kn_strbuf_done(&c->out);
+        c->in_start = c->out_sent = 0;
+        c->outstanding = 0;
+        c->expect_id = c->next_id;
+}
+
+/* Connect and say hello, so that a refusal shows up here, where the CLI
+ * can still fall back to the read-only socket. */
+static int open_socket(cli_conn *c, const char *path, kn_error *err) {
+        _cleanup_json_ json_object *reply = NULL;
+        int r;
+
+        free(c->where);
+        c->where = kn_xasprintf("unix://%s", path);
+        reset_socket(c);
+        r = connect_unix(path, &c->fd);
+        if (r < 0)
+                return kn_error_set(err, -r, "cannot connect to %s: %s%s", c->where, strerror(-r),
+                                    r == -ENOENT || r == -ECONNREFUSED
+                                            ? " (is kvmnetd running? kvmnet --root DIR works "
+                                              "without it)"
+                                            : "");
+        c->quiet = true;
+        r = cli_conn_call(c, "hello", NULL, &reply);
+        c->quiet = false;
+        if (r != 0)
+                return kn_error_set(err, EPROTO, "cannot talk to %s: %s (is it kvmnetd's socket?)",
+                                    c->where, c->last_error);
+        kn_error e;
+        kn_api_reply_error(reply, &e);
+        if (e.code != 0)
+                return kn_error_set(err, e.code, "%s", e.message);
+        json_object *result, *o;
+        if (json_object_object_get_ex(reply, "result", &result) &&
+            json_object_object_get_ex(result, "read_only", &o))
+                c->read_only = json_object_get_boolean(o);
+        return 0;
+}
+
+static int conn_open(cli_conn *c, const cli_options *o) {
+        kn_error err = {0};
+        int r;
+
+        if (o->root) {
+                c->where = kn_xasprintf("root %s", o->root);
+                r = kn_config_open(o->root, o->backend, &c->cfg, &err);
+                if (r < 0) {
+                        cli_error("%s", err.message);
+                        return KN_EXIT_FAILED;
+                }
+                return KN_EXIT_OK;
+        }
+
+        if (o->uri) {
+                const char *path = uri_path(o->uri);
+                if (!path) {
+                        cli_error("unsupported connection URI '%s' (valid: unix:///PATH, e.g. "
+                                  "unix://%s)",
+                                  o->uri, KN_SOCKET_PATH);
+                        return KN_EXIT_USAGE;
+                }
+                if (open_socket(c, path, &err) < 0) {
+                        cli_error("%s", err.message);
+                        return KN_EXIT_CONNECT;
+                }
+                return KN_EXIT_OK;
+        }
+
+        /* The default: read-write if we may, else read-only. */
+        const char *dir = getenv("KVMNET_RUN_DIR");
+        if (isempty(dir))
+                dir = KN_RUN_DIR;
+        _cleanup_free_ char *rw = kn_xasprintf("%s/%s", dir, KN_SOCKET_NAME);
+        _cleanup_free_ char *ro = kn_xasprintf("%s/%s", dir, KN_SOCKET_RO_NAME);
+        r = open_socket(c, rw, &err);
+        if (r == -EACCES || r == -EPERM) {
+                c->fallback_reason = kn_xstrdup(err.message);
+                kn_error_clear(&err);
+                r = open_socket(c, ro, &err);
+                c->fell_back = r >= 0;
+        }
+        if (r < 0) {
+                cli_error("%s", err.message);
+                return KN_EXIT_CONNECT;
+        }
+        return KN_EXIT_OK;
+}
+
+int cli_conn_open(cli_conn *c, const cli_options *o) {
+        *c = (cli_conn){.fd = -1, .next_id = 1, .expect_id = 1};
+        int r = conn_open(c, o);
+        if (r != KN_EXIT_OK)
+                cli_conn_close(c);
+        return r;
+}
+
+void cli_conn_close(cli_conn *c) {
+        reset_socket(c);
+        for (size_t k = c->first_reply; k < c->n_replies; k++)
+                json_object_put(c->replies[k]);
+        free(c->replies);
+        kn_config_free(c->cfg);
+        free(c->where);
+        free(c->fallback_reason);
+        *c = (cli_conn){.fd = -1};
+}
+
+/* Move queued bytes out and received bytes in, waiting for at least one
+ * of them; both directions at once, so a long pipeline never deadlocks
+ * against a daemon that holds back while its replies go unread. */
+static int pump(cli_conn *c) {
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        if (c->out.len > c->out_sent)
+                p.events |= POLLOUT;
+        if (poll(&p, 1, -1) < 0)
+                return errno == EINTR ? 0 : -errno;
+        if (p.revents & POLLOUT) {
+                ssize_t n = send(c->fd, c->out.s + c->out_sent, c->out.len - c->out_sent,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0 && errno != EAGAIN && errno != EINTR && errno != EPIPE)
+                        return -errno;
+                /* On EPIPE the daemon may still have said why: read on. */
+                if (n > 0)
+                        c->out_sent += (size_t)n;
+                if (c->out_sent == c->out.len)
+                        c->out.len = c->out_sent = 0;
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+                if (c->in.alloc - c->in.len < 65537) {
+                        c->in.alloc = c->in.alloc * 2 > c->in.len + 65537 ? c->in.alloc * 2
+                                                                          : c->in.len + 65537;
+                        c->in.s = kn_xrealloc(c->in.s, c->in.alloc);
+                }
+                ssize_t n = recv(c->fd, c->in.s + c->in.len, 65536, MSG_DONTWAIT);
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return -errno;
+                if (n == 0)
+                        return -ECONNRESET;
+                if (n > 0) {
+                        c->in.len += (size_t)n;
+                        c->in.s[c->in.len] = '\0';
+                }
+        }
+        return 0;
+}
+
+int cli_conn_send(cli_conn *c, const char *verb, json_object *args) {
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "id", json_object_new_int64((int64_t)c->next_id++));
+        json_object_object_add(req, "verb", json_object_new_string(verb));
+        if (args)
+                json_object_object_add(req, "args", args);
+
+        if (c->cfg) {
+                json_object *reply = NULL;
+                kn_api_call(c->cfg, req, 0, &reply);
+                json_object_put(req);
+                GREEDY_REALLOC(c->replies, c->alloc_replies, c->n_replies + 1);
+                c->replies[c->n_replies++] = reply;
+                return KN_EXIT_OK;
+        }
+
+        size_t len;
+        const char *s = json_object_to_json_string_length(
+                req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        kn_strbuf_putn(&c->out, s, len);
+        kn_strbuf_putc(&c->out, '\n');
+        json_object_put(req);
+        c->outstanding++;
+        /* Send what goes without waiting; pump() does the rest. */
+        while (c->out_sent < c->out.len) {
+                ssize_t n = send(c->fd, c->out.s + c->out_sent, c->out.len - c->out_sent,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n <= 0)
+                        break;
+                c->out_sent += (size_t)n;
+        }
+        if (c->out_sent == c->out.len)
+                c->out.len = c->out_sent = 0;
+        return KN_EXIT_OK;
+}
+
+_printf_(2, 3) static int conn_failed(cli_conn *c, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->last_error, sizeof c->last_error, fmt, ap);
+        va_end(ap);
+        if (!c->quiet)
+                cli_error("%s", c->last_error);
+        return KN_EXIT_CONNECT;
+}
+
+int cli_conn_recv(cli_conn *c, json_object **reply) {
+        if (c->cfg) {
+                if (c->first_reply == c->n_replies)
+                        return KN_EXIT_FAILED;
+                *reply = c->replies[c->first_reply++];
+                if (c->first_reply == c->n_replies)
+                        c->first_reply = c->n_replies = 0;
+                return KN_EXIT_OK;
+        }
+
+        char *nl;
+        while (!(
+                nl = memchr(c->in.s ? c->in.s + c->in_start : "", '\n', c->in.len - c->in_start))) {
+                if (c->in_start > 0) {
+                        memmove(c->in.s, c->in.s + c->in_start, c->in.len - c->in_start);
+                        c->in.len -= c->in_start;
+                        c->in_start = 0;
+                }
+                int r = pump(c);
+                if (r < 0)
+                        return conn_failed(c, "connection to %s lost: %s", c->where,
+                                           r == -ECONNRESET ? "the daemon closed it"
+                                                            : strerror(-r));
+        }
+        const char *line = c->in.s + c->in_start;
+        size_t len = (size_t)(nl - line);
+        c->in_start += len + 1;
+
+        kn_error err = {0};
+        json_object *o = NULL;
+        if (kn_api_parse_request(line, len, &o, &err) < 0 ||
+            !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return conn_failed(c, "%s sent an invalid reply: %s", c->where,
+                                   err.code ? err.message : "not a JSON object");
+        }
+        /* Replies come in order; an error about the line itself has id null. */
+        json_object *id = NULL;
+        json_object_object_get_ex(o, "id", &id);
+        if (id && (uint64_t)json_object_get_int64(id) != c->expect_id) {
+                json_object_put(o);
+                return conn_failed(c, "%s replied to request %" PRId64 " where %lu was next",
+                                   c->where, json_object_get_int64(id), c->expect_id);
+        }
+        c->expect_id++;
+        c->outstanding--;
+        *reply = o;
+        return KN_EXIT_OK;
+}
+
+int cli_conn_call(cli_conn *c, const char *verb, json_object *args, json_object **reply) {
+        int r = cli_conn_send(c, verb, args);
+        if (r != 0)
+                return r;
+        return cli_conn_recv(c, reply);
+}
+
+json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply) {
+        json_object *result = NULL;
+        kn_error err;
+        kn_api_reply_error(reply, &err);
+        if (err.code == 0) {
+                if (!json_object_object_get_ex(reply, "result", &result) ||
+                    !json_object_is_type(result, json_type_object)) {
+                        cli_error("%s: %s sent a success reply without a result", verb, c->where);
+                        return NULL;
+                }
+                return result;
+        }
+        cli_error("%s", err.message);
+        if (err.code == EPERM && c->fell_back && kn_api_verb_mutates(verb))
+                fprintf(stderr,
+                        "note: kvmnet connected to the read-only socket because the "
+                        "read-write one refused it: %s\n",
+                        c->fallback_reason);
+        return NULL;
+}

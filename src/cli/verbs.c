@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+
+#include "cli.h"
+#include "kvmnet/api.h"
+#include "macro.h"
+
+bool cli_cmd_flag(const cli_cmd *cmd, const char *flag) {
+        for (unsigned k = 0; cmd->verb->flags && cmd->verb->flags[k]; k++)
+                if (streq(cmd->verb->flags[k], flag))
+                        return cmd->flags & (1u << k);
+        return false;
+}
+
+static const char *json_str(json_object *o, const char *key) {
+        json_object *v;
+        if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+static json_object *args_name(const cli_cmd *cmd) {
+        json_object *args = json_object_new_object();
+        json_object_object_add(args, "name", json_object_new_string(cmd->pos[0]));
+        return args;
+}
+
+/* iface-list */
+
+static int build_list(const cli_cmd *cmd, json_object **args) {
+        *args = json_object_new_object();
+        json_object_object_add(*args, "all", json_object_new_boolean(cli_cmd_flag(cmd, "--all")));
+        json_object_object_add(*args, "inactive",
+                               json_object_new_boolean(cli_cmd_flag(cmd, "--inactive")));
+        return 0;
+}
+
+/* One line per FILE:LINE: a backend may report a broken stanza both for
+ * the file and for the interface it held; the JSON keeps both. */
+static int print_diags(json_object *result) {
+        json_object *diags;
+        if (!json_object_object_get_ex(result, "diagnostics", &diags) ||
+            !json_object_is_type(diags, json_type_array))
+                return KN_EXIT_OK;
+        size_t n = json_object_array_length(diags);
+        const char *prev_file = NULL;
+        int64_t prev_line = -1;
+        for (size_t k = 0; k < n; k++) {
+                json_object *d = json_object_array_get_idx(diags, k), *o;
+                const char *file = json_str(d, "file"), *msg = json_str(d, "message");
+                int64_t line =
+                        json_object_object_get_ex(d, "line", &o) ? json_object_get_int64(o) : 0;
+                if (line > 0 && line == prev_line && streq_ptr(file, prev_file))
+                        continue;
+                prev_file = file;
+                prev_line = line;
+                if (line > 0)
+                        cli_error("%s:%" PRId64 ": %s", file ? file : "?", line, msg ? msg : "?");
+                else
+                        cli_error("%s: %s", file ? file : "?", msg ? msg : "?");
+        }
+        return n > 0 ? KN_EXIT_PARTIAL : KN_EXIT_OK;
+}
+
+static int print_list(const cli_cmd *cmd, json_object *result) {
+        json_object *list;
+        if (cli_cmd_flag(cmd, "--json")) {
+                fputs(json_object_to_json_string_ext(
+                              result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                              JSON_C_TO_STRING_NOSLASHESCAPE),
+                      stdout);
+                fputc('\n', stdout);
+                return print_diags(result);
+        }
+        if (!json_object_object_get_ex(result, "interfaces", &list) ||
+            !json_object_is_type(list, json_type_array)) {
+                cli_error("iface-list: the reply has no interface list");
+                return KN_EXIT_CONNECT;
+        }
+        size_t n = json_object_array_length(list);
+        int wname = 4, wstate = 5;
+        for (size_t k = 0; k < n; k++) {
+                json_object *i = json_object_array_get_idx(list, k);
+                const char *name = json_str(i, "name"), *state = json_str(i, "state");
+                if (name && (int)strlen(name) > wname)
+                        wname = (int)strlen(name);
+                if (state && (int)strlen(state) > wstate)
+                        wstate = (int)strlen(state);
+        }
+        printf(" %-*s   %-*s   %s\n", wname, "Name", wstate, "State", "MAC Address");
+        for (int k = 0; k < wname + wstate + 1 + 3 + 3 + KN_MAC_STRLEN + 1; k++)
+                putchar('-');
+        putchar('\n');
+        for (size_t k = 0; k < n; k++) {
+                json_object *i = json_object_array_get_idx(list, k);
+                const char *name = json_str(i, "name"), *state = json_str(i, "state"),
+                           *mac = json_str(i, "mac");
+                printf(" %-*s   %-*s   %s\n", wname, name ? name : "?", wstate, state ? state : "?",
+                       mac ? mac : "-");
+        }
+        putchar('\n');
+        return print_diags(result);
+}
+
+/* iface-dumpxml */
+
+static int build_dumpxml(const cli_cmd *cmd, json_object **args) {
+        *args = args_name(cmd);
+        json_object_object_add(*args, "inactive",
+                               json_object_new_boolean(cli_cmd_flag(cmd, "--inactive")));
+        return 0;
+}
+
+static int print_dumpxml(const cli_cmd *cmd, json_object *result) {
+        const char *xml = json_str(result, "xml");
+        if (!xml) {
+                cli_error("iface-dumpxml: the reply carries no XML");
+                return KN_EXIT_CONNECT;
+        }
+        fputs(xml, stdout);
+        return KN_EXIT_OK;
+}
+
+/* iface-define */
+
+static int read_all(int fd, char **ret, size_t *ret_len) {
+        kn_strbuf b = {0};
+        for (;;) {
+                char buf[65536];
+                ssize_t n = read(fd, buf, sizeof buf);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        int r = -errno;
+                        kn_strbuf_done(&b);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                kn_strbuf_putn(&b, buf, (size_t)n);
+        }
+        *ret_len = b.len;
+        *ret = kn_strbuf_steal(&b);
+        return 0;
+}
+
+static int build_define(const cli_cmd *cmd, json_object **args) {
+        const char *file = cmd->pos[0];
+        _cleanup_free_ char *xml = NULL;
+        size_t len;
+        int r;
+
+        if (streq(file, "-")) {
+                if (cmd->batch) {
+                        cli_error("iface-define -: standard input carries the batch commands; "
+                                  "give a file name");
+                        return KN_EXIT_USAGE;
+                }
+                r = read_all(STDIN_FILENO, &xml, &len);
+        } else {
+                _cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? -errno : read_all(fd, &xml, &len);
+        }
+        if (r < 0) {
+                cli_error("iface-define: cannot read %s: %s",
+                          streq(file, "-") ? "standard input" : file, strerror(-r));
+                return KN_EXIT_FAILED;
+        }
+        if (strlen(xml) != len) {
+                cli_error("iface-define: %s contains a NUL byte; it is not an XML document",
+                          streq(file, "-") ? "standard input" : file);
+                return KN_EXIT_FAILED;
+        }
+        *args = json_object_new_object();
+        json_object_object_add(*args, "xml", json_object_new_string_len(xml, (int)len));
+        json_object_object_add(*args, "source",
+                               json_object_new_string(streq(file, "-") ? "<stdin>" : file));
+        return 0;
+}
+
+static int print_define(const cli_cmd *cmd, json_object *result) {
+        const char *name = json_str(result, "name");
+        printf("Interface %s defined from %s\n", name ? name : "?",
+               streq(cmd->pos[0], "-") ? "standard input" : cmd->pos[0]);
+        return KN_EXIT_OK;
+}
+
+/* iface-undefine, iface-mac, iface-name */
+
+static int build_name(const cli_cmd *cmd, json_object **args) {
+        *args = args_name(cmd);
+        return 0;
+}
+
+static int print_undefine(const cli_cmd *cmd, json_object *result) {
+        printf("Interface %s undefined\n", cmd->pos[0]);
+        return KN_EXIT_OK;
+}
+
+static int print_mac(const cli_cmd *cmd, json_object *result) {
+        const char *mac = json_str(result, "mac");
+        printf("%s\n", mac ? mac : "");
+        return KN_EXIT_OK;
+}
+
+static int build_iface_name(const cli_cmd *cmd, json_object **args) {
+        *args = json_object_new_object();
+        json_object_object_add(*args, "mac", json_object_new_string(cmd->pos[0]));
+        return 0;
+}
+
+static int print_iface_name(const cli_cmd *cmd, json_object *result) {
+        json_object *names;
+        if (!json_object_object_get_ex(result, "names", &names) ||
+            !json_object_is_type(names, json_type_array)) {
+                cli_error("iface-name: the reply has no names");
+                return KN_EXIT_CONNECT;
+        }
+        for (size_t k = 0; k < json_object_array_length(names); k++)
+                printf("%s\n", json_object_get_string(json_object_array_get_idx(names, k)));
+        return KN_EXIT_OK;
+}
+
+/* help */
+
+static int run_help(const cli_cmd *cmd, cli_conn *c) {
+        if (cmd->n_pos == 0) {
+                cli_help(cli_out);
+                return KN_EXIT_OK;
+        }
+        const cli_verb *v = cli_verb_find(cmd->pos[0]);
+        if (!v) {
+                cli_error("help: unknown verb '%s' (see kvmnet help)", cmd->pos[0]);
+                return KN_EXIT_USAGE;
+        }
+        cli_verb_help(cli_out, v);
+        return KN_EXIT_OK;
+}
+
+static const char *const flags_list[] = {"--all", "--inactive", "--json", NULL};
+static const char *const help_list[] = {
+        "list active and inactive interfaces",
+        "list inactive interfaces only",
+        "print the daemon's reply (interfaces and file errors) as JSON",
+        NULL,
+};
+static const char *const flags_inactive[] = {"--inactive", NULL};
+static const char *const help_inactive[] = {
+        "the configuration as stored, not the live state",
+        NULL,
+};
+
+const cli_verb cli_verbs[] = {
+        {
+                .name = "iface-list",
+                .args_synopsis = "[--all|--inactive] [--json]",
+                .summary = "list the physical host interfaces",
+                .description = "Lists top-level interfaces (bridge ports and bond slaves "
+                               "appear inside their master) as Name, State, MAC Address. "
+                               "Without a flag only active interfaces are listed; until live "
+                               "state is read every configured interface is inactive. Files "
+                               "that could not be parsed are reported on stderr as FILE:LINE "
+                               "and the exit code is 4; the others are still listed.",
+                .flags = flags_list,
+                .flag_help = help_list,
+                .build = build_list,
+                .print = print_list,
+        },
+        {
+                .name = "iface-dumpxml",
+                .args_synopsis = "NAME [--inactive]",
+                .summary = "print an interface's XML definition",
+                .description = "Prints the libvirt interface XML of the top-level interface "
+                               "NAME.",
+                .flags = flags_inactive,
+                .flag_help = help_inactive,
+                .n_pos = 1,
+                .build = build_dumpxml,
+                .print = print_dumpxml,
+        },
+        {
+                .name = "iface-define",
+                .args_synopsis = "FILE",
+                .summary = "define (create or replace) an interface from XML",
+                .description = "Reads libvirt interface XML from FILE ('-' for standard "
+                               "input), checks it and writes the interface's configuration "
+                               "files. On any error nothing is changed.",
+                .n_pos = 1,
+                .build = build_define,
+                .print = print_define,
+        },
+        {
+                .name = "iface-undefine",
+                .args_synopsis = "NAME",
+                .summary = "remove an interface's configuration",
+                .description = "Removes the configuration of the top-level interface NAME "
+                               "(with its ports or slaves).",
+                .n_pos = 1,
+                .build = build_name,
+                .print = print_undefine,
+        },
+        {
+                .name = "iface-edit",
+                .args_synopsis = "NAME",
+                .summary = "edit an interface's XML in $EDITOR",
+                .description = "Opens the interface's inactive XML in $EDITOR (else $VISUAL, "
+                               "else vi). When the editor exits the XML is checked and "
+                               "defined; if it has an error, the error is shown and, on a "
+                               "terminal, you may edit again; otherwise nothing is saved. "
+                               "Not available in batch mode.",
+                .n_pos = 1,
+                .run = cli_iface_edit,
+                .interactive = true,
+        },
+        {
+                .name = "iface-mac",
+                .args_synopsis = "NAME",
+                .summary = "print an interface's MAC address",
+                .description = "Prints the configured MAC address of NAME (which may be a "
+                               "bridge port or bond slave).",
+                .n_pos = 1,
+                .build = build_name,
+                .print = print_mac,
+        },
+        {
+                .name = "iface-name",
+                .args_synopsis = "MAC",
+                .summary = "print the interfaces that carry a MAC address",
+                .description = "Prints, one per line, the interfaces configured with MAC "
+                               "(any case).",
+                .n_pos = 1,
+                .build = build_iface_name,
+                .print = print_iface_name,
+        },
+        {
+                .name = "help",
+                .args_synopsis = "[VERB]",
+                .summary = "show help, for all verbs or one",
+                .description = "Without VERB lists the verbs; with VERB describes it.",
+                .n_pos = 1, /* at most */
+                .run = run_help,
+                .local = true,
+        },
+        {},
+};
+
+const cli_verb *cli_verb_find(const char *name) {
+        for (const cli_verb *v = cli_verbs; v->name; v++)
+                if (streq(v->name, name))
+                        return v;
+        return NULL;
+}
+
+void cli_help(FILE *f) {
+        fprintf(f,
+                "Usage: kvmnet [-c URI | --root DIR [--backend NAME]] VERB [ARG...]\n"
+                "       kvmnet [-c URI | --root DIR [--backend NAME]] < COMMANDS\n"
+                "Manage the host's network interfaces through kvmnetd, or directly on a\n"
+                "configuration root.\n\n"
+                "Options:\n"
+                "  -c, --connect URI  daemon to talk to: unix:///PATH (default $KVMNET_URI,\n"
+                "                     else unix://%s, falling back to\n"
+                "                     unix://%s when refused;\n"
+                "                     $KVMNET_RUN_DIR replaces %s there)\n"
+                "  --root DIR         no daemon: work on the files under DIR\n"
+                "  --backend NAME     with --root: ifcfg or ifupdown (default: detected)\n"
+                "  -h, --help         show this help\n"
+                "  -V, --version      show the version\n\n"
+                "Verbs:\n",
+                KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR);
+        for (const cli_verb *v = cli_verbs; v->name; v++)
+                fprintf(f, "  %-16s %s\n", v->name, v->summary);
+        fprintf(f, "\nWithout a verb, when standard input is not a terminal, kvmnet reads one\n"
+                   "command per line (VERB ARG..., '#' starts a comment) and runs them in\n"
+                   "order on one connection.\n\n"
+                   "Exit codes: 0 ok, 1 the operation failed, 2 usage error, 3 cannot connect\n"
+                   "or the connection failed, 4 iface-list found files with errors.\n"
+                   "'kvmnet help VERB' or 'kvmnet VERB --help' describes a verb.\n");
+}
+
+static void wrap(FILE *f, const char *text, int indent, int width) {
+        int col = indent;
+        fprintf(f, "%*s", indent, "");
+        while (*text) {
+                size_t n = strcspn(text, " ");
+                if (col > indent && col + 1 + (int)n > width) {
+                        fprintf(f, "\n%*s", indent, "");
+                        col = indent;
+                } else if (col > indent) {
+                        fputc(' ', f);
+                        col++;
+                }
+                fwrite(text, 1, n, f);
+                col += (int)n;
+                text += n;
+                while (*text == ' ')
+                        text++;
+        }
+        fputc('\n', f);
+}
+
+void cli_verb_help(FILE *f, const cli_verb *v) {
+        fprintf(f, "Usage: kvmnet %s %s\n\n", v->name, v->args_synopsis);
+        wrap(f, v->description, 2, 76);
+        if (v->flags) {
+                fputs("\nOptions:\n", f);
+                for (size_t k = 0; v->flags[k]; k++)
+                        fprintf(f, "  %-12s %s\n", v->flags[k], v->flag_help[k]);
+        }
+}
+
+int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
+        *cmd = (cli_cmd){.batch = batch};
+        const cli_verb *v = cli_verb_find(argv[0]);
+        if (!v) {
+                cli_error("unknown verb '%s' (see kvmnet --help)", argv[0]);
+                return KN_EXIT_USAGE;
+        }
+        cmd->verb = v;
+        bool options_done = false;
+        for (int k = 1; k < argc; k++) {
+                const char *a = argv[k];
+                if (!options_done && streq(a, "--")) {
+                        options_done = true;
+                        continue;
+                }
+                if (!options_done && (streq(a, "--help") || streq(a, "-h"))) {
+                        cli_verb_help(cli_out, v);
+                        return -1;
+                }
+                if (!options_done && a[0] == '-' && a[1] != '\0') {
+                        unsigned f = 0;
+                        while (v->flags && v->flags[f] && !streq(v->flags[f], a))
+                                f++;
+                        if (!v->flags || !v->flags[f]) {
+                                cli_error("%s: unknown option '%s' (see kvmnet %s --help)", v->name,
+                                          a, v->name);
+                                return KN_EXIT_USAGE;
+                        }
+                        cmd->flags |= 1u << f;
+                        continue;
+                }
+                if (cmd->n_pos >= v->n_pos) {
+                        cli_error("%s: unexpected argument '%s' (usage: kvmnet %s %s)", v->name, a,
+                                  v->name, v->args_synopsis);
+                        return KN_EXIT_USAGE;
+                }
+                cmd->pos[cmd->n_pos++] = a;
+        }
+        if (cmd->n_pos < v->n_pos && !v->local) {
+                cli_error("%s: missing argument (usage: kvmnet %s %s)", v->name, v->name,
+                          v->args_synopsis);
+                return KN_EXIT_USAGE;
+        }
+        if (batch && v->interactive) {
+                cli_error("%s is interactive and not available in batch mode", v->name);
+                return KN_EXIT_USAGE;
+        }
+        return KN_EXIT_OK;
+}
+
+int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
+        _cleanup_json_ json_object *reply = NULL;
+        json_object *args = NULL;
+        int r;
+
+        if (cmd->verb->run)
+                return cmd->verb->run(cmd, c);
+        r = cmd->verb->build(cmd, &args);
+        if (r != 0)
+                return r;
+        r = cli_conn_call(c, cmd->verb->name, args, &reply);
+        if (r != 0)
+                return r;
+        json_object *result = cli_reply_result(c, cmd->verb->name, reply);
+        if (!result)
+                return KN_EXIT_FAILED;
+        return cmd->verb->print(cmd, result);
+}

@@ -1,0 +1,526 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "daemon.h"
+#include "kvmnet/api.h"
+#include "macro.h"
+
+struct kn_client {
+        kn_ev_kind kind; /* KN_EV_CLIENT */
+        kn_client *prev, *next;
+        unsigned long id;
+        int fd;
+        bool read_only;
+        char *denied; /* why every request is refused, or NULL */
+        struct ucred cred;
+
+        kn_strbuf in;
+        size_t in_start; /* where the next unhandled line begins */
+        size_t in_scan;  /* how far in[] has been searched for '\n' */
+        bool eof;        /* the client will send nothing more */
+
+        kn_strbuf out;
+        size_t out_sent;
+        bool closing;    /* drop once out[] is sent */
+        uint32_t events; /* what epoll watches now */
+        struct timespec last_progress;
+};
+
+static void now(struct timespec *ts) {
+        clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+static size_t out_pending(const kn_client *c) {
+        return c->out.len - c->out_sent;
+}
+
+/* Sockets */
+
+static int mkdir_parents(const char *path) {
+        _cleanup_free_ char *p = kn_xstrdup(path);
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+/* A socket file left by a daemon that died is removed; one that still
+ * answers belongs to a running daemon and is left alone. */
+static int clear_stale_socket(const struct sockaddr_un *sa, const char *path) {
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISSOCK(st.st_mode)) {
+                kn_log("%s exists and is not a socket; not removing it", path);
+                return -EEXIST;
+        }
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+                kn_log("%s: another daemon is listening there", path);
+                return -EADDRINUSE;
+        }
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_only) {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        struct stat st;
+        int r;
+
+        l->kind = KN_EV_LISTEN;
+        l->read_only = read_only;
+        l->fd = -1;
+        if (strlen(path) >= sizeof sa.sun_path) {
+                kn_log("socket path %s is too long (at most %zu bytes)", path,
+                       sizeof sa.sun_path - 1);
+                return -ENAMETOOLONG;
+        }
+        strcpy(sa.sun_path, path);
+
+        r = mkdir_parents(path);
+        if (r < 0) {
+                kn_log("cannot create the directory of %s: %s", path, strerror(-r));
+                return r;
+        }
+        r = clear_stale_socket(&sa, path);
+        if (r < 0) {
+                if (r != -EADDRINUSE && r != -EEXIST)
+                        kn_log("%s: %s", path, strerror(-r));
+                return r;
+        }
+
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* Created owner-only, then opened up: never more open than meant. */
+        mode_t old = umask(0177);
+        r = bind(fd, (const struct sockaddr *)&sa, sizeof sa);
+        umask(old);
+        if (r < 0) {
+                r = -errno;
+                kn_log("cannot bind %s: %s", path, strerror(-r));
+                return r;
+        }
+        if (!read_only && d->have_group && chown(path, (uid_t)-1, d->gid) < 0) {
+                r = -errno;
+                kn_log("cannot give %s to group %s: %s", path, d->group_name, strerror(-r));
+                unlink(path);
+                return r;
+        }
+        if (chmod(path, read_only ? 0666 : 0660) < 0 || stat(path, &st) < 0 ||
+            listen(fd, 128) < 0) {
+                r = -errno;
+                kn_log("cannot set up %s: %s", path, strerror(-r));
+                unlink(path);
+                return r;
+        }
+        l->dev = st.st_dev;
+        l->ino = st.st_ino;
+        l->path = kn_xstrdup(path);
+        r = kn_epoll_add(d, fd, EPOLLIN, l);
+        if (r < 0) {
+                unlink(path);
+                return r;
+        }
+        l->fd = TAKE_FD(fd);
+        return 0;
+}
+
+void kn_listener_close(kn_daemon *d, kn_listener *l) {
+        struct stat st;
+        if (l->fd < 0)
+                return;
+        close(l->fd);
+        l->fd = -1;
+        /* Someone may have replaced the socket meanwhile; remove only ours. */
+        if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+                unlink(l->path);
+        free(l->path);
+        l->path = NULL;
+}
+
+/* Access */
+
+static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid) {
+        if (cred->gid == gid)
+                return true;
+
+        gid_t small[64];
+        _cleanup_free_ gid_t *big = NULL;
+        gid_t *groups = small;
+        socklen_t len = sizeof small;
+        int r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+        if (r < 0 && errno == ERANGE) {
+                groups = big = kn_xmalloc(len);
+                r = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len);
+        }
+        if (r < 0) {
+                /* Old kernel: fall back to the group database. */
+                struct passwd pw, *res = NULL;
+                char buf[4096];
+                int n = ELEMENTSOF(small);
+                groups = small;
+                if (getpwuid_r(cred->uid, &pw, buf, sizeof buf, &res) != 0 || !res)
+                        return false;
+                if (getgrouplist(res->pw_name, res->pw_gid, small, &n) < 0)
+                        return false;
+                len = (socklen_t)(n * sizeof(gid_t));
+        }
+        for (size_t k = 0; k < len / sizeof(gid_t); k++)
+                if (groups[k] == gid)
+                        return true;
+        return false;
+}
+
+/* The read-write socket serves root, the daemon's own user and members of
+ * --group; its file mode keeps others out already, this holds even if
+ * someone loosened the mode. */
+static char *access_denied(kn_daemon *d, kn_client *c) {
+        if (c->cred.uid == 0 || c->cred.uid == geteuid())
+                return NULL;
+        if (d->have_group && peer_in_group(c->fd, &c->cred, d->gid))
+                return NULL;
+        return kn_xasprintf("access denied: the read-write socket %s serves root%s%s only, not "
+                            "uid %u; use the read-only socket %s for reads",
+                            d->rw.path, d->have_group ? " and members of group " : "",
+                            d->have_group ? d->group_name : "", (unsigned)c->cred.uid,
+                            d->ro.path ? d->ro.path : "");
+}
+
+/* Clients */
+
+static void client_update_events(kn_daemon *d, kn_client *c) {
+        uint32_t ev = 0;
+        if (!c->closing && !c->eof && out_pending(c) < KN_DAEMON_OUT_HIGH)
+                ev |= EPOLLIN;
+        if (out_pending(c) > 0)
+                ev |= EPOLLOUT;
+        if (ev == c->events)
+                return;
+        struct epoll_event e = {.events = ev, .data.ptr = c};
+        if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &e) == 0)
+                c->events = ev;
+}
+
+static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
+        if (c->fd < 0)
+                return;
+        if (why)
+                kn_log("client %lu (uid %u pid %d): %s; dropped", c->id, (unsigned)c->cred.uid,
+                       (int)c->cred.pid, why);
+        else if (d->verbose)
+                kn_log("client %lu: disconnected", c->id);
+        epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        c->fd = -1;
+        /* Freed after this round of events, which may still name it. */
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                d->clients = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        c->prev = NULL;
+        c->next = d->dead;
+        d->dead = c;
+        d->n_clients--;
+}
+
+static void client_free(kn_client *c) {
+        kn_strbuf_done(&c->in);
+        kn_strbuf_done(&c->out);
+        free(c->denied);
+        free(c);
+}
+
+void kn_clients_reap(kn_daemon *d) {
+        while (d->dead) {
+                kn_client *c = d->dead;
+                d->dead = c->next;
+                client_free(c);
+        }
+}
+
+void kn_clients_free(kn_daemon *d) {
+        while (d->clients)
+                client_drop(d, d->clients, NULL);
+        kn_clients_reap(d);
+}
+
+void kn_listener_accept(kn_daemon *d, kn_listener *l) {
+        for (;;) {
+                _cleanup_close_ int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0) {
+                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                                kn_log("accept on %s: %m", l->path);
+                        return;
+                }
+                if (d->n_clients >= KN_DAEMON_MAX_CLIENTS) {
+                        kn_log("%u clients connected already; refusing another on %s", d->n_clients,
+                               l->path);
+                        continue;
+                }
+                kn_client *c = kn_xcalloc(1, sizeof *c);
+                c->kind = KN_EV_CLIENT;
+                c->id = ++d->next_client_id;
+                c->read_only = l->read_only;
+                socklen_t len = sizeof c->cred;
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
+                        kn_log("SO_PEERCRED on %s: %m", l->path);
+                        free(c);
+                        continue;
+                }
+                c->fd = fd;
+                if (!l->read_only) {
+                        c->denied = access_denied(d, c);
+                        if (c->denied)
+                                kn_log("client %lu: uid %u pid %d is not allowed on %s; "
+                                       "refusing its requests",
+                                       c->id, (unsigned)c->cred.uid, (int)c->cred.pid, l->path);
+                }
+                if (kn_epoll_add(d, fd, EPOLLIN, c) < 0) {
+                        c->fd = -1;
+                        client_free(c);
+                        continue;
+                }
+                c->fd = TAKE_FD(fd);
+                c->events = EPOLLIN;
+                now(&c->last_progress);
+                c->next = d->clients;
+                if (c->next)
+                        c->next->prev = c;
+                d->clients = c;
+                d->n_clients++;
+                if (d->verbose)
+                        kn_log("client %lu: uid %u pid %d on %s%s", c->id, (unsigned)c->cred.uid,
+                               (int)c->cred.pid, l->path, l->read_only ? " (read-only)" : "");
+        }
+}
+
+static void reply_append(kn_client *c, json_object *reply) {
+        size_t len;
+        /* The stall clock starts when a reply starts waiting. */
+        if (out_pending(c) == 0)
+                now(&c->last_progress);
+        const char *s = json_object_to_json_string_length(
+                reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        kn_strbuf_putn(&c->out, s, len);
+        kn_strbuf_putc(&c->out, '\n');
+}
+
+static void log_request(kn_daemon *d, kn_client *c, json_object *request, json_object *reply,
+                        int r) {
+        json_object *o;
+        const char *verb = NULL, *name = NULL;
+        if (json_object_object_get_ex(request, "verb", &o))
+                verb = json_object_get_string(o);
+        bool mutates = kn_api_verb_mutates(verb);
+        if (!mutates && !d->verbose)
+                return;
+        if (json_object_object_get_ex(reply, "result", &o) &&
+            json_object_object_get_ex(o, "name", &o))
+                name = json_object_get_string(o);
+        if (r >= 0) {
+                kn_log("client %lu (uid %u): %s%s%s: ok", c->id, (unsigned)c->cred.uid,
+                       verb ? verb : "?", name ? " " : "", name ? name : "");
+                return;
+        }
+        kn_error err;
+        kn_api_reply_error(reply, &err);
+        kn_log("client %lu (uid %u): error: %s", c->id, (unsigned)c->cred.uid, err.message);
+}
+
+static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len) {
+        json_object *request = NULL, *reply = NULL, *id = NULL;
+        kn_error err = {0};
+        int r;
+
+        d->n_requests++;
+        if (len > 0 && line[len - 1] == '\r')
+                len--;
+        r = kn_api_parse_request(line, len, &request, &err);
+        if (r < 0) {
+                reply = kn_api_error_reply(NULL, err.code, "%s", err.message);
+                if (d->verbose)
+                        kn_log("client %lu: %s", c->id, err.message);
+        } else if (c->denied) {
+                if (json_object_is_type(request, json_type_object))
+                        json_object_object_get_ex(request, "id", &id);
+                reply = kn_api_error_reply(id, EACCES, "%s", c->denied);
+        } else {
+                r = kn_api_call(d->cfg, request, c->read_only ? KN_API_READ_ONLY : 0, &reply);
+                log_request(d, c, request, reply, r);
+        }
+        reply_append(c, reply);
+        json_object_put(reply);
+        json_object_put(request);
+}
+
+/* There is no telling where the next request would start: say why, hang up. */
+static void line_too_long(kn_client *c) {
+        json_object *reply = kn_api_error_reply(
+                NULL, EMSGSIZE, "request line longer than %u bytes; closing the connection",
+                KN_DAEMON_MAX_LINE);
+        reply_append(c, reply);
+        json_object_put(reply);
+        kn_log("client %lu (uid %u pid %d): request line over %u bytes; closing", c->id,
+               (unsigned)c->cred.uid, (int)c->cred.pid, KN_DAEMON_MAX_LINE);
+        c->closing = true;
+}
+
+/* Handle the complete lines received, while the client keeps reading what
+ * it gets back; what stays unhandled waits in in[] (backpressure).  Returns
+ * true if it stopped because too much output is waiting. */
+static bool client_handle_lines(kn_daemon *d, kn_client *c) {
+        bool held = false;
+        while (!c->closing && c->in.s) {
+                if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
+                        held = true;
+                        break;
+                }
+                char *base = c->in.s + c->in_start;
+                size_t avail = c->in.len - c->in_start;
+                size_t from = c->in_scan > c->in_start ? c->in_scan - c->in_start : 0;
+                char *nl = from < avail ? memchr(base + from, '\n', avail - from) : NULL;
+                if (!nl) {
+                        c->in_scan = c->in.len;
+                        if (avail > KN_DAEMON_MAX_LINE)
+                                line_too_long(c);
+                        else if (c->eof && avail > 0) {
+                                /* A last request without its newline still counts. */
+                                handle_line(d, c, base, avail);
+                                c->in_start = c->in.len;
+                        }
+                        break;
+                }
+                size_t len = (size_t)(nl - base);
+                c->in_start += len + 1;
+                c->in_scan = c->in_start;
+                if (len > KN_DAEMON_MAX_LINE) {
+                        line_too_long(c);
+                        break;
+                }
+                handle_line(d, c, base, len);
+        }
+        /* Keep only the unhandled tail, at the front. */
+        if (c->in_start > 0) {
+                size_t rest = c->in.len - c->in_start;
+                memmove(c->in.s, c->in.s + c->in_start, rest);
+                c->in.len = rest;
+                c->in_scan -= c->in_start;
+                c->in_start = 0;
+                if (rest == 0 && c->in.alloc > (64u << 10)) {
+                        kn_strbuf_done(&c->in);
+                        c->in_scan = 0;
+                }
+        }
+        if (c->eof && c->in.len == 0)
+                c->closing = true;
+        return held;
+}
+
+static void client_flush(kn_daemon *d, kn_client *c) {
+        while (out_pending(c) > 0) {
+                ssize_t n = send(c->fd, c->out.s + c->out_sent, out_pending(c),
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        /* The client went away without reading: nothing to report. */
+                        client_drop(d, c,
+                                    errno == EPIPE || errno == ECONNRESET ? NULL : strerror(errno));
+                        return;
+                }
+                c->out_sent += (size_t)n;
+                now(&c->last_progress);
+        }
+        if (out_pending(c) == 0) {
+                c->out.len = c->out_sent = 0;
+                if (c->out.alloc > (1u << 20))
+                        kn_strbuf_done(&c->out);
+                if (c->closing) {
+                        client_drop(d, c, NULL);
+                        return;
+                }
+        }
+        client_update_events(d, c);
+}
+
+static void client_read(kn_daemon *d, kn_client *c) {
+        /* A bounded amount per wake-up, so one busy client can't starve the
+         * others; epoll reports the rest next round. */
+        for (int round = 0; round < 4 && !c->eof; round++) {
+                if (c->in.alloc - c->in.len < (64u << 10) + 1) {
+                        size_t want = c->in.len + (64u << 10) + 1;
+                        c->in.alloc = c->in.alloc * 2 > want ? c->in.alloc * 2 : want;
+                        c->in.s = kn_xrealloc(c->in.s, c->in.alloc);
+                }
+                ssize_t n = recv(c->fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        client_drop(d, c, errno == ECONNRESET ? NULL : strerror(errno));
+                        return;
+                }
+                if (n == 0)
+                        c->eof = true;
+                c->in.len += (size_t)n;
+                c->in.s[c->in.len] = '\0';
+                if ((size_t)n < (64u << 10))
+                        break;
+        }
+}
+
+void kn_client_event(kn_daemon *d, kn_client *c, uint32_t events) {
+        if (c->fd < 0)
+                return;
+        if (events & EPOLLIN)
+                client_read(d, c);
+        else if (events & (EPOLLHUP | EPOLLERR)) {
+                client_drop(d, c, NULL);
+                return;
+        }
+        /* Lines held back for output space go on once the client read it. */
+        for (;;) {
+                if (c->fd < 0)
+                        return;
+                bool held = client_handle_lines(d, c);
+                client_flush(d, c);
+                if (!held || c->fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
+                        return;
+        }
+}
+
+int kn_clients_tick(kn_daemon *d) {
+        struct timespec t;
+        int timeout = -1;
+        now(&t);
+        for (kn_client *c = d->clients, *next; c; c = next) {
+                next = c->next;
+                if (out_pending(c) == 0)
+                        continue;
+                long idle = (long)(t.tv_sec - c->last_progress.tv_sec);
+                if (idle >= KN_DAEMON_STALL_SEC) {
+                        client_drop(d, c, "replies not read");
+                        continue;
+                }
+                timeout = 1000;
+        }
+        return timeout;
+}

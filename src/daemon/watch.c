@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+
+#include "daemon.h"
+#include "macro.h"
+
+/* What changes a configuration directory: files written (editors and
+ * atomic writers rename into place), removed, or the directory itself
+ * going away. */
+#define DIR_EVENTS                                                                                 \
+        (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ATTRIB |        \
+         IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+/* On the nearest existing ancestor of a missing directory, only its
+ * appearance matters. */
+#define ANCESTOR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+
+static void watch_clear(kn_watch *w) {
+        for (size_t k = 0; k < w->n_entries; k++) {
+                inotify_rm_watch(w->fd, w->entries[k].wd);
+                free(w->entries[k].want);
+        }
+        w->n_entries = 0;
+}
+
+static void watch_add(kn_watch *w, const char *path, const char *want) {
+        int wd = inotify_add_watch(w->fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
+        if (wd < 0) {
+                kn_log("cannot watch %s: %m", path);
+                return;
+        }
+        /* inotify hands out one wd per inode: a directory listed twice shares it. */
+        for (size_t k = 0; k < w->n_entries; k++)
+                if (w->entries[k].wd == wd) {
+                        if (!want) {
+                                free(w->entries[k].want);
+                                w->entries[k].want = NULL;
+                        }
+                        return;
+                }
+        GREEDY_REALLOC(w->entries, w->alloc_entries, w->n_entries + 1);
+        w->entries[w->n_entries++] = (struct kn_watch_entry){
+                .wd = wd,
+                .want = want ? kn_xstrdup(want) : NULL,
+        };
+}
+
+/* Watch DIR under the root, or, while it does not exist, the ancestor in
+ * which the next missing component would appear. */
+static void watch_dir(kn_watch *w, const char *root, const char *rel) {
+        while (*rel == '/')
+                rel++;
+        bool slash_root = streq(root, "/");
+        size_t root_len = strlen(root);
+        _cleanup_free_ char *path =
+                slash_root ? kn_xasprintf("/%s", rel) : kn_xasprintf("%s/%s", root, rel);
+        _cleanup_free_ char *want = NULL;
+
+        for (;;) {
+                struct stat st;
+                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        watch_add(w, path, want);
+                        return;
+                }
+                char *slash = strrchr(path, '/');
+                if (strlen(path) <= root_len || !slash)
+                        return; /* never above the root */
+                free(want);
+                want = kn_xstrdup(slash + 1);
+                if (slash == path)
+                        slash[1] = '\0'; /* keep "/" */
+                else
+                        *slash = '\0';
+        }
+}
+
+static void watch_arm(kn_daemon *d) {
+        kn_watch *w = &d->watch;
+        watch_clear(w);
+        const char *const *dirs = kn_config_watch_dirs(d->cfg);
+        for (size_t k = 0; dirs && dirs[k]; k++)
+                watch_dir(w, kn_config_root(d->cfg), dirs[k]);
+}
+
+int kn_watch_open(kn_daemon *d) {
+        kn_watch *w = &d->watch;
+        int r;
+
+        w->kind = KN_EV_INOTIFY;
+        w->timer.kind = KN_EV_TIMER;
+        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (w->fd < 0)
+                return -errno;
+        w->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (w->timer.fd < 0)
+                return -errno;
+        r = kn_epoll_add(d, w->fd, EPOLLIN, w);
+        if (r < 0)
+                return r;
+        r = kn_epoll_add(d, w->timer.fd, EPOLLIN, &w->timer);
+        if (r < 0)
+                return r;
+        watch_arm(d);
+        return 0;
+}
+
+void kn_watch_close(kn_daemon *d) {
+        kn_watch *w = &d->watch;
+        if (w->fd >= 0)
+                watch_clear(w);
+        free(w->entries);
+        w->entries = NULL;
+        w->alloc_entries = 0;
+        if (w->fd >= 0)
+                close(w->fd);
+        if (w->timer.fd >= 0)
+                close(w->timer.fd);
+        w->fd = w->timer.fd = -1;
+}
+
+static long msec_since(const struct timespec *t0) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static bool event_matters(kn_watch *w, const struct inotify_event *ev) {
+        if (ev->mask & IN_Q_OVERFLOW)
+                return true;
+        for (size_t k = 0; k < w->n_entries; k++)
+                if (w->entries[k].wd == ev->wd)
+                        return !w->entries[k].want || ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF) ||
+                               (ev->len > 0 && streq(ev->name, w->entries[k].want));
+        return false;
+}
+
+/* Bursts (an editor's save, a script rewriting many files) end in one
+ * reload: wait for RELOAD_MSEC of quiet, but no more than RELOAD_MAX_MSEC
+ * after the first change. */
+void kn_watch_event(kn_daemon *d) {
+        kn_watch *w = &d->watch;
+        char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+        bool changed = false;
+
+        for (;;) {
+                ssize_t n = read(w->fd, buf, sizeof buf);
+                if (n <= 0)
+                        break;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        changed = changed || event_matters(w, ev);
+                        p += sizeof *ev + ev->len;
+                }
+        }
+        if (!changed)
+                return;
+        if (!w->pending) {
+                w->pending = true;
+                clock_gettime(CLOCK_MONOTONIC, &w->first_change);
+        }
+        long left = KN_DAEMON_RELOAD_MAX_MSEC - msec_since(&w->first_change);
+        long delay = left < KN_DAEMON_RELOAD_MSEC ? (left > 1 ? left : 1) : KN_DAEMON_RELOAD_MSEC;
+        struct itimerspec its = {
+                .it_value = {.tv_sec = delay / 1000, .tv_nsec = (delay % 1000) * 1000000},
+        };
+        timerfd_settime(w->timer.fd, 0, &its, NULL);
+}
+
+void kn_watch_reload(kn_daemon *d, const char *why) {
+        kn_error err = {0};
+        d->watch.pending = false;
+        int r = kn_config_reload(d->cfg, &err);
+        if (r < 0)
+                kn_log("reloading %s after %s failed, keeping what was loaded before: %s",
+                       kn_config_root(d->cfg), why, err.message);
+        else {
+                const kn_iface *const *list;
+                const kn_diag *diags;
+                size_t n = kn_config_list(d->cfg, &list);
+                size_t nd = kn_config_diags(d->cfg, &diags);
+                kn_log("reloaded %s after %s: %zu interfaces, %zu configuration errors",
+                       kn_config_root(d->cfg), why, n, nd);
+        }
+        /* Directories may have come or gone. */
+        watch_arm(d);
+}
+
+void kn_watch_timer(kn_daemon *d) {
+        uint64_t expirations;
+        if (read(d->watch.timer.fd, &expirations, sizeof expirations) < 0 && errno == EAGAIN)
+                return;
+        kn_watch_reload(d, "an outside change");
+}

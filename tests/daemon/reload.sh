@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Changes made behind the daemon's back (another tool, an editor, kvmnet
+# --root) are picked up through inotify; bursts end in one reload.
+. "$(dirname "$0")/lib.sh"
+BACKEND=${1:-ifupdown}
+
+ROOT=$T/root
+make_root "$ROOT" "$BACKEND"
+xml_bridge br0 eth0 52:54:00:00:00:01 >"$T/br0.xml"
+xml_ethernet eth5 52:54:00:00:00:05 >"$T/eth5.xml"
+"$KVMNET" --root "$ROOT" iface-define "$T/br0.xml" >/dev/null || fail "offline define"
+start_daemon
+RO="unix://$T/ro"
+
+listed() { "$KVMNET" -c "$RO" iface-list --all | grep -q "^ $1 "; }
+not_listed() { ! listed "$1"; }
+
+# Someone else defines an interface in the same root.
+"$KVMNET" --root "$ROOT" iface-define "$T/eth5.xml" >/dev/null || fail "outside define"
+wait_for listed eth5 || fail "outside define not picked up"
+"$KVMNET" -c "$RO" iface-mac eth5 | grep -qx 52:54:00:00:00:05 || fail "iface-mac after reload"
+pass "an outside define is picked up"
+
+"$KVMNET" --root "$ROOT" iface-undefine eth5 >/dev/null || fail "outside undefine"
+wait_for not_listed eth5 || fail "outside undefine not picked up"
+pass "an outside undefine is picked up"
+
+# A burst of changes ends in few reloads, not one per file.
+before=$(grep -c '^kvmnetd: reloaded' "$T/daemon.log")
+for i in $(seq 20); do xml_ethernet "burst$i" "52:54:00:00:01:$(printf %02x "$i")" >"$T/burst$i.xml"; done
+for i in $(seq 20); do echo "iface-define $T/burst$i.xml"; done | "$KVMNET" --root "$ROOT" >/dev/null ||
+        fail "outside batch define"
+wait_for listed burst20 || fail "burst not picked up"
+sleep 1.2
+after=$(grep -c '^kvmnetd: reloaded' "$T/daemon.log")
+[ $((after - before)) -ge 1 ] && [ $((after - before)) -le 3 ] ||
+        fail "20 outside defines gave $((after - before)) reloads"
+pass "a burst of 20 outside changes gave $((after - before)) reload(s)"
+
+# The configuration directory removed and created again is still watched.
+case $BACKEND in
+ifupdown) dir=$ROOT/etc/network ;;
+ifcfg) dir=$ROOT/etc/sysconfig/network-scripts ;;
+esac
+mv "$dir" "$T/saved-dir"
+wait_for not_listed br0 || fail "removed directory not noticed"
+mv "$T/saved-dir" "$dir"
+wait_for listed br0 || fail "restored directory not noticed"
+"$KVMNET" --root "$ROOT" iface-undefine burst1 >/dev/null || fail "undefine after restore"
+wait_for not_listed burst1 || fail "changes after the directory came back not picked up"
+pass "a directory that goes and comes back is watched again"
+
+# SIGHUP reloads at once.
+before=$(grep -c '^kvmnetd: reloaded .* after SIGHUP' "$T/daemon.log")
+kill -HUP "$DAEMON_PID"
+wait_for grep -q 'after SIGHUP' "$T/daemon.log" || fail "SIGHUP did not reload"
+daemon_alive "SIGHUP"
+pass "SIGHUP reloads"
+
+# Changes made through the daemon are served at once, without a reload.
+"$KVMNET" -c "unix://$T/rw" iface-define "$T/eth5.xml" >/dev/null || fail "define through the daemon"
+listed eth5 || fail "own define not listed at once"
+pass "changes through the daemon are visible immediately"
+stop_daemon
