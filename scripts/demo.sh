@@ -40,6 +40,19 @@ for backend in ifcfg ifupdown; do
         run "$kvmnet" --root "$root" iface-name 52:54:00:12:34:56
 done
 
+say "the daemon: kvmnetd serves the ifupdown sandbox on its own sockets"
+export KVMNET_RUN_DIR="$sandbox/run"
+"$build/src/daemon/kvmnetd" --root "$sandbox/ifupdown" --state-dir "$sandbox/state" \
+        2>"$sandbox/kvmnetd.log" &
+daemon=$!
+trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; rm -rf "$sandbox"' EXIT
+for _ in $(seq 50); do [ -S "$KVMNET_RUN_DIR/kvmnet-sock" ] && break; sleep 0.1; done
+run "$kvmnet" iface-list --all
+run "$kvmnet" iface-mac eth0
+say "the read-only socket serves reads but refuses changes"
+run "$kvmnet" -c "unix://$KVMNET_RUN_DIR/kvmnet-sock-ro" iface-dumpxml bond0 --inactive
+run "$kvmnet" -c "unix://$KVMNET_RUN_DIR/kvmnet-sock-ro" iface-undefine bond0 || true
+
 say "bad input is refused, naming the thing, and nothing is written"
 printf "<interface type='ethernet' name='../../etc/x'/>\n" >"$sandbox/bad.xml"
 run "$kvmnet" --root "$sandbox/ifupdown" iface-define "$sandbox/bad.xml" || true
