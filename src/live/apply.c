@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* kn_live_apply: read what the definition names, check what cannot be
+ * changed, run the phases (each only doing what differs), verify, and undo
+ * everything if anything fails. */
+
+#include <stdarg.h>
+
+#include "apply.h"
+
+static const char *in_ns(const kn_apply *a) {
+        static _Thread_local char buf[256];
+        if (!a->ns->name[0])
+                return "";
+        snprintf(buf, sizeof buf, " in network namespace %s", a->ns->name);
+        return buf;
+}
+
+static int check_node(kn_apply *a, const kn_iface *w) {
+        const kn_live_kind *ops = kn_live_kind_by_type(w->type);
+        const kn_nl_link *l = kn_apply_link(a, w->name);
+        if (!l && !ops->kind)
+                return kn_error_set(a->err, ENODEV, "%s: no such interface%s", w->name, in_ns(a));
+        if (l && l->ops != ops)
+                return kn_error_set(a->err, EEXIST, "%s: exists as a%s %s link, asked %s", w->name,
+                                    l->kind[0] ? "" : "n", l->kind[0] ? l->kind : "ethernet",
+                                    kn_iface_type_to_string(w->type));
+        if (ops->check) {
+                int r = ops->check(w, l, &a->s, a->err);
+                if (r < 0)
+                        return r;
+        }
+        if (w->type == KN_IFACE_VLAN && !kn_apply_link(a, w->vlan_parent))
+                return kn_error_set(a->err, ENODEV, "%s: vlan parent '%s' does not exist%s",
+                                    w->name, w->vlan_parent, in_ns(a));
+        if (w->ipv6.present && w->ipv6.dhcp)
+                return kn_error_set(a->err, EOPNOTSUPP,
+                                    "%s: DHCPv6 is not supported (use <autoconf/> or addresses)",
+                                    w->name);
+        for (size_t c = 0; c < w->n_children; c++) {
+                int r = check_node(a, w->children[c]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void check_up(const kn_nl_snap *s, const kn_iface *w, kn_strbuf *report) {
+        int k = kn_snap_find_name(s, w->name);
+        if (k >= 0 && !(s->links[k].flags & IFF_UP))
+                kn_report(report, w->name, "link is down, asked up");
+        for (size_t c = 0; c < w->n_children; c++)
+                check_up(s, w->children[c], report);
+}
+
+static int verify(kn_apply *a, const kn_iface *want) {
+        /* Read back what the definition names (not every port the kernel
+         * has: extra ports were released above). */
+        _cleanup_snap_ kn_nl_snap s = {0};
+        int r = kn_snap_read_def(a->ns, &s, want, false, a->err);
+        if (r < 0)
+                return r;
+        kn_snap_index(&s);
+        int k = kn_snap_find_name(&s, want->name);
+        if (k < 0)
+                return kn_error_set(a->err, EIO, "verification failed: %s: is gone", want->name);
+        _cleanup_iface_ kn_iface *live = kn_snap_model(a->ns, &s, k);
+        _cleanup_free_ char *report = NULL;
+        _cleanup_strbuf_ kn_strbuf b = {0};
+        int n = kn_live_verify(want, live, &report);
+        check_up(&s, want, &b);
+        if (n == 0 && b.len == 0)
+                return 0;
+        _cleanup_strbuf_ kn_strbuf all = {0};
+        kn_strbuf_puts(&all, report ? report : "");
+        kn_strbuf_puts(&all, b.s ? b.s : "");
+        while (all.len && all.s[all.len - 1] == '\n')
+                all.s[--all.len] = '\0';
+        for (char *p = all.s; (p = strchr(p, '\n'));)
+                *p = ';', p++;
+        return kn_error_set(a->err, EIO, "verification failed: %s", all.s);
+}
+
+static void append(kn_error *err, const char *fmt, ...) _printf_(2, 3);
+static void append(kn_error *err, const char *fmt, ...) {
+        if (!err)
+                return;
+        size_t len = strlen(err->message);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->message + len, sizeof err->message - len, fmt, ap);
+        va_end(ap);
+}
+
+int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_error *err) {
+        int r = kn_iface_validate(want, err);
+        if (r < 0)
+                return r;
+        kn_apply a = {.ns = ns, .t = kn_xcalloc(1, sizeof(kn_live_txn)), .err = err};
+        r = kn_snap_read_def(ns, &a.s, want, true, err);
+        if (r >= 0)
+                r = check_node(&a, want);
+        if (r >= 0)
+                r = kn_apply_create(&a, want);
+        if (r >= 0)
+                r = kn_apply_configure(&a, want);
+        if (r >= 0)
+                r = kn_apply_addresses(&a, want, true);
+        if (r >= 0)
+                r = kn_apply_up(&a, want);
+        if (r >= 0)
+                r = kn_apply_routes(&a, want);
+        if (r >= 0)
+                r = kn_apply_dhcp(&a, want);
+        if (r >= 0)
+                r = verify(&a, want);
+        kn_snap_done(&a.s);
+        if (r < 0) {
+                size_t n = a.t->n;
+                kn_error e = {0};
+                if (kn_live_txn_rollback(ns, a.t, &e) < 0)
+                        append(err, "; undoing the %zu step%s done failed: %s", n,
+                               n == 1 ? "" : "s", e.message);
+                else if (n == 1)
+                        append(err, "; the step done was undone");
+                else if (n)
+                        append(err, "; the %zu steps done were undone", n);
+                kn_live_txn_free(a.t);
+                return r;
+        }
+        int n = (int)a.t->n;
+        if (undo)
+                *undo = a.t;
+        else
+                kn_live_txn_free(a.t);
+        return n;
+}

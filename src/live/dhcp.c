@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* DHCP through a real client: busybox udhcpc, run inside the handle's
+ * namespace with a script kvmnet writes into its state directory.  The
+ * client stays in the foreground until the first lease (or until it gives
+ * up, -n), then daemonizes and keeps renewing; its pid file is how kvmnet
+ * finds it again (kn_live_read shows <dhcp/> while it runs).
+ *
+ * TODO(lead): start it through the common spawn helper once src/util has
+ * one; this file forks itself only because it needs setns() in the child. */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "live-internal.h"
+
+#define LEASE_TIMEOUT_MS 30000
+
+/* Only the leased address and the default route are touched, never the
+ * link's other addresses (udhcpc's stock script flushes them all). */
+static const char script[] =
+        "#!/bin/sh\n"
+        "# Written by kvmnet: applies a udhcpc lease to $interface and records it\n"
+        "# in $KVMNET_LEASE.  Other addresses of the link are left alone.\n"
+        "lf=\"$KVMNET_LEASE\"\n"
+        "old=\n"
+        "[ -n \"$lf\" ] && [ -f \"$lf\" ] && old=$(sed -n 's/^address=//p' \"$lf\")\n"
+        "case \"$1\" in\n"
+        "deconfig)\n"
+        "\t[ -n \"$old\" ] && ip -4 addr del \"$old\" dev \"$interface\" 2>/dev/null\n"
+        "\t[ -n \"$lf\" ] && rm -f \"$lf\"\n"
+        "\t;;\n"
+        "bound|renew)\n"
+        "\tnew=\"$ip/${mask:-32}\"\n"
+        "\t[ -n \"$old\" ] && [ \"$old\" != \"$new\" ] && ip -4 addr del \"$old\" dev "
+        "\"$interface\" 2>/dev/null\n"
+        "\tip -4 addr replace \"$new\" ${broadcast:+broadcast \"$broadcast\"} dev \"$interface\" "
+        "\\\n\t\tvalid_lft \"${lease:-forever}\" preferred_lft \"${lease:-forever}\" || exit 1\n"
+        "\tfor r in $router; do\n"
+        "\t\tip -4 route replace default via \"$r\" dev \"$interface\" proto dhcp && break\n"
+        "\tdone\n"
+        "\tif [ -n \"$lf\" ]; then\n"
+        "\t\tprintf 'address=%s\\nrouter=%s\\ndns=%s\\ndomain=%s\\nlease=%s\\n' \"$new\" "
+        "\"$router\" \"$dns\" \"$domain\" \"$lease\" >\"$lf.tmp\" && mv -f \"$lf.tmp\" \"$lf\"\n"
+        "\tfi\n"
+        "\t;;\n"
+        "esac\n"
+        "exit 0\n";
+
+static char *state_path(const kn_netns *ns, const char *ifname, int family, const char *ext) {
+        return kn_xasprintf("%s/dhcp%d-%lu-%s.%s", ns->state_dir, family == AF_INET ? 4 : 6,
+                            ns->ino, ifname, ext);
+}
+
+static int mkdir_p(const char *path) {
+        _cleanup_free_ char *p = kn_xstrdup(path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int write_script(const kn_netns *ns, char **ret, kn_error *err) {
+        int r = mkdir_p(ns->state_dir);
+        if (r < 0)
+                return kn_error_set(err, -r, "state directory %s: %s", ns->state_dir, strerror(-r));
+        _cleanup_free_ char *path = kn_xasprintf("%s/kvmnet-udhcpc.sh", ns->state_dir);
+        _cleanup_free_ char *tmp = kn_xasprintf("%s.%d", path, (int)getpid());
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)sizeof script - 1 ||
+            rename(tmp, path) < 0) {
+                r = errno;
+                unlink(tmp);
+                return kn_error_set(err, r, "%s: %s", path, strerror(r));
+        }
+        *ret = TAKE_PTR(path);
+        return 0;
+}
+
+/* udhcpc itself, or busybox to run it as an applet. */
+static const char *find_client(void) {
+        static const char *const paths[] = {
+                "/usr/sbin/udhcpc", "/sbin/udhcpc",     "/usr/bin/udhcpc",
+                "/bin/udhcpc",      "/usr/bin/busybox", "/bin/busybox",
+        };
+        for (size_t k = 0; k < ELEMENTSOF(paths); k++)
+                if (access(paths[k], X_OK) == 0)
+                        return paths[k];
+        return NULL;
+}
+
+static bool alive(pid_t pid) {
+        char path[64], buf[256];
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* argv[0] of pid is udhcpc: a stale pid file must not make kvmnet kill a
+ * process that reused the pid. */
+static bool is_client(pid_t pid) {
+        char path[64], buf[64] = "";
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, buf, sizeof buf - 1) <= 0)
+                return false;
+        const char *base = strrchr(buf, '/');
+        return streq(base ? base + 1 : buf, "udhcpc");
+}
+
+int kn_dhcp_running(kn_netns *ns, const char *ifname, int family) {
+        _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
+        _cleanup_fclose_ FILE *f = fopen(pidfile, "re");
+        int pid;
+        if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0)
+                return 0;
+        return alive(pid) && is_client(pid) ? pid : 0;
+}
+
+static void sleep_ms(long ms) {
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+static void last_line(const char *path, char *out, size_t size) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        char line[256];
+        out[0] = '\0';
+        while (f && fgets(line, sizeof line, f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (line[0])
+                        snprintf(out, size, "%s", line);
+        }
+}
+
+_Noreturn static void child(const kn_netns *ns, const char *exe, char *const argv[],
+                            char *const envp[], const char *log) {
+        if (kn_netns_enter(ns) < 0)
+                _exit(126);
+        setsid();
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+                _exit(126);
+        close_range(3, ~0U, 0);
+        execve(exe, argv, envp);
+        _exit(127);
+}
+
+int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
+        if (family != AF_INET)
+                return kn_error_set(err, EOPNOTSUPP, "%s: only IPv4 DHCP is supported", ifname);
+        const char *exe = find_client();
+        if (!exe)
+                return kn_error_set(err, ENOENT, "%s: no DHCP client: install busybox (udhcpc)",
+                                    ifname);
+        _cleanup_free_ char *sh = NULL;
+        int r = write_script(ns, &sh, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
+        _cleanup_free_ char *lease = state_path(ns, ifname, family, "lease");
+        _cleanup_free_ char *log = state_path(ns, ifname, family, "log");
+        _cleanup_free_ char *env_lease = kn_xasprintf("KVMNET_LEASE=%s", lease);
+        unlink(pidfile);
+
+        char *const argv[] = {"udhcpc", "-i", (char *)ifname, "-p", pidfile, "-s", sh,
+                              "-n",     "-R", "-t",           "5",  "-T",    "2",  NULL};
+        char *const envp[] = {env_lease, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0)
+                return kn_error_set(err, errno, "%s: fork: %m", ifname);
+        if (pid == 0)
+                child(ns, exe, argv, envp, log);
+
+        int st = 0;
+        long waited = 0;
+        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && waited < LEASE_TIMEOUT_MS) {
+                sleep_ms(10);
+                waited += 10;
+        }
+        if (r == 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                return kn_error_set(err, ETIMEDOUT, "%s: no DHCP lease after %d s (log: %s)",
+                                    ifname, LEASE_TIMEOUT_MS / 1000, log);
+        }
+        if (r < 0)
+                return kn_error_set(err, errno, "%s: waiting for udhcpc: %m", ifname);
+        /* udhcpc's foreground process exits once it has forked the daemon,
+         * which writes its pid file only then. */
+        bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+        for (int k = 0; ok && k < 300 && kn_dhcp_running(ns, ifname, family) <= 0; k++)
+                sleep_ms(10);
+        if (ok && kn_dhcp_running(ns, ifname, family) <= 0)
+                return kn_error_set(err, ESRCH,
+                                    "%s: udhcpc got a lease but is not running (pid file %s)",
+                                    ifname, pidfile);
+        if (!ok) {
+                char line[256];
+                last_line(log, line, sizeof line);
+                return kn_error_set(err, EHOSTUNREACH, "%s: no DHCP lease (%s; log: %s)", ifname,
+                                    line[0] ? line : "udhcpc exited", log);
+        }
+        return 0;
+}
+
+int kn_dhcp_stop(kn_netns *ns, const char *ifname, int family, kn_error *err) {
+        pid_t pid = kn_dhcp_running(ns, ifname, family);
+        if (pid > 0) {
+                /* SIGTERM with -R: udhcpc releases the lease and runs the
+                 * script's deconfig, which removes the leased address. */
+                kill(pid, SIGTERM);
+                for (int k = 0; k < 300 && alive(pid); k++)
+                        sleep_ms(10);
+                if (alive(pid)) {
+                        kill(pid, SIGKILL);
+                        for (int k = 0; k < 100 && alive(pid); k++)
+                                sleep_ms(10);
+                }
+                if (alive(pid))
+                        return kn_error_set(err, EBUSY, "%s: DHCP client %d does not exit", ifname,
+                                            (int)pid);
+        }
+        _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
+        _cleanup_free_ char *lease = state_path(ns, ifname, family, "lease");
+        unlink(pidfile);
+        unlink(lease);
+        return 0;
+}
+
+int kn_dhcp_stop_undo(kn_netns *ns, const char *ifname, kn_error *err) {
+        return kn_dhcp_stop(ns, ifname, AF_INET, err);
+}
