@@ -4,11 +4,15 @@
 
 extern const kn_backend_vtable kn_ifupdown_vtable;
 extern const kn_backend_vtable kn_ifcfg_vtable;
+extern const kn_backend_vtable kn_networkd_vtable;
+extern const kn_backend_vtable kn_nmkeyfile_vtable;
 
 /* Detection order: the first whose detect() says yes wins. */
 const kn_backend_vtable *const kn_backends[] = {
         &kn_ifupdown_vtable,
         &kn_ifcfg_vtable,
+        &kn_networkd_vtable,
+        &kn_nmkeyfile_vtable,
         NULL,
 };
 

@@ -381,7 +381,8 @@ static int parse_iface_child(parse_ctx *c, xmlNodePtr n, xmlNodePtr e, iface_rol
                 i->mtu = (unsigned) v;
                 return no_children(c, e);
         }
-        if (is_element(e, "link"))
+        /* interface.rng has <link> on ethernet, vlan and bond, not bridge */
+        if (is_element(e, "link") && i->type != KN_IFACE_BRIDGE)
                 return parse_link(c, e, i);
         if (top && is_element(e, "protocol"))
                 return parse_protocol(c, e, i);
@@ -398,7 +399,7 @@ static int parse_iface_child(parse_ctx *c, xmlNodePtr n, xmlNodePtr e, iface_rol
                             role == ROLE_BOND_SLAVE ? "bond" : "bridge");
         static const char *const valid[_KN_IFACE_TYPE_MAX] = {
                 [KN_IFACE_ETHERNET] = "start, mac, mtu, link, protocol",
-                [KN_IFACE_BRIDGE] = "start, mtu, link, protocol, bridge",
+                [KN_IFACE_BRIDGE] = "start, mtu, protocol, bridge",
                 [KN_IFACE_BOND] = "start, mtu, link, protocol, bond",
                 [KN_IFACE_VLAN] = "start, mtu, link, protocol, vlan",
         };

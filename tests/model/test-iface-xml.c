@@ -150,6 +150,8 @@ static const struct {
          {"<ip>", "33 is out of range"}},
         {"<interface type='bridge' name='br0'><bridge delay='-1'/></interface>", {"'delay'", "'-1'"}},
         {"<interface type='bridge' name='br0'/>", {"needs a <bridge> element"}},
+        {"<interface type='bridge' name='br0'><link state='up'/><bridge/></interface>",
+         {"<link>", "not expected in a bridge interface"}},
         {"<!DOCTYPE x [<!ENTITY e 'eth0'>]><interface type='ethernet' name='&e;'/>", {"DOCTYPE"}},
         {"<network><name>default</name></network>", {"must be <interface>"}},
         {"<interface type='ethernet'/>", {"attribute 'name' is missing"}},

@@ -13,8 +13,8 @@
 #define MAX_DEPTH 16
 
 char *ifu_path_join(const char *dir, const char *rel) {
-        _cleanup_free_ char *all = rel[0] == '/' ? kn_xstrdup(rel)
-                                                 : kn_xasprintf("%s/%s", dir ? dir : "", rel);
+        _cleanup_free_ char *all =
+                rel[0] == '/' ? kn_xstrdup(rel) : kn_xasprintf("%s/%s", dir ? dir : "", rel);
         kn_strbuf out = {0};
         char *save = NULL;
         for (char *c = strtok_r(all, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
@@ -22,7 +22,7 @@ char *ifu_path_join(const char *dir, const char *rel) {
                         continue;
                 if (streq(c, "..")) {
                         char *slash = out.s ? strrchr(out.s, '/') : NULL;
-                        out.len = slash ? (size_t) (slash - out.s) : 0;
+                        out.len = slash ? (size_t)(slash - out.s) : 0;
                         if (out.s)
                                 out.s[out.len] = '\0';
                         continue;
@@ -36,7 +36,7 @@ char *ifu_path_join(const char *dir, const char *rel) {
 
 static char *dir_of(const char *path) {
         const char *slash = strrchr(path, '/');
-        return slash ? kn_xstrndup(path, (size_t) (slash - path)) : kn_xstrdup("");
+        return slash ? kn_xstrndup(path, (size_t)(slash - path)) : kn_xstrdup("");
 }
 
 static bool has_glob(const char *s) {
@@ -76,15 +76,15 @@ static void expand(const kn_root *root, const char *prefix, const char *rest, bo
         while (*rest == '/')
                 rest++;
         const char *slash = strchr(rest, '/');
-        _cleanup_free_ char *comp = slash ? kn_xstrndup(rest, (size_t) (slash - rest))
-                                          : kn_xstrdup(rest);
+        _cleanup_free_ char *comp =
+                slash ? kn_xstrndup(rest, (size_t)(slash - rest)) : kn_xstrdup(rest);
         const char *next = slash ? slash + 1 : "";
         if (!*comp) {
                 /* A file is checked when it is read (one open instead of
                  * two for each of thousands of files); a directory here. */
                 struct stat st;
-                if (*prefix && (!dirs || (kn_root_stat(root, prefix, &st) >= 0 &&
-                                          S_ISDIR(st.st_mode))))
+                if (*prefix &&
+                    (!dirs || (kn_root_stat(root, prefix, &st) >= 0 && S_ISDIR(st.st_mode))))
                         strv_push(out, kn_xstrdup(prefix));
                 return;
         }
@@ -180,8 +180,7 @@ static void read_one(ifu_backend *u, const char *path, const ifu_file *from, uns
         if (r == -ENOENT || (r == -EISDIR && depth > 0))
                 return; /* ifupdown skips a missing file too; a glob can match a directory */
         if (r < 0) {
-                kn_iface_list_diag(&u->load_diags, shown, 0, NULL, "cannot read: %s",
-                                   strerror(-r));
+                kn_iface_list_diag(&u->load_diags, shown, 0, NULL, "cannot read: %s", strerror(-r));
                 return;
         }
         ifu_file *f = ifu_file_parse(path, shown, text, len);

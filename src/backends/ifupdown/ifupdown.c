@@ -5,36 +5,59 @@
 
 #include "ifupdown.h"
 
+/* 0: no etc/network/interfaces; 1: there is one, but it configures nothing
+ * beyond lo (Debian's default, also present on hosts managed otherwise);
+ * 2: it, or a file it sources from interfaces.d, configures an interface. */
 static int ifupdown_detect(const kn_root *root) {
-        return kn_root_exists(root, IFU_MAIN) ? 1 : 0;
+        char *text;
+        size_t len;
+        if (kn_root_read_file(root, IFU_MAIN, &text, &len) < 0)
+                return 0;
+        ifu_file *f = ifu_file_parse(IFU_MAIN, IFU_MAIN, text, len);
+        int r = 1;
+        bool sources = false;
+        for (size_t k = 0; k < f->n_stanzas && r == 1; k++)
+                if (!streq(f->stanzas[k].name, "lo"))
+                        r = 2;
+        for (size_t i = 0; i < f->n_lines; i++)
+                sources |= f->lines[i].kind == IFU_SOURCE || f->lines[i].kind == IFU_SOURCE_DIR;
+        ifu_file_free(f);
+        char **names;
+        size_t n;
+        if (r == 1 && sources &&
+            kn_root_list_dir(root, "etc/network/interfaces.d", &names, &n) >= 0) {
+                r = n > 0 ? 2 : 1;
+                kn_strv_free(names, n);
+        }
+        return r;
 }
 
 static void ifupdown_done(kn_backend *b) {
-        ifu_forget_files((ifu_backend *) b);
+        ifu_forget_files((ifu_backend *)b);
 }
 
 static int ifupdown_load(kn_backend *b, kn_error *err) {
-        ifu_backend *u = (ifu_backend *) b;
+        ifu_backend *u = (ifu_backend *)b;
         ifu_forget_files(u);
         return ifu_load_files(u, err);
 }
 
 static void ifupdown_list(kn_backend *b, kn_iface_list *out) {
-        ifu_list((ifu_backend *) b, out);
+        ifu_list((ifu_backend *)b, out);
 }
 
 static int ifupdown_define(kn_backend *b, const kn_iface *iface, kn_error *err) {
-        return ifu_define((ifu_backend *) b, iface, err);
+        return ifu_define((ifu_backend *)b, iface, err);
 }
 
 static int ifupdown_undefine(kn_backend *b, const char *name, kn_error *err) {
-        return ifu_undefine((ifu_backend *) b, name, err);
+        return ifu_undefine((ifu_backend *)b, name, err);
 }
 
 static const char *const *ifupdown_watch_dirs(kn_backend *b) {
-        ifu_backend *u = (ifu_backend *) b;
+        ifu_backend *u = (ifu_backend *)b;
         static const char *const fallback[] = {"etc/network", NULL};
-        return u->watch ? (const char *const *) u->watch : fallback;
+        return u->watch ? (const char *const *)u->watch : fallback;
 }
 
 const kn_backend_vtable kn_ifupdown_vtable = {

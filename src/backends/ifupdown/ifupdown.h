@@ -105,7 +105,7 @@ typedef struct ifu_ref {
 
 typedef struct ifu_entry {
         char *name;
-        size_t id; /* position in ifu_index.all */
+        size_t id;     /* position in ifu_index.all */
         ifu_ref *refs; /* in reading order */
         size_t n_refs, alloc_refs;
 } ifu_entry;

@@ -68,7 +68,7 @@ int ifu_opt_lookup(const char *key, ifu_family family) {
                         if (opts[k].scope != SCOPE_LINK && family != IFU_INET &&
                             family != IFU_INET6)
                                 return -1;
-                        return (int) k;
+                        return (int)k;
                 }
         return -1;
 }
@@ -90,14 +90,14 @@ int ifu_vlan_name(const char *name, char parent[KN_IFNAME_MAX + 1], int *tag) {
         long t = 0;
         for (const char *p = digits; *p && t <= 100000; p++)
                 t = t * 10 + (*p - '0');
-        *tag = (int) (t > 100000 ? 100000 : t);
+        *tag = (int)(t > 100000 ? 100000 : t);
         if (kind == 2) {
                 parent[0] = '\0';
                 return 2;
         }
         if (dot == name)
                 return -EINVAL;
-        snprintf(parent, KN_IFNAME_MAX + 1, "%.*s", (int) (dot - name), name);
+        snprintf(parent, KN_IFNAME_MAX + 1, "%.*s", (int)(dot - name), name);
         return 1;
 }
 
@@ -108,8 +108,8 @@ typedef struct loc {
 
 typedef struct node {
         const ifu_entry *e;
-        bool skip; /* not kvmnet's business: loopback, names it can't hold */
-        bool bad;  /* has a diagnostic */
+        bool skip;       /* not kvmnet's business: loopback, names it can't hold */
+        bool bad;        /* has a diagnostic */
         kn_iface *iface; /* own settings, no children */
         loc at;          /* first stanza */
         bool bridge, bond_opts, named_master;
@@ -214,7 +214,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret) {
 int ifu_netmask_prefix(int family, const char *s) {
         unsigned long bits;
         if (parse_uint(s, family == AF_INET ? 32 : 128, &bits) >= 0)
-                return (int) bits;
+                return (int)bits;
         struct in_addr a;
         if (family != AF_INET || inet_pton(AF_INET, s, &a) != 1)
                 return -EINVAL;
@@ -242,12 +242,12 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
                              l->value);
                         return;
                 }
-                prefix = (int) p;
+                prefix = (int)p;
         } else if (netmask) {
                 prefix = ifu_netmask_prefix(family, netmask);
                 if (prefix < 0) {
-                        diag(c->r, c->n, netmask_at,
-                             "iface %s: bad netmask '%s' (valid: %s)", name, netmask,
+                        diag(c->r, c->n, netmask_at, "iface %s: bad netmask '%s' (valid: %s)", name,
+                             netmask,
                              family == AF_INET ? "a dotted quad like 255.255.255.0 or 0-32"
                                                : "0-128");
                         return;
@@ -261,9 +261,8 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
         const char *canon = c->proto[fi]->ips[c->proto[fi]->n_ips - 1].address;
         for (size_t k = 0; k < c->n_seen[fi]; k++)
                 if (streq(c->seen[fi][k].address, canon)) {
-                        diag(c->r, c->n, at,
-                             "iface %s: duplicated address %s (also at %s:%u)", name, canon,
-                             c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
+                        diag(c->r, c->n, at, "iface %s: duplicated address %s (also at %s:%u)",
+                             name, canon, c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
                         return;
                 }
         c->seen[fi] = kn_xrealloc(c->seen[fi], (c->n_seen[fi] + 1) * sizeof *c->seen[fi]);
@@ -280,8 +279,7 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
         for (size_t w = 3; w < hdr->n_words; w++)
                 if (streq(hdr->words[w], "inherits")) {
                         diag(c->r, n, sat,
-                             "iface %s: templates ('inherits') are not supported by kvmnet",
-                             name);
+                             "iface %s: templates ('inherits') are not supported by kvmnet", name);
                         return;
                 }
         if (s->method && streq(s->method, "loopback")) {
@@ -289,8 +287,8 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
                 return;
         }
         if (s->family != IFU_INET && s->family != IFU_INET6) {
-                diag(c->r, n, sat, "iface %s: address family %s is not supported by kvmnet",
-                     name, ifu_family_to_string(s->family));
+                diag(c->r, n, sat, "iface %s: address family %s is not supported by kvmnet", name,
+                     ifu_family_to_string(s->family));
                 return;
         }
         int fi = s->family == IFU_INET ? 0 : 1;
@@ -361,7 +359,7 @@ int ifu_bond_mode_parse(const char *s) {
         static const char *const numbers[] = {"0", "1", "2", "3", "4", "5", "6"};
         for (size_t k = 0; k < ELEMENTSOF(numbers); k++)
                 if (streq(s, numbers[k]))
-                        return (int) k + KN_BOND_BALANCE_RR;
+                        return (int)k + KN_BOND_BALANCE_RR;
         return kn_bond_mode_from_string(s);
 }
 
@@ -369,7 +367,7 @@ int ifu_arp_validate_parse(const char *s) {
         static const char *const numbers[] = {"0", "1", "2", "3"};
         for (size_t k = 0; k < ELEMENTSOF(numbers); k++)
                 if (streq(s, numbers[k]))
-                        return (int) k + KN_ARP_VALIDATE_NONE;
+                        return (int)k + KN_ARP_VALIDATE_NONE;
         return kn_arp_validate_from_string(s);
 }
 
@@ -411,7 +409,7 @@ static void read_link(stanza_ctx *c) {
         if (L[IFU_O_MTU].value) {
                 if (parse_uint(L[IFU_O_MTU].value, 65535, &v) < 0 || v == 0)
                         BAD_VALUE(IFU_O_MTU, "1-65535");
-                i->mtu = (unsigned) v;
+                i->mtu = (unsigned)v;
         }
         if (L[IFU_O_HWADDRESS].value) {
                 const char *m = L[IFU_O_HWADDRESS].value;
@@ -461,7 +459,7 @@ static void read_link(stanza_ctx *c) {
                         BAD_VALUE(IFU_O_BOND_MODE, "balance-rr, active-backup, balance-xor, "
                                                    "broadcast, 802.3ad, balance-tlb, "
                                                    "balance-alb or 0-6");
-                i->bond_mode = (kn_bond_mode) m;
+                i->bond_mode = (kn_bond_mode)m;
                 n->bond_opts = true;
         }
         if (L[IFU_O_BOND_PRIMARY].value) {
@@ -479,16 +477,16 @@ static void read_link(stanza_ctx *c) {
         /* As ifenslave: with both, bond-arp-interval is ignored. */
         if (miimon > 0) {
                 i->monitor = KN_MON_MIIMON;
-                i->miimon_freq = (unsigned) miimon;
+                i->miimon_freq = (unsigned)miimon;
                 if (L[IFU_O_BOND_DOWNDELAY].value) {
                         if (parse_uint(L[IFU_O_BOND_DOWNDELAY].value, 1000000000, &v) < 0)
                                 BAD_VALUE(IFU_O_BOND_DOWNDELAY, "milliseconds");
-                        i->miimon_downdelay = (long) v;
+                        i->miimon_downdelay = (long)v;
                 }
                 if (L[IFU_O_BOND_UPDELAY].value) {
                         if (parse_uint(L[IFU_O_BOND_UPDELAY].value, 1000000000, &v) < 0)
                                 BAD_VALUE(IFU_O_BOND_UPDELAY, "milliseconds");
-                        i->miimon_updelay = (long) v;
+                        i->miimon_updelay = (long)v;
                 }
                 if (L[IFU_O_BOND_USE_CARRIER].value) {
                         const char *s = L[IFU_O_BOND_USE_CARRIER].value;
@@ -498,7 +496,7 @@ static void read_link(stanza_ctx *c) {
                 }
         } else if (arp > 0) {
                 i->monitor = KN_MON_ARPMON;
-                i->arpmon_interval = (unsigned) arp;
+                i->arpmon_interval = (unsigned)arp;
                 const char *t = L[IFU_O_BOND_ARP_IP_TARGET].value;
                 char buf[46];
                 if (!t) {
@@ -514,7 +512,7 @@ static void read_link(stanza_ctx *c) {
                         if (a < 0)
                                 BAD_VALUE(IFU_O_BOND_ARP_VALIDATE,
                                           "none, active, backup, all or 0-3");
-                        i->arpmon_validate = (kn_arp_validate) a;
+                        i->arpmon_validate = (kn_arp_validate)a;
                 }
         }
 }
@@ -677,13 +675,12 @@ static void read_kind(reader *r, node *n) {
                 return;
         }
         if (tag > 4095) {
-                diag(r, n, n->at, "vlan %s: vlan id %d is out of range (valid: 0-4095)", name,
-                     tag);
+                diag(r, n, n->at, "vlan %s: vlan id %d is out of range (valid: 0-4095)", name, tag);
                 return;
         }
         if (v == 2 && kn_ifname_validate(raw, NULL) < 0) {
-                diag(r, n, n->at, "vlan %s: vlan-raw-device '%s' is not an interface name",
-                     name, raw);
+                diag(r, n, n->at, "vlan %s: vlan-raw-device '%s' is not an interface name", name,
+                     raw);
                 return;
         }
         i->type = KN_IFACE_VLAN;
@@ -693,9 +690,9 @@ static void read_kind(reader *r, node *n) {
 
 static bool claim(reader *r, node *master, node *port, loc at) {
         if (port->master && port->master != master) {
-                diag(r, master, at, "iface %s: %s is already a port of %s (%s:%u)",
-                     master->e->name, port->e->name, port->master->e->name,
-                     port->master->at.f->shown, port->master->at.line);
+                diag(r, master, at, "iface %s: %s is already a port of %s (%s:%u)", master->e->name,
+                     port->e->name, port->master->e->name, port->master->at.f->shown,
+                     port->master->at.line);
                 return false;
         }
         port->master = master;
@@ -709,8 +706,8 @@ static void link_nodes(reader *r) {
                 for (size_t j = 0; n->iface && !n->skip && j < n->n_ports; j++) {
                         node *p = node_any(r, n->ports[j]);
                         if (p && p->skip) {
-                                diag(r, n, n->ports_at, "iface %s: %s cannot be a port",
-                                     n->e->name, n->ports[j]);
+                                diag(r, n, n->ports_at, "iface %s: %s cannot be a port", n->e->name,
+                                     n->ports[j]);
                                 break;
                         }
                         if (p == n) {
@@ -780,10 +777,10 @@ static void orphans(reader *r) {
                         node *c = m ? node_of(r, m) : NULL;
                         if (!c || c == n || c == n->master || (!c->bad && !c->skip))
                                 continue;
-                        loc at = {ref->file, ref->file->lines[ref->file->stanzas[ref->idx].first]
-                                                     .lineno};
-                        diag(r, n, at, "iface %s is a port or slave of %s, which %s", n->e->name,
-                             m, c->skip ? "kvmnet does not manage" : "has errors");
+                        loc at = {ref->file,
+                                  ref->file->lines[ref->file->stanzas[ref->idx].first].lineno};
+                        diag(r, n, at, "iface %s is a port or slave of %s, which %s", n->e->name, m,
+                             c->skip ? "kvmnet does not manage" : "has errors");
                         break;
                 }
         }
@@ -816,8 +813,8 @@ static kn_iface *build(reader *r, node *n, bool top, unsigned depth) {
                 if (p && (p->iface || p->bad)) {
                         c = build(r, p, false, depth + 1);
                         if (!c) {
-                                diag(r, n, ports_loc(n), "iface %s: %s %s has errors", n->e->name, what,
-                                     n->ports[k]);
+                                diag(r, n, ports_loc(n), "iface %s: %s %s has errors", n->e->name,
+                                     what, n->ports[k]);
                                 return kn_iface_free(i);
                         }
                 } else {

@@ -287,8 +287,7 @@ static void want_link(want *w, const wnode *n, const wnode *nodes, size_t n_node
                         push_opt(w, IFU_O_VLAN_RAW_DEVICE, "%s", i->vlan_parent);
                 break;
         }
-        default:
-                break;
+        default: break;
         }
         if (n->master && n->master->i->type == KN_IFACE_BOND)
                 push_opt(w, IFU_O_BOND_MASTER, "%s", n->master->name);
@@ -409,14 +408,13 @@ static int check_broken(const ifu_entry *e, kn_error *err) {
         const ifu_ref *b = ifu_entry_first(e, IFU_REF_BROKEN);
         if (!b)
                 return 0;
-        return kn_error_set(err, EIO, "cannot change %s: %s:%u: %s (fix that file first)",
-                            e->name, b->file->shown, b->file->err_line, b->file->err);
+        return kn_error_set(err, EIO, "cannot change %s: %s:%u: %s (fix that file first)", e->name,
+                            b->file->shown, b->file->err_line, b->file->err);
 }
 
 /* The ports and slaves NAME has now (bridge_ports, bond-slaves, and slaves
  * naming it as bond-master), appended to *v. */
-static void old_ports(const ifu_backend *u, const char *name, char ***v, size_t *n,
-                      size_t *alloc) {
+static void old_ports(const ifu_backend *u, const char *name, char ***v, size_t *n, size_t *alloc) {
         const ifu_entry *e = ifu_index_get(&u->index, name);
         if (!ifu_entry_first(e, IFU_REF_STANZA))
                 return; /* no stanza, no ports: slaves naming it wait for a bond */
@@ -503,8 +501,7 @@ static int check_claims(const plan *p, const char *name, const char *master, kn_
                         other = s->name;
                 else if (ref->kind == IFU_REF_STANZA)
                         other = ifu_stanza_option(ref->file, s, "bond-master", &l);
-                if (!other || streq_ptr(other, master) || in_new(p, other) ||
-                    in_removed(p, other))
+                if (!other || streq_ptr(other, master) || in_new(p, other) || in_removed(p, other))
                         continue;
                 const ifu_entry *o = ifu_index_get(&p->u->index, other);
                 if (!ifu_entry_first(o, IFU_REF_STANZA))
@@ -589,9 +586,10 @@ static bool same_value(ifu_opt o, const char *old, const char *new) {
         case IFU_O_GATEWAY: {
                 char a[46], b[46];
                 const char *sa = strchr(old, '/'), *sb = strchr(new, '/');
-                _cleanup_free_ char *ha = kn_xstrndup(old, sa ? (size_t) (sa - old) : strlen(old));
-                _cleanup_free_ char *hb = kn_xstrndup(new, sb ? (size_t) (sb - new) : strlen(new));
-                int fa = strchr(ha, ':') ? AF_INET6 : AF_INET, fb = strchr(hb, ':') ? AF_INET6 : AF_INET;
+                _cleanup_free_ char *ha = kn_xstrndup(old, sa ? (size_t)(sa - old) : strlen(old));
+                _cleanup_free_ char *hb = kn_xstrndup(new, sb ? (size_t)(sb - new) : strlen(new));
+                int fa = strchr(ha, ':') ? AF_INET6 : AF_INET,
+                    fb = strchr(hb, ':') ? AF_INET6 : AF_INET;
                 return fa == fb && kn_ip_canonical(fa, ha, a) >= 0 &&
                        kn_ip_canonical(fb, hb, b) >= 0 && streq(a, b) && streq_ptr(sa, sb);
         }
@@ -599,12 +597,10 @@ static bool same_value(ifu_opt o, const char *old, const char *new) {
                 bool a = streq(old, "on") || streq(old, "yes"), b = streq(new, "on");
                 return a == b;
         }
-        case IFU_O_BOND_MODE:
-                return ifu_bond_mode_parse(old) == ifu_bond_mode_parse(new);
+        case IFU_O_BOND_MODE: return ifu_bond_mode_parse(old) == ifu_bond_mode_parse(new);
         case IFU_O_BOND_ARP_VALIDATE:
                 return ifu_arp_validate_parse(old) == ifu_arp_validate_parse(new);
-        default:
-                return false;
+        default: return false;
         }
 }
 
@@ -658,7 +654,7 @@ static void edit_in_place(plan *p, const char *name, want *w) {
                 if (o < 0 || (keep_netmask && l == netmask))
                         continue;
                 size_t j = 0;
-                while (j < w->n_opts && (used[j] || w->opts[j].o != (ifu_opt) o))
+                while (j < w->n_opts && (used[j] || w->opts[j].o != (ifu_opt)o))
                         j++;
                 if (j == w->n_opts) {
                         ed->del[i] = true;
@@ -667,21 +663,21 @@ static void edit_in_place(plan *p, const char *name, want *w) {
                 used[j] = true;
                 last_owned = i;
                 if (!(keep_netmask && l == addr) &&
-                    !same_value((ifu_opt) o, l->value, w->opts[j].value)) {
+                    !same_value((ifu_opt)o, l->value, w->opts[j].value)) {
                         size_t n;
                         const char *li = indent_of(l, &n);
-                        ed->repl[i] = kn_xasprintf("%.*s%s %s\n", (int) n, li, l->words[0],
+                        ed->repl[i] = kn_xasprintf("%.*s%s %s\n", (int)n, li, l->words[0],
                                                    w->opts[j].value);
                 }
         }
         kn_strbuf add = {0};
         for (size_t j = 0; j < w->n_opts; j++)
                 if (!used[j])
-                        kn_strbuf_printf(&add, "%.*s%s %s\n", (int) ind_n, ind,
+                        kn_strbuf_printf(&add, "%.*s%s %s\n", (int)ind_n, ind,
                                          ifu_opt_key(w->opts[j].o), w->opts[j].value);
         if (add.len)
-                add_ins(p, ed, last_owned ? last_owned + 1 : s->first + 1, 0,
-                        kn_strbuf_steal(&add), NULL, NULL);
+                add_ins(p, ed, last_owned ? last_owned + 1 : s->first + 1, 0, kn_strbuf_steal(&add),
+                        NULL, NULL);
 }
 
 /* Where a new stanza of node n goes: after its previous wanted stanza. */
@@ -752,7 +748,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 want *ws[64];
                 size_t m = 0;
                 for (size_t j = 0; j < n->n_w && m < ELEMENTSOF(ws); j++)
-                        if (n->w[j].s && n->w[j].family == (ifu_family) fam &&
+                        if (n->w[j].s && n->w[j].family == (ifu_family)fam &&
                             streq(n->w[j].method, "static"))
                                 ws[m++] = &n->w[j];
                 /* insertion sort of their stanzas by reading order */
@@ -860,8 +856,8 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 if (moved.len && moved.s[moved.len - 1] != '\n')
                         kn_strbuf_putc(&moved, '\n');
                 if (!to && moved.len) {
-                        keeper[s->family] = (want){.family = s->family, .method = "manual",
-                                                   .f = f, .s = s};
+                        keeper[s->family] =
+                                (want){.family = s->family, .method = "manual", .f = f, .s = s};
                         edit_in_place(p, n->name, &keeper[s->family]);
                         kn_strbuf_done(&moved);
                         continue;
@@ -869,8 +865,8 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 delete_stanza(edit_for(p, f, NULL), s, true);
                 if (!moved.len)
                         continue;
-                add_ins(p, edit_for(p, to->f, NULL), to->s->end, 0, kn_strbuf_steal(&moved),
-                        NULL, NULL);
+                add_ins(p, edit_for(p, to->f, NULL), to->s->end, 0, kn_strbuf_steal(&moved), NULL,
+                        NULL);
         }
         free(ex);
         free(taken);
@@ -883,8 +879,8 @@ static void plan_remove(plan *p, const char *name) {
         for (size_t k = 0; e && k < e->n_refs; k++) {
                 const ifu_ref *ref = &e->refs[k];
                 if (ref->kind == IFU_REF_STANZA)
-                        delete_stanza(edit_for(p, ref->file, NULL),
-                                      &ref->file->stanzas[ref->idx], false);
+                        delete_stanza(edit_for(p, ref->file, NULL), &ref->file->stanzas[ref->idx],
+                                      false);
                 else if (ref->kind == IFU_REF_START)
                         add_drop(edit_for(p, ref->file, NULL), ref->idx, e->name);
         }
@@ -1065,8 +1061,9 @@ static int commit(plan *p, kn_error *err) {
                 char *now = NULL;
                 size_t len = 0;
                 int q = kn_root_read_file(root, ed->path, &now, &len);
-                bool same = ed->f ? q >= 0 && len == ed->f->len && memcmp(now, ed->f->text, len) == 0
-                                  : q == -ENOENT;
+                bool same =
+                        ed->f ? q >= 0 && len == ed->f->len && memcmp(now, ed->f->text, len) == 0
+                              : q == -ENOENT;
                 free(now);
                 if (!same)
                         r = kn_error_set(err, ESTALE,
@@ -1165,7 +1162,7 @@ int ifu_undefine(ifu_backend *u, const char *name, kn_error *err) {
         r = check_claims(&p, name, NULL, err);
         if (r < 0)
                 return r;
-        char *roots[] = {(char *) name};
+        char *roots[] = {(char *)name};
         find_removed(&p, roots, 1);
         for (size_t k = 0; k < p.n_removed; k++) {
                 const ifu_entry *x = ifu_index_get(&u->index, p.removed[k]);

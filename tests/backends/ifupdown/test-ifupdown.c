@@ -170,32 +170,31 @@ static void lookup_mac(void **state) {
         test_rmtree(root);
 }
 
-static const char *const preserved_before =
-        "# hand-written\n"
-        "auto lo\n"
-        "iface lo inet loopback\n"
-        "\n"
-        "mapping hotplug\n"
-        "    script /usr/local/sbin/map-scheme\n"
-        "    map HOME eth0-home\n"
-        "\n"
-        "# uplink, configured by hand\n"
-        "auto eth0\n"
-        "iface eth0 inet static\n"
-        "\t# the office network\n"
-        "\taddress 192.0.2.10\n"
-        "\tnetmask 255.255.255.0\n"
-        "\tdns-nameservers 192.0.2.53 192.0.2.54\n"
-        "\tgateway 192.0.2.1\n"
-        "\tup ip route add 198.51.100.0/24 via 192.0.2.254 \\\n"
-        "\t\tdev eth0\n"
-        "\tpost-down echo bye\n"
-        "\tmtu 1500\n"
-        "\n"
-        "iface eth0 inet6 auto\n"
-        "\tprivext 2\n"
-        "\n"
-        "# trailing comment\n";
+static const char *const preserved_before = "# hand-written\n"
+                                            "auto lo\n"
+                                            "iface lo inet loopback\n"
+                                            "\n"
+                                            "mapping hotplug\n"
+                                            "    script /usr/local/sbin/map-scheme\n"
+                                            "    map HOME eth0-home\n"
+                                            "\n"
+                                            "# uplink, configured by hand\n"
+                                            "auto eth0\n"
+                                            "iface eth0 inet static\n"
+                                            "\t# the office network\n"
+                                            "\taddress 192.0.2.10\n"
+                                            "\tnetmask 255.255.255.0\n"
+                                            "\tdns-nameservers 192.0.2.53 192.0.2.54\n"
+                                            "\tgateway 192.0.2.1\n"
+                                            "\tup ip route add 198.51.100.0/24 via 192.0.2.254 \\\n"
+                                            "\t\tdev eth0\n"
+                                            "\tpost-down echo bye\n"
+                                            "\tmtu 1500\n"
+                                            "\n"
+                                            "iface eth0 inet6 auto\n"
+                                            "\tprivext 2\n"
+                                            "\n"
+                                            "# trailing comment\n";
 
 static void unknown_preserved(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
@@ -307,7 +306,8 @@ static void unparsable_file(void **state) {
             "auto eth3\n"
             "\n"
             "iface eth3 inet dhcpv4\n");
-        put(root, "etc/network/interfaces.d/d", "iface eth4 inet6 static\n    address fd00::4/64\n");
+        put(root, "etc/network/interfaces.d/d",
+            "iface eth4 inet6 static\n    address fd00::4/64\n");
         _cleanup_free_ char *before = snapshot(root);
         kn_config *c = open_root(root);
 
@@ -334,8 +334,7 @@ static void unparsable_file(void **state) {
         assert_int_equal(d->line, 3);
 
         /* and nothing touches a broken file */
-        define_fails(c,
-                     "<interface type='ethernet' name='eth3'><start mode='onboot'/></interface>",
+        define_fails(c, "<interface type='ethernet' name='eth3'><start mode='onboot'/></interface>",
                      cc, ":3", NULL);
         assert_same_tree(before, root);
         kn_config_free(c);
@@ -487,11 +486,9 @@ static void sources_followed(void **state) {
             "source /etc/network/missing/*\n"
             "auto lo\n"
             "iface lo inet loopback\n");
-        put(root, "etc/network/interfaces.d/a.cfg",
-            "iface eth1 inet dhcp\nsource nested/x\n");
+        put(root, "etc/network/interfaces.d/a.cfg", "iface eth1 inet dhcp\nsource nested/x\n");
         put(root, "etc/network/interfaces.d/b.txt", "iface eth2 inet dhcp\n");
-        put(root, "etc/network/interfaces.d/nested/x",
-            "iface eth5 inet dhcp\nsource ../a.cfg\n");
+        put(root, "etc/network/interfaces.d/nested/x", "iface eth5 inet dhcp\nsource ../a.cfg\n");
         put(root, "etc/network/more.d/eth3", "iface eth3 inet dhcp\n");
         put(root, "etc/network/more.d/eth4.cfg", "iface eth4 inet dhcp\n");
         put(root, "etc/network/more.d/.eth6", "iface eth6 inet dhcp\n");
@@ -601,8 +598,9 @@ static void nic_into_bridge(void **state) {
 
         /* a port can't be taken by another bridge, or undefined alone */
         _cleanup_free_ char *before = snapshot(root);
-        define_fails(c, "<interface type='bridge' name='br1'><bridge>"
-                        "<interface type='ethernet' name='eth0'/></bridge></interface>",
+        define_fails(c,
+                     "<interface type='bridge' name='br1'><bridge>"
+                     "<interface type='ethernet' name='eth0'/></bridge></interface>",
                      "eth0", "br0", NULL);
         kn_error err = {0};
         assert_true(kn_config_undefine(c, "eth0", &err) < 0);
@@ -676,10 +674,10 @@ static void bad_input_untouched(void **state) {
         assert_same_tree(before, root);
 
         /* someone else changed the file since it was read: no clobbering */
-        put(root, "etc/network/interfaces.d/eth0", "auto eth0\niface eth0 inet static\n"
-                                                   "    address 10.0.0.1/8\n");
-        define_fails(c,
-                     "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
+        put(root, "etc/network/interfaces.d/eth0",
+            "auto eth0\niface eth0 inet static\n"
+            "    address 10.0.0.1/8\n");
+        define_fails(c, "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
                      "changed since it was read", NULL);
         assert_file(root, "etc/network/interfaces.d/eth0",
                     "auto eth0\niface eth0 inet static\n    address 10.0.0.1/8\n");
@@ -827,14 +825,14 @@ static void scale(void **state) {
         b->vt = &kn_ifupdown_vtable;
         b->root = kr;
         assert_int_equal(b->vt->load(b, &err), 0);
-        _cleanup_iface_ kn_iface *brx = parse(
-                "<interface type='bridge' name='brx'><start mode='onboot'/><bridge>"
-                "<interface type='vlan' name='eth9.9'><vlan tag='9'><interface name='eth9'/>"
-                "</vlan></interface></bridge></interface>");
-        _cleanup_iface_ kn_iface *br78 = parse(
-                "<interface type='bridge' name='br78'><start mode='onboot'/><bridge>"
-                "<interface type='vlan' name='eth0.79'><vlan tag='79'>"
-                "<interface name='eth0'/></vlan></interface></bridge></interface>");
+        _cleanup_iface_ kn_iface *brx =
+                parse("<interface type='bridge' name='brx'><start mode='onboot'/><bridge>"
+                      "<interface type='vlan' name='eth9.9'><vlan tag='9'><interface name='eth9'/>"
+                      "</vlan></interface></bridge></interface>");
+        _cleanup_iface_ kn_iface *br78 =
+                parse("<interface type='bridge' name='br78'><start mode='onboot'/><bridge>"
+                      "<interface type='vlan' name='eth0.79'><vlan tag='79'>"
+                      "<interface name='eth0'/></vlan></interface></bridge></interface>");
         t0 = now();
         assert_int_equal(b->vt->define(b, brx, &err), 0);
         assert_int_equal(b->vt->undefine(b, "br77", &err), 0);
@@ -856,18 +854,12 @@ static void scale(void **state) {
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(lookup_mac),
-                cmocka_unit_test(unknown_preserved),
-                cmocka_unit_test(multiple_addresses),
-                cmocka_unit_test(unparsable_file),
-                cmocka_unit_test(duplicated_stanza),
-                cmocka_unit_test(vlan_missing_parent),
-                cmocka_unit_test(sources_followed),
-                cmocka_unit_test(nic_into_bridge),
-                cmocka_unit_test(undefine_mentions),
-                cmocka_unit_test(bad_input_untouched),
-                cmocka_unit_test(readonly_root),
-                cmocka_unit_test(scale),
+                cmocka_unit_test(lookup_mac),         cmocka_unit_test(unknown_preserved),
+                cmocka_unit_test(multiple_addresses), cmocka_unit_test(unparsable_file),
+                cmocka_unit_test(duplicated_stanza),  cmocka_unit_test(vlan_missing_parent),
+                cmocka_unit_test(sources_followed),   cmocka_unit_test(nic_into_bridge),
+                cmocka_unit_test(undefine_mentions),  cmocka_unit_test(bad_input_untouched),
+                cmocka_unit_test(readonly_root),      cmocka_unit_test(scale),
         };
         if (argc > 1)
                 cmocka_set_test_filter(argv[1]);
