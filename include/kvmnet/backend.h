@@ -51,6 +51,10 @@ void kn_iface_list_done(kn_iface_list *l);
 typedef struct kn_backend_vtable {
         const char *name; /* "ifcfg", "ifupdown", ... as --backend takes it */
         size_t object_size; /* sizeof the backend's struct, which starts with kn_backend */
+        /* The regime stores some definitions differently from how they were
+         * asked (NetworkManager has no "hotplug" start mode, say), so after
+         * define() the list must come from list(), not from the request. */
+        bool lossy;
 
         /* > 0 if the root holds files of this regime (used to pick one). */
         int (*detect)(const kn_root *root);

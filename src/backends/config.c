@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "kvmnet/config.h"
+#include "kvmnet/owner.h"
 
 #include "macro.h"
 #include "rootfs.h"
@@ -137,15 +138,20 @@ static const kn_backend_vtable *detect(const kn_root *root) {
         return NULL;
 }
 
+static void backend_names(char *buf, size_t size) {
+        buf[0] = '\0';
+        for (size_t k = 0; kn_backends[k]; k++)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", k ? ", " : "",
+                         kn_backends[k]->name);
+}
+
 int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_error *err) {
         const kn_backend_vtable *vt = NULL;
         if (backend) {
                 vt = kn_backend_find(backend);
                 if (!vt) {
-                        char names[128] = "";
-                        for (size_t k = 0; kn_backends[k]; k++)
-                                snprintf(names + strlen(names), sizeof names - strlen(names),
-                                         "%s%s", k ? ", " : "", kn_backends[k]->name);
+                        char names[128];
+                        backend_names(names, sizeof names);
                         return kn_error_set(err, EINVAL, "unknown backend '%s' (valid: %s)",
                                             backend, names);
                 }
@@ -159,11 +165,12 @@ int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_er
         if (!vt)
                 vt = detect(c->root);
         if (!vt) {
+                char names[128];
+                backend_names(names, sizeof names);
                 r = kn_error_set(err, ENOENT,
-                                 "cannot tell the configuration regime of %s: it has neither "
-                                 "etc/network/interfaces nor etc/sysconfig/network-scripts; "
-                                 "choose one with --backend",
-                                 kn_root_path(c->root));
+                                 "cannot tell the configuration regime of %s: none of its files "
+                                 "are there; choose one with --backend (%s)",
+                                 kn_root_path(c->root), names);
                 kn_config_free(c);
                 return r;
         }
@@ -289,9 +296,14 @@ int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
         r = check_conflicts(c, iface, iface, err);
         if (r < 0)
                 return r;
+        /* One owner per interface: never write ifupdown's stanza for a
+         * NIC that NetworkManager also manages. */
+        r = kn_owner_check(c->root, c->backend->vt, iface, err);
+        if (r < 0)
+                return r;
         /* A definition that settles a broken file changes the diagnostics
          * too: only the backend can say how, so ask it for everything. */
-        bool full = has_diag(c, iface);
+        bool full = c->backend->vt->lossy || has_diag(c, iface);
         r = c->backend->vt->define(c->backend, iface, err);
         if (r < 0 || full) {
                 c->dirty = true;

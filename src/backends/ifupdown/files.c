@@ -22,7 +22,7 @@ char *ifu_path_join(const char *dir, const char *rel) {
                         continue;
                 if (streq(c, "..")) {
                         char *slash = out.s ? strrchr(out.s, '/') : NULL;
-                        out.len = slash ? (size_t)(slash - out.s) : 0;
+                        out.len = slash ? (size_t) (slash - out.s) : 0;
                         if (out.s)
                                 out.s[out.len] = '\0';
                         continue;
@@ -36,7 +36,7 @@ char *ifu_path_join(const char *dir, const char *rel) {
 
 static char *dir_of(const char *path) {
         const char *slash = strrchr(path, '/');
-        return slash ? kn_xstrndup(path, (size_t)(slash - path)) : kn_xstrdup("");
+        return slash ? kn_xstrndup(path, (size_t) (slash - path)) : kn_xstrdup("");
 }
 
 static bool has_glob(const char *s) {
@@ -77,7 +77,7 @@ static void expand(const kn_root *root, const char *prefix, const char *rest, bo
                 rest++;
         const char *slash = strchr(rest, '/');
         _cleanup_free_ char *comp =
-                slash ? kn_xstrndup(rest, (size_t)(slash - rest)) : kn_xstrdup(rest);
+                slash ? kn_xstrndup(rest, (size_t) (slash - rest)) : kn_xstrdup(rest);
         const char *next = slash ? slash + 1 : "";
         if (!*comp) {
                 /* A file is checked when it is read (one open instead of

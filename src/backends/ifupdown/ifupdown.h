@@ -6,9 +6,10 @@
  * The files are kept as parsed lines (raw text kept for rewriting), grouped
  * into stanzas; a name index maps each interface name to where it appears
  * (its stanzas, its auto/allow-* mentions, masters listing it as a port,
- * slaves naming it as bond-master).  list() interprets the index (read.c);
- * define()/undefine() plan edits on the lines of the few files involved,
- * write them and re-parse only those files from memory (write.c). */
+ * slaves naming it as bond-master).  list() interprets the index (read.c,
+ * tree.c); define()/undefine() plan edits on the lines of the few files
+ * involved, write them and re-parse only those files from memory (want.c,
+ * edit.c, write.c).  Files are found by files.c, parsed by parse.c. */
 
 #include "kvmnet/backend.h"
 #include "macro.h"
@@ -192,13 +193,22 @@ typedef enum ifu_opt {
         _IFU_O_MAX,
 } ifu_opt;
 
+/* Where an option's value applies. */
+typedef enum ifu_scope {
+        IFU_SCOPE_STANZA, /* that stanza: address, netmask, autoconf */
+        IFU_SCOPE_FAMILY, /* all stanzas of the family: gateway */
+        IFU_SCOPE_LINK,   /* the interface: hwaddress, mtu, bridge_*, bond-* */
+} ifu_scope;
+
+/* options.c */
 /* The option KEY in a stanza of FAMILY, or -1 if kvmnet doesn't own it. */
 int ifu_opt_lookup(const char *key, ifu_family family);
 /* The spelling kvmnet writes. */
 const char *ifu_opt_key(ifu_opt o);
+ifu_scope ifu_opt_scope(ifu_opt o);
+/* A decimal number up to max, nothing else. */
+int ifu_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 
-/* read.c */
-void ifu_list(ifu_backend *u, kn_iface_list *out);
 /* How ifupdown names vlans: PARENT.ID (returns 1, parent filled in) or
  * vlanID (returns 2, the parent comes from vlan-raw-device); 0 if NAME is
  * not a vlan name; -EINVAL for ".ID", a vlan without a parent. */
@@ -208,6 +218,9 @@ int ifu_bond_mode_parse(const char *s);
 int ifu_arp_validate_parse(const char *s);
 /* A netmask (dotted quad, or bits) as a prefix length; -EINVAL if bad. */
 int ifu_netmask_prefix(int family, const char *s);
+
+/* tree.c (with read.c): what list() returns */
+void ifu_list(ifu_backend *u, kn_iface_list *out);
 
 /* write.c */
 int ifu_define(ifu_backend *u, const kn_iface *iface, kn_error *err);

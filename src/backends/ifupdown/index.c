@@ -11,7 +11,7 @@
 static uint64_t hash(const char *s) {
         uint64_t h = 14695981039346656037ULL;
         for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
         return h;
 }
 
@@ -195,7 +195,7 @@ void ifu_file_map_del(ifu_file_map *m, const char *path) {
         if (!*s)
                 return;
         /* Backward-shift deletion keeps every probe chain unbroken. */
-        size_t i = (size_t)(s - m->slots);
+        size_t i = (size_t) (s - m->slots);
         m->slots[i] = NULL;
         m->n--;
         for (size_t j = (i + 1) & mask; m->slots[j]; j = (j + 1) & mask) {

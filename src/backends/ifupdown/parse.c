@@ -29,7 +29,7 @@ static const char *const methods[_IFU_FAMILY_MAX][10] = {
 };
 
 bool ifu_method_known(ifu_family family, const char *method) {
-        if ((int)family < 0 || family >= _IFU_FAMILY_MAX)
+        if ((int) family < 0 || family >= _IFU_FAMILY_MAX)
                 return false;
         for (size_t k = 0; k < ELEMENTSOF(methods[family]) && methods[family][k]; k++)
                 if (streq(methods[family][k], method))
@@ -41,8 +41,8 @@ static void methods_list(ifu_family family, char *buf, size_t size) {
         size_t n = 0;
         buf[0] = '\0';
         for (size_t k = 0; k < ELEMENTSOF(methods[family]) && methods[family][k]; k++)
-                n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", k ? ", " : "",
-                                      methods[family][k]);
+                n += (size_t) snprintf(buf + n, n < size ? size - n : 0, "%s%s", k ? ", " : "",
+                                       methods[family][k]);
 }
 
 bool ifu_key_eq(const char *a, const char *b) {
@@ -99,7 +99,7 @@ static void split_words(ifu_line *l, const char *s) {
         if (n == 0)
                 return;
         char **words = kn_xmalloc((n + 1) * sizeof(char *) + 2 * (len + 1));
-        char *out = (char *)(words + n + 1);
+        char *out = (char *) (words + n + 1);
         l->n_words = 0;
         for (const char *p = s;;) {
                 while (is_blank(*p))
@@ -171,8 +171,8 @@ static ctx parse_iface(ifu_file *f, ifu_line *l) {
                 }
         GREEDY_REALLOC(f->stanzas, f->alloc_stanzas, f->n_stanzas + 1);
         f->stanzas[f->n_stanzas++] = (ifu_stanza){
-                .first = (size_t)(l - f->lines),
-                .end = (size_t)(l - f->lines) + 1,
+                .first = (size_t) (l - f->lines),
+                .end = (size_t) (l - f->lines) + 1,
                 .name = name,
                 .family = family,
                 .method = method,
@@ -210,7 +210,7 @@ static ctx classify(ifu_file *f, ifu_line *l, ctx c) {
         }
         if (c == CTX_IFACE) {
                 l->kind = IFU_OPTION;
-                f->stanzas[f->n_stanzas - 1].end = (size_t)(l - f->lines) + 1;
+                f->stanzas[f->n_stanzas - 1].end = (size_t) (l - f->lines) + 1;
                 return c;
         }
         if (c == CTX_MAPPING) {
@@ -238,7 +238,7 @@ ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t
                 for (const char *p = text; p < nul; p++)
                         at += *p == '\n';
                 set_error(f, at, "the file contains a NUL byte");
-                len = (size_t)(nul - text);
+                len = (size_t) (nul - text);
         }
 
         size_t alloc = 0;
@@ -256,7 +256,7 @@ ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t
                 /* Gather the physical lines of one logical line. */
                 for (;;) {
                         const char *nl = memchr(text + pos, '\n', len - pos);
-                        size_t end = nl ? (size_t)(nl - text) : len;
+                        size_t end = nl ? (size_t) (nl - text) : len;
                         size_t body = end;
                         bool more = false;
                         if (!comment && body > pos && text[body - 1] == '\\') {
@@ -272,7 +272,7 @@ ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t
                 GREEDY_REALLOC(f->lines, alloc, f->n_lines + 1);
                 ifu_line *l = &f->lines[f->n_lines++];
                 *l = (ifu_line){
-                        .raw = start, .raw_len = (size_t)(text + pos - start), .lineno = first};
+                        .raw = start, .raw_len = (size_t) (text + pos - start), .lineno = first};
                 if (comment) {
                         l->kind = IFU_COMMENT;
                         continue;

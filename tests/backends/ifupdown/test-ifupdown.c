@@ -654,6 +654,48 @@ static void undefine_mentions(void **state) {
         test_rmtree(root);
 }
 
+static void bond_master_dangling(void **state) {
+        _cleanup_free_ char *root = test_tmpdir();
+        put(root, "etc/network/interfaces",
+            "allow-hotplug eth1\n"
+            "iface eth1 inet manual\n"
+            "    bond-master bond0\n"
+            "    bond-give-a-chance 10\n");
+        kn_config *c = open_root(root);
+        const kn_diag *d = kn_config_lookup_diag(c, "eth1");
+        assert_non_null(d);
+        assert_non_null(strstr(d->message, "there is no bond bond0"));
+        assert_int_equal(d->line, 3);
+
+        /* bond0 as anything but a bond with eth1 would take eth1 along */
+        _cleanup_free_ char *before = snapshot(root);
+        define_fails(c, "<interface type='ethernet' name='bond0'/>", "eth1", "bond-master", NULL);
+        assert_same_tree(before, root);
+
+        /* as the bond of eth1: eth1's stanza is kept, hotplug and all */
+        define_ok(c, "<interface type='bond' name='bond0'><start mode='onboot'/>"
+                     "<bond mode='active-backup'><interface type='ethernet' name='eth1'/>"
+                     "<interface type='ethernet' name='eth2'/></bond></interface>");
+        assert_no_diags(c);
+        assert_file(root, "etc/network/interfaces",
+                    "iface eth1 inet manual\n"
+                    "    bond-master bond0\n"
+                    "    bond-give-a-chance 10\n"
+                    "\n"
+                    "auto bond0\n"
+                    "iface bond0 inet manual\n"
+                    "    bond-slaves eth1 eth2\n"
+                    "    bond-mode active-backup\n"
+                    "    bond-primary eth1\n"
+                    "\n"
+                    "iface eth2 inet manual\n"
+                    "    bond-master bond0\n");
+        assert_ifup_accepts(root, "bond0");
+        kn_config_free(c);
+        test_rmtree(before);
+        test_rmtree(root);
+}
+
 static void bad_input_untouched(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
         put(root, "etc/network/interfaces", debian_main);
@@ -694,14 +736,14 @@ static int in_readonly(const char *root, const char *const *ro, int (*fn)(const 
         assert_true(pid >= 0);
         if (pid == 0) {
                 if (unshare(CLONE_NEWNS) < 0 ||
-                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
                         fprintf(stderr, "unshare -m: %m\n");
                         _exit(77);
                 }
                 for (size_t k = 0; ro[k]; k++) {
                         _cleanup_free_ char *p = kn_xasprintf("%s/%s", root, ro[k]);
-                        if (mount(p, p, NULL, MS_BIND, NULL) < 0 ||
-                            mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
+                        if (mount(p, p, "none", MS_BIND, NULL) < 0 ||
+                            mount("none", p, "none", MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0) {
                                 fprintf(stderr, "bind mount %s: %m\n", p);
                                 _exit(77);
                         }
@@ -854,12 +896,19 @@ static void scale(void **state) {
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(lookup_mac),         cmocka_unit_test(unknown_preserved),
-                cmocka_unit_test(multiple_addresses), cmocka_unit_test(unparsable_file),
-                cmocka_unit_test(duplicated_stanza),  cmocka_unit_test(vlan_missing_parent),
-                cmocka_unit_test(sources_followed),   cmocka_unit_test(nic_into_bridge),
-                cmocka_unit_test(undefine_mentions),  cmocka_unit_test(bad_input_untouched),
-                cmocka_unit_test(readonly_root),      cmocka_unit_test(scale),
+                cmocka_unit_test(lookup_mac),
+                cmocka_unit_test(unknown_preserved),
+                cmocka_unit_test(multiple_addresses),
+                cmocka_unit_test(unparsable_file),
+                cmocka_unit_test(duplicated_stanza),
+                cmocka_unit_test(vlan_missing_parent),
+                cmocka_unit_test(sources_followed),
+                cmocka_unit_test(nic_into_bridge),
+                cmocka_unit_test(undefine_mentions),
+                cmocka_unit_test(bond_master_dangling),
+                cmocka_unit_test(bad_input_untouched),
+                cmocka_unit_test(readonly_root),
+                cmocka_unit_test(scale),
         };
         if (argc > 1)
                 cmocka_set_test_filter(argv[1]);
