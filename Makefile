@@ -25,7 +25,9 @@ demo: build
 check: build
 	./scripts/check.sh $(BUILD)
 
-# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer; any
+# report fails the test that made it.
+check-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
 check-asan:
 	$(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
 

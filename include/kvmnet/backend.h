@@ -52,11 +52,15 @@ typedef struct kn_backend_vtable {
         const char *name; /* "ifcfg", "ifupdown", ... as --backend takes it */
         size_t object_size; /* sizeof the backend's struct, which starts with kn_backend */
         /* The regime stores some definitions differently from how they were
-         * asked (NetworkManager has no "hotplug" start mode, say), so after
-         * define() the list must come from list(), not from the request. */
+         * asked (NetworkManager has no "hotplug" start mode, say): after
+         * define() the list must come from list(), not from the request... */
         bool lossy;
+        /* ...unless normalize() can turn the request into what list() will
+         * give back (optional; no I/O). */
+        void (*normalize)(kn_backend *b, kn_iface *iface);
 
-        /* > 0 if the root holds files of this regime (used to pick one). */
+        /* How much the root says it uses this regime: 0 not at all, 1 its
+         * directory or default files only, 2 files configuring interfaces. */
         int (*detect)(const kn_root *root);
         void (*done)(kn_backend *b);
         int (*load)(kn_backend *b, kn_error *err);

@@ -14,9 +14,11 @@
 
 typedef struct kn_config kn_config;
 
-/* backend NULL: detect from what the root holds (ifupdown's files win over
- * ifcfg's only when ifcfg's are absent; an empty root gets the first
- * backend whose directories exist, else ifupdown). */
+/* backend NULL: detect from what the root holds: the regime whose files
+ * configure interfaces wins over one whose directory merely exists (a
+ * Debian root with only "iface lo" and an ifcfg directory full of files is
+ * an ifcfg root); a tie goes to the earlier of ifupdown, ifcfg, networkd,
+ * nmkeyfile.  A root with none of them is an error asking for --backend. */
 int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_error *err);
 kn_config *kn_config_free(kn_config *c);
 const char *kn_config_backend_name(const kn_config *c);

@@ -112,8 +112,7 @@ static void list_remove_absorbed(kn_config *c, const kn_iface *node) {
                 list_remove_absorbed(c, node->children[k]);
 }
 
-static void list_insert_top(kn_config *c, const kn_iface *iface) {
-        kn_iface *copy = kn_iface_copy(iface);
+static void list_insert_top(kn_config *c, kn_iface *copy) {
         GREEDY_REALLOC(c->list.items, c->list.alloc, c->list.n + 1);
         size_t k = LOWER_BOUND(c->list.items, c->list.n, ITEM_NAME, copy->name);
         memmove(c->list.items + k + 1, c->list.items + k, (c->list.n - k) * sizeof *c->list.items);
@@ -131,11 +130,20 @@ static bool has_diag(kn_config *c, const kn_iface *node) {
         return false;
 }
 
+/* The regime whose files say most (detect() scores: 2 = it configures
+ * interfaces, 1 = only its directory or defaults are there); ties go to
+ * the earlier backend in kn_backends[]. */
 static const kn_backend_vtable *detect(const kn_root *root) {
-        for (size_t k = 0; kn_backends[k]; k++)
-                if (kn_backends[k]->detect(root) > 0)
-                        return kn_backends[k];
-        return NULL;
+        const kn_backend_vtable *best = NULL;
+        int best_score = 0;
+        for (size_t k = 0; kn_backends[k]; k++) {
+                int score = kn_backends[k]->detect(root);
+                if (score > best_score) {
+                        best = kn_backends[k];
+                        best_score = score;
+                }
+        }
+        return best;
 }
 
 static void backend_names(char *buf, size_t size) {
@@ -289,28 +297,55 @@ static int check_conflicts(kn_config *c, const kn_iface *new_top, const kn_iface
         return 0;
 }
 
+/* A vlan port given without a name is PARENT.TAG in every regime: name it
+ * before anything is written, so every backend stores the same thing. */
+static int name_vlans(kn_iface *i, kn_error *err) {
+        if (i->type == KN_IFACE_VLAN && !i->name[0] && i->vlan_parent[0]) {
+                int n = snprintf(i->name, sizeof i->name, "%s.%d", i->vlan_parent, i->vlan_tag);
+                if (n < 0 || (size_t) n >= sizeof i->name)
+                        return kn_error_set(err, EINVAL,
+                                            "the vlan with tag %d on %s needs a name: %s.%d is "
+                                            "longer than %d characters",
+                                            i->vlan_tag, i->vlan_parent, i->vlan_parent,
+                                            i->vlan_tag, KN_IFNAME_MAX);
+        }
+        for (size_t k = 0; k < i->n_children; k++) {
+                int r = name_vlans(i->children[k], err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
-        int r = kn_iface_validate(iface, err);
+        _cleanup_iface_ kn_iface *def = kn_iface_copy(iface);
+        const kn_backend_vtable *vt = c->backend->vt;
+        int r = name_vlans(def, err);
         if (r < 0)
                 return r;
-        r = check_conflicts(c, iface, iface, err);
+        r = kn_iface_validate(def, err);
+        if (r < 0)
+                return r;
+        r = check_conflicts(c, def, def, err);
         if (r < 0)
                 return r;
         /* One owner per interface: never write ifupdown's stanza for a
          * NIC that NetworkManager also manages. */
-        r = kn_owner_check(c->root, c->backend->vt, iface, err);
+        r = kn_owner_check(c->root, vt, def, err);
         if (r < 0)
                 return r;
         /* A definition that settles a broken file changes the diagnostics
          * too: only the backend can say how, so ask it for everything. */
-        bool full = c->backend->vt->lossy || has_diag(c, iface);
-        r = c->backend->vt->define(c->backend, iface, err);
+        bool full = (vt->lossy && !vt->normalize) || has_diag(c, def);
+        r = vt->define(c->backend, def, err);
         if (r < 0 || full) {
                 c->dirty = true;
                 return r;
         }
-        list_remove_absorbed(c, iface);
-        list_insert_top(c, iface);
+        if (vt->normalize)
+                vt->normalize(c->backend, def);
+        list_remove_absorbed(c, def);
+        list_insert_top(c, TAKE_PTR(def));
         return 0;
 }
 

@@ -242,7 +242,7 @@ void kn_snap_index(kn_nl_snap *s) {
         for (size_t k = 1; k < s->n_links && sorted; k++)
                 sorted = s->links[k - 1].ifindex < s->links[k].ifindex;
         if (!sorted) {
-                qsort(s->links, s->n_links, sizeof *s->links, cmp_link);
+                qsort_safe(s->links, s->n_links, sizeof *s->links, cmp_link);
                 size_t w = 0; /* drop older duplicates */
                 for (size_t k = 0; k < s->n_links; k++)
                         if (w == 0 || s->links[w - 1].ifindex != s->links[k].ifindex)

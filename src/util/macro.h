@@ -84,3 +84,15 @@ _printf_(1, 2) char *kn_xasprintf(const char *fmt, ...);
                         (alloc) = _n;                                                              \
                 }                                                                                  \
         } while (0)
+
+/* qsort/bsearch that accept an empty (NULL) array: the C library's are
+ * declared nonnull, and UBSan holds them to it. */
+static inline void qsort_safe(void *base, size_t n, size_t size,
+                              int (*cmp)(const void *, const void *)) {
+        if (n > 1)
+                qsort(base, n, size, cmp);
+}
+static inline void *bsearch_safe(const void *key, const void *base, size_t n, size_t size,
+                                 int (*cmp)(const void *, const void *)) {
+        return n > 0 ? bsearch(key, base, n, size, cmp) : NULL;
+}

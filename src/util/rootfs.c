@@ -54,11 +54,85 @@ char *kn_root_display(const kn_root *r, const char *rel) {
         return kn_xasprintf("%s/%s", r->path, rel);
 }
 
+static bool is_root_dir(const kn_root *r, int dfd) {
+        struct stat a, b;
+        return fstat(r->fd, &a) == 0 && fstat(dfd, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* Without openat2 (kernels before 5.6, valgrind): walk the path a component
+ * at a time and follow symlinks by hand, "/" and ".." never leaving the
+ * root, as RESOLVE_IN_ROOT does. */
+static int openat_in_root_slow(const kn_root *r, const char *rel, int flags, mode_t mode) {
+        char path[PATH_MAX];
+        int hops = 0;
+        if (snprintf(path, sizeof path, "%s", rel) >= (int) sizeof path)
+                return -ENAMETOOLONG;
+        _cleanup_close_ int dir = openat(r->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return -errno;
+        char *p = path;
+        for (;;) {
+                while (*p == '/')
+                        p++;
+                if (!*p) {
+                        int fd = openat(dir, ".", flags, mode);
+                        return fd < 0 ? -errno : fd;
+                }
+                char *end = strchrnul(p, '/'), *next = end;
+                while (*next == '/')
+                        next++;
+                bool last = !*next;
+                char comp[NAME_MAX + 1];
+                if ((size_t) (end - p) > NAME_MAX)
+                        return -ENAMETOOLONG;
+                memcpy(comp, p, (size_t) (end - p));
+                comp[end - p] = '\0';
+                p = next;
+                if (streq(comp, "."))
+                        continue;
+                if (streq(comp, "..") && is_root_dir(r, dir))
+                        continue;
+                struct stat st;
+                bool link = fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+                if (link && !(last && (flags & O_NOFOLLOW))) {
+                        char target[PATH_MAX], rest[PATH_MAX];
+                        ssize_t n = readlinkat(dir, comp, target, sizeof target - 1);
+                        if (n < 0)
+                                return -errno;
+                        target[n] = '\0';
+                        if (++hops > 40)
+                                return -ELOOP;
+                        if (snprintf(rest, sizeof rest, "%s/%s", target, p) >= (int) sizeof rest)
+                                return -ENAMETOOLONG;
+                        memcpy(path, rest, strlen(rest) + 1);
+                        p = path;
+                        if (target[0] == '/') {
+                                close(dir);
+                                dir = openat(r->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                                if (dir < 0)
+                                        return -errno;
+                        }
+                        continue;
+                }
+                if (last) {
+                        int fd = openat(dir, comp, flags | O_NOFOLLOW, mode);
+                        return fd < 0 ? -errno : fd;
+                }
+                int sub = openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0)
+                        return -errno;
+                close(dir);
+                dir = sub;
+        }
+}
+
+bool kn_root_no_openat2 = false;
+
 int kn_root_openat(const kn_root *r, const char *rel, int flags, mode_t mode) {
-        static bool no_openat2 = false;
         rel = skip_slashes(rel);
         flags |= O_CLOEXEC;
-        if (!no_openat2) {
+        if (!kn_root_no_openat2) {
                 struct open_how how = {
                         .flags = (unsigned) flags,
                         .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
@@ -69,10 +143,9 @@ int kn_root_openat(const kn_root *r, const char *rel, int flags, mode_t mode) {
                         return (int) fd;
                 if (errno != ENOSYS)
                         return -errno;
-                no_openat2 = true;
+                kn_root_no_openat2 = true;
         }
-        int fd = openat(r->fd, rel, flags, mode);
-        return fd < 0 ? -errno : fd;
+        return openat_in_root_slow(r, rel, flags, mode);
 }
 
 int kn_root_stat(const kn_root *r, const char *rel, struct stat *st) {
@@ -154,7 +227,7 @@ int kn_root_list_dir(const kn_root *r, const char *rel, char ***ret, size_t *ret
                 return -e;
         }
         if (n > 1)
-                qsort(v, n, sizeof *v, cmp_str);
+                qsort_safe(v, n, sizeof *v, cmp_str);
         *ret = v;
         *ret_n = n;
         return 0;

@@ -23,6 +23,9 @@ const char *kn_root_path(const kn_root *r);
 char *kn_root_display(const kn_root *r, const char *rel);
 
 /* openat(2) under the root; returns an fd or -errno. */
+/* Set when the kernel (or valgrind) lacks openat2: symlinks are then
+ * followed by hand, with the same result.  Tests set it to check that. */
+extern bool kn_root_no_openat2;
 int kn_root_openat(const kn_root *r, const char *rel, int flags, mode_t mode);
 int kn_root_stat(const kn_root *r, const char *rel, struct stat *st);
 bool kn_root_exists(const kn_root *r, const char *rel);

@@ -308,7 +308,7 @@ size_t kn_ifcfg_address_indexes(const kn_ifcfg_file *f, long **ret) {
                 v[n++] = i;
         }
         if (n > 1)
-                qsort(v, n, sizeof *v, cmp_long);
+                qsort_safe(v, n, sizeof *v, cmp_long);
         *ret = v;
         return n;
 }

@@ -161,7 +161,7 @@ static int cmp_name(const void *key, const void *elem) {
 
 static bool file_exists(ifcfg_backend *b, const dir_listing *d, const char *rel) {
         if (d)
-                return d->n_routes && bsearch(strrchr(rel, '/') + 1, d->names + d->routes,
+                return d->n_routes && bsearch_safe(strrchr(rel, '/') + 1, d->names + d->routes,
                                               d->n_routes, sizeof *d->names, cmp_name);
         return kn_root_exists(b->base.root, rel);
 }
@@ -331,7 +331,7 @@ static kn_iface *build(const rec *r) {
                 if (usable(e->kids[k]) && !master_problem(e->kids[k], buf, sizeof buf, 0))
                         kids[n++] = e->kids[k];
         /* File-name order; a bond's primary first, as the XML says it. */
-        qsort(kids, n, sizeof *kids, cmp_rec);
+        qsort_safe(kids, n, sizeof *kids, cmp_rec);
         for (size_t k = 1; k < n && r->info.primary[0]; k++)
                 if (streq(kids[k]->name, r->info.primary)) {
                         rec *p = kids[k];
@@ -761,6 +761,13 @@ static const char *const *ifcfg_watch_dirs(kn_backend *base) {
         return dirs;
 }
 
+/* BOOTPROTO=none with no address reads back as no IPv4 at all. */
+static void ifcfg_normalize(kn_backend *base, kn_iface *i) {
+        kn_protocol *p = &i->ipv4;
+        if (p->present && !p->dhcp && !p->n_ips && !p->gateway[0])
+                p->present = false;
+}
+
 const kn_backend_vtable kn_ifcfg_vtable = {
         .name = "ifcfg",
         .object_size = sizeof(ifcfg_backend),
@@ -771,4 +778,6 @@ const kn_backend_vtable kn_ifcfg_vtable = {
         .define = ifcfg_define,
         .undefine = ifcfg_undefine,
         .watch_dirs = ifcfg_watch_dirs,
+        .lossy = true,
+        .normalize = ifcfg_normalize,
 };

@@ -254,7 +254,7 @@ char *ifu_render(edit *ed) {
         kn_strbuf b = {0};
         size_t n = ifu_n_lines(ed);
         if (ed->n_ins > 1)
-                qsort(ed->ins, ed->n_ins, sizeof *ed->ins, cmp_ins);
+                qsort_safe(ed->ins, ed->n_ins, sizeof *ed->ins, cmp_ins);
         size_t k = 0;
         for (size_t g = 0; g <= n; g++) {
                 for (; k < ed->n_ins && ed->ins[k].gap == g; k++) {

@@ -60,8 +60,32 @@ static const char *const *ifupdown_watch_dirs(kn_backend *b) {
         return u->watch ? (const char *const *) u->watch : fallback;
 }
 
+/* What interfaces(5) has no words for: DHCP's peerdns (DNS from a lease
+ * is resolvconf's business, not the stanza's), an empty protocol (a
+ * stanza without addresses is just "manual"). */
+static void normalize_protocol(kn_protocol *p) {
+        p->peerdns = KN_UNSET;
+        if (!p->dhcp && !p->autoconf && !p->n_ips && !p->gateway[0])
+                p->present = false;
+}
+
+static void normalize_tree(kn_iface *i) {
+        normalize_protocol(&i->ipv4);
+        normalize_protocol(&i->ipv6);
+        for (size_t k = 0; k < i->n_children; k++)
+                normalize_tree(i->children[k]);
+}
+
+static void ifupdown_normalize(kn_backend *b, kn_iface *i) {
+        normalize_tree(i);
+        /* no auto/allow-hotplug line reads back as "none" */
+        if (!i->start)
+                i->start = KN_START_NONE;
+}
+
 const kn_backend_vtable kn_ifupdown_vtable = {
         .name = "ifupdown",
+        .lossy = true,
         .object_size = sizeof(ifu_backend),
         .detect = ifupdown_detect,
         .done = ifupdown_done,
@@ -70,4 +94,5 @@ const kn_backend_vtable kn_ifupdown_vtable = {
         .define = ifupdown_define,
         .undefine = ifupdown_undefine,
         .watch_dirs = ifupdown_watch_dirs,
+        .normalize = ifupdown_normalize,
 };

@@ -184,7 +184,7 @@ nd_node *nd_view_find(const nd_view *v, const char *name) {
         if (strlen(name) > KN_IFNAME_MAX)
                 return NULL;
         strcpy(key.name, name);
-        return bsearch(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
+        return bsearch_safe(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
 }
 
 _printf_(5, 6) static void node_diag(nd_view *v, nd_node *n, const nd_file *f, unsigned line,
@@ -741,7 +741,7 @@ void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
         for (size_t k = 0; k < b->n_literals; k++)
                 if (!b->literals[k].file->runtime)
                         add_name(v, b->literals[k].key);
-        qsort(v->nodes, v->n, sizeof *v->nodes, cmp_node);
+        qsort_safe(v->nodes, v->n, sizeof *v->nodes, cmp_node);
         size_t n = 0;
         for (size_t k = 0; k < v->n; k++)
                 if (n == 0 || !streq(v->nodes[n - 1].name, v->nodes[k].name))
@@ -761,7 +761,7 @@ void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
                         v->kids[v->n_kids++] = x;
                 }
         }
-        qsort(v->kids, v->n_kids, sizeof *v->kids, cmp_kid);
+        qsort_safe(v->kids, v->n_kids, sizeof *v->kids, cmp_kid);
         if (!out)
                 return;
         for (size_t k = 0; k < v->n; k++) {

@@ -102,11 +102,11 @@ static void reindex(nd_backend *b) {
         b->n_literals = b->n_netdevs = b->n_patterns = b->n_by_master = b->n_by_vlan = 0;
         for (size_t k = 0; k < b->n_files; k++)
                 index_file(b, b->files[k]);
-        qsort(b->literals, b->n_literals, sizeof *b->literals, cmp_entry);
-        qsort(b->netdevs, b->n_netdevs, sizeof *b->netdevs, cmp_entry);
-        qsort(b->by_master, b->n_by_master, sizeof *b->by_master, cmp_entry);
-        qsort(b->by_vlan, b->n_by_vlan, sizeof *b->by_vlan, cmp_entry);
-        qsort(b->patterns, b->n_patterns, sizeof *b->patterns, cmp_file);
+        qsort_safe(b->literals, b->n_literals, sizeof *b->literals, cmp_entry);
+        qsort_safe(b->netdevs, b->n_netdevs, sizeof *b->netdevs, cmp_entry);
+        qsort_safe(b->by_master, b->n_by_master, sizeof *b->by_master, cmp_entry);
+        qsort_safe(b->by_vlan, b->n_by_vlan, sizeof *b->by_vlan, cmp_entry);
+        qsort_safe(b->patterns, b->n_patterns, sizeof *b->patterns, cmp_file);
 }
 
 /* After a change: drop the entries of the files that went, sort those of
@@ -123,7 +123,7 @@ static size_t drop_dead(nd_entry *v, size_t n) {
 static void merge_tail(void *base, size_t old, size_t n, size_t size,
                        int (*cmp)(const void *, const void *)) {
         char *v = base;
-        qsort(v + old * size, n - old, size, cmp);
+        qsort_safe(v + old * size, n - old, size, cmp);
         if (old == 0 || old == n)
                 return;
         _cleanup_free_ char *tmp = kn_xmalloc(n * size);
@@ -258,7 +258,7 @@ static bool wanted_name(const char *name) {
 
 nd_file *nd_find_file(const nd_backend *b, const char *name) {
         nd_file key = {.name = (char *) name}, *kp = &key;
-        nd_file **f = bsearch(&kp, b->files, b->n_files, sizeof *b->files, cmp_file);
+        nd_file **f = bsearch_safe(&kp, b->files, b->n_files, sizeof *b->files, cmp_file);
         return f ? *f : NULL;
 }
 
@@ -298,7 +298,7 @@ static int load_dir(nd_backend *b, const char *dir, bool runtime, kn_error *err)
                 b->files[b->n_files++] = f;
         }
         kn_strv_free(names, n);
-        qsort(b->files, b->n_files, sizeof *b->files, cmp_file);
+        qsort_safe(b->files, b->n_files, sizeof *b->files, cmp_file);
         return 0;
 }
 

@@ -96,7 +96,7 @@ size_t nm_address_keys(const kn_ini *ini, const char *section, size_t **ret_line
                 v[n++] = (idx){i, k};
         }
         if (n > 1)
-                qsort(v, n, sizeof *v, cmp_idx);
+                qsort_safe(v, n, sizeof *v, cmp_idx);
         size_t *lines = kn_xmalloc((n ? n : 1) * sizeof *lines);
         for (size_t k = 0; k < n; k++)
                 lines[k] = v[k].line;
@@ -197,7 +197,7 @@ nm_node *nm_view_find(const nm_view *v, const char *name) {
         if (strlen(name) > KN_IFNAME_MAX)
                 return NULL;
         strcpy(key.name, name);
-        return bsearch(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
+        return bsearch_safe(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
 }
 
 _printf_(5, 6) static void node_diag(nm_view *v, nm_node *n, const nm_conn *c, unsigned line,
@@ -545,7 +545,7 @@ void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
                         v->kids[v->n_kids++] = n;
                 }
         }
-        qsort(v->kids, v->n_kids, sizeof *v->kids, cmp_kid);
+        qsort_safe(v->kids, v->n_kids, sizeof *v->kids, cmp_kid);
         if (!out)
                 return;
         for (size_t k = 0; k < v->n; k++) {

@@ -150,9 +150,9 @@ static void reindex(nm_backend *b) {
         b->n_by_ifname = b->n_by_uuid = b->n_by_master = 0;
         for (size_t k = 0; k < b->n_conns; k++)
                 index_conn(b, b->conns[k]);
-        qsort(b->by_ifname, b->n_by_ifname, sizeof *b->by_ifname, cmp_entry);
-        qsort(b->by_uuid, b->n_by_uuid, sizeof *b->by_uuid, cmp_entry);
-        qsort(b->by_master, b->n_by_master, sizeof *b->by_master, cmp_entry);
+        qsort_safe(b->by_ifname, b->n_by_ifname, sizeof *b->by_ifname, cmp_entry);
+        qsort_safe(b->by_uuid, b->n_by_uuid, sizeof *b->by_uuid, cmp_entry);
+        qsort_safe(b->by_master, b->n_by_master, sizeof *b->by_master, cmp_entry);
 }
 
 static size_t drop_dead(nm_entry *v, size_t n) {
@@ -166,7 +166,7 @@ static size_t drop_dead(nm_entry *v, size_t n) {
 /* Sort the entries from old on and merge them with the sorted ones
  * before: a change costs a pass over an index, not a sort of it. */
 static void merge_tail(nm_entry *v, size_t old, size_t n) {
-        qsort(v + old, n - old, sizeof *v, cmp_entry);
+        qsort_safe(v + old, n - old, sizeof *v, cmp_entry);
         if (old == 0 || old == n)
                 return;
         _cleanup_free_ nm_entry *tmp = kn_xmalloc(n * sizeof *tmp);
