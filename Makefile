@@ -31,8 +31,15 @@ check-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
 check-asan:
 	$(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
 
+# Sizes from the environment or the command line (IFACE_N=1000 make bench):
+# iface-scale's N configured bridges, live-scale's N live bridges (needs root;
+# the full 1000 takes minutes, mostly the kernel deleting links).
+IFACE_N ?= 10000
+LIVE_N ?= 1000
 bench: build
-	./bench/iface-scale $(BUILD)
+	./bench/iface-scale $(BUILD) $(IFACE_N)
+	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/tests/live/live-scale -n $(LIVE_N); \
+	else echo "live-scale: skipped (needs root: private network namespaces)"; fi
 
 clean:
 	rm -rf build build-asan

@@ -1,12 +1,25 @@
 #!/bin/bash
-# `make demo`: kvmnet's main job on a sandbox.  Everything happens under a
-# temporary root directory; nothing on this host is read or changed.
+# `make demo`: kvmnet's main job on a sandbox.  Files happen under a
+# temporary root directory; live interfaces (as root) in a private network
+# namespace, kvmnet-demo-PID, whose eth0 is a veth pair standing in for the
+# NIC and whose LAN is another namespace.  Nothing on this host is changed.
 set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 kvmnet="$build/src/cli/kvmnet"
 sandbox=$(mktemp -d /tmp/kvmnet-demo-XXXXXX)
-trap 'rm -rf "$sandbox"' EXIT
+ns=kvmnet-demo-$$
+lan=kvmnet-demo-$$-lan
+daemon=
+cleanup() {
+        [ -z "$daemon" ] || { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null || true; }
+        for n in "$ns" "$lan"; do
+                for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p"; done
+                ip netns del "$n" 2>/dev/null || true
+        done
+        rm -rf "$sandbox"
+}
+trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -40,18 +53,62 @@ for backend in ifcfg ifupdown; do
         run "$kvmnet" --root "$root" iface-name 52:54:00:12:34:56
 done
 
-say "the daemon: kvmnetd serves the ifupdown sandbox on its own sockets"
+live=
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns list >/dev/null 2>&1; then
+        live=1
+        say "a private network namespace $ns stands in for the host: eth0 is one end of a veth pair, the other end is in $lan (the LAN, 192.0.2.1)"
+        ip netns add "$ns"
+        ip netns add "$lan"
+        ip -n "$ns" link set lo up
+        ip -n "$ns" link add eth0 type veth peer name lan0 netns "$lan"
+        ip -n "$lan" addr add 192.0.2.1/24 dev lan0
+        ip -n "$lan" link set lan0 up
+        # The host is on the network through eth0, as before kvmnet.
+        ip -n "$ns" addr add 192.0.2.10/24 dev eth0
+        ip -n "$ns" link set eth0 up
+        ip -n "$ns" route add default via 192.0.2.1
+        run ip -n "$ns" -br addr
+fi
+
+say "the daemon: kvmnetd serves the ifupdown sandbox on its own sockets${live:+, and the live interfaces of $ns}"
 export KVMNET_RUN_DIR="$sandbox/run"
 "$build/src/daemon/kvmnetd" --root "$sandbox/ifupdown" --state-dir "$sandbox/state" \
-        2>"$sandbox/kvmnetd.log" &
+        ${live:+--netns "$ns"} 2>"$sandbox/kvmnetd.log" &
 daemon=$!
-trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; rm -rf "$sandbox"' EXIT
 for _ in $(seq 50); do [ -S "$KVMNET_RUN_DIR/kvmnet-sock" ] && break; sleep 0.1; done
 run "$kvmnet" iface-list --all
 run "$kvmnet" iface-mac eth0
 say "the read-only socket serves reads but refuses changes"
 run "$kvmnet" -c "unix://$KVMNET_RUN_DIR/kvmnet-sock-ro" iface-dumpxml bond0 --inactive
 run "$kvmnet" -c "unix://$KVMNET_RUN_DIR/kvmnet-sock-ro" iface-undefine bond0 || true
+
+if [ -n "$live" ]; then
+        say "live: iface-start br0 makes eth0 a port of br0 and moves the host's address to the bridge (only what differs is changed)"
+        "$kvmnet" event --loop --timeout 2 >"$sandbox/events" 2>&1 &
+        events=$!
+        sleep 0.2
+        run "$kvmnet" iface-start br0 --verbose
+        wait "$events" || true
+        say "the events kvmnetd saw meanwhile (kvmnet event --loop)"
+        head -n 8 "$sandbox/events"
+        [ "$(wc -l <"$sandbox/events")" -le 8 ] || echo "... ($(wc -l <"$sandbox/events") events)"
+        run "$kvmnet" iface-list --all
+        run "$kvmnet" iface-dumpxml br0
+        say "the host is still on the network, through the bridge"
+        run ip netns exec "$ns" ping -c 2 -W 2 192.0.2.1
+        say "a change that the kernel refuses is undone as a whole"
+        sed -e "s/gateway='192.0.2.1'/gateway='198.51.100.1'/" "$top/examples/br0-over-eth0.xml" >"$sandbox/br0-badgw.xml"
+        run "$kvmnet" iface-define "$sandbox/br0-badgw.xml"
+        run "$kvmnet" iface-start br0 || true
+        run "$kvmnet" iface-define "$top/examples/br0-over-eth0.xml"
+        run ip netns exec "$ns" ping -c 1 -W 2 192.0.2.1
+        say "iface-destroy br0: the bridge goes, eth0 is down without addresses"
+        run "$kvmnet" iface-destroy br0
+        run "$kvmnet" iface-list --all
+        run ip -n "$ns" -br addr
+else
+        say "live interfaces: skipped (needs root for a private network namespace)"
+fi
 
 say "bad input is refused, naming the thing, and nothing is written"
 printf "<interface type='ethernet' name='../../etc/x'/>\n" >"$sandbox/bad.xml"

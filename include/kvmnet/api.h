@@ -2,20 +2,69 @@
 #pragma once
 
 /* The request dispatcher: the verbs kvmnetd serves and the offline CLI runs
- * in-process, on one kn_config.  Requests and replies are JSON objects
- * (docs/protocol.md):
+ * in-process.  Requests and replies are JSON objects (docs/protocol.md):
  *
  *   request  {"id": ID, "verb": "iface-list", "args": {"all": true}}
  *   reply    {"id": ID, "ok": true, "result": {...}}
  *            {"id": ID, "ok": false,
  *             "error": {"code": "ENOENT", "message": "no interface named 'br7'"}}
+ *   event    {"event": "link", "action": "new", "ifname": "br0", ...}
  *
  * ID is any JSON value the client chose; it is copied into the reply
  * unchanged (null if the request had none).  The transport (newline
- * framing, sockets, peer credentials) belongs to the daemon; nothing here
- * does I/O other than through the kn_config. */
+ * framing, sockets, peer credentials, output limits) belongs to the
+ * daemon; the dispatcher does no I/O of its own other than through the
+ * kn_config, the network namespace handle and the state directory.
+ *
+ * ---- The context: kn_api ----
+ *
+ * One kn_api holds what the verbs work on: the configuration (kn_config),
+ * the netlink handle of the network namespace served (kn_netns), the state
+ * directory (journals) and, in a daemon, the event loop.  It is opaque;
+ * modules reach their piece through getters, so a new one (the guest
+ * registry) is a new field, a setter and a getter.
+ *
+ * ---- Verbs that finish later ----
+ *
+ * kn_api_call() takes a done callback.  A verb either finishes at once --
+ * done runs before kn_api_call() returns, which then returns 0 -- or keeps
+ * the request and finishes it later, from the event loop: kn_api_call()
+ * returns KN_API_PENDING and done runs once, later, with the reply.  Two
+ * kinds of verbs do that:
+ *
+ *  - blocking verbs (iface-start, iface-destroy: netlink work that may wait
+ *    seconds for a DHCP lease) are handed to a worker thread when the call
+ *    can be deferred, and run inline otherwise (offline CLI);
+ *  - event-driven verbs (guest hot-plug: waiting for QEMU's
+ *    DEVICE_DELETED) keep the request until their event arrives through
+ *    the loop.  They exist only where there is a loop: without one
+ *    (kn_api_call_sync(), the offline CLI) they are refused with
+ *    EOPNOTSUPP naming kvmnetd.
+ *
+ * A call can be deferred when it comes with a session and the kn_api has a
+ * loop (kn_api_set_loop()).  Done always runs on the loop's thread.
+ *
+ * ---- Sessions ----
+ *
+ * A session is one client connection's state in the dispatcher: its event
+ * subscriptions and its unfinished requests.  Freeing it (the client went
+ * away) abandons its unfinished requests: their done callbacks are never
+ * called, and the verbs are told so they can stop waiting.
+ *
+ * Reply order is the caller's business: kvmnetd handles a connection's
+ * requests one at a time (the next line is read only after the previous
+ * reply), so replies come in request order; other connections go on
+ * meanwhile.
+ *
+ * ---- Events ----
+ *
+ * Modules publish events (kn_api_publish()); every session subscribed to
+ * that type gets the event's JSON text through its event callback.  The
+ * live module follows netlink (links, addresses, routes) while at least one
+ * session is subscribed to one of its types. */
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -24,21 +73,144 @@
 
 /* Where kvmnetd listens unless told otherwise: in KN_RUN_DIR (or
  * $KVMNET_RUN_DIR), the read-write socket (mode 0660: root and the
- * daemon's group) and the read-only one (0666). */
+ * daemon's group) and the read-only one (0666).  KN_RUN_DIR/live holds the
+ * DHCP clients' pid files and leases. */
 #define KN_RUN_DIR        "/run/kvmnet"
 #define KN_SOCKET_NAME    "kvmnet-sock"
 #define KN_SOCKET_RO_NAME "kvmnet-sock-ro"
 #define KN_SOCKET_PATH    KN_RUN_DIR "/" KN_SOCKET_NAME
 #define KN_SOCKET_RO_PATH KN_RUN_DIR "/" KN_SOCKET_RO_NAME
+#define KN_STATE_DIR      "/var/lib/kvmnet"
+
+typedef struct kn_api kn_api;
+typedef struct kn_api_session kn_api_session;
 
 typedef enum kn_api_flags {
         KN_API_READ_ONLY = 1 << 0, /* refuse verbs that change anything (EPERM) */
 } kn_api_flags;
 
-/* Run one request.  Always produces a reply object (*reply, owned by the
- * caller), also for a malformed request; returns 0 if the reply is a
- * success and the negative errno of the error otherwise. */
-int kn_api_call(kn_config *cfg, json_object *request, kn_api_flags flags, json_object **reply);
+/* kn_api_call()'s return when the reply comes later. */
+#define KN_API_PENDING 1
+
+/* ---- Context ---- */
+
+/* A dispatcher over cfg, which it owns from now on (also on failure). */
+kn_api *kn_api_new(kn_config *cfg);
+/* Waits for work running on the worker thread; unfinished requests are
+ * abandoned.  Free the sessions first. */
+kn_api *kn_api_free(kn_api *api);
+static inline void kn_api_freep(kn_api **api) {
+        kn_api_free(*api);
+}
+
+kn_config *kn_api_config(kn_api *api);
+
+/* Serve the network namespace netns (NULL or "": the caller's own; a name
+ * from /run/netns; a path).  Opens the netlink handle now, so a namespace
+ * that does not exist is an error here.  Set it before the first call;
+ * without it the first live verb opens the caller's own. */
+int kn_api_set_netns(kn_api *api, const char *netns, kn_error *err);
+/* The handle (opened on first use); NULL with err set if that fails.  Only
+ * for the loop's thread. */
+struct kn_netns *kn_api_netns(kn_api *api, kn_error *err);
+/* As given to kn_api_set_netns(), "" for the caller's own. */
+const char *kn_api_netns_name(const kn_api *api);
+
+/* Where journals of live changes go (KN_STATE_DIR by default; created when
+ * first needed).  NULL: keep no journal. */
+void kn_api_set_state_dir(kn_api *api, const char *dir);
+const char *kn_api_state_dir(const kn_api *api);
+
+/* Where DHCP clients keep pid files and leases ($KVMNET_RUN_DIR/live, else
+ * KN_RUN_DIR/live).  The daemon and the offline CLI use the same, so either
+ * finds the clients the other started. */
+int kn_api_set_run_dir(kn_api *api, const char *dir, kn_error *err);
+
+/* Where the dispatcher reports what no client will hear: the outcome of a
+ * request whose session went away before it finished (a change that was
+ * made, or failed, after its client left). */
+void kn_api_set_logger(kn_api *api, void (*log)(const char *message, void *userdata),
+                       void *userdata);
+
+/* Leftover journals: live changes a previous process started and did not
+ * finish (it was killed).  For each, report() gets a message saying what
+ * was interrupted and how the live state differs from the definition; the
+ * journal is then removed.  Returns how many were found. */
+int kn_api_journal_recover(kn_api *api, void (*report)(const char *message, void *userdata),
+                           void *userdata);
+
+/* ---- Event loop ---- */
+
+/* Called on the loop's thread when fd is ready; revents as poll(2) and
+ * epoll(7) give them (POLLIN == EPOLLIN, POLLOUT == EPOLLOUT, ...). */
+typedef void (*kn_api_fd_fn)(int fd, uint32_t revents, void *userdata);
+
+/* What a daemon's loop offers the library: watch an fd until told to stop.
+ * events: EPOLLIN / EPOLLOUT (same bits as POLLIN / POLLOUT).  A watch may
+ * be deleted from inside any callback, its own included; fn is not called
+ * for it afterwards. */
+typedef struct kn_api_loop_ops {
+        int (*add_fd)(void *loop, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
+                      void **ret_watch);
+        int (*mod_fd)(void *loop, void *watch, uint32_t events);
+        void (*del_fd)(void *loop, void *watch);
+} kn_api_loop_ops;
+
+/* Give the dispatcher a loop: sessions may then subscribe to events and
+ * requests may finish later.  ops must stay valid while api lives. */
+void kn_api_set_loop(kn_api *api, const kn_api_loop_ops *ops, void *loop);
+bool kn_api_has_loop(const kn_api *api);
+
+/* For the library's modules (netlink events, QMP monitors): watch fd
+ * through the loop.  -EOPNOTSUPP without a loop. */
+int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
+                    void **ret_watch);
+int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events);
+void kn_api_watch_del(kn_api *api, void *watch);
+
+/* ---- Sessions ---- */
+
+/* An event for the session: one JSON object as text, without newline,
+ * e.g. {"event":"link","action":"new","ifindex":4,"ifname":"br0",...}.
+ * Borrowed for the duration of the call.  Runs while events are being
+ * published to every session: it must not free a session (queue the
+ * output; send it from the loop). */
+typedef void (*kn_api_event_fn)(const char *event_json, void *userdata);
+
+kn_api_session *kn_api_session_new(kn_api *api, kn_api_event_fn on_event, void *userdata);
+/* Drops the subscriptions and abandons unfinished requests (their done
+ * callbacks are never called). */
+kn_api_session *kn_api_session_free(kn_api_session *s);
+/* Requests of the session not finished yet. */
+unsigned kn_api_session_pending(const kn_api_session *s);
+
+/* ---- Calls ---- */
+
+/* The reply to one request; done owns it (json_object_put() it).  r is 0
+ * for a success reply, else the negative errno of its error. */
+typedef void (*kn_api_done_fn)(json_object *reply, int r, void *userdata);
+
+/* Run one request.  A reply is always produced, also for a malformed
+ * request.  Returns 0 if done has run already, KN_API_PENDING if it will
+ * run later from the loop (only with a session and a loop).  session may
+ * be NULL: then nothing is deferred, blocking verbs run inline and
+ * event-driven ones and event-subscribe are refused. */
+int kn_api_call(kn_api *api, kn_api_session *session, json_object *request, kn_api_flags flags,
+                kn_api_done_fn done, void *userdata);
+
+/* The whole call inline: *reply (owned by the caller) and 0 for a success,
+ * the negative errno of the error otherwise. */
+int kn_api_call_sync(kn_api *api, json_object *request, kn_api_flags flags, json_object **reply);
+
+/* ---- Events ---- */
+
+/* Send event (a JSON object with an "event" member naming its type) to
+ * every session subscribed to that type.  Loop thread only. */
+void kn_api_publish(kn_api *api, json_object *event);
+/* The same with the event already as text; type is its "event" member. */
+void kn_api_publish_json(kn_api *api, const char *type, const char *event_json);
+
+/* ---- Protocol helpers ---- */
 
 /* Parse one request line (without its newline).  Anything but one JSON
  * value on the line is an EPROTO error whose message says what is wrong;
@@ -50,7 +222,8 @@ int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_err
 json_object *kn_api_error_reply(json_object *id, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
-/* Does VERB change the configuration?  false for unknown verbs. */
+/* Does VERB change anything (configuration or live state)?  false for
+ * unknown verbs. */
 bool kn_api_verb_mutates(const char *verb);
 
 /* "ENOENT" for ENOENT, ...; and back (0 if unknown).  The names are the
@@ -61,3 +234,7 @@ int kn_api_code_from_string(const char *name);
 /* The reply's error as a kn_error (code 0 and "" if the reply is a
  * success); the message of a reply that carries none says so. */
 void kn_api_reply_error(json_object *reply, kn_error *err);
+
+/* Is this line from the daemon an event rather than a reply?  (An object
+ * with an "event" member and no "id".) */
+bool kn_api_is_event(json_object *o);

@@ -1,24 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "kvmnet/api.h"
-
+/* The dispatcher's core: the context, sessions, the life of a request
+ * (run now, or deferred and finished from the loop), the registry of verb
+ * tables, argument checking and the protocol's replies. */
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "macro.h"
+#include "api-internal.h"
 
-typedef struct verb {
-        const char *name;
-        bool mutates;
-        const char *const *args; /* the argument names it takes, NULL-terminated */
-        int (*run)(kn_config *cfg, kn_api_flags flags, json_object *args, json_object *result,
-                   kn_error *err);
-} verb;
-
-static void json_putp(json_object **o) {
-        json_object_put(*o);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
+/* The one registry: a new module is a new file plus one line here. */
+static const kn_api_module *const modules[] = {
+        &kn_api_module_core,
+        &kn_api_module_iface_live,
+        &kn_api_module_iface,
+        &kn_api_module_events,
+};
 
 const char *kn_api_code_to_string(int code) {
         if (code < 0)
@@ -38,10 +34,11 @@ int kn_api_code_from_string(const char *name) {
         return 0;
 }
 
-/* Arguments.  A wrong type or an unknown key is the client's mistake and
- * is named as such, so a typo never silently means "flag not given". */
+/* ---- Arguments ----
+ * A wrong type or an unknown key is the client's mistake and is named as
+ * such, so a typo never silently means "flag not given". */
 
-static int arg_string(const char *v, json_object *args, const char *key, bool required,
+int kn_api_arg_string(const char *v, json_object *args, const char *key, bool required,
                       const char **ret, kn_error *err) {
         json_object *o = NULL;
         if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null)) {
@@ -56,7 +53,7 @@ static int arg_string(const char *v, json_object *args, const char *key, bool re
         return 0;
 }
 
-static int arg_bool(const char *v, json_object *args, const char *key, bool *ret, kn_error *err) {
+int kn_api_arg_bool(const char *v, json_object *args, const char *key, bool *ret, kn_error *err) {
         json_object *o = NULL;
         *ret = false;
         if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null))
@@ -67,9 +64,19 @@ static int arg_bool(const char *v, json_object *args, const char *key, bool *ret
         return 0;
 }
 
-static int check_arg_names(const verb *v, json_object *args, kn_error *err) {
+int kn_api_arg_ifname(const char *v, json_object *args, const char **ret, kn_error *err) {
+        int r = kn_api_arg_string(v, args, "name", true, ret, err);
+        if (r < 0)
+                return r;
+        r = kn_ifname_validate(*ret, err);
+        if (r < 0)
+                kn_error_prefix(err, "%s", v);
+        return r;
+}
+
+static int check_arg_names(const kn_api_verb *v, json_object *args, kn_error *err) {
         json_object_object_foreach(args, key, val) {
-                (void)val;
+                (void) val;
                 bool known = false;
                 for (size_t k = 0; v->args[k]; k++)
                         known = known || streq(v->args[k], key);
@@ -85,33 +92,8 @@ static int check_arg_names(const verb *v, json_object *args, kn_error *err) {
         return 0;
 }
 
-static int arg_ifname(const char *v, json_object *args, const char **ret, kn_error *err) {
-        int r = arg_string(v, args, "name", true, ret, err);
-        if (r < 0)
-                return r;
-        r = kn_ifname_validate(*ret, err);
-        if (r < 0)
-                kn_error_prefix(err, "%s", v);
-        return r;
-}
-
-/* Live state arrives with the netlink layer; until then every configured
- * interface is inactive.  Everything that reports a state asks here. */
-static bool iface_is_active(kn_config *cfg, const kn_iface *i) {
-        return false;
-}
-
-static json_object *json_string_or_null(const char *s) {
+json_object *kn_json_string_or_null(const char *s) {
         return isempty(s) ? NULL : json_object_new_string(s);
-}
-
-static json_object *diag_to_json(const kn_diag *d) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "file", json_string_or_null(d->file));
-        json_object_object_add(o, "line", json_object_new_int64(d->line));
-        json_object_object_add(o, "iface", json_string_or_null(d->iface));
-        json_object_object_add(o, "message", json_string_or_null(d->message));
-        return o;
 }
 
 static char *diag_to_string(const kn_diag *d) {
@@ -120,9 +102,7 @@ static char *diag_to_string(const kn_diag *d) {
         return kn_xasprintf("%s: %s", d->file, d->message);
 }
 
-/* A name that is neither a top-level interface nor a port gets an error
- * that says why: its file failed to parse, or nothing is called so. */
-static int lookup_top(const char *v, kn_config *cfg, const char *name, const kn_iface **ret,
+int kn_api_lookup_top(const char *v, kn_config *cfg, const char *name, const kn_iface **ret,
                       kn_error *err) {
         const kn_iface *top = NULL;
         const kn_iface *i = kn_config_lookup(cfg, name, &top);
@@ -147,228 +127,256 @@ static int lookup_top(const char *v, kn_config *cfg, const char *name, const kn_
         return kn_error_set(err, ENOENT, "%s: no interface named '%s'", v, name);
 }
 
-static int run_hello(kn_config *cfg, kn_api_flags flags, json_object *args, json_object *result,
-                     kn_error *err) {
-        json_object_object_add(result, "server", json_object_new_string("kvmnet"));
-        json_object_object_add(result, "protocol", json_object_new_int(1));
-        json_object_object_add(result, "backend",
-                               json_object_new_string(kn_config_backend_name(cfg)));
-        json_object_object_add(result, "root", json_object_new_string(kn_config_root(cfg)));
-        json_object_object_add(result, "read_only",
-                               json_object_new_boolean(flags & KN_API_READ_ONLY));
-        return 0;
+const char *kn_api_in_netns(const kn_api *api) {
+        static _Thread_local char buf[256];
+        if (isempty(api->netns_name))
+                return "";
+        snprintf(buf, sizeof buf, " in network namespace %s", api->netns_name);
+        return buf;
 }
 
-static int run_iface_list(kn_config *cfg, kn_api_flags flags, json_object *args,
-                          json_object *result, kn_error *err) {
-        bool all, inactive;
-        int r;
+/* ---- Registry ---- */
 
-        r = arg_bool("iface-list", args, "all", &all, err);
-        if (r < 0)
-                return r;
-        r = arg_bool("iface-list", args, "inactive", &inactive, err);
-        if (r < 0)
-                return r;
-
-        const kn_iface *const *ifaces;
-        size_t n = kn_config_list(cfg, &ifaces);
-        json_object *list = json_object_new_array_ext((int)n);
-        json_object_object_add(result, "interfaces", list);
-        for (size_t k = 0; k < n; k++) {
-                const kn_iface *i = ifaces[k];
-                bool active = iface_is_active(cfg, i);
-                if (!all && active == inactive)
-                        continue;
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "name", json_object_new_string(i->name));
-                json_object_object_add(o, "type",
-                                       json_object_new_string(kn_iface_type_to_string(i->type)));
-                json_object_object_add(o, "state",
-                                       json_object_new_string(active ? "active" : "inactive"));
-                json_object_object_add(o, "mac", json_string_or_null(i->mac));
-                json_object_object_add(o, "start",
-                                       json_string_or_null(kn_start_mode_to_string(i->start)));
-                json_object_array_add(list, o);
-        }
-
-        /* Files that failed to parse are reported with every list, so a bad
-         * file is visible without hiding the interfaces that did load. */
-        const kn_diag *diags;
-        size_t nd = kn_config_diags(cfg, &diags);
-        json_object *dl = json_object_new_array_ext((int)nd);
-        json_object_object_add(result, "diagnostics", dl);
-        for (size_t k = 0; k < nd; k++)
-                json_object_array_add(dl, diag_to_json(&diags[k]));
-        return 0;
-}
-
-static int run_iface_dumpxml(kn_config *cfg, kn_api_flags flags, json_object *args,
-                             json_object *result, kn_error *err) {
-        const char *name;
-        const kn_iface *i;
-        bool inactive;
-        int r;
-
-        r = arg_ifname("iface-dumpxml", args, &name, err);
-        if (r < 0)
-                return r;
-        r = arg_bool("iface-dumpxml", args, "inactive", &inactive, err);
-        if (r < 0)
-                return r;
-        r = lookup_top("iface-dumpxml", cfg, name, &i, err);
-        if (r < 0)
-                return r;
-
-        /* Without live state the live document is the configured one. */
-        bool live = !inactive && iface_is_active(cfg, i);
-        _cleanup_free_ char *xml = kn_iface_format_xml(i, live ? KN_XML_LIVE : KN_XML_INACTIVE);
-        if (!xml)
-                return kn_error_set(err, EIO, "iface-dumpxml: cannot format interface '%s'", name);
-        json_object_object_add(result, "name", json_object_new_string(i->name));
-        json_object_object_add(result, "live", json_object_new_boolean(live));
-        json_object_object_add(result, "xml", json_object_new_string(xml));
-        return 0;
-}
-
-static int run_iface_define(kn_config *cfg, kn_api_flags flags, json_object *args,
-                            json_object *result, kn_error *err) {
-        _cleanup_iface_ kn_iface *i = NULL;
-        const char *xml, *source;
-        int r;
-
-        r = arg_string("iface-define", args, "xml", true, &xml, err);
-        if (r < 0)
-                return r;
-        r = arg_string("iface-define", args, "source", false, &source, err);
-        if (r < 0)
-                return r;
-        if (isempty(source))
-                source = "<request>";
-
-        r = kn_iface_parse_xml(xml, strlen(xml), source, &i, err);
-        if (r < 0)
-                return r;
-        r = kn_iface_validate(i, err);
-        if (r < 0) {
-                kn_error_prefix(err, "%s", source);
-                return r;
-        }
-        r = kn_config_define(cfg, i, err);
-        if (r < 0) {
-                kn_error_prefix(err, "%s", source);
-                return r;
-        }
-        json_object_object_add(result, "name", json_object_new_string(i->name));
-        return 0;
-}
-
-static int run_iface_undefine(kn_config *cfg, kn_api_flags flags, json_object *args,
-                              json_object *result, kn_error *err) {
-        const char *name;
-        int r;
-
-        r = arg_ifname("iface-undefine", args, &name, err);
-        if (r < 0)
-                return r;
-        /* kn_config_undefine() refuses ports and unknown names; an interface
-         * whose file failed to parse can still be removed. */
-        r = kn_config_undefine(cfg, name, err);
-        if (r < 0) {
-                kn_error_prefix(err, "iface-undefine");
-                return r;
-        }
-        json_object_object_add(result, "name", json_object_new_string(name));
-        return 0;
-}
-
-static int run_iface_mac(kn_config *cfg, kn_api_flags flags, json_object *args, json_object *result,
-                         kn_error *err) {
-        const char *name;
-        int r;
-
-        r = arg_ifname("iface-mac", args, &name, err);
-        if (r < 0)
-                return r;
-        const kn_iface *i = kn_config_lookup(cfg, name, NULL);
-        if (!i) {
-                const kn_iface *unused;
-                return lookup_top("iface-mac", cfg, name, &unused, err);
-        }
-        if (isempty(i->mac))
-                return kn_error_set(err, ENODATA,
-                                    "iface-mac: interface '%s' has no MAC address in its "
-                                    "configuration",
-                                    name);
-        json_object_object_add(result, "name", json_object_new_string(i->name));
-        json_object_object_add(result, "mac", json_object_new_string(i->mac));
-        return 0;
-}
-
-static void collect_mac(const kn_iface *i, const char *mac, json_object *names) {
-        if (streq(i->mac, mac))
-                json_object_array_add(names, json_object_new_string(i->name));
-        for (size_t k = 0; k < i->n_children; k++)
-                collect_mac(i->children[k], mac, names);
-}
-
-static int run_iface_name(kn_config *cfg, kn_api_flags flags, json_object *args,
-                          json_object *result, kn_error *err) {
-        char mac[KN_MAC_STRLEN + 1];
-        const char *s;
-        int r;
-
-        r = arg_string("iface-name", args, "mac", true, &s, err);
-        if (r < 0)
-                return r;
-        if (kn_mac_parse(s, mac) < 0)
-                return kn_error_set(err, EINVAL,
-                                    "iface-name: '%s' is not a MAC address (valid: six "
-                                    "hexadecimal pairs separated by ':', e.g. "
-                                    "52:54:00:12:34:56)",
-                                    s);
-        _cleanup_free_ const kn_iface **tops = NULL;
-        size_t n = kn_config_lookup_mac(cfg, mac, (const kn_iface *const **)&tops);
-        json_object *names = json_object_new_array();
-        json_object_object_add(result, "names", names);
-        /* The interface carrying the MAC may be a port inside a top-level one. */
-        for (size_t k = 0; k < n; k++)
-                collect_mac(tops[k], mac, names);
-        if (json_object_array_length(names) == 0)
-                return kn_error_set(err, ENOENT, "iface-name: no interface has MAC address %s",
-                                    mac);
-        json_object_object_add(result, "mac", json_object_new_string(mac));
-        return 0;
-}
-
-static const char *const args_none[] = {NULL};
-static const char *const args_list[] = {"all", "inactive", NULL};
-static const char *const args_dumpxml[] = {"name", "inactive", NULL};
-static const char *const args_define[] = {"xml", "source", NULL};
-static const char *const args_name[] = {"name", NULL};
-static const char *const args_mac[] = {"mac", NULL};
-
-static const verb verbs[] = {
-        {"hello", false, args_none, run_hello},
-        {"iface-list", false, args_list, run_iface_list},
-        {"iface-dumpxml", false, args_dumpxml, run_iface_dumpxml},
-        {"iface-define", true, args_define, run_iface_define},
-        {"iface-undefine", true, args_name, run_iface_undefine},
-        {"iface-mac", false, args_name, run_iface_mac},
-        {"iface-name", false, args_mac, run_iface_name},
-};
-
-static const verb *verb_find(const char *name) {
-        for (size_t k = 0; k < ELEMENTSOF(verbs); k++)
-                if (streq(verbs[k].name, name))
-                        return &verbs[k];
+static const kn_api_verb *verb_find(const char *name) {
+        for (size_t m = 0; m < ELEMENTSOF(modules); m++)
+                for (size_t k = 0; k < modules[m]->n_verbs; k++)
+                        if (streq(modules[m]->verbs[k].name, name))
+                                return &modules[m]->verbs[k];
         return NULL;
 }
 
 bool kn_api_verb_mutates(const char *name) {
-        const verb *v = name ? verb_find(name) : NULL;
-        return v && v->mutates;
+        const kn_api_verb *v = name ? verb_find(name) : NULL;
+        return v && (v->flags & KN_VERB_MUTATES);
 }
+
+const char *const *kn_api_event_types(size_t *n) {
+        static const char *types[65];
+        static size_t n_types;
+        if (!n_types)
+                for (size_t m = 0; m < ELEMENTSOF(modules); m++)
+                        for (size_t k = 0; modules[m]->event_types && modules[m]->event_types[k];
+                             k++) {
+                                if (n_types == 64)
+                                        abort(); /* one bit per type in a session */
+                                types[n_types++] = modules[m]->event_types[k];
+                        }
+        if (n)
+                *n = n_types;
+        return types;
+}
+
+int kn_api_event_type_index(const char *type) {
+        size_t n;
+        const char *const *types = kn_api_event_types(&n);
+        for (size_t k = 0; k < n; k++)
+                if (streq(types[k], type))
+                        return (int) k;
+        return -1;
+}
+
+bool kn_api_module_wanted(kn_api *api, const kn_api_module *m) {
+        uint64_t mask = 0;
+        for (size_t k = 0; m->event_types && m->event_types[k]; k++)
+                mask |= UINT64_C(1) << kn_api_event_type_index(m->event_types[k]);
+        for (kn_api_session *s = api->sessions; s; s = s->next)
+                if (s->subscribed & mask)
+                        return true;
+        return false;
+}
+
+/* Let every module with event types start or stop its source.  Returns the
+ * first failure (a source that could not start). */
+static int subscriptions_changed(kn_api *api, kn_error *err) {
+        int first = 0;
+        for (size_t m = 0; m < ELEMENTSOF(modules); m++)
+                if (modules[m]->subscriptions_changed) {
+                        int r = modules[m]->subscriptions_changed(api, err);
+                        if (r < 0 && !first)
+                                first = r;
+                }
+        return first;
+}
+
+int kn_api_subscriptions_apply(kn_api *api, kn_error *err) {
+        return subscriptions_changed(api, err);
+}
+
+/* ---- Context ---- */
+
+static char *default_run_dir(void) {
+        const char *dir = getenv("KVMNET_RUN_DIR");
+        return kn_xasprintf("%s/live", isempty(dir) ? KN_RUN_DIR : dir);
+}
+
+kn_api *kn_api_new(kn_config *cfg) {
+        kn_api *api = kn_xcalloc(1, sizeof *api);
+        api->cfg = cfg;
+        api->netns_name = kn_xstrdup("");
+        api->state_dir = kn_xstrdup(KN_STATE_DIR);
+        api->run_dir = default_run_dir();
+        return api;
+}
+
+kn_api *kn_api_free(kn_api *api) {
+        if (!api)
+                return NULL;
+        while (api->sessions)
+                kn_api_session_free(api->sessions);
+        kn_worker_free(api->worker);
+        api->worker = NULL;
+        kn_api_live_events_stop(api);
+        kn_netns_free(api->ns);
+        kn_config_free(api->cfg);
+        free(api->netns_name);
+        free(api->state_dir);
+        free(api->run_dir);
+        free(api);
+        return NULL;
+}
+
+kn_config *kn_api_config(kn_api *api) {
+        return api->cfg;
+}
+
+static int open_netns(kn_api *api, kn_error *err) {
+        kn_netns *ns = NULL;
+        int r = kn_netns_open(api->netns_name, &ns, err);
+        if (r < 0)
+                return r;
+        r = kn_netns_set_state_dir(ns, api->run_dir, err);
+        if (r < 0) {
+                kn_netns_free(ns);
+                return r;
+        }
+        kn_netns_free(api->ns);
+        api->ns = ns;
+        return 0;
+}
+
+int kn_api_set_netns(kn_api *api, const char *netns, kn_error *err) {
+        free(api->netns_name);
+        api->netns_name = kn_xstrdup(netns ? netns : "");
+        return open_netns(api, err);
+}
+
+kn_netns *kn_api_netns(kn_api *api, kn_error *err) {
+        if (!api->ns && open_netns(api, err) < 0)
+                return NULL;
+        return api->ns;
+}
+
+const char *kn_api_netns_name(const kn_api *api) {
+        return api->netns_name;
+}
+
+void kn_api_set_state_dir(kn_api *api, const char *dir) {
+        free(api->state_dir);
+        api->state_dir = dir ? kn_xstrdup(dir) : NULL;
+}
+
+const char *kn_api_state_dir(const kn_api *api) {
+        return api->state_dir;
+}
+
+int kn_api_set_run_dir(kn_api *api, const char *dir, kn_error *err) {
+        if (isempty(dir) || dir[0] != '/')
+                return kn_error_set(err, EINVAL, "run directory '%s' is not an absolute path",
+                                    dir ? dir : "");
+        free(api->run_dir);
+        api->run_dir = kn_xstrdup(dir);
+        return api->ns ? kn_netns_set_state_dir(api->ns, dir, err) : 0;
+}
+
+void kn_api_set_logger(kn_api *api, void (*log)(const char *message, void *userdata),
+                       void *userdata) {
+        api->log = log;
+        api->log_data = userdata;
+}
+
+void kn_api_set_loop(kn_api *api, const kn_api_loop_ops *ops, void *loop) {
+        api->loop_ops = ops;
+        api->loop = loop;
+}
+
+bool kn_api_has_loop(const kn_api *api) {
+        return api->loop_ops != NULL;
+}
+
+int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
+                    void **ret_watch) {
+        if (!api->loop_ops)
+                return -EOPNOTSUPP;
+        return api->loop_ops->add_fd(api->loop, fd, events, fn, userdata, ret_watch);
+}
+
+int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events) {
+        if (!api->loop_ops)
+                return -EOPNOTSUPP;
+        return api->loop_ops->mod_fd(api->loop, watch, events);
+}
+
+void kn_api_watch_del(kn_api *api, void *watch) {
+        if (api->loop_ops && watch)
+                api->loop_ops->del_fd(api->loop, watch);
+}
+
+/* ---- Sessions ---- */
+
+kn_api_session *kn_api_session_new(kn_api *api, kn_api_event_fn on_event, void *userdata) {
+        kn_api_session *s = kn_xcalloc(1, sizeof *s);
+        s->api = api;
+        s->on_event = on_event;
+        s->userdata = userdata;
+        s->next = api->sessions;
+        if (s->next)
+                s->next->prev = s;
+        api->sessions = s;
+        return s;
+}
+
+static void pending_unlink(kn_api_req *req) {
+        kn_api_session *s = req->session;
+        if (req->prev)
+                req->prev->next = req->next;
+        else
+                s->pending = req->next;
+        if (req->next)
+                req->next->prev = req->prev;
+        req->prev = req->next = NULL;
+        s->n_pending--;
+}
+
+kn_api_session *kn_api_session_free(kn_api_session *s) {
+        if (!s)
+                return NULL;
+        kn_api *api = s->api;
+        while (s->pending) {
+                kn_api_req *req = s->pending;
+                pending_unlink(req);
+                req->session = NULL;
+                req->abandoned = true;
+                if (req->on_abandon)
+                        req->on_abandon(req, req->abandon_data);
+        }
+        if (s->prev)
+                s->prev->next = s->next;
+        else
+                api->sessions = s->next;
+        if (s->next)
+                s->next->prev = s->prev;
+        bool had = s->subscribed != 0;
+        free(s);
+        if (had)
+                (void) subscriptions_changed(api, NULL);
+        return NULL;
+}
+
+unsigned kn_api_session_pending(const kn_api_session *s) {
+        return s ? s->n_pending : 0;
+}
+
+/* ---- Replies ---- */
 
 static json_object *reply_new(json_object *id) {
         json_object *reply = json_object_new_object();
@@ -395,10 +403,77 @@ json_object *kn_api_error_reply(json_object *id, int code, const char *fmt, ...)
         return error_reply(id, &err);
 }
 
-static int dispatch(kn_config *cfg, json_object *request, kn_api_flags flags, json_object **result,
-                    kn_error *err) {
+/* ---- Requests ---- */
+
+static void req_free(kn_api_req *req) {
+        json_object_put(req->id);
+        json_object_put(req->result);
+        free(req);
+}
+
+/* Build the reply, hand it to done (unless nobody waits any more), free. */
+static void req_complete(kn_api_req *req, int r, const kn_error *e) {
+        kn_error err = {0};
+        json_object *reply;
+
+        if (r < 0) {
+                if (e && e->code)
+                        err = *e;
+                else
+                        kn_error_set(&err, -r, "%s: %s", req->verb ? req->verb->name : "request",
+                                     strerror(-r));
+                reply = error_reply(req->id, &err);
+                r = -err.code;
+        } else {
+                reply = reply_new(req->id);
+                json_object_object_add(reply, "ok", json_object_new_boolean(true));
+                json_object_object_add(reply, "result", TAKE_PTR(req->result));
+                r = 0;
+        }
+        if (req->done && !req->abandoned)
+                req->done(reply, r, req->userdata);
+        else {
+                if (req->abandoned && req->api->log) {
+                        json_object *o = NULL;
+                        json_object *res =
+                                json_object_object_get_ex(reply, "result", &o) ? o : NULL;
+                        const char *name = res && json_object_object_get_ex(res, "name", &o)
+                                                   ? json_object_get_string(o)
+                                                   : NULL;
+                        _cleanup_free_ char *msg =
+                                r < 0 ? kn_xasprintf("%s finished after its client left: error: %s",
+                                                     req->verb->name, err.message)
+                                      : kn_xasprintf("%s%s%s finished after its client left: ok",
+                                                     req->verb->name, name ? " " : "",
+                                                     name ? name : "");
+                        req->api->log(msg, req->api->log_data);
+                }
+                json_object_put(reply);
+        }
+        req_free(req);
+}
+
+void kn_api_req_finish(kn_api_req *req, int r, const kn_error *err) {
+        if (req->running) {
+                req->finished_early = true;
+                req->early_r = r;
+                if (err)
+                        req->early_err = *err;
+                return;
+        }
+        if (req->deferred && req->session)
+                pending_unlink(req);
+        req_complete(req, r, err);
+}
+
+void kn_api_req_on_abandon(kn_api_req *req, void (*fn)(kn_api_req *req, void *userdata),
+                           void *userdata) {
+        req->on_abandon = fn;
+        req->abandon_data = userdata;
+}
+
+static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
         json_object *o, *args = NULL;
-        int r;
 
         if (!json_object_is_type(request, json_type_object))
                 return kn_error_set(err, EPROTO, "a request must be a JSON object");
@@ -406,17 +481,19 @@ static int dispatch(kn_config *cfg, json_object *request, kn_api_flags flags, js
             !json_object_is_type(o, json_type_string))
                 return kn_error_set(err, EPROTO, "the request has no \"verb\" string");
         const char *name = json_object_get_string(o);
-        const verb *v = verb_find(name);
+        const kn_api_verb *v = verb_find(name);
         if (!v) {
-                char valid[256] = "";
-                for (size_t k = 0; k < ELEMENTSOF(verbs); k++)
-                        snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
-                                 k ? ", " : "", verbs[k].name);
+                char valid[512] = "";
+                for (size_t m = 0; m < ELEMENTSOF(modules); m++)
+                        for (size_t k = 0; k < modules[m]->n_verbs; k++)
+                                snprintf(valid + strlen(valid), sizeof valid - strlen(valid),
+                                         "%s%s", *valid ? ", " : "", modules[m]->verbs[k].name);
                 return kn_error_set(err, EOPNOTSUPP, "unknown verb '%.64s' (valid: %s)", name,
                                     valid);
         }
+        req->verb = v;
         json_object_object_foreach(request, key, val) {
-                (void)val;
+                (void) val;
                 if (!streq(key, "id") && !streq(key, "verb") && !streq(key, "args"))
                         return kn_error_set(err, EPROTO,
                                             "unknown request member \"%.64s\" (valid: id, "
@@ -428,47 +505,89 @@ static int dispatch(kn_config *cfg, json_object *request, kn_api_flags flags, js
             !json_object_is_type(args, json_type_object))
                 return kn_error_set(err, EPROTO, "%s: \"args\" must be a JSON object", name);
 
-        if (v->mutates && (flags & KN_API_READ_ONLY))
+        if ((v->flags & KN_VERB_MUTATES) && (req->flags & KN_API_READ_ONLY))
                 return kn_error_set(err, EPERM,
                                     "%s is refused on a read-only connection: it changes the "
-                                    "configuration (connect to the read-write socket as root "
-                                    "or a member of the daemon's group)",
+                                    "configuration or the live state (connect to the read-write "
+                                    "socket as root or a member of the daemon's group)",
                                     v->name);
+        if ((v->flags & (KN_VERB_EVENT_DRIVEN | KN_VERB_SESSION)) && !kn_api_req_can_defer(req))
+                return kn_error_set(err, EOPNOTSUPP,
+                                    "%s needs kvmnetd: it %s, which only the daemon does; it is "
+                                    "not available offline (--root)",
+                                    v->name,
+                                    v->flags & KN_VERB_SESSION ? "follows events on a connection"
+                                                               : "waits for events");
 
         _cleanup_json_ json_object *empty = NULL;
         if (!args || json_object_is_type(args, json_type_null))
                 args = empty = json_object_new_object();
-        r = check_arg_names(v, args, err);
+        int r = check_arg_names(v, args, err);
         if (r < 0)
                 return r;
-
-        _cleanup_json_ json_object *res = json_object_new_object();
-        r = v->run(cfg, flags, args, res, err);
-        if (r < 0) {
-                if (err->code == 0)
-                        kn_error_set(err, -r, "%s: %s", v->name, strerror(-r));
-                return r;
-        }
-        *result = TAKE_PTR(res);
-        return 0;
+        req->result = json_object_new_object();
+        req->running = true;
+        r = v->run(req, args, req->result, err);
+        req->running = false;
+        return r;
 }
 
-int kn_api_call(kn_config *cfg, json_object *request, kn_api_flags flags, json_object **reply) {
-        json_object *id = NULL, *result = NULL;
+int kn_api_call(kn_api *api, kn_api_session *session, json_object *request, kn_api_flags flags,
+                kn_api_done_fn done, void *userdata) {
+        kn_api_req *req = kn_xcalloc(1, sizeof *req);
+        json_object *id = NULL;
         kn_error err = {0};
 
-        if (json_object_is_type(request, json_type_object))
-                json_object_object_get_ex(request, "id", &id);
-        int r = dispatch(cfg, request, flags, &result, &err);
-        if (r < 0) {
-                *reply = error_reply(id, &err);
-                return -err.code;
+        *req = (kn_api_req){
+                .api = api,
+                .session = session,
+                .flags = flags,
+                .done = done,
+                .userdata = userdata,
+        };
+        if (json_object_is_type(request, json_type_object) &&
+            json_object_object_get_ex(request, "id", &id))
+                req->id = json_object_get(id);
+
+        int r = dispatch(req, request, &err);
+        if (r == KN_API_PENDING && req->finished_early) {
+                r = req->early_r;
+                err = req->early_err;
         }
-        *reply = reply_new(id);
-        json_object_object_add(*reply, "ok", json_object_new_boolean(true));
-        json_object_object_add(*reply, "result", result);
+        if (r == KN_API_PENDING) {
+                if (!kn_api_req_can_defer(req))
+                        abort(); /* a verb deferred where it may not */
+                req->deferred = true;
+                req->next = session->pending;
+                if (req->next)
+                        req->next->prev = req;
+                session->pending = req;
+                session->n_pending++;
+                return KN_API_PENDING;
+        }
+        req_complete(req, r < 0 ? r : 0, &err);
         return 0;
 }
+
+typedef struct sync_reply {
+        json_object *reply;
+        int r;
+} sync_reply;
+
+static void sync_done(json_object *reply, int r, void *userdata) {
+        sync_reply *s = userdata;
+        s->reply = reply;
+        s->r = r;
+}
+
+int kn_api_call_sync(kn_api *api, json_object *request, kn_api_flags flags, json_object **reply) {
+        sync_reply s = {0};
+        (void) kn_api_call(api, NULL, request, flags, sync_done, &s);
+        *reply = s.reply;
+        return s.r;
+}
+
+/* ---- Protocol helpers ---- */
 
 int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err) {
         bool nul = memchr(line, '\0', len) != NULL;
@@ -477,7 +596,7 @@ int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_err
                 abort();
         json_object *request = NULL;
         if (len > 0 && len <= INT_MAX && !nul)
-                request = json_tokener_parse_ex(tok, line, (int)len);
+                request = json_tokener_parse_ex(tok, line, (int) len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t used = json_tokener_get_parse_end(tok);
         json_tokener_free(tok);
@@ -518,3 +637,44 @@ void kn_api_reply_error(json_object *reply, kn_error *err) {
         }
         kn_error_set(err, code, "%s", message);
 }
+
+bool kn_api_is_event(json_object *o) {
+        json_object *v;
+        return json_object_is_type(o, json_type_object) &&
+               json_object_object_get_ex(o, "event", &v) &&
+               json_object_is_type(v, json_type_string) &&
+               !json_object_object_get_ex(o, "id", NULL);
+}
+
+/* ---- The core module ---- */
+
+static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
+        kn_api *api = req->api;
+        size_t n;
+        const char *const *types = kn_api_event_types(&n);
+        json_object *events = json_object_new_array_ext((int) n);
+        for (size_t k = 0; k < n; k++)
+                json_object_array_add(events, json_object_new_string(types[k]));
+        json_object_object_add(result, "server", json_object_new_string("kvmnet"));
+        json_object_object_add(result, "protocol", json_object_new_int(1));
+        json_object_object_add(result, "backend",
+                               json_object_new_string(kn_config_backend_name(api->cfg)));
+        json_object_object_add(result, "root", json_object_new_string(kn_config_root(api->cfg)));
+        json_object_object_add(result, "netns", json_object_new_string(api->netns_name));
+        json_object_object_add(result, "read_only",
+                               json_object_new_boolean(req->flags & KN_API_READ_ONLY));
+        json_object_object_add(result, "events", events);
+        return 0;
+}
+
+static const char *const args_none[] = {NULL};
+
+static const kn_api_verb core_verbs[] = {
+        {"hello", 0, args_none, run_hello},
+};
+
+const kn_api_module kn_api_module_core = {
+        .name = "core",
+        .verbs = core_verbs,
+        .n_verbs = ELEMENTSOF(core_verbs),
+};

@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "kvmnet/api.h"
 #include "kvmnet/config.h"
 #include "strbuf.h"
 
@@ -31,10 +32,12 @@ typedef struct cli_options {
         const char *uri;  /* -c/--connect, else $KVMNET_URI, else NULL */
         const char *root; /* --root: offline mode */
         const char *backend;
+        const char *netns;     /* offline: the network namespace */
+        const char *state_dir; /* offline: where journals go */
 } cli_options;
 
 typedef struct cli_conn {
-        kn_config *cfg;        /* offline mode */
+        kn_api *api;           /* offline mode: the dispatcher in-process */
         json_object **replies; /* offline: replies not yet received */
         size_t n_replies, first_reply, alloc_replies;
 
@@ -48,6 +51,8 @@ typedef struct cli_conn {
         size_t outstanding;
         bool quiet; /* recv: keep failures in last_error, don't print */
         char last_error[512];
+        json_object **events; /* event lines received while waiting for a reply */
+        size_t n_events, alloc_events;
 } cli_conn;
 
 int cli_conn_open(cli_conn *c, const cli_options *o);
@@ -58,6 +63,9 @@ int cli_conn_send(cli_conn *c, const char *verb, json_object *args);
 int cli_conn_recv(cli_conn *c, json_object **reply);
 /* send + recv. */
 int cli_conn_call(cli_conn *c, const char *verb, json_object *args, json_object **reply);
+/* The next event line (after event-subscribe), waiting up to timeout_ms
+ * (< 0: for ever).  Returns an exit code; *event is NULL on timeout. */
+int cli_conn_next_event(cli_conn *c, int timeout_ms, json_object **event);
 
 /* The result of a success reply, or NULL after printing "error: ..." for an
  * error reply. */
@@ -69,7 +77,8 @@ typedef struct cli_cmd {
         const cli_verb *verb;
         const char *pos[2];
         unsigned n_pos;
-        unsigned flags; /* bit k: the verb's k-th flag was given */
+        unsigned flags;         /* bit k: the verb's k-th flag was given */
+        const char *values[16]; /* the value of the k-th flag, if it takes one */
         bool batch;
 } cli_cmd;
 
@@ -80,6 +89,7 @@ struct cli_verb {
         const char *description;
         const char *const *flags; /* "--all", ... NULL-terminated */
         const char *const *flag_help;
+        const char *const *flag_args; /* NULL, or per flag: NULL or the name of its value */
         unsigned n_pos;
         /* Build the request's args; returns an exit code, 0 if fine. */
         int (*build)(const cli_cmd *cmd, json_object **args);
@@ -94,6 +104,8 @@ struct cli_verb {
 extern const cli_verb cli_verbs[];
 const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
+/* The value given with a flag that takes one, or NULL. */
+const char *cli_cmd_value(const cli_cmd *cmd, const char *flag);
 
 /* Parse "VERB ARG..." (argv[0] is the verb); prints usage errors.  Returns
  * an exit code; -1 when the command was --help and is done. */
@@ -105,6 +117,7 @@ void cli_help(FILE *f);
 void cli_verb_help(FILE *f, const cli_verb *v);
 
 int cli_iface_edit(const cli_cmd *cmd, cli_conn *c);
+int cli_event(const cli_cmd *cmd, cli_conn *c);
 
 /* Where help and errors go: stdout and stderr, except while batch mode
  * reads ahead of the replies it has yet to print. */

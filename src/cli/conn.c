@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "cli.h"
 #include "kvmnet/api.h"
@@ -33,7 +34,7 @@ static int connect_unix(const char *path, int *ret) {
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
                 return -errno;
         *ret = TAKE_FD(fd);
         return 0;
@@ -95,10 +96,19 @@ static int conn_open(cli_conn *c, const cli_options *o) {
         int r;
 
         if (o->root) {
+                kn_config *cfg = NULL;
                 c->where = kn_xasprintf("root %s", o->root);
-                r = kn_config_open(o->root, o->backend, &c->cfg, &err);
+                r = kn_config_open(o->root, o->backend, &cfg, &err);
                 if (r < 0) {
                         cli_error("%s", err.message);
+                        return KN_EXIT_FAILED;
+                }
+                c->api = kn_api_new(cfg);
+                kn_api_set_state_dir(c->api, o->state_dir ? o->state_dir : KN_STATE_DIR);
+                /* The namespace is opened only by the verbs that need it,
+                 * except a named one: a typo is reported at once. */
+                if (o->netns && kn_api_set_netns(c->api, o->netns, &err) < 0) {
+                        cli_error("--netns: %s", err.message);
                         return KN_EXIT_FAILED;
                 }
                 return KN_EXIT_OK;
@@ -152,7 +162,10 @@ void cli_conn_close(cli_conn *c) {
         for (size_t k = c->first_reply; k < c->n_replies; k++)
                 json_object_put(c->replies[k]);
         free(c->replies);
-        kn_config_free(c->cfg);
+        for (size_t k = 0; k < c->n_events; k++)
+                json_object_put(c->events[k]);
+        free(c->events);
+        kn_api_free(c->api);
         free(c->where);
         free(c->fallback_reason);
         *c = (cli_conn){.fd = -1};
@@ -161,12 +174,15 @@ void cli_conn_close(cli_conn *c) {
 /* Move queued bytes out and received bytes in, waiting for at least one
  * of them; both directions at once, so a long pipeline never deadlocks
  * against a daemon that holds back while its replies go unread. */
-static int pump(cli_conn *c) {
+static int pump(cli_conn *c, int timeout_ms) {
         struct pollfd p = {.fd = c->fd, .events = POLLIN};
         if (c->out.len > c->out_sent)
                 p.events |= POLLOUT;
-        if (poll(&p, 1, -1) < 0)
+        int n_ready = poll(&p, 1, timeout_ms);
+        if (n_ready < 0)
                 return errno == EINTR ? 0 : -errno;
+        if (n_ready == 0)
+                return -ETIMEDOUT;
         if (p.revents & POLLOUT) {
                 ssize_t n = send(c->fd, c->out.s + c->out_sent, c->out.len - c->out_sent,
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -174,7 +190,7 @@ static int pump(cli_conn *c) {
                         return -errno;
                 /* On EPIPE the daemon may still have said why: read on. */
                 if (n > 0)
-                        c->out_sent += (size_t)n;
+                        c->out_sent += (size_t) n;
                 if (c->out_sent == c->out.len)
                         c->out.len = c->out_sent = 0;
         }
@@ -190,7 +206,7 @@ static int pump(cli_conn *c) {
                 if (n == 0)
                         return -ECONNRESET;
                 if (n > 0) {
-                        c->in.len += (size_t)n;
+                        c->in.len += (size_t) n;
                         c->in.s[c->in.len] = '\0';
                 }
         }
@@ -199,14 +215,14 @@ static int pump(cli_conn *c) {
 
 int cli_conn_send(cli_conn *c, const char *verb, json_object *args) {
         json_object *req = json_object_new_object();
-        json_object_object_add(req, "id", json_object_new_int64((int64_t)c->next_id++));
+        json_object_object_add(req, "id", json_object_new_int64((int64_t) c->next_id++));
         json_object_object_add(req, "verb", json_object_new_string(verb));
         if (args)
                 json_object_object_add(req, "args", args);
 
-        if (c->cfg) {
+        if (c->api) {
                 json_object *reply = NULL;
-                kn_api_call(c->cfg, req, 0, &reply);
+                kn_api_call_sync(c->api, req, 0, &reply);
                 json_object_put(req);
                 GREEDY_REALLOC(c->replies, c->alloc_replies, c->n_replies + 1);
                 c->replies[c->n_replies++] = reply;
@@ -226,7 +242,7 @@ int cli_conn_send(cli_conn *c, const char *verb, json_object *args) {
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n <= 0)
                         break;
-                c->out_sent += (size_t)n;
+                c->out_sent += (size_t) n;
         }
         if (c->out_sent == c->out.len)
                 c->out.len = c->out_sent = 0;
@@ -243,17 +259,18 @@ _printf_(2, 3) static int conn_failed(cli_conn *c, const char *fmt, ...) {
         return KN_EXIT_CONNECT;
 }
 
-int cli_conn_recv(cli_conn *c, json_object **reply) {
-        if (c->cfg) {
-                if (c->first_reply == c->n_replies)
-                        return KN_EXIT_FAILED;
-                *reply = c->replies[c->first_reply++];
-                if (c->first_reply == c->n_replies)
-                        c->first_reply = c->n_replies = 0;
-                return KN_EXIT_OK;
-        }
+static long msec_now(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
+/* The next line from the daemon as a JSON object, waiting up to
+ * timeout_ms (< 0: for ever; *ret NULL on timeout).  Returns an exit code. */
+static int read_line(cli_conn *c, int timeout_ms, json_object **ret) {
+        long deadline = timeout_ms >= 0 ? msec_now() + timeout_ms : -1;
         char *nl;
+        *ret = NULL;
         while (!(
                 nl = memchr(c->in.s ? c->in.s + c->in_start : "", '\n', c->in.len - c->in_start))) {
                 if (c->in_start > 0) {
@@ -261,14 +278,19 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
                         c->in.len -= c->in_start;
                         c->in_start = 0;
                 }
-                int r = pump(c);
+                long left = deadline < 0 ? -1 : deadline - msec_now();
+                if (deadline >= 0 && left <= 0)
+                        return KN_EXIT_OK;
+                int r = pump(c, (int) left);
+                if (r == -ETIMEDOUT)
+                        return KN_EXIT_OK;
                 if (r < 0)
                         return conn_failed(c, "connection to %s lost: %s", c->where,
                                            r == -ECONNRESET ? "the daemon closed it"
                                                             : strerror(-r));
         }
         const char *line = c->in.s + c->in_start;
-        size_t len = (size_t)(nl - line);
+        size_t len = (size_t) (nl - line);
         c->in_start += len + 1;
 
         kn_error err = {0};
@@ -279,10 +301,35 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
                 return conn_failed(c, "%s sent an invalid reply: %s", c->where,
                                    err.code ? err.message : "not a JSON object");
         }
+        *ret = o;
+        return KN_EXIT_OK;
+}
+
+int cli_conn_recv(cli_conn *c, json_object **reply) {
+        if (c->api) {
+                if (c->first_reply == c->n_replies)
+                        return KN_EXIT_FAILED;
+                *reply = c->replies[c->first_reply++];
+                if (c->first_reply == c->n_replies)
+                        c->first_reply = c->n_replies = 0;
+                return KN_EXIT_OK;
+        }
+
+        json_object *o;
+        for (;;) {
+                int r = read_line(c, -1, &o);
+                if (r != KN_EXIT_OK)
+                        return r;
+                /* Events interleave with replies once subscribed: keep them. */
+                if (!kn_api_is_event(o))
+                        break;
+                GREEDY_REALLOC(c->events, c->alloc_events, c->n_events + 1);
+                c->events[c->n_events++] = o;
+        }
         /* Replies come in order; an error about the line itself has id null. */
         json_object *id = NULL;
         json_object_object_get_ex(o, "id", &id);
-        if (id && (uint64_t)json_object_get_int64(id) != c->expect_id) {
+        if (id && (uint64_t) json_object_get_int64(id) != c->expect_id) {
                 json_object_put(o);
                 return conn_failed(c, "%s replied to request %" PRId64 " where %lu was next",
                                    c->where, json_object_get_int64(id), c->expect_id);
@@ -290,6 +337,27 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
         c->expect_id++;
         c->outstanding--;
         *reply = o;
+        return KN_EXIT_OK;
+}
+
+int cli_conn_next_event(cli_conn *c, int timeout_ms, json_object **event) {
+        *event = NULL;
+        if (c->n_events > 0) {
+                *event = c->events[0];
+                memmove(c->events, c->events + 1, --c->n_events * sizeof *c->events);
+                return KN_EXIT_OK;
+        }
+        if (c->api)
+                return KN_EXIT_FAILED;
+        json_object *o;
+        int r = read_line(c, timeout_ms, &o);
+        if (r != KN_EXIT_OK || !o)
+                return r;
+        if (!kn_api_is_event(o)) {
+                json_object_put(o);
+                return conn_failed(c, "%s sent a reply where an event was expected", c->where);
+        }
+        *event = o;
         return KN_EXIT_OK;
 }
 

@@ -26,7 +26,7 @@ static int run_editor(const char *path) {
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                execl("/bin/sh", "sh", "-c", script, "sh", path, (char *)NULL);
+                execl("/bin/sh", "sh", "-c", script, "sh", path, (char *) NULL);
                 _exit(127);
         }
         int status;
@@ -53,7 +53,7 @@ static int write_file(int fd, const char *s, size_t len) {
                         return -errno;
                 }
                 s += n;
-                len -= (size_t)n;
+                len -= (size_t) n;
         }
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmnet: virsh's interface verbs, against kvmnetd or, with --root, on a
- * configuration root in-process.  Options, single commands, batch mode. */
+ * configuration root and a network namespace in-process.  Options, single
+ * commands, batch mode. */
 #include <getopt.h>
 #include <poll.h>
 
@@ -32,7 +33,7 @@ static int reader_next(reader *rd, bool may_block, char **line) {
                 size_t avail = rd->buf.len - rd->start;
                 char *nl = base ? memchr(base, '\n', avail) : NULL;
                 if (nl || (rd->eof && avail > 0)) {
-                        size_t len = nl ? (size_t)(nl - base) : avail;
+                        size_t len = nl ? (size_t) (nl - base) : avail;
                         *line = kn_xstrndup(base, len);
                         rd->start += nl ? len + 1 : len;
                         return LINE_OK;
@@ -56,7 +57,7 @@ static int reader_next(reader *rd, bool may_block, char **line) {
                 if (n <= 0)
                         rd->eof = true;
                 else
-                        kn_strbuf_putn(&rd->buf, chunk, (size_t)n);
+                        kn_strbuf_putn(&rd->buf, chunk, (size_t) n);
         }
 }
 
@@ -100,7 +101,7 @@ static int split_words(const char *line, char ***ret, int *ret_n, const char **e
                 v[n] = NULL;
         }
         *ret = v;
-        *ret_n = (int)n;
+        *ret_n = (int) n;
         return 0;
 fail:
         kn_strv_free(v, n);
@@ -120,7 +121,7 @@ typedef struct job {
 } job;
 
 static void job_done(job *j) {
-        kn_strv_free(j->argv, (size_t)j->argc);
+        kn_strv_free(j->argv, (size_t) j->argc);
         free(j->out);
         free(j->err);
 }
@@ -237,7 +238,7 @@ static int run_batch(cli_conn *c) {
 
                 /* Offline, replies are there at once; on a socket, wait only
                  * once the window is full. */
-                while (tail > head && (c->cfg || !q[head].sent || c->outstanding >= BATCH_WINDOW)) {
+                while (tail > head && (c->api || !q[head].sent || c->outstanding >= BATCH_WINDOW)) {
                         int code = job_finish(&q[head], c);
                         job_done(&q[head++]);
                         if (code != 0 && ret == 0)
@@ -265,11 +266,13 @@ static int run_batch(cli_conn *c) {
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_ROOT = 0x100, ARG_BACKEND };
+        enum { ARG_ROOT = 0x100, ARG_BACKEND, ARG_NETNS, ARG_STATE };
         static const struct option longopts[] = {
                 {"connect", required_argument, NULL, 'c'},
                 {"root", required_argument, NULL, ARG_ROOT},
                 {"backend", required_argument, NULL, ARG_BACKEND},
+                {"netns", required_argument, NULL, ARG_NETNS},
+                {"state-dir", required_argument, NULL, ARG_STATE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {},
@@ -286,6 +289,8 @@ int main(int argc, char **argv) {
                 case 'c': o.uri = optarg; break;
                 case ARG_ROOT: o.root = optarg; break;
                 case ARG_BACKEND: o.backend = optarg; break;
+                case ARG_NETNS: o.netns = optarg; break;
+                case ARG_STATE: o.state_dir = optarg; break;
                 case 'h': cli_help(stdout); return KN_EXIT_OK;
                 case 'V': printf("kvmnet %s\n", KN_VERSION); return KN_EXIT_OK;
                 default: fputs("Try 'kvmnet --help'.\n", stderr); return KN_EXIT_USAGE;
@@ -298,6 +303,15 @@ int main(int argc, char **argv) {
         }
         if (o.backend && !o.root) {
                 cli_error("--backend needs --root (the daemon chooses its own backend)");
+                return KN_EXIT_USAGE;
+        }
+        if (o.netns && !o.root) {
+                cli_error("--netns needs --root (the daemon serves the namespace it was started "
+                          "with: kvmnetd --netns)");
+                return KN_EXIT_USAGE;
+        }
+        if (o.state_dir && !o.root) {
+                cli_error("--state-dir needs --root (the daemon keeps its own state)");
                 return KN_EXIT_USAGE;
         }
         if (!o.uri && !o.root && !isempty(getenv("KVMNET_URI")))

@@ -13,6 +13,13 @@ bool cli_cmd_flag(const cli_cmd *cmd, const char *flag) {
         return false;
 }
 
+const char *cli_cmd_value(const cli_cmd *cmd, const char *flag) {
+        for (unsigned k = 0; cmd->verb->flags && cmd->verb->flags[k]; k++)
+                if (streq(cmd->verb->flags[k], flag))
+                        return cmd->values[k];
+        return NULL;
+}
+
 static const char *json_str(json_object *o, const char *key) {
         json_object *v;
         if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
@@ -83,21 +90,27 @@ static int print_list(const cli_cmd *cmd, json_object *result) {
         for (size_t k = 0; k < n; k++) {
                 json_object *i = json_object_array_get_idx(list, k);
                 const char *name = json_str(i, "name"), *state = json_str(i, "state");
-                if (name && (int)strlen(name) > wname)
-                        wname = (int)strlen(name);
-                if (state && (int)strlen(state) > wstate)
-                        wstate = (int)strlen(state);
+                if (name && (int) strlen(name) > wname)
+                        wname = (int) strlen(name);
+                if (state && (int) strlen(state) > wstate)
+                        wstate = (int) strlen(state);
         }
-        printf(" %-*s   %-*s   %s\n", wname, "Name", wstate, "State", "MAC Address");
-        for (int k = 0; k < wname + wstate + 1 + 3 + 3 + KN_MAC_STRLEN + 1; k++)
+        /* virsh's three columns, then whether kvmnet has a configuration for
+         * it (--all also lists live links nobody configured). */
+        printf(" %-*s   %-*s   %-*s   %s\n", wname, "Name", wstate, "State", KN_MAC_STRLEN,
+               "MAC Address", "Configured");
+        for (int k = 0; k < wname + wstate + KN_MAC_STRLEN + 10 + 1 + 3 * 3; k++)
                 putchar('-');
         putchar('\n');
         for (size_t k = 0; k < n; k++) {
-                json_object *i = json_object_array_get_idx(list, k);
+                json_object *i = json_object_array_get_idx(list, k), *o;
                 const char *name = json_str(i, "name"), *state = json_str(i, "state"),
                            *mac = json_str(i, "mac");
-                printf(" %-*s   %-*s   %s\n", wname, name ? name : "?", wstate, state ? state : "?",
-                       mac ? mac : "-");
+                bool configured = !json_object_object_get_ex(i, "configured", &o) ||
+                                  json_object_get_boolean(o);
+                printf(" %-*s   %-*s   %-*s   %s\n", wname, name ? name : "?", wstate,
+                       state ? state : "?", KN_MAC_STRLEN, mac ? mac : "-",
+                       configured ? "yes" : "no");
         }
         putchar('\n');
         return print_diags(result);
@@ -138,7 +151,7 @@ static int read_all(int fd, char **ret, size_t *ret_len) {
                 }
                 if (n == 0)
                         break;
-                kn_strbuf_putn(&b, buf, (size_t)n);
+                kn_strbuf_putn(&b, buf, (size_t) n);
         }
         *ret_len = b.len;
         *ret = kn_strbuf_steal(&b);
@@ -173,7 +186,7 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
                 return KN_EXIT_FAILED;
         }
         *args = json_object_new_object();
-        json_object_object_add(*args, "xml", json_object_new_string_len(xml, (int)len));
+        json_object_object_add(*args, "xml", json_object_new_string_len(xml, (int) len));
         json_object_object_add(*args, "source",
                                json_object_new_string(streq(file, "-") ? "<stdin>" : file));
         return 0;
@@ -222,6 +235,29 @@ static int print_iface_name(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
+/* iface-start, iface-destroy */
+
+static int print_start(const cli_cmd *cmd, json_object *result) {
+        json_object *changes;
+        printf("Interface %s started\n", cmd->pos[0]);
+        if (cli_cmd_flag(cmd, "--verbose") &&
+            json_object_object_get_ex(result, "changes", &changes) &&
+            json_object_is_type(changes, json_type_array)) {
+                size_t n = json_object_array_length(changes);
+                for (size_t k = 0; k < n; k++)
+                        printf("  %s\n",
+                               json_object_get_string(json_object_array_get_idx(changes, k)));
+                if (n == 0)
+                        printf("  (nothing to change)\n");
+        }
+        return KN_EXIT_OK;
+}
+
+static int print_destroy(const cli_cmd *cmd, json_object *result) {
+        printf("Interface %s destroyed\n", cmd->pos[0]);
+        return KN_EXIT_OK;
+}
+
 /* help */
 
 static int run_help(const cli_cmd *cmd, cli_conn *c) {
@@ -245,6 +281,19 @@ static const char *const help_list[] = {
         "print the daemon's reply (interfaces and file errors) as JSON",
         NULL,
 };
+static const char *const flags_start[] = {"--verbose", NULL};
+static const char *const help_start[] = {
+        "also print each change made, one per line",
+        NULL,
+};
+static const char *const flags_event[] = {"--loop", "--json", "--timeout", NULL};
+static const char *const help_event[] = {
+        "print events until interrupted, not just the first",
+        "print each event as the daemon's JSON line",
+        "stop after SECONDS (exit 0)",
+        NULL,
+};
+static const char *const args_event[] = {NULL, NULL, "SECONDS", NULL};
 static const char *const flags_inactive[] = {"--inactive", NULL};
 static const char *const help_inactive[] = {
         "the configuration as stored, not the live state",
@@ -257,11 +306,14 @@ const cli_verb cli_verbs[] = {
                 .args_synopsis = "[--all|--inactive] [--json]",
                 .summary = "list the physical host interfaces",
                 .description = "Lists top-level interfaces (bridge ports and bond slaves "
-                               "appear inside their master) as Name, State, MAC Address. "
-                               "Without a flag only active interfaces are listed; until live "
-                               "state is read every configured interface is inactive. Files "
-                               "that could not be parsed are reported on stderr as FILE:LINE "
-                               "and the exit code is 4; the others are still listed.",
+                               "appear inside their master) as Name, State, MAC Address and "
+                               "Configured. An interface is active when its link exists and "
+                               "is up. Without a flag the configured active interfaces are "
+                               "listed; --inactive the configured ones that are down or "
+                               "absent; --all both, and the live links that have no "
+                               "configuration (Configured: no). Files that could not be "
+                               "parsed are reported on stderr as FILE:LINE and the exit code "
+                               "is 4; the others are still listed.",
                 .flags = flags_list,
                 .flag_help = help_list,
                 .build = build_list,
@@ -272,12 +324,40 @@ const cli_verb cli_verbs[] = {
                 .args_synopsis = "NAME [--inactive]",
                 .summary = "print an interface's XML definition",
                 .description = "Prints the libvirt interface XML of the top-level interface "
-                               "NAME.",
+                               "NAME: its live state (MAC, MTU, link state and speed, "
+                               "addresses, default routes, bridge ports, bond slaves, vlan "
+                               "tag) when the link exists, else its configuration.",
                 .flags = flags_inactive,
                 .flag_help = help_inactive,
                 .n_pos = 1,
                 .build = build_dumpxml,
                 .print = print_dumpxml,
+        },
+        {
+                .name = "iface-start",
+                .args_synopsis = "NAME [--verbose]",
+                .summary = "start an interface: apply its configuration live",
+                .description = "Applies the configured definition of NAME to the kernel, "
+                               "changing only what differs (links that already match are not "
+                               "touched), then reads the result back. Any difference, or a "
+                               "step the kernel refuses, is reported and everything done is "
+                               "undone.",
+                .flags = flags_start,
+                .flag_help = help_start,
+                .n_pos = 1,
+                .build = build_name,
+                .print = print_start,
+        },
+        {
+                .name = "iface-destroy",
+                .args_synopsis = "NAME",
+                .summary = "stop an interface: tear down its live state",
+                .description = "Stops NAME's DHCP client, deletes the bridges, bonds and vlans "
+                               "of its definition and brings its physical interfaces down, "
+                               "without addresses. The configuration is kept.",
+                .n_pos = 1,
+                .build = build_name,
+                .print = print_destroy,
         },
         {
                 .name = "iface-define",
@@ -334,6 +414,19 @@ const cli_verb cli_verbs[] = {
                 .print = print_iface_name,
         },
         {
+                .name = "event",
+                .args_synopsis = "[--loop] [--json] [--timeout SECONDS]",
+                .summary = "print live events (links, addresses, routes)",
+                .description = "Subscribes to the daemon's events and prints them as they "
+                               "happen: without --loop the first one, then exits (as virsh "
+                               "event). Needs kvmnetd; not available in batch mode.",
+                .flags = flags_event,
+                .flag_help = help_event,
+                .flag_args = args_event,
+                .run = cli_event,
+                .interactive = true,
+        },
+        {
                 .name = "help",
                 .args_synopsis = "[VERB]",
                 .summary = "show help, for all verbs or one",
@@ -354,10 +447,11 @@ const cli_verb *cli_verb_find(const char *name) {
 
 void cli_help(FILE *f) {
         fprintf(f,
-                "Usage: kvmnet [-c URI | --root DIR [--backend NAME]] VERB [ARG...]\n"
-                "       kvmnet [-c URI | --root DIR [--backend NAME]] < COMMANDS\n"
-                "Manage the host's network interfaces through kvmnetd, or directly on a\n"
-                "configuration root.\n\n"
+                "Usage: kvmnet [-c URI | --root DIR [--backend NAME] [--netns NAME]\n"
+                "              [--state-dir DIR]] VERB [ARG...]\n"
+                "       kvmnet [-c URI | --root DIR ...] < COMMANDS\n"
+                "Manage the host's network interfaces, configured and live, through\n"
+                "kvmnetd, or directly on a configuration root and network namespace.\n\n"
                 "Options:\n"
                 "  -c, --connect URI  daemon to talk to: unix:///PATH (default $KVMNET_URI,\n"
                 "                     else unix://%s, falling back to\n"
@@ -365,10 +459,14 @@ void cli_help(FILE *f) {
                 "                     $KVMNET_RUN_DIR replaces %s there)\n"
                 "  --root DIR         no daemon: work on the files under DIR\n"
                 "  --backend NAME     with --root: ifcfg or ifupdown (default: detected)\n"
+                "  --netns NAME       with --root: the network namespace whose live\n"
+                "                     interfaces to use (default: kvmnet's own)\n"
+                "  --state-dir DIR    with --root: where journals of live changes go\n"
+                "                     (default %s)\n"
                 "  -h, --help         show this help\n"
                 "  -V, --version      show the version\n\n"
                 "Verbs:\n",
-                KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR);
+                KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR, KN_STATE_DIR);
         for (const cli_verb *v = cli_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);
         fprintf(f, "\nWithout a verb, when standard input is not a terminal, kvmnet reads one\n"
@@ -384,7 +482,7 @@ static void wrap(FILE *f, const char *text, int indent, int width) {
         fprintf(f, "%*s", indent, "");
         while (*text) {
                 size_t n = strcspn(text, " ");
-                if (col > indent && col + 1 + (int)n > width) {
+                if (col > indent && col + 1 + (int) n > width) {
                         fprintf(f, "\n%*s", indent, "");
                         col = indent;
                 } else if (col > indent) {
@@ -392,7 +490,7 @@ static void wrap(FILE *f, const char *text, int indent, int width) {
                         col++;
                 }
                 fwrite(text, 1, n, f);
-                col += (int)n;
+                col += (int) n;
                 text += n;
                 while (*text == ' ')
                         text++;
@@ -405,8 +503,13 @@ void cli_verb_help(FILE *f, const cli_verb *v) {
         wrap(f, v->description, 2, 76);
         if (v->flags) {
                 fputs("\nOptions:\n", f);
-                for (size_t k = 0; v->flags[k]; k++)
-                        fprintf(f, "  %-12s %s\n", v->flags[k], v->flag_help[k]);
+                for (size_t k = 0; v->flags[k]; k++) {
+                        char flag[64];
+                        const char *arg = v->flag_args ? v->flag_args[k] : NULL;
+                        snprintf(flag, sizeof flag, "%s%s%s", v->flags[k], arg ? " " : "",
+                                 arg ? arg : "");
+                        fprintf(f, "  %-20s %s\n", flag, v->flag_help[k]);
+                }
         }
 }
 
@@ -430,14 +533,29 @@ int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
                         return -1;
                 }
                 if (!options_done && a[0] == '-' && a[1] != '\0') {
+                        const char *eq = strchr(a, '=');
+                        size_t len = eq ? (size_t) (eq - a) : strlen(a);
                         unsigned f = 0;
-                        while (v->flags && v->flags[f] && !streq(v->flags[f], a))
+                        while (v->flags && v->flags[f] &&
+                               !(strlen(v->flags[f]) == len && strncmp(v->flags[f], a, len) == 0))
                                 f++;
                         if (!v->flags || !v->flags[f]) {
-                                cli_error("%s: unknown option '%s' (see kvmnet %s --help)", v->name,
-                                          a, v->name);
+                                cli_error("%s: unknown option '%.*s' (see kvmnet %s --help)",
+                                          v->name, (int) len, a, v->name);
                                 return KN_EXIT_USAGE;
                         }
+                        const char *arg = v->flag_args ? v->flag_args[f] : NULL;
+                        if (arg && !eq && k + 1 >= argc) {
+                                cli_error("%s: option '%s' needs a value (%s)", v->name, a, arg);
+                                return KN_EXIT_USAGE;
+                        }
+                        if (!arg && eq) {
+                                cli_error("%s: option '%.*s' takes no value", v->name, (int) len,
+                                          a);
+                                return KN_EXIT_USAGE;
+                        }
+                        if (arg)
+                                cmd->values[f] = eq ? eq + 1 : argv[++k];
                         cmd->flags |= 1u << f;
                         continue;
                 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* kvmnetd: serves one root's interface configuration to kvmnet clients
- * over two unix sockets (docs/protocol.md).  Foreground, logs to stderr. */
+/* kvmnetd: serves one root's interface configuration and one network
+ * namespace's live interfaces to kvmnet clients over two unix sockets
+ * (docs/protocol.md).  Foreground, logs to stderr. */
 #include <getopt.h>
 #include <grp.h>
 #include <signal.h>
@@ -29,24 +30,16 @@ void kn_log(const char *fmt, ...) {
         errno = saved;
 }
 
-int kn_epoll_add(kn_daemon *d, int fd, uint32_t events, void *ptr) {
-        struct epoll_event ev = {.events = events, .data.ptr = ptr};
-        if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-                int r = -errno;
-                kn_log("epoll_ctl: %s", strerror(-r));
-                return r;
-        }
-        return 0;
-}
-
 static void help(void) {
         printf("Usage: kvmnetd [OPTION...]\n"
-               "Serve the host's interface configuration to kvmnet clients.\n\n"
+               "Serve the host's interfaces, configured and live, to kvmnet clients.\n\n"
                "  --socket PATH      read-write socket (default %s/%s, mode 0660)\n"
                "  --ro-socket PATH   read-only socket (default %s/%s, mode 0666)\n"
                "  --root DIR         configuration root (default /)\n"
                "  --backend NAME     ifcfg or ifupdown (default: detected from the root)\n"
-               "  --state-dir DIR    state directory (default /var/lib/kvmnet)\n"
+               "  --netns NAME       network namespace to serve (a name from /run/netns or\n"
+               "                     a path; default: the daemon's own)\n"
+               "  --state-dir DIR    state directory: journals (default %s)\n"
                "  --group NAME       group allowed on the read-write socket besides root\n"
                "  -v, --verbose      log every connection and request\n"
                "  -h, --help         show this help\n"
@@ -54,11 +47,11 @@ static void help(void) {
                "Runs in the foreground and logs to stderr; SIGTERM or SIGINT stop it,\n"
                "SIGHUP reloads the configuration files.  $KVMNET_RUN_DIR replaces %s\n"
                "in the default socket paths.  See docs/protocol.md.\n",
-               KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_RUN_DIR);
+               KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR, KN_RUN_DIR);
 }
 
 typedef struct options {
-        const char *socket, *ro_socket, *root, *backend, *state_dir, *group;
+        const char *socket, *ro_socket, *root, *backend, *state_dir, *group, *netns;
         bool verbose;
         char *default_socket, *default_ro_socket;
 } options;
@@ -69,7 +62,15 @@ static void options_done(options *o) {
 }
 
 static int parse_options(int argc, char **argv, options *o) {
-        enum { ARG_SOCKET = 0x100, ARG_RO_SOCKET, ARG_ROOT, ARG_BACKEND, ARG_STATE, ARG_GROUP };
+        enum {
+                ARG_SOCKET = 0x100,
+                ARG_RO_SOCKET,
+                ARG_ROOT,
+                ARG_BACKEND,
+                ARG_STATE,
+                ARG_GROUP,
+                ARG_NETNS,
+        };
         static const struct option longopts[] = {
                 {"socket", required_argument, NULL, ARG_SOCKET},
                 {"ro-socket", required_argument, NULL, ARG_RO_SOCKET},
@@ -77,6 +78,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 {"backend", required_argument, NULL, ARG_BACKEND},
                 {"state-dir", required_argument, NULL, ARG_STATE},
                 {"group", required_argument, NULL, ARG_GROUP},
+                {"netns", required_argument, NULL, ARG_NETNS},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
@@ -90,7 +92,7 @@ static int parse_options(int argc, char **argv, options *o) {
         o->socket = o->default_socket;
         o->ro_socket = o->default_ro_socket;
         o->root = "/";
-        o->state_dir = "/var/lib/kvmnet";
+        o->state_dir = KN_STATE_DIR;
         int c;
         while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) >= 0) {
                 switch (c) {
@@ -100,6 +102,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 case ARG_BACKEND: o->backend = optarg; break;
                 case ARG_STATE: o->state_dir = optarg; break;
                 case ARG_GROUP: o->group = optarg; break;
+                case ARG_NETNS: o->netns = optarg; break;
                 case 'v': o->verbose = true; break;
                 case 'h': help(); return 0;
                 case 'V': printf("kvmnetd %s\n", KN_VERSION); return 0;
@@ -124,8 +127,8 @@ static int resolve_group(kn_daemon *d, const char *name) {
 
         errno = 0;
         unsigned long n = strtoul(name, &end, 10);
-        if (*name && !*end && errno == 0 && n < (gid_t)-1) {
-                d->gid = (gid_t)n;
+        if (*name && !*end && errno == 0 && n < (gid_t) -1) {
+                d->gid = (gid_t) n;
         } else {
                 int r = getgrnam_r(name, &gr, buf, sizeof buf, &res);
                 if (r != 0 || !res) {
@@ -154,8 +157,19 @@ static int mkdir_p(const char *path, mode_t mode) {
         }
 }
 
-static int signals_open(kn_daemon *d, int *ret) {
-        static kn_ev_kind kind = KN_EV_SIGNAL;
+static void signal_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
+        struct signalfd_siginfo si;
+        while (read(s->fd, &si, sizeof si) == sizeof si) {
+                if (si.ssi_signo == SIGHUP) {
+                        kn_watch_reload(d, "SIGHUP");
+                        continue;
+                }
+                kn_log("%s received, exiting", strsignal((int) si.ssi_signo));
+                d->quit = true;
+        }
+}
+
+static int signals_open(kn_daemon *d) {
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -168,57 +182,34 @@ static int signals_open(kn_daemon *d, int *ret) {
         int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        *ret = fd;
-        return kn_epoll_add(d, fd, EPOLLIN, &kind);
+        int r = kn_daemon_add_source(d, &d->sig, fd, EPOLLIN, signal_handler);
+        if (r < 0)
+                close(fd);
+        return r;
 }
 
-static void signal_event(kn_daemon *d, int fd) {
-        struct signalfd_siginfo si;
-        while (read(fd, &si, sizeof si) == sizeof si) {
-                if (si.ssi_signo == SIGHUP) {
-                        kn_watch_reload(d, "SIGHUP");
-                        continue;
-                }
-                kn_log("%s received, exiting", strsignal((int)si.ssi_signo));
-                d->quit = true;
-        }
+static void signals_close(kn_daemon *d) {
+        if (d->sig.fd < 0)
+                return;
+        kn_daemon_del_source(d, &d->sig);
+        close(d->sig.fd);
+        d->sig.fd = -1;
 }
 
-static void run(kn_daemon *d, int sigfd) {
-        struct epoll_event events[64];
-        while (!d->quit) {
-                int timeout = kn_clients_tick(d);
-                kn_clients_reap(d);
-                int n = epoll_wait(d->epfd, events, ELEMENTSOF(events), timeout);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        kn_log("epoll_wait: %m");
-                        return;
-                }
-                for (int k = 0; k < n; k++) {
-                        void *p = events[k].data.ptr;
-                        switch (*(kn_ev_kind *)p) {
-                        case KN_EV_LISTEN: kn_listener_accept(d, p); break;
-                        case KN_EV_CLIENT: kn_client_event(d, p, events[k].events); break;
-                        case KN_EV_SIGNAL: signal_event(d, sigfd); break;
-                        case KN_EV_INOTIFY: kn_watch_event(d); break;
-                        case KN_EV_TIMER: kn_watch_timer(d); break;
-                        }
-                }
-                kn_clients_reap(d);
-        }
+static void log_message(const char *message, void *userdata) {
+        kn_log("%s", message);
 }
 
 int main(int argc, char **argv) {
         _cleanup_(options_done) options o = {0};
         kn_daemon d = {
                 .epfd = -1,
-                .rw = {.fd = -1},
-                .ro = {.fd = -1},
-                .watch = {.fd = -1, .timer = {.fd = -1}},
+                .sig = {.fd = -1},
+                .rw = {.src = {.fd = -1}},
+                .ro = {.src = {.fd = -1}},
+                .watch = {.src = {.fd = -1}, .timer = {.fd = -1}},
         };
-        _cleanup_close_ int sigfd = -1;
+        kn_config *cfg = NULL;
         kn_error err = {0};
         int r, ret = 1;
 
@@ -234,7 +225,15 @@ int main(int argc, char **argv) {
                 kn_log("cannot create the state directory %s: %s", o.state_dir, strerror(-r));
                 return 1;
         }
-        r = kn_config_open(o.root, o.backend, &d.cfg, &err);
+        r = kn_config_open(o.root, o.backend, &cfg, &err);
+        if (r < 0) {
+                kn_log("%s", err.message);
+                goto out;
+        }
+        d.api = kn_api_new(cfg);
+        kn_api_set_state_dir(d.api, o.state_dir);
+        kn_api_set_logger(d.api, log_message, NULL);
+        r = kn_api_set_netns(d.api, o.netns, &err);
         if (r < 0) {
                 kn_log("%s", err.message);
                 goto out;
@@ -244,8 +243,11 @@ int main(int argc, char **argv) {
                 kn_log("epoll_create1: %m");
                 goto out;
         }
-        if (signals_open(&d, &sigfd) < 0 || kn_watch_open(&d) < 0)
+        kn_api_set_loop(d.api, &kn_daemon_loop_ops, &d);
+        if (signals_open(&d) < 0 || kn_watch_open(&d) < 0)
                 goto out;
+        /* Live changes a killed predecessor left half done. */
+        kn_api_journal_recover(d.api, log_message, NULL);
         /* The read-only path goes first: the rw socket's refusals name it. */
         if (kn_listener_open(&d, &d.ro, o.ro_socket, true) < 0 ||
             kn_listener_open(&d, &d.rw, o.socket, false) < 0)
@@ -253,24 +255,30 @@ int main(int argc, char **argv) {
 
         const kn_iface *const *list;
         const kn_diag *diags;
-        size_t n = kn_config_list(d.cfg, &list), nd = kn_config_diags(d.cfg, &diags);
-        kn_log("serving %s (backend %s, %zu interfaces, %zu configuration errors) on %s and "
-               "read-only on %s",
-               kn_config_root(d.cfg), kn_config_backend_name(d.cfg), n, nd, d.rw.path, d.ro.path);
+        size_t n = kn_config_list(cfg, &list), nd = kn_config_diags(cfg, &diags);
+        kn_log("serving %s (backend %s, %zu interfaces, %zu configuration errors) and network "
+               "namespace %s on %s and read-only on %s",
+               kn_config_root(cfg), kn_config_backend_name(cfg), n, nd,
+               isempty(o.netns) ? "(its own)" : o.netns, d.rw.path, d.ro.path);
         for (size_t k = 0; k < nd; k++)
                 kn_log("%s:%u: %s", diags[k].file, diags[k].line, diags[k].message);
 
-        run(&d, sigfd);
+        kn_daemon_run(&d);
         ret = d.quit ? 0 : 1;
         kn_log("served %lu requests; stopped", d.n_requests);
 out:
         kn_clients_free(&d);
         kn_listener_close(&d, &d.rw);
         kn_listener_close(&d, &d.ro);
+        /* Waits for a live change in progress on the worker thread. */
+        if (d.api)
+                kn_api_free(d.api);
+        else
+                kn_config_free(cfg);
         kn_watch_close(&d);
+        signals_close(&d);
         if (d.epfd >= 0)
                 close(d.epfd);
-        kn_config_free(d.cfg);
         free(d.group_name);
         return ret;
 }

@@ -11,10 +11,10 @@
 #include "macro.h"
 
 struct kn_client {
-        kn_ev_kind kind; /* KN_EV_CLIENT */
+        kn_ev_source src;
+        kn_daemon *d;
         kn_client *prev, *next;
         unsigned long id;
-        int fd;
         bool read_only;
         char *denied; /* why every request is refused, or NULL */
         struct ucred cred;
@@ -26,10 +26,20 @@ struct kn_client {
 
         kn_strbuf out;
         size_t out_sent;
-        bool closing;    /* drop once out[] is sent */
-        uint32_t events; /* what epoll watches now */
+        bool closing; /* drop once out[] is sent */
         struct timespec last_progress;
+
+        /* One request at a time: while one is unfinished (busy), the next
+         * line waits, so replies leave in request order. */
+        kn_api_session *session;
+        json_object *request; /* the unfinished one, for the log */
+        bool busy;
+        bool calling;              /* inside kn_api_call() */
+        unsigned long events_lost; /* events dropped over the output cap */
 };
+
+static void client_handler(kn_daemon *d, kn_ev_source *s, uint32_t events);
+static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events);
 
 static void now(struct timespec *ts) {
         clock_gettime(CLOCK_MONOTONIC, ts);
@@ -65,7 +75,7 @@ static int clear_stale_socket(const struct sockaddr_un *sa, const char *path) {
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0) {
+        if (connect(fd, (const struct sockaddr *) sa, sizeof *sa) == 0) {
                 kn_log("%s: another daemon is listening there", path);
                 return -EADDRINUSE;
         }
@@ -79,9 +89,8 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         struct stat st;
         int r;
 
-        l->kind = KN_EV_LISTEN;
         l->read_only = read_only;
-        l->fd = -1;
+        l->src.fd = -1;
         if (strlen(path) >= sizeof sa.sun_path) {
                 kn_log("socket path %s is too long (at most %zu bytes)", path,
                        sizeof sa.sun_path - 1);
@@ -106,14 +115,14 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
                 return -errno;
         /* Created owner-only, then opened up: never more open than meant. */
         mode_t old = umask(0177);
-        r = bind(fd, (const struct sockaddr *)&sa, sizeof sa);
+        r = bind(fd, (const struct sockaddr *) &sa, sizeof sa);
         umask(old);
         if (r < 0) {
                 r = -errno;
                 kn_log("cannot bind %s: %s", path, strerror(-r));
                 return r;
         }
-        if (!read_only && d->have_group && chown(path, (uid_t)-1, d->gid) < 0) {
+        if (!read_only && d->have_group && chown(path, (uid_t) -1, d->gid) < 0) {
                 r = -errno;
                 kn_log("cannot give %s to group %s: %s", path, d->group_name, strerror(-r));
                 unlink(path);
@@ -129,21 +138,22 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         l->dev = st.st_dev;
         l->ino = st.st_ino;
         l->path = kn_xstrdup(path);
-        r = kn_epoll_add(d, fd, EPOLLIN, l);
+        r = kn_daemon_add_source(d, &l->src, fd, EPOLLIN, listener_handler);
         if (r < 0) {
                 unlink(path);
                 return r;
         }
-        l->fd = TAKE_FD(fd);
+        TAKE_FD(fd);
         return 0;
 }
 
 void kn_listener_close(kn_daemon *d, kn_listener *l) {
         struct stat st;
-        if (l->fd < 0)
+        if (l->src.fd < 0)
                 return;
-        close(l->fd);
-        l->fd = -1;
+        kn_daemon_del_source(d, &l->src);
+        close(l->src.fd);
+        l->src.fd = -1;
         /* Someone may have replaced the socket meanwhile; remove only ours. */
         if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
                 unlink(l->path);
@@ -176,7 +186,7 @@ static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid) {
                         return false;
                 if (getgrouplist(res->pw_name, res->pw_gid, small, &n) < 0)
                         return false;
-                len = (socklen_t)(n * sizeof(gid_t));
+                len = (socklen_t) (n * sizeof(gid_t));
         }
         for (size_t k = 0; k < len / sizeof(gid_t); k++)
                 if (groups[k] == gid)
@@ -190,41 +200,41 @@ static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid) {
 static char *access_denied(kn_daemon *d, kn_client *c) {
         if (c->cred.uid == 0 || c->cred.uid == geteuid())
                 return NULL;
-        if (d->have_group && peer_in_group(c->fd, &c->cred, d->gid))
+        if (d->have_group && peer_in_group(c->src.fd, &c->cred, d->gid))
                 return NULL;
         return kn_xasprintf("access denied: the read-write socket %s serves root%s%s only, not "
                             "uid %u; use the read-only socket %s for reads",
                             d->rw.path, d->have_group ? " and members of group " : "",
-                            d->have_group ? d->group_name : "", (unsigned)c->cred.uid,
+                            d->have_group ? d->group_name : "", (unsigned) c->cred.uid,
                             d->ro.path ? d->ro.path : "");
 }
 
 /* Clients */
 
+/* Read while a request may be handled and output has room; a busy client
+ * is not read (a hang-up still shows as EPOLLHUP). */
 static void client_update_events(kn_daemon *d, kn_client *c) {
         uint32_t ev = 0;
-        if (!c->closing && !c->eof && out_pending(c) < KN_DAEMON_OUT_HIGH)
+        if (!c->closing && !c->eof && !c->busy && out_pending(c) < KN_DAEMON_OUT_HIGH)
                 ev |= EPOLLIN;
         if (out_pending(c) > 0)
                 ev |= EPOLLOUT;
-        if (ev == c->events)
-                return;
-        struct epoll_event e = {.events = ev, .data.ptr = c};
-        if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &e) == 0)
-                c->events = ev;
+        (void) kn_daemon_mod_source(d, &c->src, ev);
 }
 
 static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
-        if (c->fd < 0)
+        if (c->src.fd < 0)
                 return;
         if (why)
-                kn_log("client %lu (uid %u pid %d): %s; dropped", c->id, (unsigned)c->cred.uid,
-                       (int)c->cred.pid, why);
+                kn_log("client %lu (uid %u pid %d): %s; dropped", c->id, (unsigned) c->cred.uid,
+                       (int) c->cred.pid, why);
         else if (d->verbose)
                 kn_log("client %lu: disconnected", c->id);
-        epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
-        c->fd = -1;
+        kn_daemon_del_source(d, &c->src);
+        close(c->src.fd);
+        c->src.fd = -1;
+        /* Its unfinished request is abandoned: no reply will come. */
+        c->session = kn_api_session_free(c->session);
         /* Freed after this round of events, which may still name it. */
         if (c->prev)
                 c->prev->next = c->next;
@@ -239,6 +249,8 @@ static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
 }
 
 static void client_free(kn_client *c) {
+        kn_api_session_free(c->session);
+        json_object_put(c->request);
         kn_strbuf_done(&c->in);
         kn_strbuf_done(&c->out);
         free(c->denied);
@@ -259,9 +271,13 @@ void kn_clients_free(kn_daemon *d) {
         kn_clients_reap(d);
 }
 
-void kn_listener_accept(kn_daemon *d, kn_listener *l) {
+static void client_event(const char *event_json, void *userdata);
+
+static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
+        kn_listener *l = (kn_listener *) s;
         for (;;) {
-                _cleanup_close_ int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                _cleanup_close_ int fd =
+                        accept4(l->src.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 kn_log("accept on %s: %m", l->path);
@@ -273,7 +289,8 @@ void kn_listener_accept(kn_daemon *d, kn_listener *l) {
                         continue;
                 }
                 kn_client *c = kn_xcalloc(1, sizeof *c);
-                c->kind = KN_EV_CLIENT;
+                c->src.fd = -1;
+                c->d = d;
                 c->id = ++d->next_client_id;
                 c->read_only = l->read_only;
                 socklen_t len = sizeof c->cred;
@@ -282,21 +299,21 @@ void kn_listener_accept(kn_daemon *d, kn_listener *l) {
                         free(c);
                         continue;
                 }
-                c->fd = fd;
                 if (!l->read_only) {
+                        c->src.fd = fd; /* for SO_PEERGROUPS */
                         c->denied = access_denied(d, c);
+                        c->src.fd = -1;
                         if (c->denied)
                                 kn_log("client %lu: uid %u pid %d is not allowed on %s; "
                                        "refusing its requests",
-                                       c->id, (unsigned)c->cred.uid, (int)c->cred.pid, l->path);
+                                       c->id, (unsigned) c->cred.uid, (int) c->cred.pid, l->path);
                 }
-                if (kn_epoll_add(d, fd, EPOLLIN, c) < 0) {
-                        c->fd = -1;
+                if (kn_daemon_add_source(d, &c->src, fd, EPOLLIN, client_handler) < 0) {
                         client_free(c);
                         continue;
                 }
-                c->fd = TAKE_FD(fd);
-                c->events = EPOLLIN;
+                TAKE_FD(fd);
+                c->session = kn_api_session_new(d->api, client_event, c);
                 now(&c->last_progress);
                 c->next = d->clients;
                 if (c->next)
@@ -304,22 +321,51 @@ void kn_listener_accept(kn_daemon *d, kn_listener *l) {
                 d->clients = c;
                 d->n_clients++;
                 if (d->verbose)
-                        kn_log("client %lu: uid %u pid %d on %s%s", c->id, (unsigned)c->cred.uid,
-                               (int)c->cred.pid, l->path, l->read_only ? " (read-only)" : "");
+                        kn_log("client %lu: uid %u pid %d on %s%s", c->id, (unsigned) c->cred.uid,
+                               (int) c->cred.pid, l->path, l->read_only ? " (read-only)" : "");
         }
 }
 
-static void reply_append(kn_client *c, json_object *reply) {
-        size_t len;
-        /* The stall clock starts when a reply starts waiting. */
+static void line_append(kn_client *c, const char *s, size_t len) {
+        /* The stall clock starts when output starts waiting. */
         if (out_pending(c) == 0)
                 now(&c->last_progress);
-        const char *s = json_object_to_json_string_length(
-                reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         kn_strbuf_putn(&c->out, s, len);
         kn_strbuf_putc(&c->out, '\n');
 }
 
+static void reply_append(kn_client *c, json_object *reply) {
+        size_t len;
+        const char *s = json_object_to_json_string_length(
+                reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        line_append(c, s, len);
+}
+
+/* Events go between whole lines.  A client whose unread output is over
+ * the cap loses them; once it has caught up it is told how many. */
+static void client_event(const char *event_json, void *userdata) {
+        kn_client *c = userdata;
+        if (c->src.fd < 0 || c->closing)
+                return;
+        if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
+                if (c->events_lost++ == 0)
+                        kn_log("client %lu (uid %u pid %d): reads its events too slowly; "
+                               "dropping them until it catches up",
+                               c->id, (unsigned) c->cred.uid, (int) c->cred.pid);
+                return;
+        }
+        line_append(c, event_json, strlen(event_json));
+        /* Sent by the loop (EPOLLOUT), never from here: a failed send would
+         * drop the client, and with it a session being published to. */
+        client_update_events(c->d, c);
+}
+
+static void lost_append(kn_client *c) {
+        char line[96];
+        int n = snprintf(line, sizeof line, "{\"event\":\"lost\",\"count\":%lu}", c->events_lost);
+        line_append(c, line, (size_t) n);
+        c->events_lost = 0;
+}
 static void log_request(kn_daemon *d, kn_client *c, json_object *request, json_object *reply,
                         int r) {
         json_object *o;
@@ -333,13 +379,30 @@ static void log_request(kn_daemon *d, kn_client *c, json_object *request, json_o
             json_object_object_get_ex(o, "name", &o))
                 name = json_object_get_string(o);
         if (r >= 0) {
-                kn_log("client %lu (uid %u): %s%s%s: ok", c->id, (unsigned)c->cred.uid,
+                kn_log("client %lu (uid %u): %s%s%s: ok", c->id, (unsigned) c->cred.uid,
                        verb ? verb : "?", name ? " " : "", name ? name : "");
                 return;
         }
         kn_error err;
         kn_api_reply_error(reply, &err);
-        kn_log("client %lu (uid %u): error: %s", c->id, (unsigned)c->cred.uid, err.message);
+        kn_log("client %lu (uid %u): error: %s", c->id, (unsigned) c->cred.uid, err.message);
+}
+
+static void client_resume(kn_daemon *d, kn_client *c);
+
+/* The reply to the client's current request, now or later (from the loop,
+ * when the worker or an event finished it). */
+static void client_done(json_object *reply, int r, void *userdata) {
+        kn_client *c = userdata;
+        kn_daemon *d = c->d;
+        log_request(d, c, c->request, reply, r);
+        json_object_put(c->request);
+        c->request = NULL;
+        c->busy = false;
+        reply_append(c, reply);
+        json_object_put(reply);
+        if (!c->calling)
+                client_resume(d, c);
 }
 
 static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len) {
@@ -360,8 +423,16 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
                         json_object_object_get_ex(request, "id", &id);
                 reply = kn_api_error_reply(id, EACCES, "%s", c->denied);
         } else {
-                r = kn_api_call(d->cfg, request, c->read_only ? KN_API_READ_ONLY : 0, &reply);
-                log_request(d, c, request, reply, r);
+                c->busy = true;
+                c->request = request;
+                c->calling = true;
+                r = kn_api_call(d->api, c->session, request, c->read_only ? KN_API_READ_ONLY : 0,
+                                client_done, c);
+                c->calling = false;
+                if (r == KN_API_PENDING && d->verbose)
+                        kn_log("client %lu: %s: running", c->id,
+                               json_object_get_string(json_object_object_get(request, "verb")));
+                return;
         }
         reply_append(c, reply);
         json_object_put(reply);
@@ -376,7 +447,7 @@ static void line_too_long(kn_client *c) {
         reply_append(c, reply);
         json_object_put(reply);
         kn_log("client %lu (uid %u pid %d): request line over %u bytes; closing", c->id,
-               (unsigned)c->cred.uid, (int)c->cred.pid, KN_DAEMON_MAX_LINE);
+               (unsigned) c->cred.uid, (int) c->cred.pid, KN_DAEMON_MAX_LINE);
         c->closing = true;
 }
 
@@ -385,7 +456,7 @@ static void line_too_long(kn_client *c) {
  * true if it stopped because too much output is waiting. */
 static bool client_handle_lines(kn_daemon *d, kn_client *c) {
         bool held = false;
-        while (!c->closing && c->in.s) {
+        while (!c->closing && !c->busy && c->in.s) {
                 if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
                         held = true;
                         break;
@@ -405,7 +476,7 @@ static bool client_handle_lines(kn_daemon *d, kn_client *c) {
                         }
                         break;
                 }
-                size_t len = (size_t)(nl - base);
+                size_t len = (size_t) (nl - base);
                 c->in_start += len + 1;
                 c->in_scan = c->in_start;
                 if (len > KN_DAEMON_MAX_LINE) {
@@ -426,14 +497,16 @@ static bool client_handle_lines(kn_daemon *d, kn_client *c) {
                         c->in_scan = 0;
                 }
         }
-        if (c->eof && c->in.len == 0)
+        if (c->eof && c->in.len == 0 && !c->busy)
                 c->closing = true;
         return held;
 }
 
 static void client_flush(kn_daemon *d, kn_client *c) {
+        if (c->events_lost && out_pending(c) < KN_DAEMON_OUT_HIGH / 2)
+                lost_append(c);
         while (out_pending(c) > 0) {
-                ssize_t n = send(c->fd, c->out.s + c->out_sent, out_pending(c),
+                ssize_t n = send(c->src.fd, c->out.s + c->out_sent, out_pending(c),
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -445,8 +518,10 @@ static void client_flush(kn_daemon *d, kn_client *c) {
                                     errno == EPIPE || errno == ECONNRESET ? NULL : strerror(errno));
                         return;
                 }
-                c->out_sent += (size_t)n;
+                c->out_sent += (size_t) n;
                 now(&c->last_progress);
+                if (c->events_lost && out_pending(c) < KN_DAEMON_OUT_HIGH / 2)
+                        lost_append(c);
         }
         if (out_pending(c) == 0) {
                 c->out.len = c->out_sent = 0;
@@ -469,7 +544,7 @@ static void client_read(kn_daemon *d, kn_client *c) {
                         c->in.alloc = c->in.alloc * 2 > want ? c->in.alloc * 2 : want;
                         c->in.s = kn_xrealloc(c->in.s, c->in.alloc);
                 }
-                ssize_t n = recv(c->fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
+                ssize_t n = recv(c->src.fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -480,15 +555,29 @@ static void client_read(kn_daemon *d, kn_client *c) {
                 }
                 if (n == 0)
                         c->eof = true;
-                c->in.len += (size_t)n;
+                c->in.len += (size_t) n;
                 c->in.s[c->in.len] = '\0';
-                if ((size_t)n < (64u << 10))
+                if ((size_t) n < (64u << 10))
                         break;
         }
 }
 
-void kn_client_event(kn_daemon *d, kn_client *c, uint32_t events) {
-        if (c->fd < 0)
+/* Handle what can be handled and send what can be sent.  Lines held back
+ * for output space go on once the client has read some. */
+static void client_resume(kn_daemon *d, kn_client *c) {
+        for (;;) {
+                if (c->src.fd < 0)
+                        return;
+                bool held = client_handle_lines(d, c);
+                client_flush(d, c);
+                if (!held || c->src.fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
+                        return;
+        }
+}
+
+static void client_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
+        kn_client *c = (kn_client *) s;
+        if (c->src.fd < 0)
                 return;
         if (events & EPOLLIN)
                 client_read(d, c);
@@ -496,15 +585,7 @@ void kn_client_event(kn_daemon *d, kn_client *c, uint32_t events) {
                 client_drop(d, c, NULL);
                 return;
         }
-        /* Lines held back for output space go on once the client read it. */
-        for (;;) {
-                if (c->fd < 0)
-                        return;
-                bool held = client_handle_lines(d, c);
-                client_flush(d, c);
-                if (!held || c->fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
-                        return;
-        }
+        client_resume(d, c);
 }
 
 int kn_clients_tick(kn_daemon *d) {
@@ -515,7 +596,7 @@ int kn_clients_tick(kn_daemon *d) {
                 next = c->next;
                 if (out_pending(c) == 0)
                         continue;
-                long idle = (long)(t.tv_sec - c->last_progress.tv_sec);
+                long idle = (long) (t.tv_sec - c->last_progress.tv_sec);
                 if (idle >= KN_DAEMON_STALL_SEC) {
                         client_drop(d, c, "replies not read");
                         continue;

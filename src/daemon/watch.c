@@ -17,16 +17,19 @@
  * appearance matters. */
 #define ANCESTOR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
+static void watch_event(kn_daemon *d, kn_ev_source *s, uint32_t events);
+static void watch_timer(kn_daemon *d, kn_ev_source *s, uint32_t events);
+
 static void watch_clear(kn_watch *w) {
         for (size_t k = 0; k < w->n_entries; k++) {
-                inotify_rm_watch(w->fd, w->entries[k].wd);
+                inotify_rm_watch(w->src.fd, w->entries[k].wd);
                 free(w->entries[k].want);
         }
         w->n_entries = 0;
 }
 
 static void watch_add(kn_watch *w, const char *path, const char *want) {
-        int wd = inotify_add_watch(w->fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
+        int wd = inotify_add_watch(w->src.fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
         if (wd < 0) {
                 kn_log("cannot watch %s: %m", path);
                 return;
@@ -79,45 +82,49 @@ static void watch_dir(kn_watch *w, const char *root, const char *rel) {
 static void watch_arm(kn_daemon *d) {
         kn_watch *w = &d->watch;
         watch_clear(w);
-        const char *const *dirs = kn_config_watch_dirs(d->cfg);
+        const char *const *dirs = kn_config_watch_dirs(kn_api_config(d->api));
         for (size_t k = 0; dirs && dirs[k]; k++)
-                watch_dir(w, kn_config_root(d->cfg), dirs[k]);
+                watch_dir(w, kn_config_root(kn_api_config(d->api)), dirs[k]);
 }
 
 int kn_watch_open(kn_daemon *d) {
         kn_watch *w = &d->watch;
         int r;
 
-        w->kind = KN_EV_INOTIFY;
-        w->timer.kind = KN_EV_TIMER;
-        w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (w->fd < 0)
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
                 return -errno;
-        w->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        if (w->timer.fd < 0)
+        r = kn_daemon_add_source(d, &w->src, fd, EPOLLIN, watch_event);
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (fd < 0)
                 return -errno;
-        r = kn_epoll_add(d, w->fd, EPOLLIN, w);
-        if (r < 0)
+        r = kn_daemon_add_source(d, &w->timer, fd, EPOLLIN, watch_timer);
+        if (r < 0) {
+                close(fd);
                 return r;
-        r = kn_epoll_add(d, w->timer.fd, EPOLLIN, &w->timer);
-        if (r < 0)
-                return r;
+        }
         watch_arm(d);
         return 0;
 }
 
 void kn_watch_close(kn_daemon *d) {
         kn_watch *w = &d->watch;
-        if (w->fd >= 0)
+        if (w->src.fd >= 0)
                 watch_clear(w);
+        kn_daemon_del_source(d, &w->src);
+        kn_daemon_del_source(d, &w->timer);
         free(w->entries);
         w->entries = NULL;
         w->alloc_entries = 0;
-        if (w->fd >= 0)
-                close(w->fd);
+        if (w->src.fd >= 0)
+                close(w->src.fd);
         if (w->timer.fd >= 0)
                 close(w->timer.fd);
-        w->fd = w->timer.fd = -1;
+        w->src.fd = w->timer.fd = -1;
 }
 
 static long msec_since(const struct timespec *t0) {
@@ -139,17 +146,17 @@ static bool event_matters(kn_watch *w, const struct inotify_event *ev) {
 /* Bursts (an editor's save, a script rewriting many files) end in one
  * reload: wait for RELOAD_MSEC of quiet, but no more than RELOAD_MAX_MSEC
  * after the first change. */
-void kn_watch_event(kn_daemon *d) {
-        kn_watch *w = &d->watch;
+static void watch_event(kn_daemon *d, kn_ev_source *s, uint32_t events) {
+        kn_watch *w = (kn_watch *) s;
         char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
         bool changed = false;
 
         for (;;) {
-                ssize_t n = read(w->fd, buf, sizeof buf);
+                ssize_t n = read(w->src.fd, buf, sizeof buf);
                 if (n <= 0)
                         break;
                 for (char *p = buf; p < buf + n;) {
-                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        const struct inotify_event *ev = (const struct inotify_event *) p;
                         changed = changed || event_matters(w, ev);
                         p += sizeof *ev + ev->len;
                 }
@@ -171,23 +178,23 @@ void kn_watch_event(kn_daemon *d) {
 void kn_watch_reload(kn_daemon *d, const char *why) {
         kn_error err = {0};
         d->watch.pending = false;
-        int r = kn_config_reload(d->cfg, &err);
+        int r = kn_config_reload(kn_api_config(d->api), &err);
         if (r < 0)
                 kn_log("reloading %s after %s failed, keeping what was loaded before: %s",
-                       kn_config_root(d->cfg), why, err.message);
+                       kn_config_root(kn_api_config(d->api)), why, err.message);
         else {
                 const kn_iface *const *list;
                 const kn_diag *diags;
-                size_t n = kn_config_list(d->cfg, &list);
-                size_t nd = kn_config_diags(d->cfg, &diags);
+                size_t n = kn_config_list(kn_api_config(d->api), &list);
+                size_t nd = kn_config_diags(kn_api_config(d->api), &diags);
                 kn_log("reloaded %s after %s: %zu interfaces, %zu configuration errors",
-                       kn_config_root(d->cfg), why, n, nd);
+                       kn_config_root(kn_api_config(d->api)), why, n, nd);
         }
         /* Directories may have come or gone. */
         watch_arm(d);
 }
 
-void kn_watch_timer(kn_daemon *d) {
+static void watch_timer(kn_daemon *d, kn_ev_source *s, uint32_t events) {
         uint64_t expirations;
         if (read(d->watch.timer.fd, &expirations, sizeof expirations) < 0 && errno == EAGAIN)
                 return;

@@ -17,23 +17,23 @@
 #include "testutil.h"
 
 static const char *const awkward[] = {
-        "<interface type='bond' name='bond0'><start mode='hotplug'/>"
+        ("<interface type='bond' name='bond0'><start mode='hotplug'/>"
         "<protocol family='ipv4'><dhcp peerdns='yes'/></protocol><protocol family='ipv6'/>"
         "<bond mode='active-backup'><miimon freq='100' carrier='netif'/>"
         "<interface type='ethernet' name='eth1'/><interface type='ethernet' name='eth2'/>"
-        "</bond></interface>",
+        "</bond></interface>"),
 
-        "<interface type='bridge' name='br0'><start mode='onboot'/>"
+        ("<interface type='bridge' name='br0'><start mode='onboot'/>"
         "<protocol family='ipv4'><dhcp peerdns='no'/></protocol>"
         "<bridge stp='off' delay='0'><interface type='vlan'><vlan tag='42'>"
-        "<interface name='eth0'/></vlan></interface></bridge></interface>",
+        "<interface name='eth0'/></vlan></interface></bridge></interface>"),
 
-        "<interface type='ethernet' name='eth3'><start mode='none'/><mtu size='1400'/>"
+        ("<interface type='ethernet' name='eth3'><start mode='none'/><mtu size='1400'/>"
         "<protocol family='ipv4'/><protocol family='ipv6'><autoconf/><dhcp/></protocol>"
-        "</interface>",
+        "</interface>"),
 
-        "<interface type='vlan' name='eth4.7'><protocol family='ipv6'><autoconf/></protocol>"
-        "<vlan tag='7'><interface name='eth4'/></vlan></interface>",
+        ("<interface type='vlan' name='eth4.7'><protocol family='ipv6'><autoconf/></protocol>"
+        "<vlan tag='7'><interface name='eth4'/></vlan></interface>"),
 };
 
 static void check_backend(void **state) {

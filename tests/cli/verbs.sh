@@ -8,12 +8,20 @@ MODE=${2:-daemon}
 
 ROOT=$T/root
 make_root "$ROOT" "$BACKEND"
+# Live state comes from an empty namespace when we may make one, so the
+# host's own links do not show up in the lists.
+NS_ARGS=()
+if can_netns; then
+        make_netns verbs
+        NS=$NS_MADE
+        NS_ARGS=(--netns "$NS")
+fi
 case $MODE in
 daemon)
-        start_daemon
+        start_daemon "${NS_ARGS[@]}"
         kv() { "$KVMNET" -c "unix://$T/rw" "$@"; }
         ;;
-offline) kv() { "$KVMNET" --root "$ROOT" "$@"; } ;;
+offline) kv() { "$KVMNET" --root "$ROOT" "${NS_ARGS[@]}" --state-dir "$T/state" "$@"; } ;;
 *) fail "unknown mode $MODE" ;;
 esac
 
@@ -29,22 +37,28 @@ out=$(kv iface-define - <"$T/eth5.xml") || fail "define from stdin"
 kv iface-define "$T/vlan.xml" >/dev/null || fail "define vlan"
 pass "iface-define FILE and iface-define -"
 
-# iface-list: inactive-only by default nothing (no live state yet), --all and --inactive list all.
+# iface-list: none of them is live, so: nothing active by default, --all
+# and --inactive list them all.
 kv iface-list >"$T/out" || fail "iface-list"
-head -2 "$T/out" | head -1 | grep -q '^ Name *State *MAC Address$' || fail "list header: $(cat "$T/out")"
+head -2 "$T/out" | head -1 | grep -q '^ Name *State *MAC Address *Configured$' || fail "list header: $(cat "$T/out")"
 grep -q '^ br0 ' "$T/out" && fail "inactive br0 listed without --all"
 kv iface-list --all >"$T/out" || fail "iface-list --all"
-grep -q '^ br0 *inactive *-$' "$T/out" || fail "br0 row: $(cat "$T/out")"
-grep -q '^ eth5 *inactive *52:54:00:aa:00:05$' "$T/out" || fail "eth5 row: $(cat "$T/out")"
+grep -q '^ br0 *inactive *- *yes$' "$T/out" || fail "br0 row: $(cat "$T/out")"
+grep -q '^ eth5 *inactive *52:54:00:aa:00:05 *yes$' "$T/out" || fail "eth5 row: $(cat "$T/out")"
 grep -q '^ eth1\.42 *inactive' "$T/out" || fail "vlan row: $(cat "$T/out")"
 grep -q '^ eth0 ' "$T/out" && fail "bridge port eth0 listed as top-level"
-[ "$(sed -n '3,$p' "$T/out" | awk 'NF {print $1}' | tr '\n' ' ')" = "br0 eth1.42 eth5 " ] ||
+[ "$(sed -n '3,$p' "$T/out" | awk '$NF == "yes" {print $1}' | tr '\n' ' ')" = "br0 eth1.42 eth5 " ] ||
         fail "list not sorted by name: $(cat "$T/out")"
+if [ -n "${NS:-}" ]; then
+        # The namespace's own lo: live, up, nobody configured it.
+        grep -q '^ lo *active *00:00:00:00:00:00 *no$' "$T/out" || fail "lo row: $(cat "$T/out")"
+fi
 kv iface-list --inactive | grep -q '^ eth5 ' || fail "iface-list --inactive"
+kv iface-list --inactive | grep -q '^ lo ' && fail "iface-list --inactive lists the unconfigured lo"
 kv iface-list --all --json >"$T/json" || fail "iface-list --json"
 grep -q '"name": "eth5"' "$T/json" && grep -q '"state": "inactive"' "$T/json" &&
-        grep -q '"mac": "52:54:00:aa:00:05"' "$T/json" && grep -q '"diagnostics": \[' "$T/json" ||
-        fail "json: $(cat "$T/json")"
+        grep -q '"mac": "52:54:00:aa:00:05"' "$T/json" && grep -q '"diagnostics": \[' "$T/json" &&
+        grep -q '"configured": true' "$T/json" || fail "json: $(cat "$T/json")"
 pass "iface-list, --all, --inactive, --json"
 
 # iface-dumpxml round-trips through iface-define.

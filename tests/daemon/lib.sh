@@ -2,6 +2,7 @@
 # Shared by the daemon and CLI tests (bash).  Source it, then use:
 #   make_root DIR BACKEND       an empty configuration root for BACKEND
 #   start_daemon [ARGS]         kvmnetd on $T/rw and $T/ro, root $ROOT
+#   can_netns / make_netns TAG  (root) a throw-away network namespace, in $NS_MADE
 #   stop_daemon                 SIGTERM, check a clean exit and no sockets left
 #   fail MSG / pass MSG
 #   root_sum DIR                checksum of a tree (names, modes, contents)
@@ -24,6 +25,7 @@ KN_SANITIZED=
 ldd "$KVMNETD" 2>/dev/null | grep -q -e libasan -e libubsan && KN_SANITIZED=1
 unset KVMNET_URI
 
+NETNS_LIST=
 cleanup() {
         local p
         for p in $EXTRA_PIDS $DAEMON_PID; do
@@ -31,6 +33,10 @@ cleanup() {
         done
         for p in $EXTRA_PIDS $DAEMON_PID; do
                 wait "$p" 2>/dev/null
+        done
+        for p in $NETNS_LIST; do
+                for pid in $(ip netns pids "$p" 2>/dev/null); do kill -9 "$pid"; done
+                ip netns del "$p" 2>/dev/null
         done
         rm -rf "$T"
 }
@@ -127,6 +133,21 @@ expect_error() {
                 fail "'$*' should print exactly one error, printed: $(cat "$T/err")"
         grep -q -E -- "$pattern" "$T/err" ||
                 fail "'$*': error does not match /$pattern/: $(cat "$T/err")"
+}
+
+# A new, empty network namespace named kn-test-$$-TAG with lo up, deleted
+# on exit; its name is left in $NS_MADE (not printed: a $(...) subshell
+# would lose the cleanup list).  Needs root and ip: check with can_netns.
+can_netns() {
+        [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns list >/dev/null 2>&1
+}
+make_netns() {
+        local ns=kn-test-$$-$1
+        ip netns del "$ns" 2>/dev/null
+        ip netns add "$ns" || fail "ip netns add $ns"
+        NETNS_LIST="$NETNS_LIST $ns"
+        ip -n "$ns" link set lo up || fail "lo up in $ns"
+        NS_MADE=$ns
 }
 
 # Wait until CMD succeeds (up to 5 s).

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Verbs whose answer is the kernel's: iface-list and iface-dumpxml (live
+ * state merged with the configuration), iface-start and iface-destroy
+ * (the configured definition applied or torn down over netlink).  Reading
+ * never forks; the changing verbs run on the worker thread in the daemon. */
+#include "api-internal.h"
+
+static kn_netns *netns_or_error(kn_api *api, const char *verb, kn_error *err) {
+        kn_netns *ns = kn_api_netns(api, err);
+        if (!ns)
+                kn_error_prefix(err, "%s", verb);
+        return ns;
+}
+
+/* ---- iface-list ---- */
+
+typedef struct entry {
+        const char *name;
+        const kn_iface *cfg;      /* NULL: not configured */
+        const kn_live_link *live; /* NULL: no such link */
+} entry;
+
+static int cmp_live_name(const void *a, const void *b) {
+        const kn_live_link *x = *(const kn_live_link *const *) a;
+        const kn_live_link *y = *(const kn_live_link *const *) b;
+        return strcmp(x->iface->name, y->iface->name);
+}
+
+static const kn_live_link *find_live(const kn_live_link *const *by_name, size_t n,
+                                     const char *name) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = strcmp(by_name[mid]->iface->name, name);
+                if (c == 0)
+                        return by_name[mid];
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static int cmp_entry(const void *a, const void *b) {
+        return strcmp(((const entry *) a)->name, ((const entry *) b)->name);
+}
+
+static json_object *entry_to_json(const entry *e) {
+        json_object *o = json_object_new_object();
+        bool active = e->live && e->live->active;
+        const kn_iface *model = e->cfg ? e->cfg : e->live->iface;
+        /* The live MAC while the link exists (bridges and bonds have one
+         * too), else the configured one. */
+        const char *mac = e->live && !isempty(e->live->mac) ? e->live->mac : model->mac;
+        json_object_object_add(o, "name", json_object_new_string(e->name));
+        json_object_object_add(o, "type",
+                               json_object_new_string(kn_iface_type_to_string(model->type)));
+        json_object_object_add(o, "state", json_object_new_string(active ? "active" : "inactive"));
+        json_object_object_add(o, "mac", kn_json_string_or_null(mac));
+        json_object_object_add(
+                o, "start",
+                kn_json_string_or_null(e->cfg ? kn_start_mode_to_string(e->cfg->start) : NULL));
+        json_object_object_add(o, "configured", json_object_new_boolean(e->cfg != NULL));
+        return o;
+}
+
+static json_object *diag_to_json(const kn_diag *d) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "file", kn_json_string_or_null(d->file));
+        json_object_object_add(o, "line", json_object_new_int64(d->line));
+        json_object_object_add(o, "iface", kn_json_string_or_null(d->iface));
+        json_object_object_add(o, "message", kn_json_string_or_null(d->message));
+        return o;
+}
+
+static int run_iface_list(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
+        kn_config *cfg = req->api->cfg;
+        bool all, inactive;
+        int r;
+
+        r = kn_api_arg_bool("iface-list", args, "all", &all, err);
+        if (r < 0)
+                return r;
+        r = kn_api_arg_bool("iface-list", args, "inactive", &inactive, err);
+        if (r < 0)
+                return r;
+        kn_netns *ns = netns_or_error(req->api, "iface-list", err);
+        if (!ns)
+                return -err->code;
+
+        kn_live_link *links = NULL;
+        size_t n_links = 0;
+        r = kn_live_list(ns, &links, &n_links, err);
+        if (r < 0) {
+                kn_error_prefix(err, "iface-list: reading the live state%s",
+                                kn_api_in_netns(req->api));
+                return r;
+        }
+        const kn_live_link **by_name = kn_xcalloc(n_links + 1, sizeof *by_name);
+        for (size_t k = 0; k < n_links; k++)
+                by_name[k] = &links[k];
+        qsort_safe(by_name, n_links, sizeof *by_name, cmp_live_name);
+
+        const kn_iface *const *ifaces;
+        size_t n = kn_config_list(cfg, &ifaces);
+        entry *entries = kn_xcalloc(n + n_links + 1, sizeof *entries);
+        size_t n_entries = 0;
+        for (size_t k = 0; k < n; k++) {
+                const kn_live_link *l = find_live(by_name, n_links, ifaces[k]->name);
+                bool active = l && l->active;
+                if (all || active != inactive)
+                        entries[n_entries++] = (entry){ifaces[k]->name, ifaces[k], l};
+        }
+        /* Links nobody configured, top-level ones only: a port belongs to
+         * its master, configured or not. */
+        for (size_t k = 0; all && k < n_links; k++)
+                if (links[k].master == 0 && !kn_config_lookup(cfg, links[k].iface->name, NULL))
+                        entries[n_entries++] = (entry){links[k].iface->name, NULL, &links[k]};
+        qsort_safe(entries, n_entries, sizeof *entries, cmp_entry);
+
+        json_object *list = json_object_new_array_ext((int) n_entries);
+        json_object_object_add(result, "interfaces", list);
+        for (size_t k = 0; k < n_entries; k++)
+                json_object_array_add(list, entry_to_json(&entries[k]));
+        free(entries);
+        free(by_name);
+        kn_live_links_free(links, n_links);
+
+        /* Files that failed to parse are reported with every list, so a bad
+         * file is visible without hiding the interfaces that did load. */
+        const kn_diag *diags;
+        size_t nd = kn_config_diags(cfg, &diags);
+        json_object *dl = json_object_new_array_ext((int) nd);
+        json_object_object_add(result, "diagnostics", dl);
+        for (size_t k = 0; k < nd; k++)
+                json_object_array_add(dl, diag_to_json(&diags[k]));
+        return 0;
+}
+
+/* ---- iface-dumpxml ---- */
+
+static int dump(json_object *result, const kn_iface *i, bool live, kn_error *err) {
+        _cleanup_free_ char *xml = kn_iface_format_xml(i, live ? KN_XML_LIVE : KN_XML_INACTIVE);
+        if (!xml)
+                return kn_error_set(err, EIO, "iface-dumpxml: cannot format interface '%s'",
+                                    i->name);
+        json_object_object_add(result, "name", json_object_new_string(i->name));
+        json_object_object_add(result, "live", json_object_new_boolean(live));
+        json_object_object_add(result, "xml", json_object_new_string(xml));
+        return 0;
+}
+
+static int run_iface_dumpxml(kn_api_req *req, json_object *args, json_object *result,
+                             kn_error *err) {
+        kn_config *cfg = req->api->cfg;
+        const kn_iface *i, *top = NULL;
+        const char *name;
+        bool inactive;
+        int r;
+
+        r = kn_api_arg_ifname("iface-dumpxml", args, &name, err);
+        if (r < 0)
+                return r;
+        r = kn_api_arg_bool("iface-dumpxml", args, "inactive", &inactive, err);
+        if (r < 0)
+                return r;
+        i = kn_config_lookup(cfg, name, &top);
+        if (inactive || (i && i != top)) {
+                /* The stored definition; a configured port is named as such. */
+                r = kn_api_lookup_top("iface-dumpxml", cfg, name, &i, err);
+                return r < 0 ? r : dump(result, i, false, err);
+        }
+
+        kn_netns *ns = netns_or_error(req->api, "iface-dumpxml", err);
+        if (!ns)
+                return -err->code;
+        _cleanup_iface_ kn_iface *live = NULL;
+        kn_error e = {0};
+        r = kn_live_read(ns, name, &live, &e);
+        if (r >= 0)
+                return dump(result, live, true, err);
+        if (r != -ENODEV) {
+                kn_error_set(err, e.code, "iface-dumpxml: %s", e.message);
+                return r;
+        }
+        /* No such link: the definition, as virsh shows an inactive one. */
+        r = kn_api_lookup_top("iface-dumpxml", cfg, name, &i, err);
+        return r < 0 ? r : dump(result, i, false, err);
+}
+
+/* ---- iface-start, iface-destroy ---- */
+
+typedef struct live_job {
+        bool start;
+        kn_iface *def;
+        char *netns, *state_dir; /* state_dir NULL: no journal */
+        char **steps;
+        size_t n_steps;
+} live_job;
+
+static void live_job_free(live_job *j) {
+        kn_iface_free(j->def);
+        free(j->netns);
+        free(j->state_dir);
+        for (size_t k = 0; k < j->n_steps; k++)
+                free(j->steps[k]);
+        free(j->steps);
+        free(j);
+}
+
+/* On the worker thread: only the job's copies and ns. */
+static int live_work(kn_netns *ns, void *data, kn_error *err) {
+        live_job *j = data;
+        kn_journal *journal = NULL;
+        int r;
+
+        if (j->state_dir) {
+                r = kn_journal_begin(j->state_dir, j->netns,
+                                     j->start ? "iface-start" : "iface-destroy", j->def, &journal,
+                                     err);
+                if (r < 0)
+                        return r;
+        }
+        if (j->start) {
+                kn_live_txn *done = NULL;
+                r = kn_live_apply(ns, j->def, &done, err);
+                j->n_steps = kn_live_txn_size(done);
+                j->steps = kn_xcalloc(j->n_steps + 1, sizeof *j->steps);
+                for (size_t k = 0; k < j->n_steps; k++)
+                        j->steps[k] = kn_xstrdup(kn_live_txn_step(done, k));
+                /* Forgotten: a later iface-start or iface-destroy reverses it. */
+                kn_live_txn_free(done);
+        } else
+                r = kn_live_stop(ns, j->def, err);
+        kn_journal_end(journal);
+        return r;
+}
+
+static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
+        live_job *j = data;
+        const char *verb = j->start ? "iface-start" : "iface-destroy";
+        if (r < 0) {
+                if (err->code)
+                        kn_error_prefix(err, "%s %s", verb, j->def->name);
+                live_job_free(j);
+                return r;
+        }
+        json_object_object_add(result, "name", json_object_new_string(j->def->name));
+        if (j->start) {
+                json_object *steps = json_object_new_array_ext((int) j->n_steps);
+                for (size_t k = 0; k < j->n_steps; k++)
+                        json_object_array_add(steps, json_object_new_string(j->steps[k]));
+                json_object_object_add(result, "changes", steps);
+        }
+        live_job_free(j);
+        return 0;
+}
+
+static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *err) {
+        const char *verb = start ? "iface-start" : "iface-destroy";
+        const kn_iface *def;
+        const char *name;
+        int r;
+
+        r = kn_api_arg_ifname(verb, args, &name, err);
+        if (r < 0)
+                return r;
+        r = kn_api_lookup_top(verb, req->api->cfg, name, &def, err);
+        if (r < 0)
+                return r;
+        live_job *j = kn_xcalloc(1, sizeof *j);
+        j->start = start;
+        /* A copy: the worker never touches the configuration, which may be
+         * reloaded or redefined meanwhile. */
+        j->def = kn_iface_copy(def);
+        j->netns = kn_xstrdup(req->api->netns_name);
+        j->state_dir = req->api->state_dir ? kn_xstrdup(req->api->state_dir) : NULL;
+        return kn_api_req_offload(req, live_work, live_after, j, err);
+}
+
+static int run_iface_start(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
+        return run_live(req, args, true, err);
+}
+
+static int run_iface_destroy(kn_api_req *req, json_object *args, json_object *result,
+                             kn_error *err) {
+        return run_live(req, args, false, err);
+}
+
+static const char *const args_list[] = {"all", "inactive", NULL};
+static const char *const args_dumpxml[] = {"name", "inactive", NULL};
+static const char *const args_name[] = {"name", NULL};
+
+static const kn_api_verb iface_live_verbs[] = {
+        {"iface-list", 0, args_list, run_iface_list},
+        {"iface-dumpxml", 0, args_dumpxml, run_iface_dumpxml},
+        {"iface-start", KN_VERB_MUTATES, args_name, run_iface_start},
+        {"iface-destroy", KN_VERB_MUTATES, args_name, run_iface_destroy},
+};
+
+const kn_api_module kn_api_module_iface_live = {
+        .name = "iface-live",
+        .verbs = iface_live_verbs,
+        .n_verbs = ELEMENTSOF(iface_live_verbs),
+};

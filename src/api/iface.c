@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Configuration verbs: iface-define, iface-undefine, iface-mac,
+ * iface-name.  They work on the kn_config only. */
+#include "api-internal.h"
+
+static int run_iface_define(kn_api_req *req, json_object *args, json_object *result,
+                            kn_error *err) {
+        _cleanup_iface_ kn_iface *i = NULL;
+        const char *xml, *source;
+        int r;
+
+        r = kn_api_arg_string("iface-define", args, "xml", true, &xml, err);
+        if (r < 0)
+                return r;
+        r = kn_api_arg_string("iface-define", args, "source", false, &source, err);
+        if (r < 0)
+                return r;
+        if (isempty(source))
+                source = "<request>";
+
+        r = kn_iface_parse_xml(xml, strlen(xml), source, &i, err);
+        if (r < 0)
+                return r;
+        r = kn_iface_validate(i, err);
+        if (r < 0) {
+                kn_error_prefix(err, "%s", source);
+                return r;
+        }
+        r = kn_config_define(req->api->cfg, i, err);
+        if (r < 0) {
+                kn_error_prefix(err, "%s", source);
+                return r;
+        }
+        json_object_object_add(result, "name", json_object_new_string(i->name));
+        return 0;
+}
+
+static int run_iface_undefine(kn_api_req *req, json_object *args, json_object *result,
+                              kn_error *err) {
+        const char *name;
+        int r;
+
+        r = kn_api_arg_ifname("iface-undefine", args, &name, err);
+        if (r < 0)
+                return r;
+        /* kn_config_undefine() refuses ports and unknown names; an interface
+         * whose file failed to parse can still be removed. */
+        r = kn_config_undefine(req->api->cfg, name, err);
+        if (r < 0) {
+                kn_error_prefix(err, "iface-undefine");
+                return r;
+        }
+        json_object_object_add(result, "name", json_object_new_string(name));
+        return 0;
+}
+
+static int run_iface_mac(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
+        kn_config *cfg = req->api->cfg;
+        const char *name;
+        int r;
+
+        r = kn_api_arg_ifname("iface-mac", args, &name, err);
+        if (r < 0)
+                return r;
+        const kn_iface *i = kn_config_lookup(cfg, name, NULL);
+        if (!i) {
+                const kn_iface *unused;
+                return kn_api_lookup_top("iface-mac", cfg, name, &unused, err);
+        }
+        if (isempty(i->mac))
+                return kn_error_set(err, ENODATA,
+                                    "iface-mac: interface '%s' has no MAC address in its "
+                                    "configuration",
+                                    name);
+        json_object_object_add(result, "name", json_object_new_string(i->name));
+        json_object_object_add(result, "mac", json_object_new_string(i->mac));
+        return 0;
+}
+
+static void collect_mac(const kn_iface *i, const char *mac, json_object *names) {
+        if (streq(i->mac, mac))
+                json_object_array_add(names, json_object_new_string(i->name));
+        for (size_t k = 0; k < i->n_children; k++)
+                collect_mac(i->children[k], mac, names);
+}
+
+static int run_iface_name(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
+        char mac[KN_MAC_STRLEN + 1];
+        const char *s;
+        int r;
+
+        r = kn_api_arg_string("iface-name", args, "mac", true, &s, err);
+        if (r < 0)
+                return r;
+        if (kn_mac_parse(s, mac) < 0)
+                return kn_error_set(err, EINVAL,
+                                    "iface-name: '%s' is not a MAC address (valid: six "
+                                    "hexadecimal pairs separated by ':', e.g. "
+                                    "52:54:00:12:34:56)",
+                                    s);
+        _cleanup_free_ const kn_iface **tops = NULL;
+        size_t n = kn_config_lookup_mac(req->api->cfg, mac, (const kn_iface *const **) &tops);
+        json_object *names = json_object_new_array();
+        json_object_object_add(result, "names", names);
+        /* The interface carrying the MAC may be a port inside a top-level one. */
+        for (size_t k = 0; k < n; k++)
+                collect_mac(tops[k], mac, names);
+        if (json_object_array_length(names) == 0)
+                return kn_error_set(err, ENOENT, "iface-name: no interface has MAC address %s",
+                                    mac);
+        json_object_object_add(result, "mac", json_object_new_string(mac));
+        return 0;
+}
+
+static const char *const args_define[] = {"xml", "source", NULL};
+static const char *const args_name[] = {"name", NULL};
+static const char *const args_mac[] = {"mac", NULL};
+
+static const kn_api_verb iface_verbs[] = {
+        {"iface-define", KN_VERB_MUTATES, args_define, run_iface_define},
+        {"iface-undefine", KN_VERB_MUTATES, args_name, run_iface_undefine},
+        {"iface-mac", 0, args_name, run_iface_mac},
+        {"iface-name", 0, args_mac, run_iface_name},
+};
+
+const kn_api_module kn_api_module_iface = {
+        .name = "iface",
+        .verbs = iface_verbs,
+        .n_verbs = ELEMENTSOF(iface_verbs),
+};
