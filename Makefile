@@ -38,8 +38,9 @@ IFACE_N ?= 10000
 LIVE_N ?= 1000
 bench: build
 	./bench/iface-scale $(BUILD) $(IFACE_N)
-	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/tests/live/live-scale -n $(LIVE_N); \
-	else echo "live-scale: skipped (needs root: private network namespaces)"; fi
+	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/bench/live-scale -n $(LIVE_N) && \
+		./bench/hotplug --build $(BUILD); \
+	else echo "live-scale, hotplug: skipped (need root: private network namespaces)"; fi
 
 clean:
 	rm -rf build build-asan
