@@ -898,7 +898,8 @@ static void scale(void **state) {
 
         c = open_root(root);
         assert_int_equal(kn_config_list(c, &l), N);
-        assert_non_null(get(root, "etc/network/interfaces.d/brx"));
+        _cleanup_free_ char *brx_file = get(root, "etc/network/interfaces.d/brx");
+        assert_non_null(brx_file);
         assert_null(get(root, "etc/network/interfaces.d/br77"));
         kn_config_free(c);
         test_rmtree(root);
