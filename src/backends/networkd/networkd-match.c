@@ -72,8 +72,8 @@ void nd_match_clear(nd_file *f) {
 
 void nd_match_parse(nd_file *f) {
         nd_match_clear(f);
-        KN_INI_FOREACH(k, &f->ini, "Match", NULL) {
-                const kn_ini_line *l = &f->ini.lines[k];
+        KN_INI_FOREACH(k, &f->file.ini, "Match", NULL) {
+                const kn_ini_line *l = &f->file.ini.lines[k];
                 if (streq(l->key, "Name")) {
                         /* An empty assignment resets the list. */
                         if (!*l->value) {
@@ -130,8 +130,8 @@ bool nd_match(const nd_file *f, const char *link, const char *mac) {
 char *nd_match_describe(const nd_file *f) {
         kn_strbuf b = {0};
         kn_strbuf_puts(&b, "[Match]");
-        KN_INI_FOREACH(k, &f->ini, "Match", NULL) {
-                const kn_ini_line *l = &f->ini.lines[k];
+        KN_INI_FOREACH(k, &f->file.ini, "Match", NULL) {
+                const kn_ini_line *l = &f->file.ini.lines[k];
                 kn_strbuf_printf(&b, " %s=%s", l->key, l->value);
         }
         if (b.len == strlen("[Match]"))

@@ -173,6 +173,10 @@ bool nd_has_mapped_keys(const kn_ini *ini) {
         return false;
 }
 
+/* The first problem of a file, kept in its digest: later ones tend to
+ * follow from it. */
+#define fail(f, ...) kn_ini_file_fail(&(f)->file, __VA_ARGS__)
+
 /* ---- the view ---- */
 
 static int cmp_node(const void *a, const void *b) {
@@ -200,20 +204,7 @@ _printf_(5, 6) static void node_diag(nd_view *v, nd_node *n, const nd_file *f, u
         if (vasprintf(&msg, fmt, ap) < 0)
                 abort();
         va_end(ap);
-        kn_iface_list_diag(v->out, f->shown, line, n->name, "%s", msg);
-}
-
-/* The first problem of a file, kept in its digest. */
-_printf_(3, 4) static bool fail(nd_file *f, unsigned line, const char *fmt, ...) {
-        if (f->problem)
-                return false;
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&f->problem, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        f->problem_line = line;
-        return false;
+        kn_iface_list_diag(v->out, f->file.shown, line, n->name, "%s", msg);
 }
 
 static void add_name(nd_view *v, const char *name) {
@@ -238,7 +229,7 @@ bool nd_our_kind(const char *kind, kn_iface_type *type) {
 /* ---- reading one link ---- */
 
 static const kn_ini_line *last(const nd_file *f, const char *section, const char *key) {
-        return f ? kn_ini_find(&f->ini, section, key) : NULL;
+        return f ? kn_ini_find(&f->file.ini, section, key) : NULL;
 }
 
 static bool read_ms(nd_file *f, const char *key, long *ms) {
@@ -276,8 +267,8 @@ static void read_bond(nd_file *d, kn_iface *i) {
                 i->monitor = KN_MON_ARPMON;
                 i->arpmon_interval = (unsigned) arp;
                 /* The model has one target: the first one. */
-                KN_INI_FOREACH(k, &d->ini, "Bond", "ARPIPTargets") {
-                        const kn_ini_line *t = &d->ini.lines[k];
+                KN_INI_FOREACH(k, &d->file.ini, "Bond", "ARPIPTargets") {
+                        const kn_ini_line *t = &d->file.ini.lines[k];
                         char first[64] = "";
                         sscanf(t->value, "%63s", first);
                         if (!first[0])
@@ -402,9 +393,9 @@ int nd_parse_address(const char *s, int *family, char *addr, int *prefix) {
 }
 
 static kn_tristate read_usedns(const nd_file *f, const char *section, const char *fallback) {
-        const char *s = kn_ini_get(&f->ini, section, "UseDNS");
+        const char *s = kn_ini_get(&f->file.ini, section, "UseDNS");
         if (!s && fallback)
-                s = kn_ini_get(&f->ini, fallback, "UseDNS");
+                s = kn_ini_get(&f->file.ini, fallback, "UseDNS");
         int r = kn_ini_parse_bool(s);
         return r < 0 ? KN_UNSET : r ? KN_YES : KN_NO;
 }
@@ -416,8 +407,8 @@ static void read_protocols(nd_file *f, kn_iface *i) {
                 fail(f, l->lineno, "DHCP=%s is not valid (valid: yes, no, ipv4, ipv6)", l->value);
                 return;
         }
-        KN_INI_FOREACH(k, &f->ini, "Network", "Address") {
-                l = &f->ini.lines[k];
+        KN_INI_FOREACH(k, &f->file.ini, "Network", "Address") {
+                l = &f->file.ini.lines[k];
                 int family, prefix;
                 char addr[46];
                 if (nd_parse_address(l->value, &family, addr, &prefix) < 0) {
@@ -428,8 +419,8 @@ static void read_protocols(nd_file *f, kn_iface *i) {
                 kn_protocol_add_ip(family == AF_INET ? &i->ipv4 : &i->ipv6, family, addr, prefix,
                                    NULL);
         }
-        KN_INI_FOREACH(k, &f->ini, "Network", "Gateway") {
-                l = &f->ini.lines[k];
+        KN_INI_FOREACH(k, &f->file.ini, "Network", "Gateway") {
+                l = &f->file.ini.lines[k];
                 if (l->value[0] == '_' || !l->value[0])
                         continue; /* _dhcp4, _ipv6ra: not in the model */
                 bool v6 = strchr(l->value, ':') != NULL;
@@ -504,14 +495,14 @@ static void read_master(nd_file *f) {
         strcpy(f->master, m->value);
         f->master_type = br ? KN_IFACE_BRIDGE : KN_IFACE_BOND;
         f->master_line = m->lineno;
-        f->primary = kn_ini_parse_bool(kn_ini_get(&f->ini, "Network", "PrimarySlave")) == 1;
+        f->primary = kn_ini_parse_bool(kn_ini_get(&f->file.ini, "Network", "PrimarySlave")) == 1;
 }
 
 /* What one file says, read once when it is loaded (list() then costs a
  * copy per link, not a parse). */
 void nd_digest(nd_file *f) {
-        if (f->broken) {
-                fail(f, f->ini.err_line, "%s", f->ini.err);
+        if (f->file.broken) {
+                fail(f, f->file.ini.err_line, "%s", f->file.ini.err);
                 return;
         }
         if (f->masked)
@@ -523,19 +514,20 @@ void nd_digest(nd_file *f) {
                 kn_iface *i = kn_iface_new(type, NULL);
                 f->iface = i;
                 read_netdev(f, i);
-                if (!f->problem)
+                if (!f->file.problem)
                         read_mac(f, "NetDev", i);
-                if (!f->problem)
+                if (!f->file.problem)
                         read_mtu(f, "NetDev", i);
                 return;
         }
         kn_iface *i = kn_iface_new(type, NULL);
         f->iface = i;
-        f->stub = kn_ini_has_comment(&f->ini, ND_STUB_MARK) && !nd_has_mapped_keys(&f->ini);
+        f->stub =
+                kn_ini_has_comment(&f->file.ini, ND_STUB_MARK) && !nd_has_mapped_keys(&f->file.ini);
         read_master(f);
-        if (f->problem || !read_mac(f, "Link", i) || f->master[0])
+        if (f->file.problem || !read_mac(f, "Link", i) || f->master[0])
                 return;
-        i->start = nd_read_start(&f->ini);
+        i->start = nd_read_start(&f->file.ini);
         if (read_mtu(f, "Link", i))
                 read_protocols(f, i);
 }
@@ -552,14 +544,14 @@ static void copy_protocol(kn_protocol *dst, const kn_protocol *src) {
 /* A link from the digests of its .netdev (d) and .network (f). */
 static void read_node(nd_view *v, nd_node *n) {
         const nd_file *f = n->network, *d = n->netdev;
-        if (d && !d->iface && !d->problem)
+        if (d && !d->iface && !d->file.problem)
                 return; /* a kind kvmnet does not model */
-        if (d && d->problem) {
-                node_diag(v, n, d, d->problem_line, "%s", d->problem);
+        if (d && d->file.problem) {
+                node_diag(v, n, d, d->file.problem_line, "%s", d->file.problem);
                 return;
         }
-        if (f && f->problem) {
-                node_diag(v, n, f, f->problem_line, "%s", f->problem);
+        if (f && f->file.problem) {
+                node_diag(v, n, f, f->file.problem_line, "%s", f->file.problem);
                 return;
         }
         if (!d && f && f->stub) {
@@ -596,19 +588,19 @@ static void read_node(nd_view *v, nd_node *n) {
  * (configured by runtime files, a netdev of another kind). */
 static bool pick_files(nd_backend *b, nd_view *v, nd_node *n) {
         nd_file *d = nd_netdev_of(b, n->name);
-        if (d && (d->runtime || !nd_our_kind(d->netdev_kind, NULL)))
+        if (d && (d->file.runtime || !nd_our_kind(d->netdev_kind, NULL)))
                 return false;
         nd_file *lit = nd_literal_of(b, n->name), *app = nd_applying(b, n->name, NULL);
-        if (app && app->runtime)
+        if (app && app->file.runtime)
                 return false;
         n->netdev = d;
-        if (lit && !lit->runtime && app && app != lit) {
+        if (lit && !lit->file.runtime && app && app != lit) {
                 _cleanup_free_ char *m = nd_match_describe(app);
                 n->network = lit;
                 node_diag(v, n, lit, 0,
                           "networkd never applies this file to %s: %s (%s) comes first in file "
                           "name order",
-                          n->name, app->shown, m);
+                          n->name, app->file.shown, m);
                 return true;
         }
         if (app && app == lit) {
@@ -627,14 +619,14 @@ static bool pick_files(nd_backend *b, nd_view *v, nd_node *n) {
 }
 
 static void resolve_vlans(nd_backend *b, nd_view *v) {
-        for (size_t k = 0; k < b->n_files; k++) {
-                const nd_file *f = b->files[k];
+        for (size_t k = 0; k < b->dir.n_files; k++) {
+                const nd_file *f = ND_FILE(b->dir.files[k]);
                 if (f->type != ND_NETWORK || f->masked)
                         continue;
                 const char *parent = NULL;
                 bool dead = false;
-                KN_INI_FOREACH(j, &f->ini, "Network", "VLAN") {
-                        const kn_ini_line *l = &f->ini.lines[j];
+                KN_INI_FOREACH(j, &f->file.ini, "Network", "VLAN") {
+                        const kn_ini_line *l = &f->file.ini.lines[j];
                         if (!parent && !dead) {
                                 if (f->literal && nd_applying(b, f->literal, NULL) == f)
                                         parent = f->literal;
@@ -645,8 +637,8 @@ static void resolve_vlans(nd_backend *b, nd_view *v) {
                                 continue;
                         nd_node *vn = nd_view_find(v, l->value);
                         if (!vn || !vn->iface || vn->iface->type != KN_IFACE_VLAN) {
-                                if (!f->runtime && !nd_netdev_of(b, l->value) && v->out)
-                                        kn_iface_list_diag(v->out, f->shown, l->lineno, NULL,
+                                if (!f->file.runtime && !nd_netdev_of(b, l->value) && v->out)
+                                        kn_iface_list_diag(v->out, f->file.shown, l->lineno, NULL,
                                                            "VLAN=%s, but no .netdev creates a "
                                                            "vlan named %s",
                                                            l->value, l->value);
@@ -714,7 +706,7 @@ static int cmp_kid(const void *a, const void *b) {
                 return r;
         if (x->primary != y->primary)
                 return x->primary ? -1 : 1;
-        return strcmp(x->network->name, y->network->name);
+        return kn_ini_file_cmp(&x->network->file, &y->network->file);
 }
 
 kn_iface *nd_view_tree(const nd_view *v, const nd_node *n) {
@@ -735,12 +727,13 @@ kn_iface *nd_view_tree(const nd_view *v, const nd_node *n) {
 
 void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
         *v = (nd_view){.out = out};
-        for (size_t k = 0; k < b->n_netdevs; k++)
-                if (!b->netdevs[k].file->runtime)
-                        add_name(v, b->netdevs[k].key);
-        for (size_t k = 0; k < b->n_literals; k++)
-                if (!b->literals[k].file->runtime)
-                        add_name(v, b->literals[k].key);
+        const kn_ini_index *netdevs = &b->dir.index[ND_NETDEVS], *lits = &b->dir.index[ND_LITERALS];
+        for (size_t k = 0; k < netdevs->n; k++)
+                if (!netdevs->v[k].file->runtime)
+                        add_name(v, netdevs->v[k].key);
+        for (size_t k = 0; k < lits->n; k++)
+                if (!lits->v[k].file->runtime)
+                        add_name(v, lits->v[k].key);
         qsort_safe(v->nodes, v->n, sizeof *v->nodes, cmp_node);
         size_t n = 0;
         for (size_t k = 0; k < v->n; k++)
@@ -796,9 +789,9 @@ void nd_node_lookup(nd_backend *b, const char *name, nd_node *n) {
                 return;
         read_node(&v, n);
         size_t k;
-        const nd_entry *e = nd_by_vlan(b, name, &k);
+        const kn_ini_entry *e = nd_by_vlan(b, name, &k);
         for (size_t j = 0; j < k; j++) {
-                const nd_file *f = e[j].file;
+                const nd_file *f = ND_FILE(e[j].file);
                 if (f->literal && nd_applying(b, f->literal, NULL) == f) {
                         strcpy(n->vlan_parent, f->literal);
                         break;
@@ -816,10 +809,10 @@ static void push_name(char ***v, size_t *n, const char *name) {
 static void tree_names(nd_backend *b, const char *name, char ***v, size_t *n, int depth) {
         push_name(v, n, name);
         size_t k;
-        const nd_entry *e = nd_by_master(b, name, &k);
+        const kn_ini_entry *e = nd_by_master(b, name, &k);
         for (size_t j = 0; j < k && depth < 3; j++) {
-                const nd_file *f = e[j].file;
-                if (!f->literal || f->runtime || nd_applying(b, f->literal, NULL) != f)
+                const nd_file *f = ND_FILE(e[j].file);
+                if (!f->literal || f->file.runtime || nd_applying(b, f->literal, NULL) != f)
                         continue;
                 tree_names(b, f->literal, v, n, depth + 1);
         }

@@ -186,6 +186,10 @@ bool nm_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **w
         return true;
 }
 
+/* The first problem of a profile, kept in its digest: later ones tend to
+ * follow from it. */
+#define fail(f, ...) kn_ini_file_fail(&(f)->file, __VA_ARGS__)
+
 /* ---- the view ---- */
 
 static int cmp_node(const void *a, const void *b) {
@@ -213,24 +217,11 @@ _printf_(5, 6) static void node_diag(nm_view *v, nm_node *n, const nm_conn *c, u
         if (vasprintf(&msg, fmt, ap) < 0)
                 abort();
         va_end(ap);
-        kn_iface_list_diag(v->out, c->shown, line, n->name, "%s", msg);
+        kn_iface_list_diag(v->out, c->file.shown, line, n->name, "%s", msg);
 }
 
 static const kn_ini_line *get(const nm_conn *c, const char *section, const char *key) {
-        return kn_ini_find(&c->ini, section, key);
-}
-
-/* The first problem of a profile, kept in its digest. */
-_printf_(3, 4) static bool fail(nm_conn *c, unsigned line, const char *fmt, ...) {
-        if (c->problem)
-                return false;
-        va_list ap;
-        va_start(ap, fmt);
-        if (vasprintf(&c->problem, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        c->problem_line = line;
-        return false;
+        return kn_ini_find(&c->file.ini, section, key);
 }
 
 static bool read_uint(nm_conn *c, const char *section, const char *key, unsigned long max,
@@ -336,7 +327,7 @@ static void read_type(nm_conn *c, kn_iface *i) {
 }
 
 static bool read_mac(nm_conn *c, kn_iface *i) {
-        const char *eth = nm_eth_section(&c->ini);
+        const char *eth = nm_eth_section(&c->file.ini);
         const kn_ini_line *l;
         if (i->type == KN_IFACE_ETHERNET)
                 l = get(c, eth, "mac-address");
@@ -373,8 +364,8 @@ static void read_master(nm_conn *c) {
 
 /* What one profile says, read once when it is loaded. */
 void nm_digest(nm_conn *c) {
-        if (c->broken) {
-                fail(c, c->ini.err_line, "%s", c->ini.err);
+        if (c->file.broken) {
+                fail(c, c->file.ini.err_line, "%s", c->file.ini.err);
                 return;
         }
         if ((int) c->type < 0)
@@ -382,30 +373,30 @@ void nm_digest(nm_conn *c) {
         kn_iface *i = kn_iface_new(c->type, NULL);
         c->iface = i;
         read_master(c);
-        if (c->problem || !read_mac(c, i))
+        if (c->file.problem || !read_mac(c, i))
                 return;
         read_type(c, i);
-        if (c->problem || !isempty(c->master))
+        if (c->file.problem || !isempty(c->master))
                 return;
-        i->start = nm_parse_bool(kn_ini_get(&c->ini, "connection", "autoconnect")) == 0
+        i->start = nm_parse_bool(kn_ini_get(&c->file.ini, "connection", "autoconnect")) == 0
                            ? KN_START_NONE
                            : KN_START_ONBOOT;
         long mtu = 0;
-        if (!read_uint(c, nm_eth_section(&c->ini), "mtu", 65536, &mtu))
+        if (!read_uint(c, nm_eth_section(&c->file.ini), "mtu", 65536, &mtu))
                 return;
         i->mtu = (unsigned) mtu;
         const char *why;
         unsigned line;
-        if (!nm_read_protocol(&c->ini, false, &i->ipv4, &why, &line) ||
-            !nm_read_protocol(&c->ini, true, &i->ipv6, &why, &line))
+        if (!nm_read_protocol(&c->file.ini, false, &i->ipv4, &why, &line) ||
+            !nm_read_protocol(&c->file.ini, true, &i->ipv6, &why, &line))
                 fail(c, line, "%s", why);
 }
 
 /* A device from the digest of its profile, references resolved. */
 static void read_node(nm_view *v, nm_backend *b, nm_node *n) {
         const nm_conn *c = n->conn;
-        if (c->problem) {
-                node_diag(v, n, c, c->problem_line, "%s", c->problem);
+        if (c->file.problem) {
+                node_diag(v, n, c, c->file.problem_line, "%s", c->file.problem);
                 return;
         }
         if (!isempty(c->master)) {
@@ -463,9 +454,7 @@ static int cmp_kid(const void *a, const void *b) {
                 return r;
         if (x->primary != y->primary)
                 return x->primary ? -1 : 1;
-        if (x->conn->runtime != y->conn->runtime)
-                return x->conn->runtime ? 1 : -1;
-        return strcmp(x->conn->name, y->conn->name);
+        return kn_ini_file_cmp(&x->conn->file, &y->conn->file);
 }
 
 kn_iface *nm_view_tree(const nm_view *v, const nm_node *n) {
@@ -498,42 +487,45 @@ static void add_node(nm_view *v, const char *name) {
 static void mark_primary(nm_view *v, nm_node *n) {
         nm_node *m = nm_view_find(v, n->master);
         n->primary = m && m->iface && m->iface->type == KN_IFACE_BOND &&
-                     streq_ptr(kn_ini_get(&m->conn->ini, "bond", "primary"), n->name);
+                     streq_ptr(kn_ini_get(&m->conn->file.ini, "bond", "primary"), n->name);
 }
 
 void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
         *v = (nm_view){.out = out};
         /* by_ifname is sorted: names come in order. */
-        for (size_t k = 0; k < b->n_by_ifname; k++) {
-                const nm_conn *c = b->by_ifname[k].conn;
-                if (!c->runtime && ((int) c->type >= 0 || c->broken))
-                        add_node(v, b->by_ifname[k].key);
+        const kn_ini_index *by_ifname = &b->dir.index[NM_BY_IFNAME];
+        for (size_t k = 0; k < by_ifname->n; k++) {
+                const nm_conn *c = NM_CONN(by_ifname->v[k].file);
+                if (!c->file.runtime && ((int) c->type >= 0 || c->file.broken))
+                        add_node(v, by_ifname->v[k].key);
         }
-        for (size_t k = 0; k < b->n_conns && out; k++) {
-                const nm_conn *c = b->conns[k];
-                if (c->broken && !c->ifname && !c->runtime)
-                        kn_iface_list_diag(out, c->shown, c->ini.err_line, NULL, "%s", c->ini.err);
+        for (size_t k = 0; k < b->dir.n_files && out; k++) {
+                const nm_conn *c = NM_CONN(b->dir.files[k]);
+                if (c->file.broken && !c->ifname && !c->file.runtime)
+                        kn_iface_list_diag(out, c->file.shown, c->file.ini.err_line, NULL, "%s",
+                                           c->file.ini.err);
         }
         for (size_t k = 0; k < v->n; k++) {
                 nm_node *n = &v->nodes[k];
                 size_t cnt;
-                const nm_entry *e = nm_by_ifname(b, n->name, &cnt);
+                const kn_ini_entry *e = nm_by_ifname(b, n->name, &cnt);
                 n->conn = nm_chosen(b, n->name);
                 if (!n->conn) { /* only broken profiles of an unknown type */
                         for (size_t j = 0; j < cnt && !n->conn; j++)
-                                if (!e[j].conn->runtime)
-                                        n->conn = e[j].conn;
-                        node_diag(v, n, n->conn, n->conn->ini.err_line, "%s",
-                                  n->conn->ini.err ? n->conn->ini.err : "unusable profile");
+                                if (!e[j].file->runtime)
+                                        n->conn = NM_CONN(e[j].file);
+                        node_diag(v, n, n->conn, n->conn->file.ini.err_line, "%s",
+                                  n->conn->file.ini.err ? n->conn->file.ini.err
+                                                        : "unusable profile");
                         continue;
                 }
                 for (size_t j = 0; j < cnt && out; j++) {
-                        const nm_conn *o = e[j].conn;
-                        if (o != n->conn && !o->runtime && (int) o->type >= 0)
-                                kn_iface_list_diag(out, o->shown, 0, NULL,
+                        const nm_conn *o = NM_CONN(e[j].file);
+                        if (o != n->conn && !o->file.runtime && (int) o->type >= 0)
+                                kn_iface_list_diag(out, o->file.shown, 0, NULL,
                                                    "another profile for %s; kvmnet uses %s "
                                                    "(NetworkManager activates one of them)",
-                                                   n->name, n->conn->shown);
+                                                   n->name, n->conn->file.shown);
                 }
                 read_node(v, b, n);
         }
@@ -593,10 +585,10 @@ static void tree_names(nm_backend *b, const nm_conn *c, const char *name, char *
         const char *refs[] = {name, c->uuid};
         for (size_t r = 0; r < ELEMENTSOF(refs) && depth < 3; r++) {
                 size_t k;
-                const nm_entry *e = refs[r] ? nm_by_master(b, refs[r], &k) : NULL;
+                const kn_ini_entry *e = refs[r] ? nm_by_master(b, refs[r], &k) : NULL;
                 for (size_t j = 0; e && j < k; j++) {
-                        const nm_conn *p = e[j].conn;
-                        if (p->runtime || !p->ifname || nm_chosen(b, p->ifname) != p)
+                        const nm_conn *p = NM_CONN(e[j].file);
+                        if (p->file.runtime || !p->ifname || nm_chosen(b, p->ifname) != p)
                                 continue;
                         tree_names(b, p, p->ifname, v, n, depth + 1);
                 }

@@ -2,10 +2,11 @@
 #pragma once
 
 /* The NetworkManager keyfile backend's internals.  nmkeyfile.c has the
- * vtable, loading and the indexes; nmkeyfile-read.c turns profiles into
- * the model (list); nmkeyfile-write.c edits a profile from the model;
- * nmkeyfile-define.c plans define/undefine across files; nm-uuid.c makes
- * the UUID of a new profile.
+ * vtable and what its kn_ini_dir (backends/ini/dir.h: loading, the file
+ * table) indexes; nmkeyfile-read.c turns profiles into the model (list);
+ * nmkeyfile-write.c edits a profile from the model; nmkeyfile-define.c
+ * plans define/undefine across files; nm-uuid.c makes the UUID of a new
+ * profile.
  *
  * Files: connection profiles under etc/NetworkManager/system-connections
  * (NAME.nmconnection, or legacy names without a dot; read and edited, mode
@@ -21,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "backends/ini/dir.h"
 #include "backends/ini/ini.h"
 #include "kvmnet/backend.h"
 #include "kvmnet/iface.h"
@@ -30,12 +32,7 @@
 #define NM_SUFFIX  ".nmconnection"
 
 typedef struct nm_conn {
-        char *name;  /* file name */
-        char *rel;   /* relative to the root */
-        char *shown; /* ROOT/etc/... */
-        bool runtime;
-        kn_ini ini;
-        bool broken;
+        kn_ini_file file; /* first: the dir holds nm_conns (NM_CONN) */
         /* From [connection] (pointers into ini): */
         const char *id, *uuid, *ifname, *master, *port_type;
         kn_iface_type type; /* _KN_IFACE_TYPE_INVALID if not one of ours */
@@ -48,47 +45,38 @@ typedef struct nm_conn {
 
         /* What the profile says for the model (nm_digest): type settings,
          * mac, and for a top-level profile start, mtu, protocols.  master
-         * and vlan_parent are resolved when listed (they may be UUIDs). */
+         * and vlan_parent are resolved when listed (they may be UUIDs).
+         * The first thing wrong is file.problem. */
         kn_iface *iface;
-        char *problem; /* first thing wrong, at problem_line */
-        unsigned problem_line;
         kn_iface_type master_type;
         unsigned master_line;
         const char *vlan_parent;
         unsigned vlan_parent_line;
-        bool dead; /* replaced or removed, until the indexes are updated */
 } nm_conn;
 
-typedef struct nm_entry {
-        const char *key;
-        nm_conn *conn;
-} nm_entry;
+static inline nm_conn *NM_CONN(kn_ini_file *f) {
+        return (nm_conn *) f;
+}
+
+/* The indexes of nm_backend.dir (sorted by key, then file order). */
+enum {
+        NM_BY_IFNAME, /* interface-name= -> profile */
+        NM_BY_UUID,   /* uuid= -> profile */
+        NM_BY_MASTER, /* master= / controller= -> profile */
+        _NM_INDEX_MAX,
+};
 
 typedef struct nm_backend {
         kn_backend base;
-        nm_conn **conns; /* etc/ first, then run/; each in file-name order */
-        size_t n_conns, alloc_conns;
-        nm_entry *by_ifname, *by_uuid, *by_master; /* sorted by key, then conns[] order */
-        size_t n_by_ifname, n_by_uuid, n_by_master;
-        size_t alloc_by_ifname, alloc_by_uuid, alloc_by_master;
-        nm_conn **fresh, **dead; /* changed since the indexes were made */
-        size_t n_fresh, alloc_fresh, n_dead, alloc_dead;
+        kn_ini_dir dir; /* file order: etc/ first, then run/; each by file name */
 } nm_backend;
 
 /* nmkeyfile.c */
-nm_conn *nm_conn_new(nm_backend *b, const char *dir, const char *name, const char *data, size_t len,
-                     bool runtime);
-void nm_conn_free(nm_conn *c);
-/* After rel was written (data) or removed (NULL); nm_reindex() once all
- * are done. */
-void nm_state_update(nm_backend *b, const char *rel, const char *data, size_t len);
-void nm_reindex(nm_backend *b);
 /* Profiles naming ref (an interface or a UUID) in master=/controller=. */
-const nm_entry *nm_by_master(const nm_backend *b, const char *ref, size_t *ret_n);
+const kn_ini_entry *nm_by_master(const nm_backend *b, const char *ref, size_t *ret_n);
 /* Profiles naming ifname in interface-name=, in order. */
-const nm_entry *nm_by_ifname(const nm_backend *b, const char *ifname, size_t *ret_n);
+const kn_ini_entry *nm_by_ifname(const nm_backend *b, const char *ifname, size_t *ret_n);
 nm_conn *nm_by_uuid(const nm_backend *b, const char *uuid);
-nm_conn *nm_find_rel(const nm_backend *b, const char *rel);
 /* The profile kvmnet uses for ifname among those in etc/, or NULL. */
 nm_conn *nm_chosen(const nm_backend *b, const char *ifname);
 /* "master=" / "parent=" values are interface names or profile UUIDs. */
