@@ -96,6 +96,54 @@ if [ -n "$live" ]; then
         run "$kvmnet" iface-dumpxml br0
         say "the host is still on the network, through the bridge"
         run ip netns exec "$ns" ping -c 2 -W 2 192.0.2.1
+        if command -v qemu-system-x86_64 >/dev/null &&
+                info=$(sh "$top/tests/vm/build-initramfs" "$build/tests/vm" 2>/dev/null); then
+                say "guests: kvmnetd boots a small guest (TCG) with no NIC, then hot-plugs one on br0"
+                kernel=$(echo "$info" | sed -n 's/^kernel=//p')
+                initrd=$(echo "$info" | sed -n 's/^initramfs=//p')
+                cat >"$sandbox/vm1.xml" <<XML
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>vm1</name><memory unit='MiB'>256</memory>
+  <os><type machine='pc'>hvm</type><kernel>$kernel</kernel><initrd>$initrd</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1</cmdline></os>
+  <devices><serial type='file'><source path='$sandbox/vm1.console'/></serial></devices>
+  <qemu:commandline><qemu:arg value='-chardev'/>
+    <qemu:arg value='socket,id=kvmnet-cmd,path=$sandbox/vm1.cmd,server=on,wait=off'/>
+    <qemu:arg value='-serial'/><qemu:arg value='chardev:kvmnet-cmd'/></qemu:commandline>
+</domain>
+XML
+                run "$kvmnet" guest-define "$sandbox/vm1.xml"
+                run "$kvmnet" guest-start vm1
+                guest() { # run a command in the guest through the harness's channel
+                        python3 - "$sandbox" "$@" <<'PY'
+import os, sys, json
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.environ['top'], 'tests', 'vm'))
+import kvmnetvm
+d = sys.argv[1]
+vm = kvmnetvm.VM(os.path.join(d, 'vm1.work'))
+vm.cmd_socket, vm.console_log = os.path.join(d, 'vm1.cmd'), os.path.join(d, 'vm1.console')
+vm.pid = int(open(os.path.join(d, 'state', 'run', 'vm1.pid')).read())
+if sys.argv[2] == 'wait':
+    print(vm.wait_for(sys.argv[3], timeout=120, since=0).group(0).strip())
+else:
+    rc, out = vm.run(sys.argv[2], timeout=30)
+    print('[guest] $ ' + sys.argv[2]); print(out, end='')
+PY
+                }
+                export top
+                guest wait '__KVMNET_READY__[^\r\n]*'
+                run "$kvmnet" attach-interface vm1 --bridge br0 --mac 52:54:00:de:00:01
+                run "$kvmnet" domiflist vm1
+                guest wait '__KVMNET_NETDEV__ add eth0 [^\r\n]*'
+                guest 'ip addr add 192.0.2.50/24 dev eth0 && ip link set eth0 up && ping -c 2 -W 5 192.0.2.1'
+                run "$kvmnet" detach-interface vm1 --mac 52:54:00:de:00:01
+                guest 'ip -br link'
+                run ip -n "$ns" -br link
+                run "$kvmnet" guest-stop vm1
+        else
+                say "guests: skipped (needs qemu-system-x86, linux-image-amd64, busybox-static)"
+        fi
         say "a change that the kernel refuses is undone as a whole"
         sed -e "s/gateway='192.0.2.1'/gateway='198.51.100.1'/" "$top/examples/br0-over-eth0.xml" >"$sandbox/br0-badgw.xml"
         run "$kvmnet" iface-define "$sandbox/br0-badgw.xml"

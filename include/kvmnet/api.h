@@ -121,6 +121,13 @@ const char *kn_api_netns_name(const kn_api *api);
 void kn_api_set_state_dir(kn_api *api, const char *dir);
 const char *kn_api_state_dir(const kn_api *api);
 
+/* The guest registry (include/kvmnet/guest.h): created on first use over
+ * the state directory, the network namespace and the loop set by then;
+ * kn_api_set_guests() replaces it (the old one is freed, NULL: none). */
+struct kn_guest_registry;
+struct kn_guest_registry *kn_api_guests(kn_api *api);
+void kn_api_set_guests(kn_api *api, struct kn_guest_registry *reg);
+
 /* Where DHCP clients keep pid files and leases ($KVMNET_RUN_DIR/live, else
  * KN_RUN_DIR/live).  The daemon and the offline CLI use the same, so either
  * finds the clients the other started. */

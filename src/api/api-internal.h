@@ -48,6 +48,7 @@ struct kn_api {
         kn_api_session *sessions;
         kn_worker *worker;     /* worker.c, started on first offload */
         kn_api_events *events; /* events.c, while someone is subscribed */
+        struct kn_guest_registry *guests; /* guest.c, created on first use */
 };
 
 struct kn_api_session {
@@ -86,7 +87,7 @@ typedef struct kn_api_module {
 } kn_api_module;
 
 extern const kn_api_module kn_api_module_core, kn_api_module_iface, kn_api_module_iface_live,
-        kn_api_module_events;
+        kn_api_module_events, kn_api_module_guest;
 
 struct kn_api_req {
         kn_api *api;

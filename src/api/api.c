@@ -14,6 +14,7 @@ static const kn_api_module *const modules[] = {
         &kn_api_module_iface_live,
         &kn_api_module_iface,
         &kn_api_module_events,
+        &kn_api_module_guest,
 };
 
 const char *kn_api_code_to_string(int code) {
@@ -226,6 +227,7 @@ kn_api *kn_api_free(kn_api *api) {
         kn_worker_free(api->worker);
         api->worker = NULL;
         kn_api_live_events_stop(api);
+        kn_api_set_guests(api, NULL);
         kn_netns_free(api->ns);
         kn_config_free(api->cfg);
         free(api->netns_name);

@@ -5,9 +5,8 @@
  * client stays in the foreground until the first lease (or until it gives
  * up, -n), then daemonizes and keeps renewing; its pid file is how kvmnet
  * finds it again (kn_live_read shows <dhcp/> while it runs).
- *
- * TODO(lead): start it through the common spawn helper once src/util has
- * one; this file forks itself only because it needs setns() in the child. */
+ * It is started through the common spawn helper, entering the namespace in
+ * the child. */
 
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 
 #include "live-internal.h"
+#include "spawn.h"
 
 #define LEASE_TIMEOUT_MS 30000
 
@@ -146,18 +146,8 @@ static void last_line(const char *path, char *out, size_t size) {
         }
 }
 
-_Noreturn static void child(const kn_netns *ns, const char *exe, char *const argv[],
-                            char *const envp[], const char *log) {
-        if (kn_netns_enter(ns) < 0)
-                _exit(126);
-        setsid();
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                _exit(126);
-        close_range(3, ~0U, 0);
-        execve(exe, argv, envp);
-        _exit(127);
+static int enter_netns(void *data) {
+        return kn_netns_enter(data);
 }
 
 int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
@@ -180,12 +170,21 @@ int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
         char *const argv[] = {"udhcpc", "-i", (char *)ifname, "-p", pidfile, "-s", sh,
                               "-n",     "-R", "-t",           "5",  "-T",    "2",  NULL};
         char *const envp[] = {env_lease, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid < 0)
-                return kn_error_set(err, errno, "%s: fork: %m", ifname);
-        if (pid == 0)
-                child(ns, exe, argv, envp, log);
+        _cleanup_close_ int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out < 0)
+                return kn_error_set(err, errno, "%s: %s: %m", ifname, log);
+        kn_spawn_opts o = KN_SPAWN_OPTS_INIT;
+        o.stdout_fd = o.stderr_fd = out;
+        o.new_session = true;
+        o.envp = envp;
+        o.child_setup = enter_netns;
+        o.child_data = ns;
+        pid_t pid;
+        r = kn_spawn(exe, argv, &o, &pid, NULL, err);
+        if (r < 0) {
+                kn_error_prefix(err, "%s", ifname);
+                return r;
+        }
 
         int st = 0;
         long waited = 0;

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Guests: QEMU processes kvmnetd starts (or adopts) and whose NICs it
+ * hot-plugs.
+ *
+ * A guest definition is a subset of libvirt's domain XML (docs/guests.md):
+ * name, memory, vcpu, <os> kernel/initrd/cmdline with the machine (pc or
+ * q35), a disk image, <domain type='kvm'|'qemu'>, a serial console logged
+ * to a file, <controller type='pci' model='pcie-root-port'/> for hot-plug
+ * capacity on q35, <interface> elements, and <qemu:commandline> arguments.
+ * Definitions live in STATE/guests/NAME.xml.
+ *
+ * The registry (kn_guest_registry) holds the definitions' directory and
+ * the running guests: their QEMU pid, QMP connection and NICs.  Everything
+ * that waits on QEMU is asynchronous over the loop operations given at
+ * creation; the result of an operation is handed to a kn_guest_done_fn. */
+
+#include <json-c/json.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvmnet/api.h"
+#include "kvmnet/error.h"
+
+#define KN_GUEST_NAME_MAX 64
+/* pcie-root-ports a q35 guest gets for hot-plug unless its definition
+ * lists some. */
+#define KN_GUEST_DEFAULT_ROOT_PORTS 4
+/* How long detach waits for the guest to release a NIC by default. */
+#define KN_GUEST_DETACH_TIMEOUT_MS 10000
+
+/* ---- Definitions ---- */
+
+typedef struct kn_guest_nic {
+        char *type;   /* "bridge" or "network" */
+        char *source; /* bridge or network name */
+        uint8_t mac[6];
+        bool has_mac;
+        char *model;     /* "virtio" unless told */
+        unsigned queues; /* >= 1 */
+        char *target;    /* tap name asked for, NULL: kvmnet's allocator */
+} kn_guest_nic;
+
+typedef struct kn_guest_def {
+        char *name;
+        bool kvm; /* <domain type='kvm'>; 'qemu' means TCG */
+        uint64_t memory_kib;
+        unsigned vcpus;
+        char *machine;  /* "pc" or "q35" */
+        char *emulator; /* NULL: qemu-system-x86_64 from PATH */
+        char *kernel, *initrd, *cmdline;
+        char *disk;          /* image file, NULL: none */
+        char *serial_log;    /* NULL: no serial console */
+        unsigned root_ports; /* q35: pcie-root-ports reserved for hot-plug */
+        kn_guest_nic *nics;
+        size_t n_nics;
+        char **qemu_args; /* <qemu:commandline> */
+        size_t n_qemu_args;
+} kn_guest_def;
+
+/* 1..64 characters of letters, digits, '-', '_', '.', '+', not starting
+ * with '.' or '-'; the message names what would be valid. */
+int kn_guest_name_validate(const char *name, kn_error *err);
+
+/* Parse a <domain> document; errors name the element and what is valid. */
+int kn_guest_def_parse(const char *xml, kn_guest_def **ret, kn_error *err);
+char *kn_guest_def_format(const kn_guest_def *def);
+kn_guest_def *kn_guest_def_free(kn_guest_def *def);
+static inline void kn_guest_def_freep(kn_guest_def **d) {
+        kn_guest_def_free(*d);
+}
+
+/* One libvirt domain <interface> element, as virsh attach-device takes it. */
+int kn_guest_nic_parse(const char *xml, kn_guest_nic *ret, kn_error *err);
+/* Parse one <interface> node (xmlNode *), for the domain parser. */
+int kn_guest_nic_from_node(void *node, kn_guest_nic *ret, kn_error *err);
+void kn_guest_nic_format(const kn_guest_nic *nic, const char *indent, void *strbuf);
+void kn_guest_nic_done(kn_guest_nic *nic);
+int kn_guest_nic_copy(const kn_guest_nic *from, kn_guest_nic *to);
+
+int kn_guest_mac_parse(const char *s, uint8_t mac[6]);
+void kn_guest_mac_format(const uint8_t mac[6], char out[18]);
+
+/* The QEMU command line for def: argv (NULL-terminated, free with
+ * kn_guest_argv_free), the QMP socket at qmp_path. */
+char **kn_guest_qemu_argv(const kn_guest_def *def, const char *qmp_path, kn_error *err);
+void kn_guest_argv_free(char **v);
+
+/* ---- The registry ---- */
+
+typedef struct kn_guest_registry kn_guest_registry;
+
+/* state_dir holds guests/ (definitions) and run/ (QMP sockets, logs); netns
+ * ("" or NULL: the caller's own) is where taps are made and bridges are
+ * looked up.  loop may be NULL (no running guests: definitions only). */
+kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns,
+                                         const kn_api_loop_ops *ops, void *loop);
+/* Running guests keep running; kvmnet forgets them. */
+kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg);
+void kn_guest_registry_set_logger(kn_guest_registry *reg,
+                                  void (*log)(const char *message, void *userdata), void *userdata);
+
+/* Outcome of an asynchronous operation: r 0 with result filled (owned by
+ * the callee), or r < 0 with err. */
+typedef void (*kn_guest_done_fn)(int r, const kn_error *err, void *userdata);
+
+int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err);
+int kn_guest_undefine(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err);
+int kn_guest_list(kn_guest_registry *reg, json_object *result, kn_error *err);
+int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err);
+
+/* These return 0 after calling done (at once or later from the loop) or a
+ * negative errno with err set and done never called. */
+int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result,
+                   kn_guest_done_fn done, void *userdata, kn_error *err);
+int kn_guest_stop(kn_guest_registry *reg, const char *name, json_object *result,
+                  kn_guest_done_fn done, void *userdata, kn_error *err);
+int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_path,
+                   json_object *result, kn_guest_done_fn done, void *userdata, kn_error *err);
+int kn_guest_info(kn_guest_registry *reg, const char *name, json_object *result,
+                  kn_guest_done_fn done, void *userdata, kn_error *err);
+int kn_guest_domiflist(kn_guest_registry *reg, const char *name, json_object *result,
+                       kn_error *err);
+
+/* nic is copied. */
+int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
+                    bool persistent, json_object *result, kn_guest_done_fn done, void *userdata,
+                    kn_error *err);
+/* The NIC with mac; timeout_ms < 0: the default. */
+int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[6], bool persistent,
+                    int timeout_ms, json_object *result, kn_guest_done_fn done, void *userdata,
+                    kn_error *err);

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Guest definitions: the subset of libvirt's domain XML kvmnet reads and
+ * writes (docs/guests.md), and the domain <interface> element. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "kvmnet/guest.h"
+#include "kvmnet/tap.h"
+#include "macro.h"
+#include "strbuf.h"
+
+#define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
+
+int kn_guest_name_validate(const char *name, kn_error *err) {
+        if (isempty(name))
+                return kn_error_set(err, EINVAL, "guest name is empty");
+        size_t n = strlen(name);
+        if (n > KN_GUEST_NAME_MAX)
+                return kn_error_set(err, EINVAL,
+                                    "guest name '%.70s...' is longer than %d characters", name,
+                                    KN_GUEST_NAME_MAX);
+        if (name[0] == '.' || name[0] == '-')
+                return kn_error_set(err, EINVAL, "guest name '%s' must not start with '%c'", name,
+                                    name[0]);
+        for (const char *p = name; *p; p++)
+                if (!isalnum((unsigned char) *p) && !strchr("-_.+", *p))
+                        return kn_error_set(err, EINVAL,
+                                            "guest name '%s' contains '%c'; use letters, digits, "
+                                            "'-', '_', '.' or '+'",
+                                            name, isprint((unsigned char) *p) ? *p : '?');
+        return 0;
+}
+
+int kn_guest_mac_parse(const char *s, uint8_t mac[6]) {
+        unsigned v[6];
+        char end;
+        if (!s || strlen(s) != 17 ||
+            sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &end) != 6)
+                return -EINVAL;
+        for (int k = 0; k < 6; k++) {
+                if (!isxdigit((unsigned char) s[3 * k]) || !isxdigit((unsigned char) s[3 * k + 1]))
+                        return -EINVAL;
+                mac[k] = (uint8_t) v[k];
+        }
+        return 0;
+}
+
+void kn_guest_mac_format(const uint8_t mac[6], char out[18]) {
+        snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                 mac[5]);
+}
+
+void kn_guest_argv_free(char **v) {
+        for (size_t k = 0; v && v[k]; k++)
+                free(v[k]);
+        free(v);
+}
+
+/* ---- small libxml2 helpers ---- */
+
+static bool is_elem(const xmlNode *n, const char *name) {
+        return n->type == XML_ELEMENT_NODE && streq((const char *) n->name, name);
+}
+
+static xmlNode *child(const xmlNode *n, const char *name) {
+        for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+                if (is_elem(c, name) && (!c->ns || !streq((const char *) c->ns->href, QEMU_NS)))
+                        return c;
+        return NULL;
+}
+
+/* Owned copies (NULL if absent). */
+static char *prop(const xmlNode *n, const char *name) {
+        xmlChar *v = n ? xmlGetProp(n, (const xmlChar *) name) : NULL;
+        char *s = v ? kn_xstrdup((const char *) v) : NULL;
+        xmlFree(v);
+        return s;
+}
+
+static char *text(const xmlNode *n) {
+        xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
+        char *s = v ? kn_xstrdup((const char *) v) : NULL;
+        xmlFree(v);
+        if (s) {
+                /* trim */
+                char *p = s;
+                while (isspace((unsigned char) *p))
+                        p++;
+                memmove(s, p, strlen(p) + 1);
+                size_t l = strlen(s);
+                while (l > 0 && isspace((unsigned char) s[l - 1]))
+                        s[--l] = '\0';
+        }
+        return s;
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *ret) {
+        char *end;
+        if (isempty(s) || !isdigit((unsigned char) *s))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || *end || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static xmlDoc *read_doc(const char *xml, const char *what, kn_error *err) {
+        xmlDoc *doc = xmlReadMemory(xml, (int) strlen(xml), what, NULL,
+                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        if (!doc) {
+                const xmlError *e = xmlGetLastError();
+                kn_error_set(err, EINVAL, "%s: not well-formed XML%s%s (line %d)", what,
+                             e && e->message ? ": " : "", e && e->message ? e->message : "",
+                             e ? e->line : 0);
+                if (err->message[0]) {
+                        size_t l = strlen(err->message);
+                        /* libxml's messages end in a newline */
+                        for (char *p = err->message; p < err->message + l; p++)
+                                if (*p == '\n')
+                                        *p = ' ';
+                }
+        }
+        return doc;
+}
+
+/* ---- <interface> ---- */
+
+void kn_guest_nic_done(kn_guest_nic *nic) {
+        free(nic->type);
+        free(nic->source);
+        free(nic->model);
+        free(nic->target);
+        *nic = (kn_guest_nic){0};
+}
+
+int kn_guest_nic_copy(const kn_guest_nic *from, kn_guest_nic *to) {
+        *to = *from;
+        to->type = from->type ? kn_xstrdup(from->type) : NULL;
+        to->source = from->source ? kn_xstrdup(from->source) : NULL;
+        to->model = from->model ? kn_xstrdup(from->model) : NULL;
+        to->target = from->target ? kn_xstrdup(from->target) : NULL;
+        return 0;
+}
+
+int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
+        xmlNode *n = node;
+        *nic = (kn_guest_nic){.queues = 1};
+        int line = n->line;
+        nic->type = prop(n, "type");
+        if (!nic->type || (!streq(nic->type, "bridge") && !streq(nic->type, "network"))) {
+                kn_error_set(err, EINVAL,
+                             "line %d: <interface type='%s'> is not supported (valid: bridge, "
+                             "network)",
+                             line, nic->type ? nic->type : "");
+                goto fail;
+        }
+        const char *key = streq(nic->type, "bridge") ? "bridge" : "network";
+        nic->source = prop(child(n, "source"), key);
+        if (isempty(nic->source)) {
+                kn_error_set(err, EINVAL, "line %d: <interface type='%s'> needs <source %s='...'/>",
+                             line, nic->type, key);
+                goto fail;
+        }
+        xmlNode *m = child(n, "mac");
+        if (m) {
+                _cleanup_free_ char *a = prop(m, "address");
+                if (kn_guest_mac_parse(a, nic->mac) < 0) {
+                        kn_error_set(err, EINVAL,
+                                     "line %d: <mac address='%s'> is not a MAC address (valid: "
+                                     "six hex bytes, e.g. 52:54:00:12:34:56)",
+                                     m->line, a ? a : "");
+                        goto fail;
+                }
+                if (nic->mac[0] & 1) {
+                        kn_error_set(err, EINVAL, "line %d: MAC %s is a multicast address", m->line,
+                                     a);
+                        goto fail;
+                }
+                nic->has_mac = true;
+        }
+        nic->model = prop(child(n, "model"), "type");
+        if (!nic->model)
+                nic->model = kn_xstrdup("virtio");
+        char *q = prop(child(n, "driver"), "queues");
+        if (q) {
+                uint64_t v;
+                if (parse_uint(q, KN_TAP_MAX_QUEUES, &v) < 0 || v < 1) {
+                        kn_error_set(err, EINVAL,
+                                     "line %d: <driver queues='%s'> out of range (valid: 1..%d)",
+                                     line, q, KN_TAP_MAX_QUEUES);
+                        free(q);
+                        goto fail;
+                }
+                nic->queues = (unsigned) v;
+                free(q);
+        }
+        nic->target = prop(child(n, "target"), "dev");
+        if (nic->target) {
+                int r = kn_tap_check_name(nic->target, err);
+                if (r < 0) {
+                        kn_error_prefix(err, "line %d: <target dev>", line);
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        kn_guest_nic_done(nic);
+        return -err->code;
+}
+
+int kn_guest_nic_parse(const char *xml, kn_guest_nic *ret, kn_error *err) {
+        xmlDoc *doc = read_doc(xml, "interface XML", err);
+        if (!doc)
+                return -err->code;
+        xmlNode *root = xmlDocGetRootElement(doc);
+        int r;
+        if (!root || !is_elem(root, "interface"))
+                r = kn_error_set(err, EINVAL, "the document's root must be <interface>, not <%s>",
+                                 root ? (const char *) root->name : "");
+        else
+                r = kn_guest_nic_from_node(root, ret, err);
+        xmlFreeDoc(doc);
+        return r;
+}
+
+void kn_guest_nic_format(const kn_guest_nic *nic, const char *ind, void *strbuf) {
+        kn_strbuf *b = strbuf;
+        char mac[18];
+        kn_strbuf_printf(b, "%s<interface type='", ind);
+        kn_strbuf_put_xml(b, nic->type);
+        kn_strbuf_printf(b, "'>\n%s  <source %s='", ind,
+                         streq(nic->type, "bridge") ? "bridge" : "network");
+        kn_strbuf_put_xml(b, nic->source);
+        kn_strbuf_puts(b, "'/>\n");
+        if (nic->has_mac) {
+                kn_guest_mac_format(nic->mac, mac);
+                kn_strbuf_printf(b, "%s  <mac address='%s'/>\n", ind, mac);
+        }
+        if (nic->target) {
+                kn_strbuf_printf(b, "%s  <target dev='", ind);
+                kn_strbuf_put_xml(b, nic->target);
+                kn_strbuf_puts(b, "'/>\n");
+        }
+        kn_strbuf_printf(b, "%s  <model type='", ind);
+        kn_strbuf_put_xml(b, nic->model ? nic->model : "virtio");
+        kn_strbuf_puts(b, "'/>\n");
+        if (nic->queues > 1)
+                kn_strbuf_printf(b, "%s  <driver name='vhost' queues='%u'/>\n", ind, nic->queues);
+        kn_strbuf_printf(b, "%s</interface>\n", ind);
+}
+
+/* ---- <domain> ---- */
+
+kn_guest_def *kn_guest_def_free(kn_guest_def *d) {
+        if (!d)
+                return NULL;
+        free(d->name);
+        free(d->machine);
+        free(d->emulator);
+        free(d->kernel);
+        free(d->initrd);
+        free(d->cmdline);
+        free(d->disk);
+        free(d->serial_log);
+        for (size_t k = 0; k < d->n_nics; k++)
+                kn_guest_nic_done(&d->nics[k]);
+        free(d->nics);
+        for (size_t k = 0; k < d->n_qemu_args; k++)
+                free(d->qemu_args[k]);
+        free(d->qemu_args);
+        free(d);
+        return NULL;
+}
+
+static int parse_memory(xmlNode *m, uint64_t *kib, kn_error *err) {
+        _cleanup_free_ char *unit = prop(m, "unit");
+        _cleanup_free_ char *v = text(m);
+        static const struct {
+                const char *unit;
+                uint64_t mul, div;
+        } units[] = {
+                {"b", 1, 1024},        {"bytes", 1, 1024},      {"KB", 1000, 1024},
+                {"k", 1, 1},           {"KiB", 1, 1},           {"MB", 1000000, 1024},
+                {"M", 1024, 1},        {"MiB", 1024, 1},        {"GB", 1000000000, 1024},
+                {"G", 1024 * 1024, 1}, {"GiB", 1024 * 1024, 1},
+        };
+        uint64_t n;
+        if (parse_uint(v, UINT64_MAX / (1024 * 1024 * 1024ULL), &n) < 0)
+                return kn_error_set(err, EINVAL, "line %d: <memory> '%s' is not a number", m->line,
+                                    v ? v : "");
+        if (!unit) {
+                *kib = n;
+                return 0;
+        }
+        for (size_t k = 0; k < ELEMENTSOF(units); k++)
+                if (streq(units[k].unit, unit)) {
+                        *kib = n * units[k].mul / units[k].div;
+                        return 0;
+                }
+        return kn_error_set(err, EINVAL,
+                            "line %d: <memory unit='%s'> unknown (valid: b, KiB, MiB, GiB, KB, "
+                            "MB, GB)",
+                            m->line, unit);
+}
+
+static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
+        size_t alloc = 0;
+        for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE)
+                        continue;
+                if (is_elem(c, "emulator")) {
+                        free(d->emulator);
+                        d->emulator = text(c);
+                } else if (is_elem(c, "disk")) {
+                        if (d->disk)
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: only one <disk> is supported",
+                                                    c->line);
+                        d->disk = prop(child(c, "source"), "file");
+                        if (isempty(d->disk))
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <disk> needs <source file='...'/>",
+                                                    c->line);
+                } else if (is_elem(c, "serial")) {
+                        _cleanup_free_ char *type = prop(c, "type");
+                        if (!streq_ptr(type, "file"))
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <serial type='%s'> is not supported "
+                                                    "(valid: file)",
+                                                    c->line, type ? type : "");
+                        free(d->serial_log);
+                        d->serial_log = prop(child(c, "source"), "path");
+                        if (isempty(d->serial_log) || d->serial_log[0] != '/')
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <serial> needs <source path='/...'/> "
+                                                    "(an absolute path)",
+                                                    c->line);
+                } else if (is_elem(c, "controller")) {
+                        _cleanup_free_ char *type = prop(c, "type");
+                        _cleanup_free_ char *model = prop(c, "model");
+                        if (streq_ptr(type, "pci") && streq_ptr(model, "pcie-root-port"))
+                                d->root_ports++;
+                } else if (is_elem(c, "interface")) {
+                        GREEDY_REALLOC(d->nics, alloc, d->n_nics + 1);
+                        int r = kn_guest_nic_from_node(c, &d->nics[d->n_nics], err);
+                        if (r < 0)
+                                return r;
+                        d->n_nics++;
+                } else
+                        return kn_error_set(err, EINVAL,
+                                            "line %d: <%s> in <devices> is not supported (valid: "
+                                            "emulator, disk, serial, controller, interface)",
+                                            c->line, (const char *) c->name);
+        }
+        return 0;
+}
+
+static int parse_qemu_args(xmlNode *root, kn_guest_def *d, kn_error *err) {
+        size_t alloc = 0;
+        for (xmlNode *c = root->children; c; c = c->next) {
+                if (!is_elem(c, "commandline") || !c->ns ||
+                    !streq((const char *) c->ns->href, QEMU_NS))
+                        continue;
+                for (xmlNode *a = c->children; a; a = a->next) {
+                        if (!is_elem(a, "arg"))
+                                continue;
+                        char *v = prop(a, "value");
+                        if (!v)
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <qemu:arg> needs value='...'",
+                                                    a->line);
+                        GREEDY_REALLOC(d->qemu_args, alloc, d->n_qemu_args + 1);
+                        d->qemu_args[d->n_qemu_args++] = v;
+                }
+        }
+        return 0;
+}
+
+static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
+        int r;
+        if (!is_elem(root, "domain"))
+                return kn_error_set(err, EINVAL, "the document's root must be <domain>, not <%s>",
+                                    (const char *) root->name);
+        _cleanup_free_ char *type = prop(root, "type");
+        if (!type || (!streq(type, "kvm") && !streq(type, "qemu")))
+                return kn_error_set(err, EINVAL,
+                                    "<domain type='%s'> is not supported (valid: kvm, qemu)",
+                                    type ? type : "");
+        d->kvm = streq(type, "kvm");
+        d->name = text(child(root, "name"));
+        r = kn_guest_name_validate(d->name, err);
+        if (r < 0)
+                return r;
+        xmlNode *m = child(root, "memory");
+        if (!m)
+                return kn_error_set(err, EINVAL, "guest %s: <memory> is required", d->name);
+        r = parse_memory(m, &d->memory_kib, err);
+        if (r < 0)
+                return r;
+        if (d->memory_kib < 16 * 1024)
+                return kn_error_set(err, EINVAL,
+                                    "guest %s: <memory> of %" PRIu64
+                                    " KiB is too small (at least 16 MiB)",
+                                    d->name, d->memory_kib);
+        d->vcpus = 1;
+        xmlNode *v = child(root, "vcpu");
+        if (v) {
+                _cleanup_free_ char *s = text(v);
+                uint64_t n;
+                if (parse_uint(s, 255, &n) < 0 || n < 1)
+                        return kn_error_set(err, EINVAL,
+                                            "line %d: <vcpu> '%s' out of range (valid: 1..255)",
+                                            v->line, s ? s : "");
+                d->vcpus = (unsigned) n;
+        }
+        xmlNode *os = child(root, "os");
+        _cleanup_free_ char *machine = prop(child(os, "type"), "machine");
+        if (!machine || streq(machine, "pc") || strncmp(machine, "pc-i440fx", 9) == 0)
+                d->machine = kn_xstrdup("pc");
+        else if (streq(machine, "q35") || strncmp(machine, "pc-q35", 6) == 0)
+                d->machine = kn_xstrdup("q35");
+        else
+                return kn_error_set(err, EINVAL,
+                                    "guest %s: machine '%s' is not supported (valid: pc, q35)",
+                                    d->name, machine);
+        d->kernel = text(child(os, "kernel"));
+        d->initrd = text(child(os, "initrd"));
+        d->cmdline = text(child(os, "cmdline"));
+        r = parse_devices(child(root, "devices"), d, err);
+        if (r < 0) {
+                kn_error_prefix(err, "guest %s", d->name);
+                return r;
+        }
+        if (!d->kernel && !d->disk)
+                return kn_error_set(err, EINVAL,
+                                    "guest %s: nothing to boot: give <os><kernel> or a <disk>",
+                                    d->name);
+        if ((d->initrd || d->cmdline) && !d->kernel)
+                return kn_error_set(err, EINVAL, "guest %s: <initrd>/<cmdline> need <kernel>",
+                                    d->name);
+        if (streq(d->machine, "pc") && d->root_ports)
+                return kn_error_set(err, EINVAL,
+                                    "guest %s: pcie-root-port controllers need machine q35",
+                                    d->name);
+        if (streq(d->machine, "q35") && !d->root_ports)
+                d->root_ports = KN_GUEST_DEFAULT_ROOT_PORTS;
+        for (size_t a = 0; a < d->n_nics; a++)
+                for (size_t b = 0; b < a; b++)
+                        if (d->nics[a].has_mac && d->nics[b].has_mac &&
+                            memcmp(d->nics[a].mac, d->nics[b].mac, 6) == 0) {
+                                char mac[18];
+                                kn_guest_mac_format(d->nics[a].mac, mac);
+                                return kn_error_set(err, EEXIST,
+                                                    "guest %s: two interfaces with MAC %s", d->name,
+                                                    mac);
+                        }
+        return parse_qemu_args(root, d, err);
+}
+
+int kn_guest_def_parse(const char *xml, kn_guest_def **ret, kn_error *err) {
+        xmlDoc *doc = read_doc(xml, "domain XML", err);
+        if (!doc)
+                return -err->code;
+        kn_guest_def *d = kn_xcalloc(1, sizeof *d);
+        xmlNode *root = xmlDocGetRootElement(doc);
+        int r = root ? parse_domain(root, d, err)
+                     : kn_error_set(err, EINVAL, "domain XML: empty document");
+        xmlFreeDoc(doc);
+        if (r < 0) {
+                kn_guest_def_free(d);
+                return r;
+        }
+        *ret = d;
+        return 0;
+}
+
+static void put_elem(kn_strbuf *b, const char *ind, const char *name, const char *value) {
+        if (!value)
+                return;
+        kn_strbuf_printf(b, "%s<%s>", ind, name);
+        kn_strbuf_put_xml(b, value);
+        kn_strbuf_printf(b, "</%s>\n", name);
+}
+
+char *kn_guest_def_format(const kn_guest_def *d) {
+        _cleanup_strbuf_ kn_strbuf b = {0};
+        kn_strbuf_printf(&b, "<domain type='%s'%s>\n", d->kvm ? "kvm" : "qemu",
+                         d->n_qemu_args ? " xmlns:qemu='" QEMU_NS "'" : "");
+        put_elem(&b, "  ", "name", d->name);
+        kn_strbuf_printf(&b, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", d->memory_kib);
+        kn_strbuf_printf(&b, "  <vcpu>%u</vcpu>\n", d->vcpus);
+        kn_strbuf_printf(&b, "  <os>\n    <type arch='x86_64' machine='%s'>hvm</type>\n",
+                         d->machine);
+        put_elem(&b, "    ", "kernel", d->kernel);
+        put_elem(&b, "    ", "initrd", d->initrd);
+        put_elem(&b, "    ", "cmdline", d->cmdline);
+        kn_strbuf_puts(&b, "  </os>\n  <devices>\n");
+        put_elem(&b, "    ", "emulator", d->emulator);
+        if (d->disk) {
+                kn_strbuf_puts(&b, "    <disk type='file' device='disk'>\n      <source file='");
+                kn_strbuf_put_xml(&b, d->disk);
+                kn_strbuf_puts(&b, "'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+        }
+        if (streq(d->machine, "q35")) {
+                kn_strbuf_puts(&b, "    <controller type='pci' model='pcie-root'/>\n");
+                for (unsigned k = 0; k < d->root_ports; k++)
+                        kn_strbuf_puts(&b, "    <controller type='pci' model='pcie-root-port'/>\n");
+        }
+        for (size_t k = 0; k < d->n_nics; k++)
+                kn_guest_nic_format(&d->nics[k], "    ", &b);
+        if (d->serial_log) {
+                kn_strbuf_puts(&b, "    <serial type='file'>\n      <source path='");
+                kn_strbuf_put_xml(&b, d->serial_log);
+                kn_strbuf_puts(&b, "'/>\n    </serial>\n");
+        }
+        kn_strbuf_puts(&b, "  </devices>\n");
+        if (d->n_qemu_args) {
+                kn_strbuf_puts(&b, "  <qemu:commandline>\n");
+                for (size_t k = 0; k < d->n_qemu_args; k++) {
+                        kn_strbuf_puts(&b, "    <qemu:arg value='");
+                        kn_strbuf_put_xml(&b, d->qemu_args[k]);
+                        kn_strbuf_puts(&b, "'/>\n");
+                }
+                kn_strbuf_puts(&b, "  </qemu:commandline>\n");
+        }
+        kn_strbuf_puts(&b, "</domain>\n");
+        return kn_strbuf_steal(&b);
+}
+
+/* ---- QEMU's command line ---- */
+
+static void push(char ***v, size_t *n, size_t *alloc, char *s) {
+        GREEDY_REALLOC(*v, *alloc, *n + 2);
+        (*v)[(*n)++] = s;
+        (*v)[*n] = NULL;
+}
+
+char **kn_guest_qemu_argv(const kn_guest_def *d, const char *qmp_path, kn_error *err) {
+        char **v = NULL;
+        size_t n = 0, alloc = 0;
+        push(&v, &n, &alloc, kn_xstrdup(d->emulator ? d->emulator : "qemu-system-x86_64"));
+        push(&v, &n, &alloc, kn_xstrdup("-name"));
+        push(&v, &n, &alloc, kn_xasprintf("guest=%s", d->name));
+        push(&v, &n, &alloc, kn_xstrdup("-accel"));
+        /* Several TCG vCPUs on one host thread: the small test hosts have
+         * two cores and MTTCG gains nothing there. */
+        push(&v, &n, &alloc,
+             kn_xstrdup(d->kvm         ? "kvm"
+                        : d->vcpus > 1 ? "tcg,thread=single"
+                                       : "tcg"));
+        push(&v, &n, &alloc, kn_xstrdup("-machine"));
+        push(&v, &n, &alloc, kn_xstrdup(d->machine));
+        push(&v, &n, &alloc, kn_xstrdup("-m"));
+        push(&v, &n, &alloc, kn_xasprintf("%" PRIu64 "k", d->memory_kib));
+        push(&v, &n, &alloc, kn_xstrdup("-smp"));
+        push(&v, &n, &alloc, kn_xasprintf("%u", d->vcpus));
+        const char *fixed[] = {"-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
+                               "-S"};
+        for (size_t k = 0; k < ELEMENTSOF(fixed); k++)
+                push(&v, &n, &alloc, kn_xstrdup(fixed[k]));
+        push(&v, &n, &alloc, kn_xstrdup("-qmp"));
+        push(&v, &n, &alloc, kn_xasprintf("unix:%s,server=on,wait=off", qmp_path));
+        if (d->kernel) {
+                push(&v, &n, &alloc, kn_xstrdup("-kernel"));
+                push(&v, &n, &alloc, kn_xstrdup(d->kernel));
+        }
+        if (d->initrd) {
+                push(&v, &n, &alloc, kn_xstrdup("-initrd"));
+                push(&v, &n, &alloc, kn_xstrdup(d->initrd));
+        }
+        if (d->cmdline) {
+                push(&v, &n, &alloc, kn_xstrdup("-append"));
+                push(&v, &n, &alloc, kn_xstrdup(d->cmdline));
+        }
+        if (d->disk) {
+                if (strchr(d->disk, ',')) {
+                        kn_guest_argv_free(v);
+                        kn_error_set(err, EINVAL, "guest %s: disk path '%s' contains ','", d->name,
+                                     d->disk);
+                        return NULL;
+                }
+                push(&v, &n, &alloc, kn_xstrdup("-drive"));
+                push(&v, &n, &alloc, kn_xasprintf("file=%s,if=virtio,format=raw", d->disk));
+        }
+        if (d->serial_log) {
+                if (strchr(d->serial_log, ',')) {
+                        kn_guest_argv_free(v);
+                        kn_error_set(err, EINVAL, "guest %s: serial path '%s' contains ','",
+                                     d->name, d->serial_log);
+                        return NULL;
+                }
+                push(&v, &n, &alloc, kn_xstrdup("-chardev"));
+                push(&v, &n, &alloc, kn_xasprintf("file,id=kn-serial0,path=%s", d->serial_log));
+                push(&v, &n, &alloc, kn_xstrdup("-serial"));
+                push(&v, &n, &alloc, kn_xstrdup("chardev:kn-serial0"));
+        }
+        if (streq(d->machine, "q35"))
+                for (unsigned k = 0; k < d->root_ports; k++) {
+                        push(&v, &n, &alloc, kn_xstrdup("-device"));
+                        push(&v, &n, &alloc,
+                             kn_xasprintf("pcie-root-port,id=kn-rp%u,bus=pcie.0,chassis=%u", k,
+                                          k + 1));
+                }
+        for (size_t k = 0; k < d->n_qemu_args; k++)
+                push(&v, &n, &alloc, kn_xstrdup(d->qemu_args[k]));
+        return v;
+}

@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* NIC hot-plug: kvmnet opens the tap (and vhost-net), puts it on the
+ * bridge, passes the fds to QEMU (getfd, one at a time), then netdev_add
+ * and device_add.  Every step names its undo; a failure anywhere rolls
+ * back what was done: device gone, netdev_del, closefd of the names QEMU
+ * still holds, our fds closed (the tap vanishes with the last of them).
+ *
+ * Unplug is a state machine: device_del → DETACHING until the guest
+ * releases the device (DEVICE_DELETED of the device itself) → netdev_del →
+ * gone.  If the guest does not release it in time the NIC stays, reported
+ * 'unplug pending'; the removal completes whenever the event comes. */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "guest-private.h"
+#include "guest/netdev-args.h"
+#include "kvmnet/tap.h"
+
+#define BUSY_RETRIES    6
+#define BUSY_BACKOFF_MS 100
+
+typedef struct kn_gop {
+        kn_guest_registry *reg;
+        kn_gnic *nic;
+        bool attach, boot;
+        kn_guest_done_fn done;
+        void *userdata;
+        json_object *result;
+        int64_t t0_us;
+        /* attach */
+        int tapfds[KN_TAP_MAX_QUEUES], vhostfds[KN_TAP_MAX_QUEUES];
+        unsigned n_vhost;
+        char **names; /* getfd names: queues tap ones, then n_vhost vhost ones */
+        unsigned n_names, n_sent;
+        bool netdev_added;
+        int r; /* the failure being rolled back */
+        kn_error err;
+        unsigned undo_pending;
+        /* detach */
+        int timeout_ms;
+        unsigned busy_tries;
+        kn_gtimer timer;
+} kn_gop;
+
+const char *kn_gnic_state_to_string(kn_gnic_state s) {
+        static const char *const names[] = {
+                [KN_GNIC_ATTACHING] = "attaching", [KN_GNIC_ATTACHED] = "attached",
+                [KN_GNIC_DETACHING] = "detaching", [KN_GNIC_UNPLUG_PENDING] = "unplug pending",
+                [KN_GNIC_REMOVING] = "removing",
+        };
+        return names[s];
+}
+
+static int64_t now_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+json_object *kn_gnic_to_json(const kn_gnic *n) {
+        json_object *o = json_object_new_object();
+        char mac[18];
+        kn_guest_mac_format(n->nic.mac, mac);
+        json_object_object_add(o, "tap", json_object_new_string(n->tap));
+        json_object_object_add(o, "mac", json_object_new_string(mac));
+        json_object_object_add(o, "type", json_object_new_string(n->nic.type));
+        json_object_object_add(o, "source", json_object_new_string(n->nic.source));
+        json_object_object_add(o, "model", json_object_new_string(n->nic.model));
+        json_object_object_add(o, "queues", json_object_new_int((int) n->nic.queues));
+        json_object_object_add(o, "state",
+                               json_object_new_string(kn_gnic_state_to_string(n->state)));
+        json_object_object_add(o, "device", json_object_new_string(n->device_id));
+        json_object_object_add(o, "netdev", json_object_new_string(n->netdev_id));
+        json_object_object_add(o, "root_port",
+                               n->root_port ? json_object_new_string(n->root_port) : NULL);
+        json_object_object_add(o, "vhost", json_object_new_boolean(n->vhost));
+        return o;
+}
+
+/* ---- the NIC list ---- */
+
+static kn_gnic *nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
+        for (kn_gnic *n = g->nics; n; n = n->next)
+                if (memcmp(n->nic.mac, mac, 6) == 0)
+                        return n;
+        return NULL;
+}
+
+static void nic_free(kn_gnic *n) {
+        kn_guest *g = n->guest;
+        for (kn_gnic **p = &g->nics; *p; p = &(*p)->next)
+                if (*p == n) {
+                        *p = n->next;
+                        break;
+                }
+        kn_guest_nic_done(&n->nic);
+        free(n);
+}
+
+static void op_free(kn_gop *op) {
+        kn_gtimer_stop(op->reg, &op->timer);
+        kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
+        kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
+        for (unsigned k = 0; k < op->n_names; k++)
+                free(op->names[k]);
+        free(op->names);
+        if (op->nic)
+                op->nic->op = NULL;
+        free(op);
+}
+
+static kn_gop *op_new(kn_gnic *nic, bool attach) {
+        kn_gop *op = kn_xcalloc(1, sizeof *op);
+        for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
+                op->tapfds[k] = op->vhostfds[k] = -1;
+        op->timer.fd = -1;
+        op->nic = nic;
+        op->reg = nic->guest->reg;
+        op->attach = attach;
+        op->t0_us = now_us();
+        nic->op = op;
+        return op;
+}
+
+static void op_done(kn_gop *op, int r, const kn_error *err) {
+        kn_guest_done_fn done = op->done;
+        void *data = op->userdata;
+        op_free(op);
+        if (done)
+                done(r, err, data);
+}
+
+/* ---- network namespace ---- */
+
+typedef struct netns_guard {
+        int saved, target;
+} netns_guard;
+
+static int netns_enter(const char *netns, netns_guard *gd, kn_error *err) {
+        gd->saved = gd->target = -1;
+        if (isempty(netns))
+                return 0;
+        _cleanup_free_ char *path =
+                strchr(netns, '/') ? kn_xstrdup(netns) : kn_xasprintf("/run/netns/%s", netns);
+        gd->target = open(path, O_RDONLY | O_CLOEXEC);
+        gd->saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (gd->target < 0 || gd->saved < 0 || setns(gd->target, CLONE_NEWNET) < 0) {
+                int e = errno;
+                if (gd->target >= 0)
+                        close(gd->target);
+                if (gd->saved >= 0)
+                        close(gd->saved);
+                gd->saved = gd->target = -1;
+                return kn_error_set(err, e, "network namespace %s: %s", netns, strerror(e));
+        }
+        return 0;
+}
+
+static void netns_leave(netns_guard *gd) {
+        if (gd->saved < 0)
+                return;
+        if (setns(gd->saved, CLONE_NEWNET) < 0)
+                abort(); /* running on in the wrong namespace would be worse */
+        close(gd->saved);
+        close(gd->target);
+}
+
+/* The bridge's MTU, or an error naming it if there is no such link. */
+static int bridge_mtu(const char *bridge, const char *netns, unsigned *ret, kn_error *err) {
+        struct ifreq ifr = {0};
+        if (strlen(bridge) >= IFNAMSIZ)
+                return kn_error_set(err, EINVAL, "bridge name '%s' is longer than %d characters",
+                                    bridge, IFNAMSIZ - 1);
+        strncpy(ifr.ifr_name, bridge, IFNAMSIZ - 1);
+        _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (s < 0 || ioctl(s, SIOCGIFMTU, &ifr) < 0) {
+                if (errno == ENODEV)
+                        return kn_error_set(err, ENODEV, "no bridge named '%s'%s%s", bridge,
+                                            isempty(netns) ? "" : " in network namespace ",
+                                            isempty(netns) ? "" : netns);
+                return kn_error_set(err, errno, "bridge %s: %m", bridge);
+        }
+        *ret = (unsigned) ifr.ifr_mtu;
+        return 0;
+}
+
+/* Create the tap in the served namespace with the host-side MAC and the
+ * bridge's MTU, make it a port of the bridge and bring it up.  On failure
+ * the fds are closed and the tap is gone. */
+static int tap_prepare(kn_guest *g, kn_gnic *n, int fds[], kn_error *err) {
+        netns_guard gd;
+        int r = netns_enter(g->reg->netns, &gd, err);
+        if (r < 0)
+                return r;
+        unsigned mtu = 0;
+        uint8_t host_mac[6];
+        r = bridge_mtu(n->nic.source, g->reg->netns, &mtu, err);
+        if (r >= 0)
+                r = kn_tap_create(n->nic.target, n->nic.queues, true, fds, n->tap, err);
+        if (r >= 0) {
+                kn_tap_host_mac(n->nic.mac, host_mac);
+                if ((r = kn_tap_set_mac(n->tap, host_mac, err)) < 0 ||
+                    (r = kn_tap_set_mtu(n->tap, mtu, err)) < 0 ||
+                    (r = kn_tap_set_bridge(n->tap, n->nic.source, err)) < 0 ||
+                    (r = kn_tap_set_up(n->tap, true, err)) < 0)
+                        kn_tap_close(fds, n->nic.queues);
+        }
+        netns_leave(&gd);
+        return r;
+}
+
+/* ---- rollback ---- */
+
+static void undo_step_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gop *op = userdata;
+        if (--op->undo_pending > 0)
+                return;
+        kn_gnic *n = op->nic;
+        kn_guest *g = n->guest;
+        kn_error err = op->err;
+        int r = op->r;
+        kn_guest_log(g->reg, "guest %s: attaching %s rolled back: %s", g->name, n->tap,
+                     err.message);
+        op->nic = NULL;
+        nic_free(n);
+        op_done(op, r, &err);
+}
+
+static void undo_send(kn_gop *op, const char *cmd, const char *key, const char *value) {
+        kn_error e = {0};
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, key, json_object_new_string(value));
+        op->undo_pending++;
+        if (kn_guest_qmp_send(op->nic->guest, cmd, a, -1, undo_step_done, op, &e) < 0)
+                op->undo_pending--;
+        json_object_put(a);
+}
+
+/* Undo everything attach did so far, in reverse, then fail with err. */
+static void attach_fail(kn_gop *op, int r, const kn_error *err) {
+        op->r = r;
+        op->err = *err;
+        kn_gnic *n = op->nic;
+        kn_error_prefix(&op->err, "attach-interface %s", n->guest->name);
+        /* Hold one count so the steps' replies can't finish it early. */
+        op->undo_pending = 1;
+        if (op->netdev_added)
+                undo_send(op, "netdev_del", "id", n->netdev_id);
+        else
+                for (unsigned k = 0; k < op->n_sent; k++)
+                        undo_send(op, "closefd", "fdname", op->names[k]);
+        kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
+        kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
+        kn_qmp_reply none = {0};
+        undo_step_done(NULL, &none, op);
+}
+
+/* ---- attach ---- */
+
+static void persist(kn_guest *g, const kn_gnic *n, bool add) {
+        kn_error err = {0};
+        _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
+        if (kn_guest_def_load(g->reg, g->name, &def, &err) < 0) {
+                kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
+                return;
+        }
+        size_t k = 0;
+        while (k < def->n_nics &&
+               !(def->nics[k].has_mac && !memcmp(def->nics[k].mac, n->nic.mac, 6)))
+                k++;
+        if (add && k == def->n_nics) {
+                def->nics = kn_xrealloc(def->nics, (def->n_nics + 1) * sizeof *def->nics);
+                kn_guest_nic_copy(&n->nic, &def->nics[def->n_nics++]);
+        } else if (!add && k < def->n_nics) {
+                kn_guest_nic_done(&def->nics[k]);
+                memmove(&def->nics[k], &def->nics[k + 1],
+                        (def->n_nics - k - 1) * sizeof *def->nics);
+                def->n_nics--;
+        } else
+                return;
+        if (kn_guest_def_store(g->reg, def, &err) < 0)
+                kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
+}
+
+static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gop *op = userdata;
+        kn_gnic *n = op->nic;
+        if (reply->r < 0)
+                return attach_fail(op, reply->r, reply->error);
+        /* QEMU holds the tap and vhost fds now; ours go, so the tap lives
+         * exactly as long as QEMU's netdev does. */
+        kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
+        kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
+        n->state = KN_GNIC_ATTACHED;
+        if (n->persistent)
+                persist(n->guest, n, true);
+        n->persistent = false;
+        double ms = (double) (now_us() - op->t0_us) / 1000.0;
+        kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s, %u queue%s%s) in %.1f ms",
+                     n->guest->name, n->device_id, n->tap, n->nic.source, n->nic.queues,
+                     n->nic.queues > 1 ? "s" : "", n->vhost ? ", vhost" : "", ms);
+        if (op->result) {
+                json_object_object_add(op->result, "name", json_object_new_string(n->guest->name));
+                json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
+                json_object_object_add(op->result, "elapsed_ms", json_object_new_double(ms));
+        }
+        op_done(op, 0, NULL);
+}
+
+static void attach_netdev_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gop *op = userdata;
+        kn_gnic *n = op->nic;
+        kn_error e = {0};
+        if (reply->r < 0)
+                return attach_fail(op, reply->r, reply->error);
+        op->netdev_added = true;
+        kn_nic_spec spec = {
+                .netdev_id = n->netdev_id,
+                .device_id = n->device_id,
+                .queues = n->nic.queues,
+                .fd_names = (const char *const *) op->names,
+                .mac = n->nic.mac,
+                .model = n->nic.model,
+                .bus = n->root_port,
+        };
+        json_object *args = NULL;
+        int r = kn_nic_device_add_args(&spec, &args, &e);
+        if (r >= 0)
+                r = kn_guest_qmp_send(n->guest, "device_add", args, -1, attach_device_done, op, &e);
+        json_object_put(args);
+        if (r < 0)
+                attach_fail(op, r, &e);
+}
+
+static void attach_send_next(kn_gop *op);
+
+static void attach_getfd_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gop *op = userdata;
+        if (reply->r < 0)
+                return attach_fail(op, reply->r, reply->error);
+        op->n_sent++;
+        attach_send_next(op);
+}
+
+/* getfd for each fd, one at a time, then netdev_add. */
+static void attach_send_next(kn_gop *op) {
+        kn_gnic *n = op->nic;
+        kn_error e = {0};
+        int r;
+        if (op->n_sent < op->n_names) {
+                unsigned k = op->n_sent;
+                int fd = k < n->nic.queues ? op->tapfds[k] : op->vhostfds[k - n->nic.queues];
+                json_object *a = json_object_new_object();
+                json_object_object_add(a, "fdname", json_object_new_string(op->names[k]));
+                r = kn_guest_qmp_send(n->guest, "getfd", a, fd, attach_getfd_done, op, &e);
+                json_object_put(a);
+                if (r < 0)
+                        attach_fail(op, r, &e);
+                return;
+        }
+        kn_nic_spec spec = {
+                .netdev_id = n->netdev_id,
+                .device_id = n->device_id,
+                .queues = n->nic.queues,
+                .fd_names = (const char *const *) op->names,
+                .vhost_fd_names =
+                        op->n_vhost ? (const char *const *) op->names + n->nic.queues : NULL,
+                .mac = n->nic.mac,
+                .model = n->nic.model,
+        };
+        json_object *args = NULL;
+        r = kn_nic_netdev_add_args(&spec, &args, &e);
+        if (r >= 0)
+                r = kn_guest_qmp_send(n->guest, "netdev_add", args, -1, attach_netdev_done, op, &e);
+        json_object_put(args);
+        if (r < 0)
+                attach_fail(op, r, &e);
+}
+
+static bool mac_in_use(kn_guest_registry *reg, const uint8_t mac[6]) {
+        for (kn_guest *g = reg->guests; g; g = g->next)
+                if (nic_by_mac(g, mac))
+                        return true;
+        return false;
+}
+
+static void generate_mac(kn_guest_registry *reg, uint8_t mac[6]) {
+        do {
+                mac[0] = 0x52;
+                mac[1] = 0x54;
+                mac[2] = 0x00;
+                if (getrandom(mac + 3, 3, 0) != 3)
+                        mac[3] = (uint8_t) rand(), mac[4] = (uint8_t) rand(),
+                        mac[5] = (uint8_t) rand();
+        } while (mac_in_use(reg, mac));
+}
+
+static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, bool boot,
+                        json_object *result, kn_guest_done_fn done, void *userdata, kn_error *err) {
+        char mac[18];
+        if (streq_ptr(nic->type, "network"))
+                return kn_error_set(err, EOPNOTSUPP,
+                                    "attach-interface %s: --network arrives with virtual "
+                                    "networks; use --bridge for now",
+                                    g->name);
+        if (!streq_ptr(nic->type, "bridge") || isempty(nic->source))
+                return kn_error_set(err, EINVAL, "attach-interface %s: a bridge is required",
+                                    g->name);
+        if (nic->has_mac && (nic->mac[0] & 1)) {
+                kn_guest_mac_format(nic->mac, mac);
+                return kn_error_set(err, EINVAL,
+                                    "attach-interface %s: MAC %s is a multicast address (the "
+                                    "first byte must be even)",
+                                    g->name, mac);
+        }
+        if (nic->has_mac && nic_by_mac(g, nic->mac)) {
+                kn_guest_mac_format(nic->mac, mac);
+                return kn_error_set(err, EEXIST,
+                                    "attach-interface %s: the guest already has a NIC with MAC %s",
+                                    g->name, mac);
+        }
+        if (nic->queues < 1 || nic->queues > KN_TAP_MAX_QUEUES)
+                return kn_error_set(err, EINVAL,
+                                    "attach-interface %s: %u queues out of range (valid: 1..%d)",
+                                    g->name, nic->queues, KN_TAP_MAX_QUEUES);
+        if (nic->target && kn_tap_check_name(nic->target, err) < 0) {
+                kn_error_prefix(err, "attach-interface %s", g->name);
+                return -err->code;
+        }
+        if (persistent && !boot) {
+                _cleanup_free_ char *path = kn_guest_def_path(g->reg, g->name);
+                if (access(path, F_OK) < 0)
+                        return kn_error_set(err, ENOENT,
+                                            "attach-interface %s: --persistent needs a defined "
+                                            "guest, and '%s' has no definition",
+                                            g->name, g->name);
+        }
+        const char *port = NULL;
+        if (g->q35) {
+                for (size_t k = 0; k < g->n_ports && !port; k++) {
+                        bool used = false;
+                        for (kn_gnic *x = g->nics; x && !used; x = x->next)
+                                used = x->root_port && streq(x->root_port, g->ports[k]);
+                        if (!used)
+                                port = g->ports[k];
+                }
+                if (!port)
+                        return kn_error_set(err, ENOSPC,
+                                            "attach-interface %s: no free pcie-root-port (%zu "
+                                            "reserved, all in use); define more with "
+                                            "<controller type='pci' model='pcie-root-port'/>",
+                                            g->name, g->n_ports);
+        }
+
+        kn_gnic *n = kn_xcalloc(1, sizeof *n);
+        n->guest = g;
+        kn_guest_nic_copy(nic, &n->nic);
+        if (!n->nic.model)
+                n->nic.model = kn_xstrdup("virtio");
+        if (!n->nic.has_mac)
+                generate_mac(g->reg, n->nic.mac);
+        n->nic.has_mac = true;
+        n->index = g->next_index++;
+        snprintf(n->device_id, sizeof n->device_id, "kn-net%u", n->index);
+        snprintf(n->netdev_id, sizeof n->netdev_id, "kn-hostnet%u", n->index);
+        n->root_port = (char *) port;
+        n->persistent = persistent;
+        n->state = KN_GNIC_ATTACHING;
+        n->next = g->nics;
+        g->nics = n;
+
+        kn_gop *op = op_new(n, true);
+        op->boot = boot;
+        op->done = done;
+        op->userdata = userdata;
+        op->result = result;
+        int r = tap_prepare(g, n, op->tapfds, err);
+        if (r < 0) {
+                kn_error_prefix(err, "attach-interface %s", g->name);
+                op->nic = NULL;
+                op_free(op);
+                nic_free(n);
+                return r;
+        }
+        const char *reason = NULL;
+        r = kn_vhost_open(n->nic.queues, g->kvm, op->vhostfds, &reason, err);
+        if (r < 0) {
+                kn_error_prefix(err, "attach-interface %s", g->name);
+                op->nic = NULL;
+                op_free(op);
+                nic_free(n);
+                return r;
+        }
+        op->n_vhost = (unsigned) r;
+        n->vhost = r > 0;
+        if (!n->vhost)
+                kn_guest_log(g->reg, "guest %s: %s without vhost-net: %s", g->name, n->tap,
+                             reason ? reason : "unavailable");
+        op->n_names = n->nic.queues + op->n_vhost;
+        op->names = kn_xcalloc(op->n_names, sizeof *op->names);
+        for (unsigned k = 0; k < op->n_names; k++)
+                op->names[k] = k < n->nic.queues ? kn_xasprintf("%s-tap%u", n->device_id, k)
+                                                 : kn_xasprintf("%s-vhost%u", n->device_id,
+                                                                k - n->nic.queues);
+        attach_send_next(op);
+        return 0;
+}
+
+int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
+                    bool persistent, json_object *result, kn_guest_done_fn done, void *userdata,
+                    kn_error *err) {
+        kn_guest *g;
+        int r = kn_guest_get_running(reg, "attach-interface", name, &g, err);
+        if (r < 0)
+                return r;
+        return attach_begin(g, nic, persistent, false, result, done, userdata, err);
+}
+
+/* ---- the definition's NICs at start ---- */
+
+typedef struct boot_ctx {
+        kn_guest *g;
+        const kn_guest_def *def;
+        size_t next;
+        void (*done)(kn_guest *g, int r, const kn_error *err);
+} boot_ctx;
+
+static void boot_next(int r, const kn_error *err, void *userdata) {
+        boot_ctx *c = userdata;
+        kn_error e = {0};
+        if (r >= 0 && c->next < c->def->n_nics) {
+                const kn_guest_nic *nic = &c->def->nics[c->next++];
+                r = attach_begin(c->g, nic, false, true, NULL, boot_next, c, &e);
+                if (r >= 0)
+                        return;
+                err = &e;
+        }
+        kn_guest *g = c->g;
+        void (*done)(kn_guest *, int, const kn_error *) = c->done;
+        free(c);
+        done(g, r < 0 ? r : 0, err);
+}
+
+void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
+                               void (*done)(kn_guest *g, int r, const kn_error *err)) {
+        boot_ctx *c = kn_xcalloc(1, sizeof *c);
+        c->g = g;
+        c->def = def;
+        c->done = done;
+        boot_next(0, NULL, c);
+}
+
+/* ---- detach ---- */
+
+static void removed(kn_gnic *n) {
+        kn_guest *g = n->guest;
+        kn_gop *op = n->op;
+        if (n->persistent)
+                persist(g, n, false);
+        kn_guest_log(g->reg, "guest %s: %s detached (tap %s gone)", g->name, n->device_id, n->tap);
+        if (op) {
+                double ms = (double) (now_us() - op->t0_us) / 1000.0;
+                if (op->result) {
+                        json_object_object_add(op->result, "name", json_object_new_string(g->name));
+                        json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
+                        json_object_object_add(op->result, "elapsed_ms",
+                                               json_object_new_double(ms));
+                }
+                op->nic = NULL;
+                n->op = NULL;
+                nic_free(n);
+                op_done(op, 0, NULL);
+        } else
+                nic_free(n);
+}
+
+static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gnic *n = userdata;
+        /* An error here means the backend is gone already (QEMU drops it
+         * with the device when it was never ours to delete). */
+        if (reply->r < 0 && reply->r != -ECANCELED)
+                kn_guest_log(n->guest->reg, "guest %s: netdev_del %s: %s", n->guest->name,
+                             n->netdev_id, reply->error ? reply->error->message : "failed");
+        removed(n);
+}
+
+/* The guest let go of the device: the backend (and with it the tap) goes. */
+static void released(kn_gnic *n) {
+        kn_error e = {0};
+        n->state = KN_GNIC_REMOVING;
+        if (n->op)
+                kn_gtimer_stop(n->guest->reg, &n->op->timer);
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "id", json_object_new_string(n->netdev_id));
+        int r = kn_guest_qmp_send(n->guest, "netdev_del", a, -1, netdev_del_done, n, &e);
+        json_object_put(a);
+        if (r < 0)
+                removed(n);
+}
+
+void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev) {
+        if (!streq(ev->name, "DEVICE_DELETED"))
+                return;
+        for (kn_gnic *n = g->nics; n; n = n->next)
+                if ((n->state == KN_GNIC_DETACHING || n->state == KN_GNIC_UNPLUG_PENDING) &&
+                    kn_qmp_match_device_deleted(ev, n->device_id)) {
+                        released(n);
+                        return;
+                }
+}
+
+static void detach_timeout(void *userdata) {
+        kn_gop *op = userdata;
+        kn_gnic *n = op->nic;
+        kn_guest *g = n->guest;
+        n->state = KN_GNIC_UNPLUG_PENDING;
+        char mac[18];
+        kn_guest_mac_format(n->nic.mac, mac);
+        kn_error e = {0};
+        kn_error_set(&e, ETIMEDOUT,
+                     "detach-interface %s: the guest did not release NIC %s (%s) within %d ms: "
+                     "unplug pending (its kernel may not be up or may lack hot-plug support); "
+                     "the removal completes when the guest releases it",
+                     g->name, mac, n->tap, op->timeout_ms);
+        kn_guest_log(g->reg, "%s", e.message);
+        op_done(op, -ETIMEDOUT, &e);
+}
+
+static void detach_request(kn_gop *op);
+
+static void detach_retry(void *userdata) {
+        detach_request(userdata);
+}
+
+static void device_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
+        kn_gop *op = userdata;
+        kn_gnic *n = op->nic;
+        kn_guest *g = n->guest;
+        const char *desc = reply->error_desc ? reply->error_desc : "";
+        if (reply->r >= 0 || strstr(desc, "already in the process of unplug")) {
+                n->state = KN_GNIC_DETACHING;
+                if (kn_gtimer_start(g->reg, &op->timer, op->timeout_ms, detach_timeout, op) < 0)
+                        detach_timeout(op);
+                return;
+        }
+        if (streq_ptr(reply->error_class, "DeviceNotFound")) {
+                /* Gone already (the guest ejected it, or a reset did). */
+                released(n);
+                return;
+        }
+        if (reply->error_class && (strstr(desc, "busy") || strstr(desc, "in progress")) &&
+            op->busy_tries < BUSY_RETRIES) {
+                int ms = BUSY_BACKOFF_MS << op->busy_tries++;
+                kn_guest_log(g->reg, "guest %s: device_del %s: %s; retrying in %d ms", g->name,
+                             n->device_id, desc, ms);
+                if (kn_gtimer_start(g->reg, &op->timer, ms, detach_retry, op) >= 0)
+                        return;
+        }
+        kn_error e = *reply->error;
+        kn_error_prefix(&e, "detach-interface %s", g->name);
+        n->state = n->state == KN_GNIC_UNPLUG_PENDING ? n->state : KN_GNIC_ATTACHED;
+        n->persistent = false;
+        op_done(op, reply->r, &e);
+}
+
+static void detach_request(kn_gop *op) {
+        kn_gnic *n = op->nic;
+        kn_error e = {0};
+        json_object *a = json_object_new_object();
+        json_object_object_add(a, "id", json_object_new_string(n->device_id));
+        int r = kn_guest_qmp_send(n->guest, "device_del", a, -1, device_del_done, op, &e);
+        json_object_put(a);
+        if (r < 0) {
+                kn_error_prefix(&e, "detach-interface %s", n->guest->name);
+                op_done(op, r, &e);
+        }
+}
+
+int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[6], bool persistent,
+                    int timeout_ms, json_object *result, kn_guest_done_fn done, void *userdata,
+                    kn_error *err) {
+        kn_guest *g;
+        char m[18];
+        int r = kn_guest_get_running(reg, "detach-interface", name, &g, err);
+        if (r < 0)
+                return r;
+        kn_guest_mac_format(mac, m);
+        kn_gnic *n = nic_by_mac(g, mac);
+        if (!n)
+                return kn_error_set(err, ENOENT,
+                                    "detach-interface %s: no NIC with MAC %s (see domiflist %s)",
+                                    name, m, name);
+        if (n->op || n->state == KN_GNIC_REMOVING)
+                return kn_error_set(err, EBUSY, "detach-interface %s: NIC %s is %s", name, m,
+                                    kn_gnic_state_to_string(n->state));
+        if (persistent) {
+                _cleanup_free_ char *path = kn_guest_def_path(reg, name);
+                if (access(path, F_OK) < 0)
+                        return kn_error_set(err, ENOENT,
+                                            "detach-interface %s: --persistent needs a defined "
+                                            "guest",
+                                            name);
+        }
+        kn_gop *op = op_new(n, false);
+        op->timeout_ms = timeout_ms >= 0 ? timeout_ms : KN_GUEST_DETACH_TIMEOUT_MS;
+        op->done = done;
+        op->userdata = userdata;
+        op->result = result;
+        n->persistent = persistent;
+        detach_request(op);
+        return 0;
+}
+
+/* ---- QEMU went away ---- */
+
+void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
+        while (g->nics) {
+                kn_gnic *n = g->nics;
+                kn_gop *op = n->op;
+                if (op && op->attach && op->undo_pending == 0) {
+                        /* In the middle of attach: nothing left in QEMU. */
+                        op->netdev_added = false;
+                        op->n_sent = 0;
+                        attach_fail(op, -why->code, why);
+                        continue;
+                }
+                if (op) {
+                        op->nic = NULL;
+                        n->op = NULL;
+                        kn_gtimer_stop(g->reg, &op->timer);
+                        kn_error e = *why;
+                        if (!op->attach)
+                                kn_error_prefix(&e, "detach-interface %s", g->name);
+                        op_done(op, -why->code, &e);
+                }
+                nic_free(n);
+        }
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared by the guest registry's files: definitions on disk
+ * (guest-store.c), running guests and their QEMU (guest-run.c), NIC
+ * hot-plug (guest-nic.c). */
+
+#include <sys/types.h>
+
+#include "kvmnet/guest.h"
+#include "kvmnet/qmp.h"
+#include "macro.h"
+
+typedef struct kn_guest kn_guest;
+typedef struct kn_gnic kn_gnic;
+typedef struct kn_gtimer kn_gtimer;
+
+struct kn_guest_registry {
+        char *state_dir, *guests_dir, *run_dir;
+        char *netns; /* "" for the caller's own */
+        const kn_api_loop_ops *ops;
+        void *loop;
+        void (*log)(const char *message, void *userdata);
+        void *log_data;
+        kn_guest *guests; /* running (or starting) ones */
+        struct kn_reaper *reapers;
+};
+
+typedef enum kn_gnic_state {
+        KN_GNIC_ATTACHING,
+        KN_GNIC_ATTACHED,
+        KN_GNIC_DETACHING,      /* device_del sent, waiting for DEVICE_DELETED */
+        KN_GNIC_UNPLUG_PENDING, /* the wait timed out: the guest still holds it */
+        KN_GNIC_REMOVING,       /* released by the guest, netdev_del in flight */
+} kn_gnic_state;
+
+const char *kn_gnic_state_to_string(kn_gnic_state s);
+
+/* A one-shot timer on the loop (timerfd). */
+struct kn_gtimer {
+        int fd;
+        void *watch;
+        void (*fn)(void *userdata);
+        void *userdata;
+};
+
+struct kn_gnic {
+        kn_gnic *next;
+        kn_guest *guest;
+        kn_guest_nic nic; /* type/source/mac/model/queues as attached */
+        unsigned index;   /* ids: kn-net<index>, kn-hostnet<index> */
+        char device_id[32], netdev_id[32];
+        char tap[IFNAMSIZ];
+        char *root_port; /* q35: the port it sits on (borrowed from the guest) */
+        bool vhost;
+        kn_gnic_state state;
+        bool persistent; /* detach: also drop it from the definition */
+        /* the operation in progress: attach or detach */
+        struct kn_gop *op;
+};
+
+typedef enum kn_guest_state {
+        KN_GUEST_STARTING, /* QEMU spawned, monitor not ready yet */
+        KN_GUEST_RUNNING,
+        KN_GUEST_STOPPING,
+} kn_guest_state;
+
+struct kn_guest {
+        kn_guest *next;
+        kn_guest_registry *reg;
+        char *name;
+        bool adopted; /* started by someone else */
+        bool kvm, q35;
+        unsigned vcpus;
+        kn_guest_state state;
+        pid_t pid;
+        bool child; /* ours to reap */
+        int pidfd;
+        void *pid_watch;
+        char *qmp_path;
+        kn_qmp *q;
+        void *qmp_watch;
+        int in_qmp;        /* > 0 while inside kn_qmp_process() */
+        bool gone;         /* QEMU exited or its monitor closed: tear down */
+        bool left_running; /* kvmnetd exits, QEMU stays */
+        char **ports;      /* q35 root ports reserved for hot-plug */
+        size_t n_ports;
+        kn_gnic *nics;
+        unsigned next_index;
+        /* start / stop / adopt waiting for QEMU */
+        kn_guest_done_fn done;
+        void *done_data;
+        json_object *result;
+        kn_gtimer timer; /* monitor connect retries, stop deadline */
+        unsigned tries;
+        size_t boot_nic;   /* start: the next definition NIC to attach */
+        kn_guest_def *def; /* start: the definition started */
+};
+
+/* ---- guest-store.c ---- */
+char *kn_guest_def_path(kn_guest_registry *reg, const char *name);
+/* The stored definition of name; ENOENT error naming the guest if none. */
+int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err);
+int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err);
+
+/* ---- guest-run.c ---- */
+kn_guest *kn_guest_find(kn_guest_registry *reg, const char *name);
+/* The running guest name, or an error that says it is not running. */
+int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *name, kn_guest **ret,
+                         kn_error *err);
+void kn_guest_log(kn_guest_registry *reg, const char *fmt, ...) _printf_(2, 3);
+/* After kn_qmp_send(): watch for output room if needed. */
+void kn_guest_qmp_rearm(kn_guest *g);
+/* Send a command for g (logs nothing); on a send failure fn is not called. */
+int kn_guest_qmp_send(kn_guest *g, const char *cmd, json_object *args, int fd, kn_qmp_reply_fn fn,
+                      void *userdata, kn_error *err);
+/* Tear down a guest whose QEMU went away, if it is not in use. */
+void kn_guest_settle(kn_guest *g);
+
+int kn_gtimer_start(kn_guest_registry *reg, kn_gtimer *t, int ms, void (*fn)(void *),
+                    void *userdata);
+void kn_gtimer_stop(kn_guest_registry *reg, kn_gtimer *t);
+
+/* ---- guest-nic.c ---- */
+/* The NICs of the definition, attached one after another at start;
+ * done(r) when all are (r < 0: the first that failed). */
+void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
+                               void (*done)(kn_guest *g, int r, const kn_error *err));
+/* DEVICE_DELETED and friends. */
+void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev);
+/* QEMU is gone: fail the operations, close every fd, forget the NICs. */
+void kn_guest_nics_gone(kn_guest *g, const kn_error *why);
+json_object *kn_gnic_to_json(const kn_gnic *n);
+/* Free root ports of a q35 guest. */
+size_t kn_guest_free_ports(const kn_guest *g);

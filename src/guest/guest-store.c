@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Guest definitions on disk: STATE/guests/NAME.xml, written atomically. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "guest-private.h"
+#include "strbuf.h"
+
+char *kn_guest_def_path(kn_guest_registry *reg, const char *name) {
+        return kn_xasprintf("%s/%s.xml", reg->guests_dir, name);
+}
+
+static int mkdir_p(const char *path) {
+        _cleanup_free_ char *p = kn_xstrdup(path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static char *read_file(const char *path, int *ret_errno) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (!f) {
+                *ret_errno = errno;
+                return NULL;
+        }
+        _cleanup_strbuf_ kn_strbuf b = {0};
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+                kn_strbuf_putn(&b, buf, n);
+        if (ferror(f)) {
+                *ret_errno = EIO;
+                return NULL;
+        }
+        kn_strbuf_puts(&b, "");
+        return kn_strbuf_steal(&b);
+}
+
+int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err) {
+        int r = kn_guest_name_validate(name, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = kn_guest_def_path(reg, name);
+        int e = 0;
+        _cleanup_free_ char *xml = read_file(path, &e);
+        if (!xml) {
+                if (e == ENOENT)
+                        return kn_error_set(err, ENOENT, "no guest named '%s' is defined", name);
+                return kn_error_set(err, e, "%s: %s", path, strerror(e));
+        }
+        r = kn_guest_def_parse(xml, ret, err);
+        if (r < 0)
+                kn_error_prefix(err, "%s", path);
+        return r;
+}
+
+int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err) {
+        int r = mkdir_p(reg->guests_dir);
+        if (r < 0)
+                return kn_error_set(err, -r, "%s: %s", reg->guests_dir, strerror(-r));
+        _cleanup_free_ char *path = kn_guest_def_path(reg, def->name);
+        _cleanup_free_ char *tmp = kn_xasprintf("%s.tmp%d", path, (int) getpid());
+        _cleanup_free_ char *xml = kn_guest_def_format(def);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        size_t len = strlen(xml);
+        if (fd < 0 || write(fd, xml, len) != (ssize_t) len || fsync(fd) < 0 ||
+            rename(tmp, path) < 0) {
+                int e = errno ? errno : EIO;
+                unlink(tmp);
+                return kn_error_set(err, e, "%s: %s", path, strerror(e));
+        }
+        return 0;
+}
+
+int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err) {
+        _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
+        int r = kn_guest_def_parse(xml, &def, err);
+        if (r < 0)
+                return r;
+        for (size_t k = 0; k < def->n_nics; k++)
+                if (streq(def->nics[k].type, "network"))
+                        return kn_error_set(err, EOPNOTSUPP,
+                                            "guest %s: <interface type='network'> arrives with "
+                                            "virtual networks; use type='bridge' for now",
+                                            def->name);
+        r = kn_guest_def_store(reg, def, err);
+        if (r < 0)
+                return r;
+        json_object_object_add(result, "name", json_object_new_string(def->name));
+        return 0;
+}
+
+int kn_guest_undefine(kn_guest_registry *reg, const char *name, json_object *result,
+                      kn_error *err) {
+        int r = kn_guest_name_validate(name, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *path = kn_guest_def_path(reg, name);
+        if (unlink(path) < 0) {
+                if (errno == ENOENT)
+                        return kn_error_set(err, ENOENT, "no guest named '%s' is defined", name);
+                return kn_error_set(err, errno, "%s: %m", path);
+        }
+        json_object_object_add(result, "name", json_object_new_string(name));
+        /* A running guest keeps running, now transient. */
+        json_object_object_add(result, "running",
+                               json_object_new_boolean(kn_guest_find(reg, name) != NULL));
+        return 0;
+}
+
+int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err) {
+        _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
+        int r = kn_guest_def_load(reg, name, &def, err);
+        if (r < 0)
+                return r;
+        json_object_object_add(result, "name", json_object_new_string(name));
+        _cleanup_free_ char *xml = kn_guest_def_format(def);
+        json_object_object_add(result, "xml", json_object_new_string(xml));
+        return 0;
+}
+
+static const char *guest_state(const kn_guest *g) {
+        if (!g)
+                return "shut off";
+        switch (g->state) {
+        case KN_GUEST_STARTING: return "starting";
+        case KN_GUEST_STOPPING: return "stopping";
+        default: return "running";
+        }
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int kn_guest_list(kn_guest_registry *reg, json_object *result, kn_error *err) {
+        char **names = NULL;
+        size_t n = 0, alloc = 0;
+        DIR *d = opendir(reg->guests_dir);
+        for (struct dirent *de; d && (de = readdir(d));) {
+                size_t l = strlen(de->d_name);
+                if (l < 5 || !streq(de->d_name + l - 4, ".xml"))
+                        continue;
+                char *name = kn_xstrndup(de->d_name, l - 4);
+                if (kn_guest_name_validate(name, NULL) < 0) {
+                        free(name);
+                        continue;
+                }
+                GREEDY_REALLOC(names, alloc, n + 1);
+                names[n++] = name;
+        }
+        if (d)
+                closedir(d);
+        /* Running guests without a definition (adopted, undefined). */
+        for (kn_guest *g = reg->guests; g; g = g->next) {
+                bool found = false;
+                for (size_t k = 0; k < n && !found; k++)
+                        found = streq(names[k], g->name);
+                if (!found) {
+                        GREEDY_REALLOC(names, alloc, n + 1);
+                        names[n++] = kn_xstrdup(g->name);
+                }
+        }
+        qsort_safe(names, n, sizeof *names, cmp_str);
+        json_object *list = json_object_new_array();
+        for (size_t k = 0; k < n; k++) {
+                kn_guest *g = kn_guest_find(reg, names[k]);
+                _cleanup_free_ char *path = kn_guest_def_path(reg, names[k]);
+                json_object *o = json_object_new_object();
+                json_object_object_add(o, "name", json_object_new_string(names[k]));
+                json_object_object_add(o, "state", json_object_new_string(guest_state(g)));
+                json_object_object_add(o, "pid", g ? json_object_new_int(g->pid) : NULL);
+                json_object_object_add(o, "persistent",
+                                       json_object_new_boolean(access(path, F_OK) == 0));
+                json_object_object_add(o, "adopted", json_object_new_boolean(g && g->adopted));
+                json_object_array_add(list, o);
+                free(names[k]);
+        }
+        free(names);
+        json_object_object_add(result, "guests", list);
+        return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The one way kvmnet starts external programs (qemu, udhcpc, ...): fork +
+ * exec with every fd but stdio (and the ones asked for) closed, the argv
+ * logged, and a pidfd for the parent so an event loop can reap the child
+ * without SIGCHLD handling. */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "kvmnet/error.h"
+
+typedef struct kn_spawn_opts {
+        int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
+        bool new_session;                   /* setsid() in the child */
+        char *const *envp;                  /* NULL: the caller's environment */
+        /* Runs in the child before exec (e.g. setns()); < 0 makes it exit 126. */
+        int (*child_setup)(void *data);
+        void *child_data;
+} kn_spawn_opts;
+
+#define KN_SPAWN_OPTS_INIT                                                                         \
+        { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 }
+
+/* Where the argv of every spawned program is reported (NULL: nowhere). */
+void kn_spawn_set_logger(void (*log)(const char *message, void *userdata), void *userdata);
+
+/* Start exe with argv.  *ret_pid gets the child's pid; ret_pidfd (may be
+ * NULL) a close-on-exec pidfd that becomes readable when the child exits
+ * (-1 if the kernel has none: then poll with kn_spawn_reap()). */
+int kn_spawn(const char *exe, char *const argv[], const kn_spawn_opts *o, pid_t *ret_pid,
+             int *ret_pidfd, kn_error *err);
+
+/* Reap pid if it has exited: 1 and *ret_status (waitpid's), 0 if it still
+ * runs, negative errno on error. */
+int kn_spawn_reap(pid_t pid, int *ret_status);
+
+/* argv as one shell-quoted line, for logs. */
+char *kn_spawn_argv_string(char *const argv[]);
