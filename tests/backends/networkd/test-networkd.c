@@ -154,6 +154,24 @@ static void test_files_networkd_prefers(void **state) {
         assert_true(bt_exists(root, DIR "10-kvmnet-eth0.network"));
 }
 
+/* A file in etc/ hides the run/ file of the same name, however many other
+ * run/ files there are (the lookup once searched a half-sorted table). */
+static void test_etc_hides_run(void **state) {
+        const char *root = *state;
+        bt_write(root, DIR "m.network", "[Match]\nName=m0\n[Network]\nDHCP=yes\n");
+        for (const char *n = "abcm"; *n; n++) {
+                _cleanup_free_ char *rel = kn_xasprintf("run/systemd/network/%c.network", *n);
+                _cleanup_free_ char *text =
+                        kn_xasprintf("[Match]\nName=%c0\n[Network]\nDHCP=no\n", *n);
+                bt_write(root, rel, text);
+        }
+        bt_define_ok(root, B,
+                     "<interface type='ethernet' name='m0'><start mode='onboot'/>"
+                     "<protocol family='ipv4'><dhcp/></protocol></interface>");
+        _cleanup_free_ char *etc = bt_read(root, DIR "m.network");
+        bt_assert_contains(etc, "Name=m0");
+}
+
 static const char *vlan42 = "<interface type='vlan' name='eth0.42'>\n"
                             "  <start mode='onboot'/>\n"
                             "  <vlan tag='42'>\n"
@@ -331,6 +349,7 @@ int main(int argc, char **argv) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_per_file_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_files_networkd_prefers, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_etc_hides_run, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_vlan_parent_files, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_redefine_moves_ports, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_start_modes, setup, teardown),
