@@ -31,6 +31,7 @@
  * process must run in the network namespace that holds BRIDGE. */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
@@ -43,6 +44,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,9 @@
 static int qmp_fd = -1;
 static int ctl_fd = -1; /* AF_UNIX datagram socket for the interface ioctls */
 static const char *bridge;
+/* Join the bridge with one `ip` process instead of ioctls (the floor as the
+ * issue measured it: 7 ms, 3.4 ms of which was that process). */
+static bool join_by_ip;
 static char rbuf[1 << 16];
 static size_t rlen;
 static unsigned next_id;
@@ -284,6 +289,22 @@ static int tap_create(const unsigned char guest_mac[6], char name[IFNAMSIZ]) {
         ((unsigned char *) hw.ifr_hwaddr.sa_data)[0] = 0xFE;
         ifreq_ioctl(SIOCSIFHWADDR, &hw, "SIOCSIFHWADDR");
 
+        if (join_by_ip) {
+                /* The issue's floor: one `ip` process joins the bridge. */
+                pid_t pid = fork();
+                if (pid < 0)
+                        die("fork: %s", strerror(errno));
+                if (pid == 0) {
+                        execlp("ip", "ip", "link", "set", "dev", name, "master", bridge, "up",
+                               (char *) NULL);
+                        _exit(127);
+                }
+                int st;
+                if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                        die("ip link set dev %s master %s up failed", name, bridge);
+                return fd;
+        }
+
         struct ifreq br = {0};
         snprintf(br.ifr_name, IFNAMSIZ, "%s", bridge);
         br.ifr_ifindex = (int) if_nametoindex(name);
@@ -361,10 +382,11 @@ static void detach(unsigned n) {
 }
 
 int main(int argc, char **argv) {
-        if (argc != 3) {
-                fprintf(stderr, "usage: %s QMP_SOCKET BRIDGE\n", argv[0]);
+        if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "ip") != 0)) {
+                fprintf(stderr, "usage: %s QMP_SOCKET BRIDGE [ip]\n", argv[0]);
                 return 2;
         }
+        join_by_ip = argc == 4;
         bridge = argv[2];
         for (int i = 0; i < MAX_TAPS; i++)
                 tap_fds[i] = -1;
