@@ -2,19 +2,13 @@
 #pragma once
 
 /* The request dispatcher: the verbs kvmnetd serves and the offline CLI runs
- * in-process.  Requests and replies are JSON objects (docs/protocol.md):
+ * in-process.  Requests and replies are JSON objects (kvmnet/protocol.h,
+ * docs/protocol.md).
  *
- *   request  {"id": ID, "verb": "iface-list", "args": {"all": true}}
- *   reply    {"id": ID, "ok": true, "result": {...}}
- *            {"id": ID, "ok": false,
- *             "error": {"code": "ENOENT", "message": "no interface named 'br7'"}}
- *   event    {"event": "link", "action": "new", "ifname": "br0", ...}
- *
- * ID is any JSON value the client chose; it is copied into the reply
- * unchanged (null if the request had none).  The transport (newline
- * framing, sockets, peer credentials, output limits) belongs to the
- * daemon; the dispatcher does no I/O of its own other than through the
- * kn_config, the network namespace handle and the state directory.
+ * The transport (newline framing, sockets, peer credentials, output
+ * limits) belongs to the daemon; the dispatcher does no I/O of its own
+ * other than through the kn_config, the network namespace handle and the
+ * state directory.
  *
  * ---- The context: kn_api ----
  *
@@ -70,17 +64,7 @@
 
 #include "kvmnet/config.h"
 #include "kvmnet/error.h"
-
-/* Where kvmnetd listens unless told otherwise: in KN_RUN_DIR (or
- * $KVMNET_RUN_DIR), the read-write socket (mode 0660: root and the
- * daemon's group) and the read-only one (0666).  KN_RUN_DIR/live holds the
- * DHCP clients' pid files and leases. */
-#define KN_RUN_DIR        "/run/kvmnet"
-#define KN_SOCKET_NAME    "kvmnet-sock"
-#define KN_SOCKET_RO_NAME "kvmnet-sock-ro"
-#define KN_SOCKET_PATH    KN_RUN_DIR "/" KN_SOCKET_NAME
-#define KN_SOCKET_RO_PATH KN_RUN_DIR "/" KN_SOCKET_RO_NAME
-#define KN_STATE_DIR      "/var/lib/kvmnet"
+#include "kvmnet/protocol.h"
 
 typedef struct kn_api kn_api;
 typedef struct kn_api_session kn_api_session;
@@ -217,31 +201,8 @@ void kn_api_publish(kn_api *api, json_object *event);
 /* The same with the event already as text; type is its "event" member. */
 void kn_api_publish_json(kn_api *api, const char *type, const char *event_json);
 
-/* ---- Protocol helpers ---- */
-
-/* Parse one request line (without its newline).  Anything but one JSON
- * value on the line is an EPROTO error whose message says what is wrong;
- * whether the value is a well-formed request is kn_api_call()'s to say. */
-int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err);
-
-/* An error reply for ID (may be NULL), for errors found outside a verb
- * (access denied, line too long).  code is a positive errno value. */
-json_object *kn_api_error_reply(json_object *id, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+/* ---- Verbs ---- */
 
 /* Does VERB change anything (configuration or live state)?  false for
- * unknown verbs. */
+ * unknown verbs.  (The protocol's helpers are in kvmnet/protocol.h.) */
 bool kn_api_verb_mutates(const char *verb);
-
-/* "ENOENT" for ENOENT, ...; and back (0 if unknown).  The names are the
- * errno names, so they mean the same on every architecture. */
-const char *kn_api_code_to_string(int code);
-int kn_api_code_from_string(const char *name);
-
-/* The reply's error as a kn_error (code 0 and "" if the reply is a
- * success); the message of a reply that carries none says so. */
-void kn_api_reply_error(json_object *reply, kn_error *err);
-
-/* Is this line from the daemon an event rather than a reply?  (An object
- * with an "event" member and no "id".) */
-bool kn_api_is_event(json_object *o);

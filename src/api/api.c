@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The dispatcher's core: the context, sessions, the life of a request
  * (run now, or deferred and finished from the loop), the registry of verb
- * tables, argument checking and the protocol's replies. */
-#include <limits.h>
-#include <stdarg.h>
+ * tables and argument checking.  The protocol's lines and replies are
+ * protocol.c's. */
 #include <stdio.h>
 
 #include "api-internal.h"
@@ -16,24 +15,6 @@ static const kn_api_module *const modules[] = {
         &kn_api_module_events,
         &kn_api_module_guest,
 };
-
-const char *kn_api_code_to_string(int code) {
-        if (code < 0)
-                code = -code;
-        const char *s = code > 0 ? strerrorname_np(code) : NULL;
-        return s ? s : "EIO";
-}
-
-int kn_api_code_from_string(const char *name) {
-        if (!name)
-                return 0;
-        for (int code = 1; code < 256; code++) {
-                const char *s = strerrorname_np(code);
-                if (s && streq(s, name))
-                        return code;
-        }
-        return 0;
-}
 
 /* ---- Arguments ----
  * A wrong type or an unknown key is the client's mistake and is named as
@@ -206,8 +187,7 @@ int kn_api_subscriptions_apply(kn_api *api, kn_error *err) {
 /* ---- Context ---- */
 
 static char *default_run_dir(void) {
-        const char *dir = getenv("KVMNET_RUN_DIR");
-        return kn_xasprintf("%s/live", isempty(dir) ? KN_RUN_DIR : dir);
+        return kn_xasprintf("%s/live", kn_api_run_dir());
 }
 
 kn_api *kn_api_new(kn_config *cfg) {
@@ -378,33 +358,6 @@ unsigned kn_api_session_pending(const kn_api_session *s) {
         return s ? s->n_pending : 0;
 }
 
-/* ---- Replies ---- */
-
-static json_object *reply_new(json_object *id) {
-        json_object *reply = json_object_new_object();
-        json_object_object_add(reply, "id", id ? json_object_get(id) : NULL);
-        return reply;
-}
-
-static json_object *error_reply(json_object *id, const kn_error *err) {
-        json_object *reply = reply_new(id);
-        json_object *e = json_object_new_object();
-        json_object_object_add(reply, "ok", json_object_new_boolean(false));
-        json_object_object_add(e, "code", json_object_new_string(kn_api_code_to_string(err->code)));
-        json_object_object_add(e, "message", json_object_new_string(err->message));
-        json_object_object_add(reply, "error", e);
-        return reply;
-}
-
-json_object *kn_api_error_reply(json_object *id, int code, const char *fmt, ...) {
-        kn_error err = {0};
-        va_list ap;
-        va_start(ap, fmt);
-        kn_error_setv(&err, code, fmt, ap);
-        va_end(ap);
-        return error_reply(id, &err);
-}
-
 /* ---- Requests ---- */
 
 static void req_free(kn_api_req *req) {
@@ -424,12 +377,10 @@ static void req_complete(kn_api_req *req, int r, const kn_error *e) {
                 else
                         kn_error_set(&err, -r, "%s: %s", req->verb ? req->verb->name : "request",
                                      strerror(-r));
-                reply = error_reply(req->id, &err);
+                reply = kn_api_error_reply(req->id, err.code, "%s", err.message);
                 r = -err.code;
         } else {
-                reply = reply_new(req->id);
-                json_object_object_add(reply, "ok", json_object_new_boolean(true));
-                json_object_object_add(reply, "result", TAKE_PTR(req->result));
+                reply = kn_api_result_reply(req->id, TAKE_PTR(req->result));
                 r = 0;
         }
         if (req->done && !req->abandoned)
@@ -587,65 +538,6 @@ int kn_api_call_sync(kn_api *api, json_object *request, kn_api_flags flags, json
         (void) kn_api_call(api, NULL, request, flags, sync_done, &s);
         *reply = s.reply;
         return s.r;
-}
-
-/* ---- Protocol helpers ---- */
-
-int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err) {
-        bool nul = memchr(line, '\0', len) != NULL;
-        json_tokener *tok = json_tokener_new();
-        if (!tok)
-                abort();
-        json_object *request = NULL;
-        if (len > 0 && len <= INT_MAX && !nul)
-                request = json_tokener_parse_ex(tok, line, (int) len);
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        size_t used = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
-
-        /* Trailing blanks are fine, a second value on the line is not. */
-        while (request && used < len && strchr(" \t\r", line[used]))
-                used++;
-        if (request && jerr == json_tokener_success && used == len) {
-                *ret = request;
-                return 0;
-        }
-        json_object_put(request);
-        const char *why = len == 0                        ? "empty line"
-                          : nul                           ? "NUL byte in the line"
-                          : len > INT_MAX                 ? "line too long"
-                          : jerr == json_tokener_continue ? "incomplete JSON value"
-                          : jerr != json_tokener_success  ? json_tokener_error_desc(jerr)
-                                                          : "trailing data after the JSON value";
-        return kn_error_set(err, EPROTO,
-                            "the request is not valid JSON (%s); send one JSON object per line",
-                            why);
-}
-
-void kn_api_reply_error(json_object *reply, kn_error *err) {
-        json_object *ok = NULL, *e = NULL, *o = NULL;
-
-        kn_error_clear(err);
-        if (json_object_object_get_ex(reply, "ok", &ok) && json_object_get_boolean(ok))
-                return;
-        int code = EPROTO;
-        const char *message = "the reply carries neither a result nor an error";
-        if (json_object_object_get_ex(reply, "error", &e)) {
-                if (json_object_object_get_ex(e, "code", &o))
-                        code = kn_api_code_from_string(json_object_get_string(o)) ?: EIO;
-                if (json_object_object_get_ex(e, "message", &o) &&
-                    json_object_is_type(o, json_type_string))
-                        message = json_object_get_string(o);
-        }
-        kn_error_set(err, code, "%s", message);
-}
-
-bool kn_api_is_event(json_object *o) {
-        json_object *v;
-        return json_object_is_type(o, json_type_object) &&
-               json_object_object_get_ex(o, "event", &v) &&
-               json_object_is_type(v, json_type_string) &&
-               !json_object_object_get_ex(o, "id", NULL);
 }
 
 /* ---- The core module ---- */

@@ -2,16 +2,18 @@
 #pragma once
 
 /* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket or
- * in-process dispatcher), the verbs (verbs.c), iface-edit (edit.c) and the
- * command line and batch mode (kvmnet.c).  The CLI formats requests and
- * replies; what a verb does is the dispatcher's business. */
+ * in-process dispatcher, loaded by offline.c), the verbs (verbs.c),
+ * iface-edit (edit.c) and the command line and batch mode (kvmnet.c).  The
+ * CLI formats requests and replies; what a verb does is the dispatcher's
+ * business.  It links json-c and the protocol helpers only: the library
+ * itself comes in, for --root, with the offline module. */
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <json-c/json.h>
 
-#include "kvmnet/api.h"
-#include "kvmnet/config.h"
+#include "kvmnet/protocol.h"
 #include "strbuf.h"
 
 static inline void json_putp(json_object **o) {
@@ -36,8 +38,13 @@ typedef struct cli_options {
         const char *state_dir; /* offline: where journals go */
 } cli_options;
 
+struct kn_offline;
+struct kn_offline_vtable;
+
 typedef struct cli_conn {
-        kn_api *api;           /* offline mode: the dispatcher in-process */
+        /* Offline mode: the dispatcher in-process, through the module. */
+        const struct kn_offline_vtable *offline_ops;
+        struct kn_offline *offline;
         json_object **replies; /* offline: replies not yet received */
         size_t n_replies, first_reply, alloc_replies;
 
@@ -45,6 +52,15 @@ typedef struct cli_conn {
         char *where; /* "unix:///path" or "root DIR" for messages */
         bool read_only, fell_back;
         char *fallback_reason;
+        /* hello goes out with the first requests; its reply is read before
+         * theirs.  Until then the lines sent are kept in replay, to send
+         * again on fallback_path (the read-only socket) if the daemon
+         * refuses the caller. */
+        bool hello_pending;
+        char *fallback_path;
+        kn_strbuf replay;
+        unsigned long replay_first_id;
+        size_t replay_n;
         kn_strbuf in, out;
         size_t in_start, out_sent;
         unsigned long next_id, expect_id;
@@ -55,7 +71,12 @@ typedef struct cli_conn {
         size_t n_events, alloc_events;
 } cli_conn;
 
+/* Connects (offline: loads the module and opens the root); for a daemon
+ * the greeting is checked with the first reply.  Returns an exit code. */
 int cli_conn_open(cli_conn *c, const cli_options *o);
+/* Read the greeting's reply now rather than with the first reply (batch
+ * mode: before any input is read).  Returns an exit code. */
+int cli_conn_check(cli_conn *c);
 void cli_conn_close(cli_conn *c);
 /* Queue a request (takes ownership of args, may be NULL); replies come back
  * in order through cli_conn_recv().  Both return an exit code. */

@@ -6,8 +6,8 @@
 #include <time.h>
 
 #include "cli.h"
-#include "kvmnet/api.h"
 #include "macro.h"
+#include "offline.h"
 
 FILE *cli_out, *cli_err;
 char cli_context[64];
@@ -47,6 +47,31 @@ static const char *uri_path(const char *uri) {
         return uri + 7;
 }
 
+static json_object *request_new(cli_conn *c, const char *verb, json_object *args) {
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "id", json_object_new_int64((int64_t) c->next_id++));
+        json_object_object_add(req, "verb", json_object_new_string(verb));
+        if (args)
+                json_object_object_add(req, "args", args);
+        return req;
+}
+
+/* Append the request's line to what goes out; while hello's reply may
+ * still refuse us, keep a copy to send to the read-only socket. */
+static void queue_line(cli_conn *c, json_object *req) {
+        size_t len;
+        const char *s = json_object_to_json_string_length(
+                req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        kn_strbuf_putn(&c->out, s, len);
+        kn_strbuf_putc(&c->out, '\n');
+        if (c->hello_pending && c->fallback_path) {
+                kn_strbuf_putn(&c->replay, s, len);
+                kn_strbuf_putc(&c->replay, '\n');
+                c->replay_n++;
+        }
+        c->outstanding++;
+}
+
 static void reset_socket(cli_conn *c) {
         if (c->fd >= 0)
                 close(c->fd);
@@ -56,12 +81,15 @@ static void reset_socket(cli_conn *c) {
         c->in_start = c->out_sent = 0;
         c->outstanding = 0;
         c->expect_id = c->next_id;
+        c->hello_pending = false;
 }
 
-/* Connect and say hello, so that a refusal shows up here, where the CLI
- * can still fall back to the read-only socket. */
+/* Connect and queue hello.  It leaves with the first request and its reply
+ * is read before the request's (hello_finish()), so a call costs one round
+ * trip, and a refusal still shows up before any reply, where the CLI can
+ * fall back to the read-only socket.  After such a refusal, c->replay
+ * holds what to send again. */
 static int open_socket(cli_conn *c, const char *path, kn_error *err) {
-        _cleanup_json_ json_object *reply = NULL;
         int r;
 
         free(c->where);
@@ -74,21 +102,75 @@ static int open_socket(cli_conn *c, const char *path, kn_error *err) {
                                             ? " (is kvmnetd running? kvmnet --root DIR works "
                                               "without it)"
                                             : "");
+        c->hello_pending = true;
+        if (c->replay_n > 0) {
+                /* The refused lines again, as they were: hello first. */
+                kn_strbuf_putn(&c->out, c->replay.s, c->replay.len);
+                c->expect_id = c->replay_first_id;
+                c->outstanding = c->replay_n;
+                kn_strbuf_done(&c->replay);
+                c->replay_n = 0;
+                return 0;
+        }
+        c->replay_first_id = c->next_id;
+        _cleanup_json_ json_object *hello = request_new(c, "hello", NULL);
+        queue_line(c, hello);
+        return 0;
+}
+
+static int hello_read(cli_conn *c) {
+        _cleanup_json_ json_object *reply = NULL;
+        /* Whatever the answer, there is no falling back after it. */
+        _cleanup_free_ char *ro = TAKE_PTR(c->fallback_path);
+        kn_error e, err = {0};
+        int r;
+
+        c->hello_pending = false;
         c->quiet = true;
-        r = cli_conn_call(c, "hello", NULL, &reply);
+        r = cli_conn_recv(c, &reply);
         c->quiet = false;
-        if (r != 0)
-                return kn_error_set(err, EPROTO, "cannot talk to %s: %s (is it kvmnetd's socket?)",
-                                    c->where, c->last_error);
-        kn_error e;
+        if (r != 0) {
+                cli_error("cannot talk to %s: %s (is it kvmnetd's socket?)", c->where,
+                          c->last_error);
+                return KN_EXIT_CONNECT;
+        }
         kn_api_reply_error(reply, &e);
-        if (e.code != 0)
-                return kn_error_set(err, e.code, "%s", e.message);
+        if ((e.code == EACCES || e.code == EPERM) && ro) {
+                c->fallback_reason = kn_xstrdup(e.message);
+                if (open_socket(c, ro, &err) < 0) {
+                        cli_error("%s", err.message);
+                        return KN_EXIT_CONNECT;
+                }
+                c->fell_back = true;
+                return hello_read(c);
+        }
+        kn_strbuf_done(&c->replay);
+        c->replay_n = 0;
+        if (e.code != 0) {
+                cli_error("%s", e.message);
+                return KN_EXIT_CONNECT;
+        }
         json_object *result, *o;
         if (json_object_object_get_ex(reply, "result", &result) &&
             json_object_object_get_ex(result, "read_only", &o))
                 c->read_only = json_object_get_boolean(o);
-        return 0;
+        return KN_EXIT_OK;
+}
+
+/* Read hello's reply: the daemon's greeting, or why it refuses us. */
+static int hello_finish(cli_conn *c) {
+        char context[sizeof cli_context];
+
+        /* What goes wrong here is the connection's, not a batch line's. */
+        memcpy(context, cli_context, sizeof context);
+        cli_context[0] = '\0';
+        int r = hello_read(c);
+        memcpy(cli_context, context, sizeof context);
+        return r;
+}
+
+int cli_conn_check(cli_conn *c) {
+        return c->hello_pending ? hello_finish(c) : KN_EXIT_OK;
 }
 
 static int conn_open(cli_conn *c, const cli_options *o) {
@@ -96,19 +178,14 @@ static int conn_open(cli_conn *c, const cli_options *o) {
         int r;
 
         if (o->root) {
-                kn_config *cfg = NULL;
                 c->where = kn_xasprintf("root %s", o->root);
-                r = kn_config_open(o->root, o->backend, &cfg, &err);
+                c->offline_ops = cli_offline_load();
+                if (!c->offline_ops)
+                        return KN_EXIT_FAILED;
+                r = c->offline_ops->open(o->root, o->backend, o->netns, o->state_dir, &c->offline,
+                                         &err);
                 if (r < 0) {
                         cli_error("%s", err.message);
-                        return KN_EXIT_FAILED;
-                }
-                c->api = kn_api_new(cfg);
-                kn_api_set_state_dir(c->api, o->state_dir ? o->state_dir : KN_STATE_DIR);
-                /* The namespace is opened only by the verbs that need it,
-                 * except a named one: a typo is reported at once. */
-                if (o->netns && kn_api_set_netns(c->api, o->netns, &err) < 0) {
-                        cli_error("--netns: %s", err.message);
                         return KN_EXIT_FAILED;
                 }
                 return KN_EXIT_OK;
@@ -129,14 +206,15 @@ static int conn_open(cli_conn *c, const cli_options *o) {
                 return KN_EXIT_OK;
         }
 
-        /* The default: read-write if we may, else read-only. */
-        const char *dir = getenv("KVMNET_RUN_DIR");
-        if (isempty(dir))
-                dir = KN_RUN_DIR;
+        /* The default: read-write if we may, else read-only; refused either
+         * by the socket's mode now or by the daemon in reply to hello. */
+        const char *dir = kn_api_run_dir();
         _cleanup_free_ char *rw = kn_xasprintf("%s/%s", dir, KN_SOCKET_NAME);
         _cleanup_free_ char *ro = kn_xasprintf("%s/%s", dir, KN_SOCKET_RO_NAME);
+        c->fallback_path = kn_xstrdup(ro);
         r = open_socket(c, rw, &err);
         if (r == -EACCES || r == -EPERM) {
+                free(TAKE_PTR(c->fallback_path));
                 c->fallback_reason = kn_xstrdup(err.message);
                 kn_error_clear(&err);
                 r = open_socket(c, ro, &err);
@@ -165,9 +243,12 @@ void cli_conn_close(cli_conn *c) {
         for (size_t k = 0; k < c->n_events; k++)
                 json_object_put(c->events[k]);
         free(c->events);
-        kn_api_free(c->api);
+        if (c->offline)
+                c->offline_ops->close(c->offline);
         free(c->where);
         free(c->fallback_reason);
+        free(c->fallback_path);
+        kn_strbuf_done(&c->replay);
         *c = (cli_conn){.fd = -1};
 }
 
@@ -214,28 +295,18 @@ static int pump(cli_conn *c, int timeout_ms) {
 }
 
 int cli_conn_send(cli_conn *c, const char *verb, json_object *args) {
-        json_object *req = json_object_new_object();
-        json_object_object_add(req, "id", json_object_new_int64((int64_t) c->next_id++));
-        json_object_object_add(req, "verb", json_object_new_string(verb));
-        if (args)
-                json_object_object_add(req, "args", args);
+        json_object *req = request_new(c, verb, args);
 
-        if (c->api) {
-                json_object *reply = NULL;
-                kn_api_call_sync(c->api, req, 0, &reply);
+        if (c->offline) {
+                json_object *reply = c->offline_ops->call(c->offline, req);
                 json_object_put(req);
                 GREEDY_REALLOC(c->replies, c->alloc_replies, c->n_replies + 1);
                 c->replies[c->n_replies++] = reply;
                 return KN_EXIT_OK;
         }
 
-        size_t len;
-        const char *s = json_object_to_json_string_length(
-                req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        kn_strbuf_putn(&c->out, s, len);
-        kn_strbuf_putc(&c->out, '\n');
+        queue_line(c, req);
         json_object_put(req);
-        c->outstanding++;
         /* Send what goes without waiting; pump() does the rest. */
         while (c->out_sent < c->out.len) {
                 ssize_t n = send(c->fd, c->out.s + c->out_sent, c->out.len - c->out_sent,
@@ -306,7 +377,7 @@ static int read_line(cli_conn *c, int timeout_ms, json_object **ret) {
 }
 
 int cli_conn_recv(cli_conn *c, json_object **reply) {
-        if (c->api) {
+        if (c->offline) {
                 if (c->first_reply == c->n_replies)
                         return KN_EXIT_FAILED;
                 *reply = c->replies[c->first_reply++];
@@ -315,9 +386,13 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
                 return KN_EXIT_OK;
         }
 
+        /* hello's reply comes first. */
+        int r = cli_conn_check(c);
+        if (r != KN_EXIT_OK)
+                return r;
         json_object *o;
         for (;;) {
-                int r = read_line(c, -1, &o);
+                r = read_line(c, -1, &o);
                 if (r != KN_EXIT_OK)
                         return r;
                 /* Events interleave with replies once subscribed: keep them. */
@@ -347,10 +422,13 @@ int cli_conn_next_event(cli_conn *c, int timeout_ms, json_object **event) {
                 memmove(c->events, c->events + 1, --c->n_events * sizeof *c->events);
                 return KN_EXIT_OK;
         }
-        if (c->api)
+        if (c->offline)
                 return KN_EXIT_FAILED;
+        int r = cli_conn_check(c);
+        if (r != KN_EXIT_OK)
+                return r;
         json_object *o;
-        int r = read_line(c, timeout_ms, &o);
+        r = read_line(c, timeout_ms, &o);
         if (r != KN_EXIT_OK || !o)
                 return r;
         if (!kn_api_is_event(o)) {
@@ -381,7 +459,8 @@ json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply)
                 return result;
         }
         cli_error("%s", err.message);
-        if (err.code == EPERM && c->fell_back && kn_api_verb_mutates(verb))
+        /* On the read-only socket, EPERM is its refusal of a changing verb. */
+        if (err.code == EPERM && c->fell_back)
                 fprintf(stderr,
                         "note: kvmnet connected to the read-only socket because the "
                         "read-write one refused it: %s\n",

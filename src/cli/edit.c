@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 
 #include "cli.h"
-#include "kvmnet/api.h"
 #include "macro.h"
 
 static const char *editor(void) {

@@ -74,7 +74,7 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
                 timeout_ms = secs * 1000;
         }
 
-        if (c->api) {
+        if (c->offline) {
                 cli_error("event needs kvmnetd: the daemon follows the events and sends them to "
                           "its clients; it is not available with --root");
                 return KN_EXIT_FAILED;

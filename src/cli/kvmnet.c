@@ -7,7 +7,6 @@
 
 #include "cli.h"
 #include "macro.h"
-#include "rootfs.h"
 
 #ifndef KN_VERSION
 #define KN_VERSION "unknown"
@@ -238,7 +237,8 @@ static int run_batch(cli_conn *c) {
 
                 /* Offline, replies are there at once; on a socket, wait only
                  * once the window is full. */
-                while (tail > head && (c->api || !q[head].sent || c->outstanding >= BATCH_WINDOW)) {
+                while (tail > head &&
+                       (c->offline || !q[head].sent || c->outstanding >= BATCH_WINDOW)) {
                         int code = job_finish(&q[head], c);
                         job_done(&q[head++]);
                         if (code != 0 && ret == 0)
@@ -325,7 +325,11 @@ int main(int argc, char **argv) {
                 r = cli_conn_open(&c, &o);
                 if (r != 0)
                         return r;
-                r = run_batch(&c);
+                /* A batch is many requests: the greeting before any input
+                 * is read, so a refusal stops it before it starts. */
+                r = cli_conn_check(&c);
+                if (r == 0)
+                        r = run_batch(&c);
                 cli_conn_close(&c);
                 return r;
         }

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 
 #include "cli.h"
-#include "kvmnet/api.h"
+#include "kvmnet/iface.h"
 #include "macro.h"
 
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag) {

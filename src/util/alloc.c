@@ -41,3 +41,9 @@ char *kn_xasprintf(const char *fmt, ...) {
         va_end(ap);
         return r < 0 ? oom() : s;
 }
+
+void kn_strv_free(char **v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i]);
+        free(v);
+}

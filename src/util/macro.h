@@ -72,6 +72,8 @@ void *kn_xrealloc(void *p, size_t n);
 char *kn_xstrdup(const char *s);
 char *kn_xstrndup(const char *s, size_t n);
 _printf_(1, 2) char *kn_xasprintf(const char *fmt, ...);
+/* Free n strings and the array holding them. */
+void kn_strv_free(char **v, size_t n);
 
 /* Grow an array to hold at least `need` elements (amortised doubling). */
 #define GREEDY_REALLOC(array, alloc, need)                                                         \

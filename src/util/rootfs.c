@@ -195,12 +195,6 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-void kn_strv_free(char **v, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
-
 int kn_root_list_dir(const kn_root *r, const char *rel, char ***ret, size_t *ret_n) {
         int fd = kn_root_openat(r, rel, O_RDONLY | O_DIRECTORY, 0);
         if (fd < 0)

@@ -34,9 +34,9 @@ bool kn_root_exists(const kn_root *r, const char *rel);
 int kn_root_read_file(const kn_root *r, const char *rel, char **ret, size_t *ret_len);
 
 /* Sorted entry names of a directory, without dot files ("." , "..",
- * and our own temporaries).  -ENOENT if the directory is missing. */
+ * and our own temporaries); free with kn_strv_free().  -ENOENT if the
+ * directory is missing. */
 int kn_root_list_dir(const kn_root *r, const char *rel, char ***ret, size_t *ret_n);
-void kn_strv_free(char **v, size_t n);
 
 /* Write temp file, fsync, rename over REL, fsync the directory.  Creates
  * missing parent directories.  mode 0 keeps an existing file's mode (0644

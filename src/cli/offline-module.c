@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* kvmnet-offline.so: the dispatcher for kvmnet --root (offline.h).  Linked
+ * with the whole library; exports nothing but kn_offline_module. */
+#include "kvmnet/api.h"
+#include "macro.h"
+#include "offline.h"
+
+struct kn_offline {
+        kn_api *api;
+};
+
+static kn_offline *offline_close(kn_offline *o) {
+        if (o) {
+                kn_api_free(o->api);
+                free(o);
+        }
+        return NULL;
+}
+
+static int offline_open(const char *root, const char *backend, const char *netns,
+                        const char *state_dir, kn_offline **ret, kn_error *err) {
+        kn_config *cfg = NULL;
+        int r = kn_config_open(root, backend, &cfg, err);
+        if (r < 0)
+                return r;
+        kn_offline *o = kn_xcalloc(1, sizeof *o);
+        o->api = kn_api_new(cfg);
+        if (state_dir)
+                kn_api_set_state_dir(o->api, state_dir);
+        /* The namespace is opened only by the verbs that need it, except a
+         * named one: a typo is reported at once. */
+        if (netns) {
+                r = kn_api_set_netns(o->api, netns, err);
+                if (r < 0) {
+                        kn_error_prefix(err, "--netns");
+                        offline_close(o);
+                        return r;
+                }
+        }
+        *ret = o;
+        return 0;
+}
+
+static json_object *offline_call(kn_offline *o, json_object *request) {
+        json_object *reply = NULL;
+        (void) kn_api_call_sync(o->api, request, 0, &reply);
+        return reply;
+}
+
+__attribute__((visibility("default"))) const kn_offline_vtable kn_offline_module = {
+        .abi = KN_OFFLINE_ABI,
+        .open = offline_open,
+        .call = offline_call,
+        .close = offline_close,
+};
