@@ -25,11 +25,16 @@
 #include "kvmnet/error.h"
 
 #define KN_GUEST_NAME_MAX 64
+/* <memory> bounds: 16 MiB .. 4 TiB; <vcpu>: 1..255. */
+#define KN_GUEST_MEMORY_MIN_KIB (16ULL * 1024)
+#define KN_GUEST_MEMORY_MAX_KIB (4ULL * 1024 * 1024 * 1024)
+#define KN_GUEST_VCPUS_MAX      255
 /* pcie-root-ports a q35 guest gets for hot-plug unless its definition
  * lists some. */
 #define KN_GUEST_DEFAULT_ROOT_PORTS 4
-/* How long detach waits for the guest to release a NIC by default. */
-#define KN_GUEST_DETACH_TIMEOUT_MS 10000
+/* How long detach waits for the guest to release a NIC by default
+ * (kvmnetd --unplug-timeout). */
+#define KN_GUEST_DETACH_TIMEOUT_MS 5000
 
 /* ---- Definitions ---- */
 
@@ -101,6 +106,28 @@ kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netn
 kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg);
 void kn_guest_registry_set_logger(kn_guest_registry *reg,
                                   void (*log)(const char *message, void *userdata), void *userdata);
+
+/* Events for subscribed clients, one JSON object each (borrowed for the
+ * call): {"event": "guest-nic", "action": "attached" | "unplug-pending" |
+ * "removed" | "dropped", "guest", "mac", "tap", "device", "source", and
+ * "reason" when there is one}.  Runs on the loop's thread. */
+void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
+                                         void (*fn)(json_object *event, void *userdata),
+                                         void *userdata);
+/* detach's wait for the guest when the request gives no timeout (ms, >= 0;
+ * KN_GUEST_DETACH_TIMEOUT_MS unless set). */
+void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms);
+
+/* A restarted kvmnetd: read the runtime state files (STATE/run/NAME.json)
+ * a predecessor left and re-attach to every guest whose QEMU still runs
+ * (same pid behind the same monitor socket).  Each NIC is checked against
+ * QEMU (qom-list /machine/peripheral, the device's netdev) and its tap
+ * against the served namespace; what no longer exists is dropped and an
+ * unplug the guest completed meanwhile is finished (netdev_del).  Guests
+ * whose QEMU is gone are forgotten.  Blocks (each monitor gets at most
+ * timeout_ms).  Everything found is reported through the logger.  Returns
+ * the number of guests re-attached. */
+int kn_guest_registry_recover(kn_guest_registry *reg, int timeout_ms);
 
 /* Outcome of an asynchronous operation: r 0 with result filled (owned by
  * the callee), or r < 0 with err. */

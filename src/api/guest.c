@@ -7,11 +7,16 @@
 #include "api-internal.h"
 #include "kvmnet/guest.h"
 
+static void publish(json_object *event, void *userdata) {
+        kn_api_publish(userdata, event);
+}
+
 kn_guest_registry *kn_api_guests(kn_api *api) {
         if (!api->guests) {
                 api->guests = kn_guest_registry_new(api->state_dir ? api->state_dir : KN_STATE_DIR,
                                                     api->netns_name, api->loop_ops, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
+                kn_guest_registry_set_event_handler(api->guests, publish, api);
         }
         return api->guests;
 }
@@ -290,8 +295,13 @@ static const kn_api_verb guest_verbs[] = {
         {"detach-device", LIVE, args_detach_dev, run_detach_device},
 };
 
+/* NIC attached, unplug pending, removed (also when a pending unplug
+ * completes long after its request), dropped by reconciliation. */
+static const char *const guest_event_types[] = {"guest-nic", NULL};
+
 const kn_api_module kn_api_module_guest = {
         .name = "guest",
         .verbs = guest_verbs,
         .n_verbs = ELEMENTSOF(guest_verbs),
+        .event_types = guest_event_types,
 };

@@ -278,13 +278,14 @@ static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL",
                                           "N",      "NAME",    NULL,  NULL};
 static const char *const flags_detach[] = {"--mac", "--timeout", "--persistent", "--json", NULL};
 static const char *const help_detach[] = {
-        "MAC of the NIC to remove", "ms to wait for the guest (default 10000)",
+        "MAC of the NIC to remove",
+        "ms to wait for the guest (default: kvmnetd --unplug-timeout, 5000)",
         "also remove it from the guest's definition", "print the reply as JSON", NULL};
 static const char *const args_detach[] = {"MAC", "MS", NULL, NULL};
 static const char *const flags_detach_dev[] = {"--timeout", "--persistent", "--json", NULL};
-static const char *const help_detach_dev[] = {"ms to wait for the guest (default 10000)",
-                                              "also remove it from the guest's definition",
-                                              "print the reply as JSON", NULL};
+static const char *const help_detach_dev[] = {
+        "ms to wait for the guest (default: kvmnetd --unplug-timeout, 5000)",
+        "also remove it from the guest's definition", "print the reply as JSON", NULL};
 static const char *const args_detach_dev[] = {"MS", NULL, NULL};
 static const char *const flags_attach_dev[] = {"--persistent", "--json", NULL};
 static const char *const help_attach_dev[] = {"also add it to the guest's definition",

@@ -12,6 +12,7 @@
 
 #include "daemon.h"
 #include "kvmnet/api.h"
+#include "kvmnet/guest.h"
 #include "macro.h"
 
 #ifndef KN_VERSION
@@ -41,18 +42,22 @@ static void help(void) {
                "                     a path; default: the daemon's own)\n"
                "  --state-dir DIR    state directory: journals (default %s)\n"
                "  --group NAME       group allowed on the read-write socket besides root\n"
+               "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
+               "                     the NIC unless the request says (default %d)\n"
                "  -v, --verbose      log every connection and request\n"
                "  -h, --help         show this help\n"
                "  -V, --version      show the version\n\n"
                "Runs in the foreground and logs to stderr; SIGTERM or SIGINT stop it,\n"
                "SIGHUP reloads the configuration files.  $KVMNET_RUN_DIR replaces %s\n"
                "in the default socket paths.  See docs/protocol.md.\n",
-               KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR, KN_RUN_DIR);
+               KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR,
+               KN_GUEST_DETACH_TIMEOUT_MS, KN_RUN_DIR);
 }
 
 typedef struct options {
         const char *socket, *ro_socket, *root, *backend, *state_dir, *group, *netns;
         bool verbose;
+        int unplug_timeout_ms;
         char *default_socket, *default_ro_socket;
 } options;
 
@@ -70,6 +75,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 ARG_STATE,
                 ARG_GROUP,
                 ARG_NETNS,
+                ARG_UNPLUG_TIMEOUT,
         };
         static const struct option longopts[] = {
                 {"socket", required_argument, NULL, ARG_SOCKET},
@@ -79,6 +85,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 {"state-dir", required_argument, NULL, ARG_STATE},
                 {"group", required_argument, NULL, ARG_GROUP},
                 {"netns", required_argument, NULL, ARG_NETNS},
+                {"unplug-timeout", required_argument, NULL, ARG_UNPLUG_TIMEOUT},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
@@ -93,7 +100,10 @@ static int parse_options(int argc, char **argv, options *o) {
         o->ro_socket = o->default_ro_socket;
         o->root = "/";
         o->state_dir = KN_STATE_DIR;
+        o->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         int c;
+        char *end;
+        long v;
         while ((c = getopt_long(argc, argv, "vhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case ARG_SOCKET: o->socket = optarg; break;
@@ -103,6 +113,18 @@ static int parse_options(int argc, char **argv, options *o) {
                 case ARG_STATE: o->state_dir = optarg; break;
                 case ARG_GROUP: o->group = optarg; break;
                 case ARG_NETNS: o->netns = optarg; break;
+                case ARG_UNPLUG_TIMEOUT:
+                        errno = 0;
+                        v = strtol(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v < 0 || v > 3600000) {
+                                fprintf(stderr,
+                                        "kvmnetd: --unplug-timeout '%s' is not a number of "
+                                        "milliseconds (valid: 0..3600000)\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        o->unplug_timeout_ms = (int) v;
+                        break;
                 case 'v': o->verbose = true; break;
                 case 'h': help(); return 0;
                 case 'V': printf("kvmnetd %s\n", KN_VERSION); return 0;
@@ -248,6 +270,10 @@ int main(int argc, char **argv) {
                 goto out;
         /* Live changes a killed predecessor left half done. */
         kn_api_journal_recover(d.api, log_message, NULL);
+        /* Guests it left running: re-attached before anyone is served. */
+        kn_guest_registry *guests = kn_api_guests(d.api);
+        kn_guest_registry_set_unplug_timeout(guests, o.unplug_timeout_ms);
+        kn_guest_registry_recover(guests, 2000);
         /* The read-only path goes first: the rw socket's refusals name it. */
         if (kn_listener_open(&d, &d.ro, o.ro_socket, true) < 0 ||
             kn_listener_open(&d, &d.rw, o.socket, false) < 0)

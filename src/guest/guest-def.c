@@ -128,6 +128,170 @@ static xmlDoc *read_doc(const char *xml, const char *what, kn_error *err) {
         return doc;
 }
 
+/* ---- what may appear where ----
+ *
+ * Everything kvmnet reads is listed here; anything else (an element, an
+ * attribute) is an error naming it, its line and what is valid, so a
+ * definition never silently means less than it says. */
+
+typedef struct xml_rule {
+        const char *where; /* "parent/element", or "element" anywhere */
+        const char *const *attrs;
+        const char *const *children; /* NULL: none */
+        const char *const *repeat;   /* children that may occur more than once */
+        /* The kind of element, checked first: what else is valid depends
+         * on it (an <interface type='direct'> is refused as such, not for
+         * its <source dev>). */
+        const char *kind_attr;
+        const char *const *kinds;
+} xml_rule;
+
+#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+static const xml_rule xml_rules[] = {
+        {.where = "domain",
+         .attrs = L("type"),
+         .children = L("name", "memory", "vcpu", "os", "devices", "qemu:commandline"),
+         .kind_attr = "type",
+         .kinds = L("kvm", "qemu")},
+        {.where = "name"},
+        {.where = "memory", .attrs = L("unit")},
+        {.where = "vcpu"},
+        {.where = "os", .children = L("type", "kernel", "initrd", "cmdline")},
+        {.where = "os/type", .attrs = L("arch", "machine")},
+        {.where = "kernel"},
+        {.where = "initrd"},
+        {.where = "cmdline"},
+        {.where = "devices",
+         .children = L("emulator", "disk", "serial", "controller", "interface"),
+         .repeat = L("disk", "serial", "controller", "interface")},
+        {.where = "emulator"},
+        {.where = "disk",
+         .attrs = L("type", "device"),
+         .children = L("source", "target", "driver"),
+         .kind_attr = "type",
+         .kinds = L("file")},
+        {.where = "disk/source", .attrs = L("file")},
+        {.where = "disk/target", .attrs = L("dev", "bus")},
+        {.where = "disk/driver", .attrs = L("name", "type")},
+        {.where = "serial",
+         .attrs = L("type"),
+         .children = L("source", "target"),
+         .kind_attr = "type",
+         .kinds = L("file")},
+        {.where = "serial/source", .attrs = L("path")},
+        {.where = "serial/target", .attrs = L("type", "port")},
+        {.where = "controller", .attrs = L("type", "index", "model")},
+        {.where = "interface",
+         .attrs = L("type"),
+         .children = L("source", "mac", "model", "driver", "target"),
+         .kind_attr = "type",
+         .kinds = L("bridge", "network")},
+        {.where = "interface/source", .attrs = L("bridge", "network")},
+        {.where = "mac", .attrs = L("address")},
+        {.where = "interface/model", .attrs = L("type")},
+        {.where = "interface/driver", .attrs = L("name", "queues")},
+        {.where = "interface/target", .attrs = L("dev")},
+        {.where = "qemu:commandline", .children = L("qemu:arg"), .repeat = L("qemu:arg")},
+        {.where = "qemu:arg", .attrs = L("value")},
+};
+#undef L
+
+/* "qemu:arg" for libvirt's QEMU namespace, "name" without one. */
+static void node_name(const xmlNode *n, char *buf, size_t size) {
+        if (n->ns && n->ns->href && streq((const char *) n->ns->href, QEMU_NS))
+                snprintf(buf, size, "qemu:%s", (const char *) n->name);
+        else if (n->ns && n->ns->href)
+                snprintf(buf, size, "%s:%s", n->ns->prefix ? (const char *) n->ns->prefix : "",
+                         (const char *) n->name);
+        else
+                snprintf(buf, size, "%s", (const char *) n->name);
+}
+
+static const xml_rule *rule_for(const char *parent, const char *name) {
+        char where[128];
+        snprintf(where, sizeof where, "%s/%s", parent ? parent : "", name);
+        for (size_t k = 0; k < ELEMENTSOF(xml_rules); k++)
+                if (streq(xml_rules[k].where, where))
+                        return &xml_rules[k];
+        for (size_t k = 0; k < ELEMENTSOF(xml_rules); k++)
+                if (streq(xml_rules[k].where, name))
+                        return &xml_rules[k];
+        return NULL;
+}
+
+static bool in_list(const char *const *l, const char *s) {
+        for (size_t k = 0; l && l[k]; k++)
+                if (streq(l[k], s))
+                        return true;
+        return false;
+}
+
+static void list_string(const char *const *l, char *buf, size_t size) {
+        buf[0] = '\0';
+        for (size_t k = 0; l && l[k]; k++)
+                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", k ? ", " : "", l[k]);
+}
+
+/* Check n (whose rule is r) and everything below it. */
+static int check_tree(const xmlNode *n, const char *name, const xml_rule *r, kn_error *err) {
+        char valid[256], cname[128];
+        if (r->kind_attr) {
+                _cleanup_free_ char *kind = prop(n, r->kind_attr);
+                if (!in_list(r->kinds, kind ? kind : "")) {
+                        list_string(r->kinds, valid, sizeof valid);
+                        return kn_error_set(err, EINVAL,
+                                            "line %d: <%s %s='%s'> is not supported (valid: %s)",
+                                            n->line, name, r->kind_attr, kind ? kind : "", valid);
+                }
+        }
+        for (const xmlAttr *a = n->properties; a; a = a->next) {
+                if (in_list(r->attrs, (const char *) a->name))
+                        continue;
+                list_string(r->attrs, valid, sizeof valid);
+                return kn_error_set(
+                        err, EINVAL, "line %d: attribute '%s' of <%s> is not supported (valid: %s)",
+                        n->line, (const char *) a->name, name, r->attrs ? valid : "none");
+        }
+        for (const xmlNode *c = n->children; c; c = c->next) {
+                if (c->type == XML_TEXT_NODE || c->type == XML_COMMENT_NODE ||
+                    c->type == XML_CDATA_SECTION_NODE || c->type == XML_PI_NODE)
+                        continue;
+                if (c->type != XML_ELEMENT_NODE)
+                        continue;
+                node_name(c, cname, sizeof cname);
+                const xml_rule *cr = in_list(r->children, cname) ? rule_for(name, cname) : NULL;
+                if (!cr) {
+                        list_string(r->children, valid, sizeof valid);
+                        return kn_error_set(err, EINVAL,
+                                            "line %d: <%s> in <%s> is not supported (valid: %s)",
+                                            c->line, cname, name, r->children ? valid : "none");
+                }
+                if (!in_list(r->repeat, cname))
+                        for (const xmlNode *d = n->children; d != c; d = d->next) {
+                                char dname[128];
+                                if (d->type != XML_ELEMENT_NODE)
+                                        continue;
+                                node_name(d, dname, sizeof dname);
+                                if (streq(dname, cname))
+                                        return kn_error_set(
+                                                err, EINVAL,
+                                                "line %d: <%s> appears twice in <%s> (first on "
+                                                "line %d)",
+                                                c->line, cname, name, d->line);
+                        }
+                int r2 = check_tree(c, cname, cr, err);
+                if (r2 < 0)
+                        return r2;
+        }
+        return 0;
+}
+
+static int check_document(const xmlNode *root, kn_error *err) {
+        char name[128];
+        node_name(root, name, sizeof name);
+        return check_tree(root, name, rule_for(NULL, name), err);
+}
+
 /* ---- <interface> ---- */
 
 void kn_guest_nic_done(kn_guest_nic *nic) {
@@ -186,6 +350,15 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
         nic->model = prop(child(n, "model"), "type");
         if (!nic->model)
                 nic->model = kn_xstrdup("virtio");
+        char *dname = prop(child(n, "driver"), "name");
+        if (dname && !streq(dname, "vhost") && !streq(dname, "qemu")) {
+                kn_error_set(err, EINVAL,
+                             "line %d: <driver name='%s'> is not supported (valid: vhost, qemu)",
+                             child(n, "driver")->line, dname);
+                free(dname);
+                goto fail;
+        }
+        free(dname);
         char *q = prop(child(n, "driver"), "queues");
         if (q) {
                 uint64_t v;
@@ -222,7 +395,7 @@ int kn_guest_nic_parse(const char *xml, kn_guest_nic *ret, kn_error *err) {
         if (!root || !is_elem(root, "interface"))
                 r = kn_error_set(err, EINVAL, "the document's root must be <interface>, not <%s>",
                                  root ? (const char *) root->name : "");
-        else
+        else if ((r = check_document(root, err)) >= 0)
                 r = kn_guest_nic_from_node(root, ret, err);
         xmlFreeDoc(doc);
         return r;
@@ -321,6 +494,17 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: only one <disk> is supported",
                                                     c->line);
+                        _cleanup_free_ char *type = prop(c, "type");
+                        _cleanup_free_ char *device = prop(c, "device");
+                        _cleanup_free_ char *bus = prop(child(c, "target"), "bus");
+                        _cleanup_free_ char *format = prop(child(c, "driver"), "type");
+                        if ((type && !streq(type, "file")) || (device && !streq(device, "disk")) ||
+                            (bus && !streq(bus, "virtio")) || (format && !streq(format, "raw")))
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <disk> must be type='file' "
+                                                    "device='disk', a raw image on the virtio "
+                                                    "bus",
+                                                    c->line);
                         d->disk = prop(child(c, "source"), "file");
                         if (isempty(d->disk))
                                 return kn_error_set(err, EINVAL,
@@ -345,6 +529,14 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
                         _cleanup_free_ char *model = prop(c, "model");
                         if (streq_ptr(type, "pci") && streq_ptr(model, "pcie-root-port"))
                                 d->root_ports++;
+                        else if (!streq_ptr(type, "pci") ||
+                                 !(streq_ptr(model, "pcie-root") || streq_ptr(model, "pci-root")))
+                                return kn_error_set(err, EINVAL,
+                                                    "line %d: <controller type='%s' model='%s'> "
+                                                    "is not supported (valid: type='pci' with "
+                                                    "model 'pcie-root-port', 'pcie-root' or "
+                                                    "'pci-root')",
+                                                    c->line, type ? type : "", model ? model : "");
                 } else if (is_elem(c, "interface")) {
                         GREEDY_REALLOC(d->nics, alloc, d->n_nics + 1);
                         int r = kn_guest_nic_from_node(c, &d->nics[d->n_nics], err);
@@ -392,6 +584,9 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
                                     "<domain type='%s'> is not supported (valid: kvm, qemu)",
                                     type ? type : "");
         d->kvm = streq(type, "kvm");
+        r = check_document(root, err);
+        if (r < 0)
+                return r;
         d->name = text(child(root, "name"));
         r = kn_guest_name_validate(d->name, err);
         if (r < 0)
@@ -402,17 +597,17 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         r = parse_memory(m, &d->memory_kib, err);
         if (r < 0)
                 return r;
-        if (d->memory_kib < 16 * 1024)
+        if (d->memory_kib < KN_GUEST_MEMORY_MIN_KIB || d->memory_kib > KN_GUEST_MEMORY_MAX_KIB)
                 return kn_error_set(err, EINVAL,
                                     "guest %s: <memory> of %" PRIu64
-                                    " KiB is too small (at least 16 MiB)",
+                                    " KiB is out of range (valid: 16 MiB to 4 TiB)",
                                     d->name, d->memory_kib);
         d->vcpus = 1;
         xmlNode *v = child(root, "vcpu");
         if (v) {
                 _cleanup_free_ char *s = text(v);
                 uint64_t n;
-                if (parse_uint(s, 255, &n) < 0 || n < 1)
+                if (parse_uint(s, KN_GUEST_VCPUS_MAX, &n) < 0 || n < 1)
                         return kn_error_set(err, EINVAL,
                                             "line %d: <vcpu> '%s' out of range (valid: 1..255)",
                                             v->line, s ? s : "");
@@ -420,14 +615,26 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         }
         xmlNode *os = child(root, "os");
         _cleanup_free_ char *machine = prop(child(os, "type"), "machine");
+        _cleanup_free_ char *arch = prop(child(os, "type"), "arch");
+        _cleanup_free_ char *ostype = text(child(os, "type"));
+        if (arch && !streq(arch, "x86_64"))
+                return kn_error_set(err, EINVAL,
+                                    "line %d: guest %s: arch '%s' is not supported (valid: x86_64)",
+                                    child(os, "type")->line, d->name, arch);
+        if (ostype && !streq(ostype, "hvm"))
+                return kn_error_set(err, EINVAL,
+                                    "line %d: guest %s: <type>%s</type> is not supported (valid: "
+                                    "hvm)",
+                                    child(os, "type")->line, d->name, ostype);
         if (!machine || streq(machine, "pc") || strncmp(machine, "pc-i440fx", 9) == 0)
                 d->machine = kn_xstrdup("pc");
         else if (streq(machine, "q35") || strncmp(machine, "pc-q35", 6) == 0)
                 d->machine = kn_xstrdup("q35");
         else
                 return kn_error_set(err, EINVAL,
-                                    "guest %s: machine '%s' is not supported (valid: pc, q35)",
-                                    d->name, machine);
+                                    "line %d: guest %s: machine '%s' is not supported (valid: pc, "
+                                    "q35, pc-i440fx-*, pc-q35-*)",
+                                    child(os, "type")->line, d->name, machine);
         d->kernel = text(child(os, "kernel"));
         d->initrd = text(child(os, "initrd"));
         d->cmdline = text(child(os, "cmdline"));

@@ -8,7 +8,12 @@
  * Unplug is a state machine: device_del → DETACHING until the guest
  * releases the device (DEVICE_DELETED of the device itself) → netdev_del →
  * gone.  If the guest does not release it in time the NIC stays, reported
- * 'unplug pending'; the removal completes whenever the event comes. */
+ * 'unplug pending': that is the queue of a request the guest could not
+ * take yet (no OS, no hot-plug support so far).  The removal completes
+ * whenever the event comes -- at the latest at the guest's next reset,
+ * which makes QEMU finish pending unplugs -- and subscribed clients get a
+ * guest-nic "removed" event.  Every state change is written to the
+ * guest's runtime state file first (guest-state.c). */
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -20,6 +25,8 @@
 #include "guest/netdev-args.h"
 #include "kvmnet/tap.h"
 
+/* device_del answered "busy" / "in progress": retried after 100, 200,
+ * 400... ms, at most BUSY_RETRIES times and within the request's timeout. */
 #define BUSY_RETRIES    6
 #define BUSY_BACKOFF_MS 100
 
@@ -46,13 +53,21 @@ typedef struct kn_gop {
         kn_gtimer timer;
 } kn_gop;
 
+static const char *const gnic_state_names[] = {
+        [KN_GNIC_ATTACHING] = "attaching", [KN_GNIC_ATTACHED] = "attached",
+        [KN_GNIC_DETACHING] = "detaching", [KN_GNIC_UNPLUG_PENDING] = "unplug pending",
+        [KN_GNIC_REMOVING] = "removing",
+};
+
 const char *kn_gnic_state_to_string(kn_gnic_state s) {
-        static const char *const names[] = {
-                [KN_GNIC_ATTACHING] = "attaching", [KN_GNIC_ATTACHED] = "attached",
-                [KN_GNIC_DETACHING] = "detaching", [KN_GNIC_UNPLUG_PENDING] = "unplug pending",
-                [KN_GNIC_REMOVING] = "removing",
-        };
-        return names[s];
+        return gnic_state_names[s];
+}
+
+int kn_gnic_state_from_string(const char *s) {
+        for (size_t k = 0; s && k < ELEMENTSOF(gnic_state_names); k++)
+                if (streq(gnic_state_names[k], s))
+                        return (int) k;
+        return -EINVAL;
 }
 
 static int64_t now_us(void) {
@@ -81,6 +96,27 @@ json_object *kn_gnic_to_json(const kn_gnic *n) {
         return o;
 }
 
+void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
+        kn_guest_registry *reg = n->guest->reg;
+        if (!reg->event)
+                return;
+        char mac[18];
+        kn_guest_mac_format(n->nic.mac, mac);
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("guest-nic"));
+        json_object_object_add(e, "action", json_object_new_string(action));
+        json_object_object_add(e, "guest", json_object_new_string(n->guest->name));
+        json_object_object_add(e, "mac", json_object_new_string(mac));
+        json_object_object_add(e, "tap", json_object_new_string(n->tap));
+        json_object_object_add(e, "device", json_object_new_string(n->device_id));
+        json_object_object_add(e, "source",
+                               json_object_new_string(n->nic.source ? n->nic.source : ""));
+        if (reason)
+                json_object_object_add(e, "reason", json_object_new_string(reason));
+        reg->event(e, reg->event_data);
+        json_object_put(e);
+}
+
 /* ---- the NIC list ---- */
 
 static kn_gnic *nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
@@ -90,7 +126,15 @@ static kn_gnic *nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
         return NULL;
 }
 
-static void nic_free(kn_gnic *n) {
+kn_gnic *kn_gnic_new(kn_guest *g) {
+        kn_gnic *n = kn_xcalloc(1, sizeof *n);
+        n->guest = g;
+        n->next = g->nics;
+        g->nics = n;
+        return n;
+}
+
+void kn_gnic_free(kn_gnic *n) {
         kn_guest *g = n->guest;
         for (kn_gnic **p = &g->nics; *p; p = &(*p)->next)
                 if (*p == n) {
@@ -99,6 +143,19 @@ static void nic_free(kn_gnic *n) {
                 }
         kn_guest_nic_done(&n->nic);
         free(n);
+}
+
+/* Forget n and record that it is gone. */
+static void nic_free(kn_gnic *n) {
+        kn_guest *g = n->guest;
+        kn_gnic_free(n);
+        kn_guest_state_save(g);
+}
+
+/* Every state change is on disk before what it announces is done. */
+static void nic_set_state(kn_gnic *n, kn_gnic_state state) {
+        n->state = state;
+        kn_guest_state_save(n->guest);
 }
 
 static void op_free(kn_gop *op) {
@@ -136,11 +193,7 @@ static void op_done(kn_gop *op, int r, const kn_error *err) {
 
 /* ---- network namespace ---- */
 
-typedef struct netns_guard {
-        int saved, target;
-} netns_guard;
-
-static int netns_enter(const char *netns, netns_guard *gd, kn_error *err) {
+int kn_guest_netns_enter(const char *netns, kn_netns_guard *gd, kn_error *err) {
         gd->saved = gd->target = -1;
         if (isempty(netns))
                 return 0;
@@ -160,7 +213,7 @@ static int netns_enter(const char *netns, netns_guard *gd, kn_error *err) {
         return 0;
 }
 
-static void netns_leave(netns_guard *gd) {
+void kn_guest_netns_leave(kn_netns_guard *gd) {
         if (gd->saved < 0)
                 return;
         if (setns(gd->saved, CLONE_NEWNET) < 0)
@@ -192,8 +245,8 @@ static int bridge_mtu(const char *bridge, const char *netns, unsigned *ret, kn_e
  * bridge's MTU, make it a port of the bridge and bring it up.  On failure
  * the fds are closed and the tap is gone. */
 static int tap_prepare(kn_guest *g, kn_gnic *n, int fds[], kn_error *err) {
-        netns_guard gd;
-        int r = netns_enter(g->reg->netns, &gd, err);
+        kn_netns_guard gd;
+        int r = kn_guest_netns_enter(g->reg->netns, &gd, err);
         if (r < 0)
                 return r;
         unsigned mtu = 0;
@@ -209,7 +262,7 @@ static int tap_prepare(kn_guest *g, kn_gnic *n, int fds[], kn_error *err) {
                     (r = kn_tap_set_up(n->tap, true, err)) < 0)
                         kn_tap_close(fds, n->nic.queues);
         }
-        netns_leave(&gd);
+        kn_guest_netns_leave(&gd);
         return r;
 }
 
@@ -261,7 +314,7 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
 
 /* ---- attach ---- */
 
-static void persist(kn_guest *g, const kn_gnic *n, bool add) {
+void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
         kn_error err = {0};
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         if (kn_guest_def_load(g->reg, g->name, &def, &err) < 0) {
@@ -295,9 +348,9 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
          * exactly as long as QEMU's netdev does. */
         kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
-        n->state = KN_GNIC_ATTACHED;
+        nic_set_state(n, KN_GNIC_ATTACHED);
         if (n->persistent)
-                persist(n->guest, n, true);
+                kn_gnic_persist(n->guest, n, true);
         n->persistent = false;
         double ms = (double) (now_us() - op->t0_us) / 1000.0;
         kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s, %u queue%s%s) in %.1f ms",
@@ -308,6 +361,7 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
                 json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
                 json_object_object_add(op->result, "elapsed_ms", json_object_new_double(ms));
         }
+        kn_gnic_publish(n, "attached", NULL);
         op_done(op, 0, NULL);
 }
 
@@ -456,13 +510,15 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                                             g->name, g->n_ports);
         }
 
-        kn_gnic *n = kn_xcalloc(1, sizeof *n);
-        n->guest = g;
+        uint8_t new_mac[6];
+        if (!nic->has_mac)
+                generate_mac(g->reg, new_mac); /* before n is listed, or it finds itself */
+        kn_gnic *n = kn_gnic_new(g);
         kn_guest_nic_copy(nic, &n->nic);
         if (!n->nic.model)
                 n->nic.model = kn_xstrdup("virtio");
         if (!n->nic.has_mac)
-                generate_mac(g->reg, n->nic.mac);
+                memcpy(n->nic.mac, new_mac, 6);
         n->nic.has_mac = true;
         n->index = g->next_index++;
         snprintf(n->device_id, sizeof n->device_id, "kn-net%u", n->index);
@@ -470,8 +526,6 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
         n->root_port = (char *) port;
         n->persistent = persistent;
         n->state = KN_GNIC_ATTACHING;
-        n->next = g->nics;
-        g->nics = n;
 
         kn_gop *op = op_new(n, true);
         op->boot = boot;
@@ -483,7 +537,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 op->nic = NULL;
                 op_free(op);
-                nic_free(n);
+                kn_gnic_free(n);
                 return r;
         }
         const char *reason = NULL;
@@ -492,7 +546,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 op->nic = NULL;
                 op_free(op);
-                nic_free(n);
+                kn_gnic_free(n);
                 return r;
         }
         op->n_vhost = (unsigned) r;
@@ -506,6 +560,10 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 op->names[k] = k < n->nic.queues ? kn_xasprintf("%s-tap%u", n->device_id, k)
                                                  : kn_xasprintf("%s-vhost%u", n->device_id,
                                                                 k - n->nic.queues);
+        /* Journaled before QEMU hears of it: a restarted kvmnetd rolls
+         * back an attach it finds half done.  (The tap itself dies with
+         * us: we hold its only fds until QEMU has them.) */
+        kn_guest_state_save(g);
         attach_send_next(op);
         return 0;
 }
@@ -556,12 +614,32 @@ void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
 
 /* ---- detach ---- */
 
+static int op_elapsed_ms(const kn_gop *op) {
+        return (int) ((now_us() - op->t0_us) / 1000);
+}
+
 static void removed(kn_gnic *n) {
         kn_guest *g = n->guest;
         kn_gop *op = n->op;
+        bool late = n->state == KN_GNIC_REMOVING && !op && !n->ejected;
         if (n->persistent)
-                persist(g, n, false);
-        kn_guest_log(g->reg, "guest %s: %s detached (tap %s gone)", g->name, n->device_id, n->tap);
+                kn_gnic_persist(g, n, false);
+        if (n->ejected)
+                kn_guest_log(g->reg, "guest %s: %s was ejected by the guest itself (tap %s gone)",
+                             g->name, n->device_id, n->tap);
+        else if (late)
+                kn_guest_log(g->reg,
+                             "guest %s: %s detached after all: the guest released it %.1f s after "
+                             "the unplug request (tap %s gone)",
+                             g->name, n->device_id, (double) (now_us() - n->pending_since_us) / 1e6,
+                             n->tap);
+        else
+                kn_guest_log(g->reg, "guest %s: %s detached (tap %s gone)", g->name, n->device_id,
+                             n->tap);
+        kn_gnic_publish(n, "removed",
+                        n->ejected ? "ejected by the guest"
+                        : late     ? "released by the guest after the detach timed out"
+                                   : NULL);
         if (op) {
                 double ms = (double) (now_us() - op->t0_us) / 1000.0;
                 if (op->result) {
@@ -585,15 +663,17 @@ static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
         if (reply->r < 0 && reply->r != -ECANCELED)
                 kn_guest_log(n->guest->reg, "guest %s: netdev_del %s: %s", n->guest->name,
                              n->netdev_id, reply->error ? reply->error->message : "failed");
+        if (reply->r == -ECANCELED)
+                return; /* QEMU went away: kn_guest_nics_gone() has it */
         removed(n);
 }
 
 /* The guest let go of the device: the backend (and with it the tap) goes. */
 static void released(kn_gnic *n) {
         kn_error e = {0};
-        n->state = KN_GNIC_REMOVING;
         if (n->op)
                 kn_gtimer_stop(n->guest->reg, &n->op->timer);
+        nic_set_state(n, KN_GNIC_REMOVING);
         json_object *a = json_object_new_object();
         json_object_object_add(a, "id", json_object_new_string(n->netdev_id));
         int r = kn_guest_qmp_send(n->guest, "netdev_del", a, -1, netdev_del_done, n, &e);
@@ -605,28 +685,37 @@ static void released(kn_gnic *n) {
 void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev) {
         if (!streq(ev->name, "DEVICE_DELETED"))
                 return;
-        for (kn_gnic *n = g->nics; n; n = n->next)
-                if ((n->state == KN_GNIC_DETACHING || n->state == KN_GNIC_UNPLUG_PENDING) &&
-                    kn_qmp_match_device_deleted(ev, n->device_id)) {
+        for (kn_gnic *n = g->nics; n; n = n->next) {
+                if (!kn_qmp_match_device_deleted(ev, n->device_id))
+                        continue;
+                /* Nobody asked: the guest ejected it (ACPI eject, PCIe
+                 * attention button).  The backend goes all the same. */
+                if (n->state == KN_GNIC_ATTACHED && !n->op)
+                        n->ejected = true;
+                if (n->ejected || n->state == KN_GNIC_DETACHING ||
+                    n->state == KN_GNIC_UNPLUG_PENDING)
                         released(n);
-                        return;
-                }
+                return;
+        }
 }
 
 static void detach_timeout(void *userdata) {
         kn_gop *op = userdata;
         kn_gnic *n = op->nic;
         kn_guest *g = n->guest;
-        n->state = KN_GNIC_UNPLUG_PENDING;
+        n->pending_since_us = op->t0_us;
+        nic_set_state(n, KN_GNIC_UNPLUG_PENDING);
         char mac[18];
         kn_guest_mac_format(n->nic.mac, mac);
         kn_error e = {0};
         kn_error_set(&e, ETIMEDOUT,
-                     "detach-interface %s: the guest did not release NIC %s (%s) within %d ms: "
-                     "unplug pending (its kernel may not be up or may lack hot-plug support); "
-                     "the removal completes when the guest releases it",
+                     "detach-interface %s: the guest did not release NIC %s (tap %s) within %d ms; "
+                     "it stays 'unplug pending' and will be removed when the guest releases it "
+                     "(at the latest at the guest's next reset).  Its OS may not be up yet or "
+                     "may lack PCI hot-plug support",
                      g->name, mac, n->tap, op->timeout_ms);
         kn_guest_log(g->reg, "%s", e.message);
+        kn_gnic_publish(n, "unplug-pending", "the guest did not release it in time");
         op_done(op, -ETIMEDOUT, &e);
 }
 
@@ -636,14 +725,25 @@ static void detach_retry(void *userdata) {
         detach_request(userdata);
 }
 
+static bool reply_says_busy(const kn_qmp_reply *reply) {
+        const char *d = reply->error_desc;
+        return reply->error_class && d && (strstr(d, "busy") || strstr(d, "in progress"));
+}
+
 static void device_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
         kn_gop *op = userdata;
         kn_gnic *n = op->nic;
         kn_guest *g = n->guest;
         const char *desc = reply->error_desc ? reply->error_desc : "";
+        /* DEVICE_DELETED came before the reply (an unplug QEMU completes at
+         * once): netdev_del is on its way already. */
+        if (n->state == KN_GNIC_REMOVING)
+                return;
+        /* Someone else (another monitor) asked first: the same wait. */
         if (reply->r >= 0 || strstr(desc, "already in the process of unplug")) {
-                n->state = KN_GNIC_DETACHING;
-                if (kn_gtimer_start(g->reg, &op->timer, op->timeout_ms, detach_timeout, op) < 0)
+                int left = op->timeout_ms - op_elapsed_ms(op);
+                if (kn_gtimer_start(g->reg, &op->timer, left > 0 ? left : 0, detach_timeout, op) <
+                    0)
                         detach_timeout(op);
                 return;
         }
@@ -652,19 +752,28 @@ static void device_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
                 released(n);
                 return;
         }
-        if (reply->error_class && (strstr(desc, "busy") || strstr(desc, "in progress")) &&
-            op->busy_tries < BUSY_RETRIES) {
-                int ms = BUSY_BACKOFF_MS << op->busy_tries++;
-                kn_guest_log(g->reg, "guest %s: device_del %s: %s; retrying in %d ms", g->name,
-                             n->device_id, desc, ms);
-                if (kn_gtimer_start(g->reg, &op->timer, ms, detach_retry, op) >= 0)
-                        return;
+        kn_error e = {0};
+        if (reply_says_busy(reply)) {
+                int ms = BUSY_BACKOFF_MS << op->busy_tries;
+                if (op->busy_tries < BUSY_RETRIES && op_elapsed_ms(op) + ms < op->timeout_ms) {
+                        op->busy_tries++;
+                        kn_guest_log(g->reg, "guest %s: device_del %s: %s; retrying in %d ms",
+                                     g->name, n->device_id, desc, ms);
+                        if (kn_gtimer_start(g->reg, &op->timer, ms, detach_retry, op) >= 0)
+                                return;
+                }
+                kn_error_set(&e, EBUSY,
+                             "detach-interface %s: QEMU refused device_del %s %u times in %d ms "
+                             "(last: '%s'); the NIC stays attached: try again later",
+                             g->name, n->device_id, op->busy_tries + 1, op_elapsed_ms(op), desc);
+        } else {
+                e = *reply->error;
+                kn_error_prefix(&e, "detach-interface %s", g->name);
         }
-        kn_error e = *reply->error;
-        kn_error_prefix(&e, "detach-interface %s", g->name);
-        n->state = n->state == KN_GNIC_UNPLUG_PENDING ? n->state : KN_GNIC_ATTACHED;
         n->persistent = false;
-        op_done(op, reply->r, &e);
+        nic_set_state(n, KN_GNIC_ATTACHED);
+        kn_guest_log(g->reg, "%s", e.message);
+        op_done(op, -e.code, &e);
 }
 
 static void detach_request(kn_gop *op) {
@@ -694,9 +803,6 @@ int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[
                 return kn_error_set(err, ENOENT,
                                     "detach-interface %s: no NIC with MAC %s (see domiflist %s)",
                                     name, m, name);
-        if (n->op || n->state == KN_GNIC_REMOVING)
-                return kn_error_set(err, EBUSY, "detach-interface %s: NIC %s is %s", name, m,
-                                    kn_gnic_state_to_string(n->state));
         if (persistent) {
                 _cleanup_free_ char *path = kn_guest_def_path(reg, name);
                 if (access(path, F_OK) < 0)
@@ -705,12 +811,31 @@ int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[
                                             "guest",
                                             name);
         }
+        if (n->state == KN_GNIC_UNPLUG_PENDING) {
+                /* QEMU refuses a second device_del; the first one stands. */
+                if (persistent && !n->persistent) {
+                        n->persistent = true;
+                        kn_guest_state_save(g);
+                }
+                return kn_error_set(err, EALREADY,
+                                    "detach-interface %s: NIC %s (tap %s) is already 'unplug "
+                                    "pending' (requested %.1f s ago): it will be removed when the "
+                                    "guest releases it (at the latest at the guest's next "
+                                    "reset)%s",
+                                    name, m, n->tap,
+                                    (double) (now_us() - n->pending_since_us) / 1e6,
+                                    n->persistent ? ", and dropped from the definition then" : "");
+        }
+        if (n->op || n->state != KN_GNIC_ATTACHED)
+                return kn_error_set(err, EBUSY, "detach-interface %s: NIC %s is %s", name, m,
+                                    kn_gnic_state_to_string(n->state));
         kn_gop *op = op_new(n, false);
-        op->timeout_ms = timeout_ms >= 0 ? timeout_ms : KN_GUEST_DETACH_TIMEOUT_MS;
+        op->timeout_ms = timeout_ms >= 0 ? timeout_ms : reg->unplug_timeout_ms;
         op->done = done;
         op->userdata = userdata;
         op->result = result;
         n->persistent = persistent;
+        nic_set_state(n, KN_GNIC_DETACHING);
         detach_request(op);
         return 0;
 }
@@ -728,6 +853,15 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
                         attach_fail(op, -why->code, why);
                         continue;
                 }
+                /* kvmnetd exits and QEMU stays: the NIC stays too, and the
+                 * state file keeps saying so for the next kvmnetd. */
+                if (!g->left_running && n->state != KN_GNIC_ATTACHING) {
+                        /* The NIC went with QEMU; one the user asked to
+                         * detach leaves the definition now. */
+                        if (n->persistent && n->state != KN_GNIC_ATTACHED)
+                                kn_gnic_persist(g, n, false);
+                        kn_gnic_publish(n, "removed", why->message);
+                }
                 if (op) {
                         op->nic = NULL;
                         n->op = NULL;
@@ -737,6 +871,6 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
                                 kn_error_prefix(&e, "detach-interface %s", g->name);
                         op_done(op, -why->code, &e);
                 }
-                nic_free(n);
+                kn_gnic_free(n);
         }
 }

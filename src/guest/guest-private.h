@@ -24,6 +24,10 @@ struct kn_guest_registry {
         void *log_data;
         kn_guest *guests; /* running (or starting) ones */
         struct kn_reaper *reapers;
+        /* guest-nic events for subscribed clients (kvmnetd: kn_api_publish) */
+        void (*event)(json_object *event, void *userdata);
+        void *event_data;
+        int unplug_timeout_ms; /* detach's wait when the request names none */
 };
 
 typedef enum kn_gnic_state {
@@ -35,6 +39,7 @@ typedef enum kn_gnic_state {
 } kn_gnic_state;
 
 const char *kn_gnic_state_to_string(kn_gnic_state s);
+int kn_gnic_state_from_string(const char *s);
 
 /* A one-shot timer on the loop (timerfd). */
 struct kn_gtimer {
@@ -54,7 +59,9 @@ struct kn_gnic {
         char *root_port; /* q35: the port it sits on (borrowed from the guest) */
         bool vhost;
         kn_gnic_state state;
-        bool persistent; /* detach: also drop it from the definition */
+        bool persistent;          /* detach: also drop it from the definition */
+        int64_t pending_since_us; /* CLOCK_MONOTONIC when it became unplug pending */
+        bool ejected;             /* the guest removed it without being asked */
         /* the operation in progress: attach or detach */
         struct kn_gop *op;
 };
@@ -69,7 +76,8 @@ struct kn_guest {
         kn_guest *next;
         kn_guest_registry *reg;
         char *name;
-        bool adopted; /* started by someone else */
+        bool adopted;   /* started by someone else */
+        bool recovered; /* re-attached by a restarted kvmnetd (not our child any more) */
         bool kvm, q35;
         unsigned vcpus;
         kn_guest_state state;
@@ -103,7 +111,21 @@ char *kn_guest_def_path(kn_guest_registry *reg, const char *name);
 int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err);
 int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err);
 
+/* ---- guest-state.c: STATE/run/NAME.json, what a restarted kvmnetd
+ * reconciles (guest-recover.c) ---- */
+/* Write g's runtime state atomically; a no-op once g is gone or left
+ * running by an exiting kvmnetd (the file then stays as it was). */
+void kn_guest_state_save(kn_guest *g);
+void kn_guest_state_remove(kn_guest_registry *reg, const char *name);
+char *kn_guest_state_path(kn_guest_registry *reg, const char *name);
+/* Atomic write: temporary file, rename; durable adds fsync of the file
+ * before and of the directory after the rename. */
+int kn_guest_write_atomic(const char *path, const char *data, bool durable, kn_error *err);
+
 /* ---- guest-run.c ---- */
+kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name);
+/* Follow g's monitor (and its pidfd) through the loop. */
+int kn_guest_watch(kn_guest *g, kn_error *err);
 kn_guest *kn_guest_find(kn_guest_registry *reg, const char *name);
 /* The running guest name, or an error that says it is not running. */
 int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *name, kn_guest **ret,
@@ -133,3 +155,18 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why);
 json_object *kn_gnic_to_json(const kn_gnic *n);
 /* Free root ports of a q35 guest. */
 size_t kn_guest_free_ports(const kn_guest *g);
+/* A guest-nic event (action: attached, unplug-pending, removed, dropped)
+ * for subscribed clients; reason may be NULL. */
+void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason);
+/* A NIC as the state file and recovery know it, added to g's list. */
+kn_gnic *kn_gnic_new(kn_guest *g);
+void kn_gnic_free(kn_gnic *n);
+/* Add n to (or drop it from) the guest's stored definition, by MAC. */
+void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add);
+
+/* Enter the served network namespace (netns "" or NULL: stay). */
+typedef struct kn_netns_guard {
+        int saved, target;
+} kn_netns_guard;
+int kn_guest_netns_enter(const char *netns, kn_netns_guard *gd, kn_error *err);
+void kn_guest_netns_leave(kn_netns_guard *gd);

@@ -55,7 +55,19 @@ kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netn
         reg->netns = kn_xstrdup(netns ? netns : "");
         reg->ops = ops;
         reg->loop = loop;
+        reg->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         return reg;
+}
+
+void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
+                                         void (*fn)(json_object *event, void *userdata),
+                                         void *userdata) {
+        reg->event = fn;
+        reg->event_data = userdata;
+}
+
+void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms) {
+        reg->unplug_timeout_ms = timeout_ms >= 0 ? timeout_ms : KN_GUEST_DETACH_TIMEOUT_MS;
 }
 
 void kn_guest_registry_set_logger(kn_guest_registry *reg,
@@ -265,9 +277,13 @@ static void guest_free(kn_guest *g) {
         kn_guest_nics_gone(g, &why);
         if (g->pid_watch)
                 reg->ops->del_fd(reg->loop, g->pid_watch);
-        if (!g->adopted && !g->left_running) {
-                _cleanup_free_ char *pidpath = kn_xasprintf("%s/%s.pid", reg->run_dir, g->name);
-                unlink(pidpath);
+        if (!g->left_running) {
+                kn_guest_state_remove(reg, g->name);
+                if (!g->adopted) {
+                        _cleanup_free_ char *pidpath =
+                                kn_xasprintf("%s/%s.pid", reg->run_dir, g->name);
+                        unlink(pidpath);
+                }
         }
         if (g->child)
                 hand_to_reaper(g);
@@ -294,9 +310,9 @@ static void guest_unlink(kn_guest *g) {
 void kn_guest_settle(kn_guest *g) {
         if (!g->gone || g->in_qmp > 0)
                 return;
-        /* guest-stop of our own QEMU ends when it has exited, not when it
-         * closed the monitor (the pidfd, or the stop deadline, says so). */
-        if (g->child && g->pid_watch && g->state == KN_GUEST_STOPPING && g->done)
+        /* guest-stop ends when QEMU has exited, not when it closed the
+         * monitor (the pidfd, or the stop deadline, says so). */
+        if (g->pid_watch && g->state == KN_GUEST_STOPPING && g->done)
                 return;
         kn_guest_registry *reg = g->reg;
         guest_unlink(g);
@@ -349,7 +365,7 @@ static void on_pidfd(int fd, uint32_t revents, void *userdata) {
         kn_guest_settle(g);
 }
 
-static int guest_watch(kn_guest *g, kn_error *err) {
+int kn_guest_watch(kn_guest *g, kn_error *err) {
         kn_guest_registry *reg = g->reg;
         kn_qmp_set_state_handler(g->q, on_qmp_state, g);
         kn_qmp_set_event_handler(g->q, on_qmp_event, g);
@@ -368,7 +384,7 @@ static int guest_watch(kn_guest *g, kn_error *err) {
         return 0;
 }
 
-static kn_guest *guest_new(kn_guest_registry *reg, const char *name) {
+kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name) {
         kn_guest *g = kn_xcalloc(1, sizeof *g);
         g->reg = reg;
         g->name = kn_xstrdup(name);
@@ -400,6 +416,7 @@ static void start_cont_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
                 n++;
         json_object_object_add(g->result, "interfaces", json_object_new_int((int) n));
         kn_guest_log(g->reg, "guest %s: running (pid %d, %u interfaces)", g->name, (int) g->pid, n);
+        kn_guest_state_save(g);
         finish_op(g, 0, NULL);
 }
 
@@ -451,7 +468,7 @@ static void connect_retry(void *userdata) {
         }
         g->q = q;
         kn_gtimer_stop(g->reg, &g->timer);
-        r = guest_watch(g, &err);
+        r = kn_guest_watch(g, &err);
         if (r < 0) {
                 g->gone = true;
                 finish_op(g, r, &err);
@@ -534,7 +551,7 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
                 kn_error_prefix(err, "guest-start %s", name);
                 return r;
         }
-        kn_guest *g = guest_new(reg, name);
+        kn_guest *g = kn_guest_new(reg, name);
         g->child = true;
         g->pid = pid;
         g->pidfd = pidfd;
@@ -559,6 +576,9 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         if (pf)
                 fprintf(pf, "%d\n", (int) pid);
         kn_guest_log(reg, "guest %s: QEMU started, pid %d, log %s", name, (int) pid, logpath);
+        /* A restarted kvmnetd that finds this still 'starting' kills QEMU:
+         * an interrupted guest-start leaves nothing behind. */
+        kn_guest_state_save(g);
         r = kn_gtimer_start(reg, &g->timer, CONNECT_RETRY_MS, connect_retry, g);
         if (r < 0) {
                 g->done = NULL;
@@ -575,7 +595,9 @@ static void stop_deadline(void *userdata) {
         kn_guest *g = userdata;
         kn_guest_log(g->reg, "guest %s: QEMU did not quit in %d s: killing pid %d", g->name,
                      STOP_TIMEOUT_MS / 1000, (int) g->pid);
-        if (g->child)
+        /* Ours (our child, or re-attached after a restart and watched
+         * through its pidfd): make sure it goes. */
+        if (g->child || (!g->adopted && g->pid_watch))
                 kill(g->pid, SIGKILL);
         else {
                 /* not ours: forget it */
@@ -643,6 +665,7 @@ static void adopt_ports_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdat
         json_object_object_add(g->result, "kvm", json_object_new_boolean(g->kvm));
         kn_guest_log(g->reg, "guest %s: adopted QEMU pid %d (%s, %s)", g->name, (int) g->pid,
                      g->q35 ? "q35" : "pc", g->kvm ? "kvm" : "tcg");
+        kn_guest_state_save(g);
         finish_op(g, 0, NULL);
 }
 
@@ -708,7 +731,7 @@ int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_pat
                 return kn_error_set(err, EPROTO, "guest-adopt %s: cannot tell the pid behind %s",
                                     name, qmp_path);
         }
-        kn_guest *g = guest_new(reg, name);
+        kn_guest *g = kn_guest_new(reg, name);
         g->adopted = true;
         g->q = q;
         g->pid = cred.pid;
@@ -718,7 +741,7 @@ int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_pat
         g->done_data = userdata;
         g->result = result;
         json_object_object_add(result, "name", json_object_new_string(name));
-        r = guest_watch(g, err);
+        r = kn_guest_watch(g, err);
         if (r >= 0)
                 r = kn_guest_qmp_send(g, "query-kvm", NULL, -1, adopt_kvm_done, g, err);
         if (r < 0) {

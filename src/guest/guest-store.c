@@ -66,17 +66,8 @@ int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error
         if (r < 0)
                 return kn_error_set(err, -r, "%s: %s", reg->guests_dir, strerror(-r));
         _cleanup_free_ char *path = kn_guest_def_path(reg, def->name);
-        _cleanup_free_ char *tmp = kn_xasprintf("%s.tmp%d", path, (int) getpid());
         _cleanup_free_ char *xml = kn_guest_def_format(def);
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t len = strlen(xml);
-        if (fd < 0 || write(fd, xml, len) != (ssize_t) len || fsync(fd) < 0 ||
-            rename(tmp, path) < 0) {
-                int e = errno ? errno : EIO;
-                unlink(tmp);
-                return kn_error_set(err, e, "%s: %s", path, strerror(e));
-        }
-        return 0;
+        return kn_guest_write_atomic(path, xml, true, err);
 }
 
 int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err) {

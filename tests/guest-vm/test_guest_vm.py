@@ -14,7 +14,15 @@ kvmnet CLI only:
      count (/proc/PID/fd) is back where it was;
   3. --queues 4: /sys/class/net/ethN/queues has rx-0..rx-3;
   4. vhost-net: skipped with the reason (no /dev/vhost-net, TCG);
-  5. --persistent: the NIC is there again after guest-stop + guest-start.
+  5. --persistent: the NIC is there again after guest-stop + guest-start;
+  6. kvmnetd stopped (SIGTERM) and started: the guest is found again;
+     then killed (-9) with two NICs attached and started again: both
+     are listed, detaching one removes it from the guest and its tap goes
+     (kvmnetd holds no tap fd: QEMU's netdev_del closes the last one), the
+     other still carries traffic.
+
+KVMNET_GUEST_VM_VALGRIND=1 runs kvmnetd under valgrind (memcheck, leak
+check; both daemons of case 6) and fails on any error or definite leak.
 
 Exit 0 passed, 1 failed, 77 the host lacks qemu/kernel/busybox/netns.
 """
@@ -70,15 +78,56 @@ class Env:
         with open(os.path.join(self.dir, 'root', 'etc', 'network', 'interfaces'), 'w') as f:
             f.write('')
         self.log = open(os.path.join(self.dir, 'daemon.log'), 'w')
-        self.daemon = subprocess.Popen(
-            [self.kvmnetd, '--root', os.path.join(self.dir, 'root'), '--backend', 'ifupdown',
-             '--netns', self.ns, '--state-dir', os.path.join(self.dir, 'st'),
-             '--socket', os.path.join(self.dir, 'rw'), '--ro-socket', os.path.join(self.dir, 'ro')],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            if os.path.exists(os.path.join(self.dir, 'rw')):
-                break
+        self.valgrind_logs = []
+        self.valgrind_seen = set()
+        self.start_daemon()
+
+    def start_daemon(self):
+        rw = os.path.join(self.dir, 'rw')
+        argv = [self.kvmnetd, '--root', os.path.join(self.dir, 'root'), '--backend', 'ifupdown',
+                '--netns', self.ns, '--state-dir', os.path.join(self.dir, 'st'),
+                '--socket', rw, '--ro-socket', os.path.join(self.dir, 'ro')]
+        if os.environ.get('KVMNET_GUEST_VM_VALGRIND'):
+            vlog = os.path.join(self.dir, 'valgrind-%d.log' % len(self.valgrind_logs))
+            self.valgrind_logs.append(vlog)
+            argv = ['valgrind', '--tool=memcheck', '--leak-check=full',
+                    '--errors-for-leak-kinds=definite', '--track-fds=no',
+                    '--log-file=' + vlog] + argv
+        self.daemon = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+        # Answering, not merely there: a killed daemon leaves its socket.
+        for _ in range(600):
+            if os.path.exists(rw) and self.k('guest-list', ok=False).returncode == 0:
+                return
+            check(self.daemon.poll() is None, 'kvmnetd exited at start')
             time.sleep(0.05)
+        raise Fail('kvmnetd did not answer on %s' % rw)
+
+    def kill_daemon(self):
+        self.daemon.kill()
+        self.daemon.wait()
+        self.daemon = None
+
+    def stop_daemon(self):
+        """SIGTERM; with valgrind, the report of every daemon run."""
+        self.daemon.terminate()
+        rc = self.daemon.wait(120)
+        self.daemon = None
+        check(rc == 0, 'kvmnetd exited with %d after SIGTERM' % rc)
+        for vlog in self.valgrind_logs:
+            if vlog in self.valgrind_seen:
+                continue
+            self.valgrind_seen.add(vlog)
+            text = open(vlog).read()
+            m = re.search(r'ERROR SUMMARY: (\d+) errors', text)
+            lost = re.search(r'definitely lost: ([\d,]+) bytes', text)
+            summary = '%s: %s errors, definitely lost %s bytes' % (
+                os.path.basename(vlog), m.group(1) if m else '?',
+                lost.group(1) if lost else '0')
+            print('valgrind: %s' % summary)
+            # A daemon killed with -9 writes no summary: nothing to judge.
+            if m:
+                check(m.group(1) == '0' and (not lost or lost.group(1) == '0'),
+                      'valgrind: %s\n%s' % (summary, text[-4000:]))
 
     def k(self, *args, ok=True):
         p = subprocess.run([self.kvmnet, '-c', 'unix://' + os.path.join(self.dir, 'rw')] +
@@ -107,7 +156,7 @@ class Env:
                     pass
         if self.daemon:
             self.daemon.terminate()
-            self.daemon.wait(10)
+            self.daemon.wait(120)
         subprocess.run(['ip', 'netns', 'del', self.ns], stderr=subprocess.DEVNULL)
         if os.environ.get('KVMNET_VM_KEEP'):
             print('kept', self.dir)
@@ -252,6 +301,44 @@ def case_persistent(env):
     print('ok - --persistent NIC back after guest-stop/guest-start (%s)' % vm.ready['nics'])
 
 
+def case_restart(env):
+    # A clean exit first (SIGTERM): the guest keeps running, the next
+    # kvmnetd finds it.  (Under valgrind this is also the report of the
+    # daemon that ran every case so far.)
+    env.stop_daemon()
+    env.start_daemon()
+    check([g['state'] for g in env.kj('guest-list')['guests'] if g['name'] == 'vm1'] ==
+          ['running'], 'vm1 not running after a clean kvmnetd restart')
+    a, ifa = attach(env, '--mac', '52:54:00:77:00:0a')
+    b, ifb = attach(env, '--mac', '52:54:00:77:00:0b')
+    env.vm.check('ip addr add 10.77.0.3/24 dev %s && ip link set %s up' % (ifb, ifb))
+    qemu_pid = env.vm.pid
+    env.kill_daemon()
+    check(a['tap'] in env.taps() and b['tap'] in env.taps(),
+          'taps went with kvmnetd: %r' % env.taps())
+    t0 = time.monotonic()
+    env.start_daemon()
+    FIGURES['restart_s'] = round(time.monotonic() - t0, 2)
+    log = open(os.path.join(env.dir, 'daemon.log')).read()
+    check('guest vm1: re-attached to QEMU pid %d with 2 NICs' % qemu_pid in log,
+          'no re-attach in the log')
+    lst = env.kj('domiflist', 'vm1')['interfaces']
+    check([(i['mac'], i['tap'], i['state']) for i in lst] ==
+          [(a['mac'], a['tap'], 'attached'), (b['mac'], b['tap'], 'attached')],
+          'domiflist after the restart: %r' % lst)
+    detach(env, a, ifa)
+    check(ifa not in env.vm.netdevs(), 'guest still shows %s' % ifa)
+    check(a['tap'] not in env.taps(), 'tap %s left after detach: %r' % (a['tap'], env.taps()))
+    check([i['mac'] for i in env.kj('domiflist', 'vm1')['interfaces']] == [b['mac']],
+          'domiflist after detach')
+    env.vm.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (BR_IP, BR_IP), timeout=30)
+    detach(env, b, ifb)
+    check(env.taps() == [], 'taps left: %r' % env.taps())
+    print('ok - kvmnetd stopped and started again, then killed (-9) and started again (%.2f s): '
+          'both NICs listed, detach of %s removed it from the guest and its tap %s, %s still '
+          'pings' % (FIGURES['restart_s'], a['mac'], a['tap'], ifb))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cache-dir')
@@ -273,9 +360,11 @@ def main():
         env.setup()
         env.define(info)
         env.start()
-        for case in (case_attach_ping_detach, case_multiqueue, case_vhost, case_persistent):
+        for case in (case_attach_ping_detach, case_multiqueue, case_vhost, case_persistent,
+                     case_restart):
             case(env)
         env.k('guest-stop', 'vm1')
+        env.stop_daemon()
         print('figures: %s' % json.dumps(FIGURES))
         return 0
     except Fail as e:

@@ -4,8 +4,12 @@
 # without a guest OS (firmware only: fast): guest-define/start/stop,
 # attach-interface, domiflist, guest-info, the clear errors, unplug pending,
 # --persistent across stop/start, q35 root-port capacity, QEMU killed during
-# attach, guest-adopt.  Taps live in a namespace made here; every QEMU is
-# killed by pid at the end.
+# attach, guest-adopt; late completion of a pending unplug (the test's own
+# QMP monitor sends system_reset, which makes QEMU finish it) with its
+# guest-nic event; a pending unplug dropped by guest-stop; kvmnetd killed
+# (-9) and restarted: guests re-attached, NICs reconciled, an interrupted
+# guest-start undone.  Taps live in a
+# namespace made here; every QEMU is killed by pid at the end.
 . "$(dirname "$0")/../daemon/lib.sh"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -36,8 +40,10 @@ K() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 
 truncate -s 1M "$T/g1.img" "$T/q1.img"
 guest_xml() { # NAME MACHINE [EXTRA-DEVICES]
+        # Every guest gets a second QMP monitor for the test: QEMU sends
+        # events to all monitors, and system_reset goes through it.
         cat <<XML
-<domain type='qemu'>
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os><type machine='$2'>hvm</type></os>
@@ -46,10 +52,51 @@ guest_xml() { # NAME MACHINE [EXTRA-DEVICES]
     <serial type='file'><source path='$T/$1.serial'/></serial>
     ${3:-}
   </devices>
+  <qemu:commandline>
+    <qemu:arg value='-qmp'/>
+    <qemu:arg value='unix:$T/$1-test.qmp,server=on,wait=off'/>
+  </qemu:commandline>
 </domain>
 XML
 }
+# One command on a guest's test monitor; prints QEMU's reply.
+qmp() { # GUEST COMMAND [ARGUMENTS-JSON]
+        python3 - "$T/$1-test.qmp" "$2" "${3:-}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile('rw')
+f.readline()
+def call(cmd):
+    f.write(json.dumps(cmd) + '\n')
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if 'return' in m or 'error' in m:
+            return m
+call({'execute': 'qmp_capabilities'})
+cmd = {'execute': sys.argv[2]}
+if sys.argv[3]:
+    cmd['arguments'] = json.loads(sys.argv[3])
+m = call(cmd)
+print(json.dumps(m))
+sys.exit(0 if 'return' in m else 1)
+PY
+}
 taps() { ip -n "$NS" -o link show type tun 2>/dev/null | wc -l; }
+has_tap() { ip -n "$NS" link show "$1" >/dev/null 2>&1; }
+no_tap() { ! has_tap "$1"; }
+listed() { K domiflist "$1" | grep -q -- "$2"; }
+not_listed() { ! listed "$1" "$2"; }
+tap_of() { # GUEST MAC
+        K domiflist "$1" --json | python3 -c "import json,sys; print([i['tap'] for i in json.load(sys.stdin)['interfaces'] if i['mac']=='$2'][0])"
+}
+fds_are() { [ "$(fds "$1")" = "$2" ]; }
+# After system_reset the firmware (SeaBIOS) resets the machine itself a few
+# times within ~60 ms, and each reset completes pending unplugs: let that
+# pass before the next device_del, or it is completed by it.
+settle() { sleep 0.5; }
 qemu_pid() { K guest-list --json | python3 -c "import json,sys; print([g['pid'] for g in json.load(sys.stdin)['guests'] if g['name']=='$1'][0])"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
 
@@ -82,11 +129,35 @@ expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
 
 # No guest OS: the unplug request is never answered.
-expect_error 1 "unplug pending" K detach-interface g1 --mac $M1 --timeout 300
-K domiflist g1 | grep -q "unplug pending" || fail "not listed as unplug pending"
-[ "$(taps)" = 1 ] || fail "the tap of a NIC the guest still holds is gone"
-expect_error 1 "unplug pending" K detach-interface g1 --mac $M1 --timeout 200
-pass "an unanswered unplug is 'unplug pending', never success; the tap stays"
+"$KVMNET" -c "unix://$T/ro" event --loop --timeout 60 >"$T/events.out" 2>&1 &
+EV_PID=$!
+EXTRA_PIDS="$EXTRA_PIDS $EV_PID"
+sleep 0.3 # subscribed
+expect_error 1 "the guest did not release NIC $M1 \(tap $tap\) within 500 ms; it stays 'unplug pending' and will be removed when the guest releases it \(at the latest at the guest's next reset\)" \
+        K detach-interface g1 --mac $M1 --timeout 500
+K domiflist g1 | grep -E "$tap .*$M1 .*unplug pending" >/dev/null || fail "not listed as unplug pending: $(K domiflist g1)"
+has_tap "$tap" || fail "the tap of a NIC the guest still holds is gone"
+expect_error 1 "NIC $M1 \(tap $tap\) is already 'unplug pending' \(requested [0-9.]+ s ago\)" \
+        K detach-interface g1 --mac $M1
+[ "$(grep -c '^error: ' "$T/err")" = 1 ] && ! grep -qi "qemu" "$T/err" || fail "second detach: $(cat "$T/err")"
+pass "an unanswered unplug is 'unplug pending', never success; the tap stays; a second detach says it is pending already"
+
+# The guest's reset completes the pending removal: kvmnetd sees
+# DEVICE_DELETED, deletes the netdev, the tap goes.
+t0=$(date +%s%N)
+qmp g1 system_reset >/dev/null || fail "system_reset on the test monitor"
+wait_for not_listed g1 $M1 || fail "NIC still listed after the reset: $(K domiflist g1)"
+wait_for no_tap "$tap" || fail "tap $tap still there after the late removal"
+late_ms=$((($(date +%s%N) - t0) / 1000000))
+settle
+wait_for fds_are "$P" "$FD0" || fail "QEMU holds $(fds "$P") fds, not $FD0 as before the attach"
+grep -q "kn-net0 detached after all" "$T/daemon.log" || fail "no late-removal log line"
+wait_for grep -q "event 'guest-nic': removed guest=g1 mac=$M1 tap=$tap" "$T/events.out" ||
+        fail "no removed event: $(cat "$T/events.out")"
+grep -q "event 'guest-nic': unplug-pending guest=g1 mac=$M1" "$T/events.out" ||
+        fail "no unplug-pending event: $(cat "$T/events.out")"
+kill "$EV_PID"
+pass "pending unplug completed by the guest's reset in $late_ms ms: netdev deleted, tap gone, QEMU fds back to $FD0, 'removed' event sent"
 
 FD1=$(fds "$P")
 out=$(K attach-interface g1 --bridge br0 --queues 4 --persistent --json) || fail "multiqueue: $out"
@@ -94,7 +165,12 @@ MQ=$(echo "$out" | python3 -c "import json,sys; print(json.load(sys.stdin)['inte
 [ "$(($(fds "$P") - FD1))" -ge 4 ] || fail "4 queues should hand QEMU 4 tap fds"
 K guest-dumpxml g1 | grep -q "$MQ" || fail "--persistent did not update the definition"
 K guest-dumpxml g1 | grep -q "queues='4'" || fail "queues not in the definition"
-pass "multiqueue (4 fds) and --persistent updates the definition"
+if command -v virt-xml-validate >/dev/null; then
+        K guest-dumpxml g1 >"$T/dump.xml"
+        virt-xml-validate "$T/dump.xml" domain >"$T/vxv" 2>&1 ||
+                fail "virt-xml-validate: $(cat "$T/vxv") $(cat "$T/dump.xml")"
+fi
+pass "multiqueue (4 fds) and --persistent updates the definition (guest-dumpxml passes virt-xml-validate)"
 
 K guest-info g1 | grep -q "PCI slots free" || fail "guest-info: $(K guest-info g1)"
 K guest-stop g1 >/dev/null || fail "guest-stop"
@@ -103,6 +179,17 @@ kill -0 "$P" 2>/dev/null && fail "QEMU $P still runs after guest-stop"
 K guest-start g1 >/dev/null || fail "guest-start again"
 K domiflist g1 | grep -q "$MQ.* 4 .*attached" || fail "persistent NIC not back: $(K domiflist g1)"
 pass "guest-stop removes the taps; --persistent NIC is back after guest-start"
+
+# A pending unplug with --persistent: guest-stop drops the NIC, and the
+# definition no longer has it, so guest-start does not bring it back.
+expect_error 1 "unplug pending" K detach-interface g1 --mac "$MQ" --persistent --timeout 200
+K guest-dumpxml g1 | grep -q "$MQ" || fail "the definition lost the NIC before it was removed"
+K guest-stop g1 >/dev/null || fail "guest-stop with a pending unplug"
+K guest-dumpxml g1 | grep -q "$MQ" && fail "guest-stop kept the pending --persistent NIC in the definition"
+K guest-start g1 >/dev/null || fail "guest-start after the pending unplug"
+listed g1 "$MQ" && fail "the pending NIC came back: $(K domiflist g1)"
+[ "$(taps)" = 0 ] || fail "taps after guest-start: $(ip -n "$NS" -br link)"
+pass "guest-stop drops a NIC with a pending unplug, and --persistent drops it from the definition"
 
 # q35: two reserved root ports, a third NIC has no room.
 guest_xml q1 q35 "<controller type='pci' model='pcie-root-port'/><controller type='pci' model='pcie-root-port'/>" >"$T/q1.xml"
@@ -145,7 +232,85 @@ K guest-list | grep -q "a1 *running" || fail "adopted guest not listed"
 expect_error 1 "already running" K guest-adopt a1 "$T/adopt.qmp"
 pass "guest-adopt takes over a foreign QEMU and hot-plugs into it"
 
+# kvmnetd killed and restarted: it re-attaches to the guests whose QEMU
+# still runs and checks every NIC against QEMU and the namespace.
+M2=52:54:00:aa:00:02 M3=52:54:00:aa:00:03
+K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2"
+K attach-interface g1 --bridge br0 --mac $M3 >/dev/null || fail "attach $M3"
+tap2=$(tap_of g1 $M2) tap3=$(tap_of g1 $M3)
+expect_error 1 "unplug pending" K detach-interface g1 --mac $M3 --timeout 200
+P=$(qemu_pid g1)
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+has_tap "$tap2" && has_tap "$tap3" || fail "taps went with kvmnetd: $(ip -n "$NS" -br link)"
+start_daemon --netns "$NS" --unplug-timeout 300
+grep -q "guest g1: re-attached to QEMU pid $P with 2 NICs" "$T/daemon.log" || fail "g1 not re-attached"
+grep -q "guest a1: re-attached to QEMU pid [0-9]* (adopted)" "$T/daemon.log" || fail "a1 not re-attached"
+K domiflist g1 | grep -E "$tap2 .*$M2 .*attached" >/dev/null || fail "domiflist after restart: $(K domiflist g1)"
+K domiflist g1 | grep -E "$tap3 .*$M3 .*unplug pending" >/dev/null || fail "pending NIC after restart: $(K domiflist g1)"
+pass "kvmnetd killed (-9) and restarted: g1 and adopted a1 re-attached, NICs listed as they were"
+
+# A fresh detach of the other NIC (no --timeout: kvmnetd's 300 ms), then
+# one reset completes both pending unplugs, the one from before the
+# restart too: kvmnetd holds no tap fd, QEMU's netdev_del alone makes the
+# taps go.
+t0=$(date +%s%N)
+expect_error 1 "within 300 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2
+[ $((($(date +%s%N) - t0) / 1000000)) -ge 300 ] || fail "detach returned before --unplug-timeout"
+qmp g1 system_reset >/dev/null || fail "system_reset"
+wait_for no_tap "$tap3" || fail "$tap3 still there"
+wait_for no_tap "$tap2" || fail "$tap2 still there after detach + reset"
+wait_for not_listed g1 $M3 || fail "$M3 still listed"
+wait_for not_listed g1 $M2 || fail "$M2 still listed"
+settle
+pass "after the restart: a new detach (kvmnetd --unplug-timeout 300, no --timeout) is pending too; one reset completes both, taps gone"
+
+# While kvmnetd is down: a pending unplug completes (reset), q1's QEMU dies.
+K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2 again"
+tap2=$(tap_of g1 $M2)
+expect_error 1 "within 150 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2 --timeout 150
+K guest-start q1 >/dev/null || fail "q1 start"
+K attach-interface q1 --bridge br0 >/dev/null || fail "q1 attach"
+PQ=$(qemu_pid q1)
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+qmp g1 system_reset >/dev/null || fail "system_reset with kvmnetd down"
+kill -9 "$PQ"
+start_daemon --netns "$NS"
+grep -q "guest g1: NIC $M2 (kn-net[0-9]*, tap $tap2) was released by the guest while kvmnetd was away (unplug completed): dropped, tap gone" "$T/daemon.log" ||
+        fail "unplug completed while away not reported"
+no_tap "$tap2" || fail "$tap2 left after reconciliation"
+not_listed g1 $M2 || fail "$M2 still listed"
+grep -q "guest q1: QEMU (pid $PQ) is gone: forgotten" "$T/daemon.log" || fail "dead q1 not reported"
+K guest-list | grep -q "q1 *shut off" || fail "q1 not shut off: $(K guest-list)"
+[ -e "$T/state/run/q1.json" ] && fail "q1's runtime state file is left"
+pass "--timeout 150 wins over --unplug-timeout; restart reconciles: an unplug completed meanwhile is finished (tap gone), a dead QEMU is forgotten"
+
+# kvmnetd killed in the middle of guest-start (an emulator that takes its
+# time): the next kvmnetd kills the paused QEMU it finds 'starting'.
+printf '#!/bin/sh\nsleep 1\nexec qemu-system-x86_64 "$@"\n' >"$T/slow-qemu"
+chmod +x "$T/slow-qemu"
+guest_xml s1 pc "<emulator>$T/slow-qemu</emulator>" >"$T/s1.xml"
+truncate -s 1M "$T/s1.img"
+K guest-define "$T/s1.xml" >/dev/null || fail "define s1"
+K guest-start s1 >/dev/null 2>&1 &
+SP=$!
+wait_for test -s "$T/state/run/s1.pid" || fail "s1 not spawned"
+PS=$(cat "$T/state/run/s1.pid")
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+wait "$SP" 2>/dev/null
+wait_for test -S "$T/state/run/s1.qmp" || fail "s1's QEMU did not come up"
+start_daemon --netns "$NS"
+grep -q "guest s1: guest-start was interrupted: QEMU pid $PS killed" "$T/daemon.log" ||
+        fail "interrupted start not undone"
+wait_for sh -c "! kill -0 $PS 2>/dev/null || grep -q '^State:.*Z' /proc/$PS/status" ||
+        fail "QEMU $PS of the interrupted start still runs"
+K guest-list | grep -q "s1 *shut off" || fail "s1 not shut off: $(K guest-list)"
+pass "kvmnetd killed during guest-start: the next one kills the paused QEMU and forgets it"
+
 K guest-stop g1 >/dev/null || fail "guest-stop g1"
 K guest-stop a1 >/dev/null || fail "guest-stop a1"
+[ -e "$T/state/run/g1.json" ] && fail "g1's runtime state file is left after guest-stop"
 stop_daemon
 pass "daemon stopped cleanly"

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The guest registry's hot-plug state machine against a scripted fake
+ * QEMU: faults real QEMU won't produce on demand.  device_del answered
+ * "busy" is retried with backoff (100, 200 ms...) and succeeds; a guest
+ * that stays busy gets a clear error once the request's time is used up,
+ * and the NIC stays attached; a NIC the guest ejects by itself is removed
+ * (backend, tap) and reported.  Taps are made in a network namespace of
+ * the test's own. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <sys/epoll.h>
+
+#include "guest-test.h"
+#include "kvmnet/guest.h"
+
+/* ---- a minimal loop for the registry ---- */
+
+typedef struct watch {
+        int fd;
+        kn_api_fd_fn fn;
+        void *userdata;
+        bool dead;
+        struct watch *next;
+} watch;
+
+typedef struct loop {
+        int epfd;
+        watch *watches;
+} loop;
+
+static int loop_add(void *l, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata, void **ret) {
+        loop *lp = l;
+        watch *w = kn_xcalloc(1, sizeof *w);
+        *w = (watch){.fd = fd, .fn = fn, .userdata = userdata, .next = lp->watches};
+        struct epoll_event ev = {.events = events, .data.ptr = w};
+        if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+                free(w);
+                return -errno;
+        }
+        lp->watches = w;
+        *ret = w;
+        return 0;
+}
+
+static int loop_mod(void *l, void *wp, uint32_t events) {
+        loop *lp = l;
+        watch *w = wp;
+        struct epoll_event ev = {.events = events, .data.ptr = w};
+        return epoll_ctl(lp->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
+}
+
+static void loop_del(void *l, void *wp) {
+        loop *lp = l;
+        watch *w = wp;
+        epoll_ctl(lp->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+        w->dead = true; /* freed by loop_free: a round may still name it */
+}
+
+static const kn_api_loop_ops loop_ops = {loop_add, loop_mod, loop_del};
+
+/* Dispatch until *flag or timeout_ms. */
+static void loop_run(loop *lp, const bool *flag, int timeout_ms) {
+        int64_t end = test_now_us() + (int64_t) timeout_ms * 1000;
+        while (!*flag && test_now_us() < end) {
+                struct epoll_event evs[16];
+                int n = epoll_wait(lp->epfd, evs, 16, 50);
+                for (int k = 0; k < n; k++) {
+                        watch *w = evs[k].data.ptr;
+                        if (!w->dead)
+                                w->fn(w->fd, evs[k].events, w->userdata);
+                }
+        }
+}
+
+static void loop_free(loop *lp) {
+        while (lp->watches) {
+                watch *w = lp->watches;
+                lp->watches = w->next;
+                free(w);
+        }
+        close(lp->epfd);
+}
+
+/* ---- what the registry tells ---- */
+
+static char logbuf[65536];
+static char events[8192];
+
+static void on_log(const char *message, void *userdata) {
+        size_t l = strlen(logbuf);
+        snprintf(logbuf + l, sizeof logbuf - l, "%s\n", message);
+}
+
+static void on_event(json_object *ev, void *userdata) {
+        size_t l = strlen(events);
+        snprintf(events + l, sizeof events - l, "%s\n",
+                 json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+}
+
+typedef struct outcome {
+        bool done;
+        int r;
+        kn_error err;
+} outcome;
+
+static void on_done(int r, const kn_error *err, void *userdata) {
+        outcome *o = userdata;
+        o->done = true;
+        o->r = r;
+        if (err)
+                o->err = *err;
+}
+
+/* ---- the fake QEMU ---- */
+
+/* How the peer answers device_del: "busy" this many times (-1: always),
+ * then success followed by DEVICE_DELETED. */
+static int busy_answers;
+/* The guest ejects the NIC by itself right after device_add. */
+static bool eject_after_attach;
+
+static void peer_device_deleted(test_peer *p) {
+        /* the backend child first (no "device"), then the device */
+        peer_send(p, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"path\": "
+                     "\"/machine/peripheral/kn-net0/virtio-backend\"}, "
+                     "\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}\r\n");
+        peer_send(p, "{\"event\": \"DEVICE_DELETED\", \"data\": {\"device\": "
+                     "\"kn-net0\", \"path\": \"/machine/peripheral/kn-net0\"}, "
+                     "\"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}\r\n");
+}
+
+static void peer_reply_ok(test_peer *p, int64_t id, const char *ret) {
+        peer_send(p, "{\"return\": %s, \"id\": %" PRId64 "}\r\n", ret, id);
+}
+
+static void peer_fake_qemu(test_peer *p) {
+        int64_t id;
+        const char *c;
+        int nfds, fd;
+        unsigned busy = 0;
+        int held[8], n_held = 0; /* the tap fds, as QEMU holds them until netdev_del */
+        peer_handshake(p);
+        while ((c = peer_read(p, &id, &nfds, &fd))) {
+                if (fd >= 0 && n_held < 8)
+                        held[n_held++] = fd;
+                else if (fd >= 0)
+                        close(fd);
+                if (streq(c, "netdev_del"))
+                        while (n_held > 0)
+                                close(held[--n_held]);
+                if (streq(c, "query-kvm"))
+                        peer_reply_ok(p, id, "{\"enabled\": false, \"present\": false}");
+                else if (streq(c, "qom-get"))
+                        peer_reply_ok(p, id, "\"pc-i440fx-7.2-machine\"");
+                else if (streq(c, "getfd"))
+                        peer_reply_ok(p, id, nfds == 1 ? "{}" : "{\"nfds\": 0}");
+                else if (streq(c, "device_del")) {
+                        if (busy_answers < 0 || (int) busy < busy_answers) {
+                                /* both wordings QEMU uses for it */
+                                const char *desc = busy++ % 2 == 0
+                                                           ? "Hot-unplug failed: guest is busy "
+                                                             "(power indicator blinking)"
+                                                           : "Device kn-net0: an unplug is in "
+                                                             "progress, try again later";
+                                peer_send(p,
+                                          "{\"id\": %" PRId64 ", \"error\": {\"class\": "
+                                          "\"GenericError\", \"desc\": \"%s\"}}\r\n",
+                                          id, desc);
+                                continue;
+                        }
+                        busy = 0;
+                        peer_reply_ok(p, id, "{}");
+                        peer_device_deleted(p);
+                } else if (streq(c, "device_add") && eject_after_attach) {
+                        peer_reply_ok(p, id, "{}");
+                        usleep(100000);
+                        peer_device_deleted(p);
+                } else
+                        peer_reply_ok(p, id, "{}");
+        }
+}
+
+typedef struct fake {
+        char *dir, *sock;
+        pid_t pid;
+        loop lp;
+        kn_guest_registry *reg;
+} fake;
+
+/* A fake QEMU listening on a unix socket (its own pid behind it, as
+ * guest-adopt checks), adopted as guest f1, with one NIC on br0. */
+static void fake_start(fake *f) {
+        f->dir = test_tmpdir();
+        f->sock = kn_xasprintf("%s/f1.qmp", f->dir);
+        fflush(NULL);
+        f->pid = fork();
+        assert_true(f->pid >= 0);
+        if (f->pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                snprintf(sa.sun_path, sizeof sa.sun_path, "%s", f->sock);
+                if (s < 0 || bind(s, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(s, 1) < 0)
+                        _exit(20);
+                test_peer p = {.fd = accept4(s, NULL, NULL, SOCK_CLOEXEC)};
+                if (p.fd < 0)
+                        _exit(21);
+                peer_fake_qemu(&p);
+                _exit(0);
+        }
+        for (int k = 0; k < 200 && access(f->sock, F_OK) < 0; k++)
+                usleep(10000);
+        f->lp.epfd = epoll_create1(EPOLL_CLOEXEC);
+        f->reg = kn_guest_registry_new(f->dir, NULL, &loop_ops, &f->lp);
+        kn_guest_registry_set_logger(f->reg, on_log, NULL);
+        kn_guest_registry_set_event_handler(f->reg, on_event, NULL);
+        logbuf[0] = events[0] = '\0';
+
+        kn_error err = {0};
+        outcome o = {0};
+        json_object *res = json_object_new_object();
+        assert_int_equal(kn_guest_adopt(f->reg, "f1", f->sock, res, on_done, &o, &err), 0);
+        loop_run(&f->lp, &o.done, 5000);
+        assert_true(o.done);
+        assert_int_equal(o.r, 0);
+        json_object_put(res);
+
+        kn_guest_nic nic = {.type = (char *) "bridge", .source = (char *) "br0", .queues = 1};
+        assert_int_equal(kn_guest_mac_parse("52:54:00:fa:ce:01", nic.mac), 0);
+        nic.has_mac = true;
+        o = (outcome){0};
+        res = json_object_new_object();
+        assert_int_equal(kn_guest_attach(f->reg, "f1", &nic, false, res, on_done, &o, &err), 0);
+        loop_run(&f->lp, &o.done, 5000);
+        assert_true(o.done);
+        if (o.r < 0)
+                fail_msg("attach: %s", o.err.message);
+        json_object_put(res);
+        assert_non_null(strstr(events, "\"action\":\"attached\""));
+}
+
+static void fake_stop(fake *f) {
+        kn_guest_registry_free(f->reg); /* an adopted QEMU is left running */
+        kill(f->pid, SIGKILL);
+        test_peer_finish(f->pid);
+        loop_free(&f->lp);
+        test_rmtree(f->dir);
+        free(f->dir);
+        free(f->sock);
+}
+
+static int setup_netns(void **state) {
+        test_enter_netns_or_skip();
+        if (test_run("ip link add br0 type bridge && ip link set br0 up") != 0)
+                test_skip("cannot create a bridge");
+        return 0;
+}
+
+static int detach(fake *f, int timeout_ms, outcome *o, int64_t *ret_ms) {
+        uint8_t mac[6];
+        kn_error err = {0};
+        kn_guest_mac_parse("52:54:00:fa:ce:01", mac);
+        json_object *res = json_object_new_object();
+        int64_t t0 = test_now_us();
+        int r = kn_guest_detach(f->reg, "f1", mac, false, timeout_ms, res, on_done, o, &err);
+        assert_int_equal(r, 0);
+        loop_run(&f->lp, &o->done, 15000);
+        *ret_ms = (test_now_us() - t0) / 1000;
+        assert_true(o->done);
+        json_object_put(res);
+        return o->r;
+}
+
+static int count(const char *hay, const char *needle) {
+        int n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+static void test_busy_then_ok(void **state) {
+        fake f = {0};
+        busy_answers = 2;
+        fake_start(&f);
+        outcome o = {0};
+        int64_t ms;
+        assert_int_equal(detach(&f, 5000, &o, &ms), 0);
+        /* two waits: 100 ms, then 200 ms */
+        assert_non_null(
+                strstr(logbuf, "guest is busy (power indicator blinking); retrying in 100 ms"));
+        assert_non_null(strstr(logbuf, "in progress, try again later; retrying in 200 ms"));
+        assert_int_equal(count(logbuf, "retrying in"), 2);
+        assert_true(ms >= 300 && ms < 2000);
+        assert_non_null(strstr(logbuf, "kn-net0 detached"));
+        assert_non_null(strstr(events, "\"action\":\"removed\""));
+        /* the fake QEMU closed its tap fd at netdev_del: the tap is gone */
+        assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 1);
+        printf("busy twice, then accepted: detached in %" PRId64 " ms\n", ms);
+        fake_stop(&f);
+}
+
+static void test_busy_forever(void **state) {
+        fake f = {0};
+        busy_answers = -1;
+        fake_start(&f);
+        outcome o = {0};
+        int64_t ms;
+        /* 100 + 200 + 400 ms fit in 1000 ms, 800 more would not. */
+        assert_int_equal(detach(&f, 1000, &o, &ms), -EBUSY);
+        assert_int_equal(count(logbuf, "retrying in"), 3);
+        if (!strstr(o.err.message,
+                    "detach-interface f1: QEMU refused device_del kn-net0 4 times in "))
+                fail_msg("%s", o.err.message);
+        assert_non_null(strstr(o.err.message, "(last: 'Device kn-net0: an unplug is in "
+                                              "progress, try again later'); the NIC stays "
+                                              "attached: try again later"));
+        assert_true(ms >= 700 && ms < 1000);
+        assert_null(strstr(events, "\"action\":\"removed\""));
+        /* Still attached, tap and all; a later detach goes through. */
+        json_object *res = json_object_new_object();
+        kn_error err = {0};
+        assert_int_equal(kn_guest_domiflist(f.reg, "f1", res, &err), 0);
+        assert_non_null(strstr(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
+                               "\"state\":\"attached\""));
+        json_object_put(res);
+        assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 0);
+        printf("busy forever: '%s' after %" PRId64 " ms\n", o.err.message, ms);
+        fake_stop(&f);
+}
+
+/* The guest ejects the NIC without being asked: kvmnet deletes the backend
+ * (the tap goes) and says so. */
+static void test_guest_ejects(void **state) {
+        fake f = {0};
+        eject_after_attach = true;
+        fake_start(&f);
+        eject_after_attach = false;
+        bool never = false;
+        for (int k = 0; k < 40 && !strstr(events, "\"action\":\"removed\""); k++)
+                loop_run(&f.lp, &never, 50);
+        assert_non_null(strstr(events, "\"action\":\"removed\""));
+        assert_non_null(strstr(events, "\"reason\":\"ejected by the guest\""));
+        assert_non_null(strstr(logbuf, "kn-net0 was ejected by the guest itself"));
+        assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 1);
+        json_object *res = json_object_new_object();
+        kn_error err = {0};
+        assert_int_equal(kn_guest_domiflist(f.reg, "f1", res, &err), 0);
+        assert_non_null(strstr(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
+                               "\"interfaces\":[]"));
+        json_object_put(res);
+        fake_stop(&f);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_busy_then_ok),
+                cmocka_unit_test(test_busy_forever),
+                cmocka_unit_test(test_guest_ejects),
+        };
+        return cmocka_run_group_tests(tests, setup_netns, NULL);
+}
