@@ -20,26 +20,12 @@
 #include "api-internal.h"
 #include "rootfs.h"
 #include "strbuf.h"
+#include "mkdir.h"
 
 struct kn_journal {
         kn_root *root; /* the state directory */
         char *rel;
 };
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = kn_xstrdup(path);
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char saved = *s;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = saved;
-                if (!saved)
-                        return 0;
-        }
-}
 
 static char *journal_name(const char *ifname, const char *netns) {
         kn_strbuf b = {0};
@@ -60,7 +46,7 @@ static char *journal_name(const char *ifname, const char *netns) {
 
 int kn_journal_begin(const char *state_dir, const char *netns, const char *verb,
                      const kn_iface *def, kn_journal **ret, kn_error *err) {
-        int r = mkdir_p(state_dir, 0755);
+        int r = kn_mkdir_p(state_dir, 0755);
         if (r < 0)
                 return kn_error_set(err, -r, "cannot create the state directory %s: %s", state_dir,
                                     strerror(-r));

@@ -14,6 +14,7 @@
 #include "kvmnet/api.h"
 #include "kvmnet/guest.h"
 #include "macro.h"
+#include "mkdir.h"
 
 #ifndef KN_VERSION
 #define KN_VERSION "unknown"
@@ -164,21 +165,6 @@ static int resolve_group(kn_daemon *d, const char *name) {
         return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = kn_xstrdup(path);
-        for (char *s = p + 1;; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char saved = *s;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = saved;
-                if (!saved)
-                        return 0;
-        }
-}
-
 static void signal_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
         struct signalfd_siginfo si;
         while (read(s->fd, &si, sizeof si) == sizeof si) {
@@ -242,7 +228,7 @@ int main(int argc, char **argv) {
         if (o.group && resolve_group(&d, o.group) < 0)
                 return 1;
 
-        r = mkdir_p(o.state_dir, 0755);
+        r = kn_mkdir_p(o.state_dir, 0755);
         if (r < 0) {
                 kn_log("cannot create the state directory %s: %s", o.state_dir, strerror(-r));
                 return 1;

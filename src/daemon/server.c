@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "kvmnet/api.h"
 #include "macro.h"
+#include "mkdir.h"
 
 struct kn_client {
         kn_ev_source src;
@@ -51,15 +52,14 @@ static size_t out_pending(const kn_client *c) {
 
 /* Sockets */
 
+/* The directory a socket goes in, made if missing. */
 static int mkdir_parents(const char *path) {
-        _cleanup_free_ char *p = kn_xstrdup(path);
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return 0;
+        _cleanup_free_ char *dir = kn_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;
+        *slash = '\0';
+        return kn_mkdir_p(dir, 0755);
 }
 
 /* A socket file left by a daemon that died is removed; one that still

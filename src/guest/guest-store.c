@@ -6,22 +6,10 @@
 
 #include "guest-private.h"
 #include "strbuf.h"
+#include "mkdir.h"
 
 char *kn_guest_def_path(kn_guest_registry *reg, const char *name) {
         return kn_xasprintf("%s/%s.xml", reg->guests_dir, name);
-}
-
-static int mkdir_p(const char *path) {
-        _cleanup_free_ char *p = kn_xstrdup(path);
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 static char *read_file(const char *path, int *ret_errno) {
@@ -62,7 +50,7 @@ int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **r
 }
 
 int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err) {
-        int r = mkdir_p(reg->guests_dir);
+        int r = kn_mkdir_p(reg->guests_dir, 0755);
         if (r < 0)
                 return kn_error_set(err, -r, "%s: %s", reg->guests_dir, strerror(-r));
         _cleanup_free_ char *path = kn_guest_def_path(reg, def->name);

@@ -16,6 +16,7 @@
 
 #include "live-internal.h"
 #include "spawn.h"
+#include "mkdir.h"
 
 #define LEASE_TIMEOUT_MS 30000
 
@@ -55,21 +56,8 @@ static char *state_path(const kn_netns *ns, const char *ifname, int family, cons
                             ns->ino, ifname, ext);
 }
 
-static int mkdir_p(const char *path) {
-        _cleanup_free_ char *p = kn_xstrdup(path);
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int write_script(const kn_netns *ns, char **ret, kn_error *err) {
-        int r = mkdir_p(ns->state_dir);
+        int r = kn_mkdir_p(ns->state_dir, 0755);
         if (r < 0)
                 return kn_error_set(err, -r, "state directory %s: %s", ns->state_dir, strerror(-r));
         _cleanup_free_ char *path = kn_xasprintf("%s/kvmnet-udhcpc.sh", ns->state_dir);
