@@ -116,6 +116,9 @@ struct cli_verb {
         int (*build)(const cli_cmd *cmd, json_object **args);
         /* Print a success reply's result; returns an exit code. */
         int (*print)(const cli_cmd *cmd, json_object *result);
+        /* For print_done verbs: what the verb did ("started"), printed after
+         * the interface or guest. */
+        const char *done;
         /* Instead of build/print: runs on its own (iface-edit, help). */
         int (*run)(const cli_cmd *cmd, cli_conn *c);
         bool interactive; /* not in batch mode */
@@ -128,6 +131,15 @@ const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
 /* The value given with a flag that takes one, or NULL. */
 const char *cli_cmd_value(const cli_cmd *cmd, const char *flag);
+
+/* Shared by the verb tables: {"name": NAME}, from the first argument. */
+json_object *cli_args_name(const cli_cmd *cmd);
+int cli_build_name(const cli_cmd *cmd, json_object **args);
+/* Print a result as pretty JSON (--json); returns KN_EXIT_OK. */
+int cli_print_json(json_object *result);
+/* Print a reply to cmd through the verb's print (single and batch mode
+ * alike): an error reply is printed as such.  Returns an exit code. */
+int cli_cmd_print_reply(const cli_cmd *cmd, cli_conn *c, json_object *reply);
 
 /* Parse "VERB ARG..." (argv[0] is the verb); prints usage errors.  Returns
  * an exit code; -1 when the command was --help and is done. */

@@ -14,21 +14,6 @@ static const char *str(json_object *o, const char *key) {
         return json_object_get_string(v);
 }
 
-static int print_json(json_object *result) {
-        fputs(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_SPACED |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE),
-              stdout);
-        fputc('\n', stdout);
-        return KN_EXIT_OK;
-}
-
-static json_object *args_name(const cli_cmd *cmd) {
-        json_object *args = json_object_new_object();
-        json_object_object_add(args, "name", json_object_new_string(cmd->pos[0]));
-        return args;
-}
-
 static int read_xml(const char *verb, const cli_cmd *cmd, const char *file, char **ret) {
         _cleanup_close_ int fd = -1;
         if (streq(file, "-")) {
@@ -56,11 +41,6 @@ static int read_xml(const char *verb, const cli_cmd *cmd, const char *file, char
         return KN_EXIT_OK;
 }
 
-static int build_name(const cli_cmd *cmd, json_object **args) {
-        *args = args_name(cmd);
-        return KN_EXIT_OK;
-}
-
 static int build_none(const cli_cmd *cmd, json_object **args) {
         *args = json_object_new_object();
         return KN_EXIT_OK;
@@ -76,29 +56,21 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
         return KN_EXIT_OK;
 }
 
+/* "Guest NAME <done> (pid PID)": the name from the reply, which for
+ * guest-define is the only place it is. */
 static int print_done(const cli_cmd *cmd, json_object *result) {
-        static const struct {
-                const char *verb, *what;
-        } msgs[] = {
-                {"guest-define", "defined"}, {"guest-undefine", "undefined"},
-                {"guest-start", "started"},  {"guest-stop", "stopped"},
-                {"guest-adopt", "adopted"},
-        };
         if (cli_cmd_flag(cmd, "--json"))
-                return print_json(result);
-        for (size_t k = 0; k < ELEMENTSOF(msgs); k++)
-                if (streq(cmd->verb->name, msgs[k].verb)) {
-                        const char *pid = str(result, "pid");
-                        printf("Guest %s %s%s%s%s\n", str(result, "name"), msgs[k].what,
-                               pid ? " (pid " : "", pid ? pid : "", pid ? ")" : "");
-                }
+                return cli_print_json(result);
+        const char *pid = str(result, "pid");
+        printf("Guest %s %s%s%s%s\n", str(result, "name"), cmd->verb->done, pid ? " (pid " : "",
+               pid ? pid : "", pid ? ")" : "");
         return KN_EXIT_OK;
 }
 
 static int print_list(const cli_cmd *cmd, json_object *result) {
         json_object *list;
         if (cli_cmd_flag(cmd, "--json"))
-                return print_json(result);
+                return cli_print_json(result);
         if (!json_object_object_get_ex(result, "guests", &list))
                 return KN_EXIT_CONNECT;
         printf(" %-20s %-10s %-8s %s\n", "Name", "State", "PID", "Persistent");
@@ -121,7 +93,7 @@ static int print_dumpxml(const cli_cmd *cmd, json_object *result) {
 static int print_info(const cli_cmd *cmd, json_object *result) {
         json_object *h;
         if (cli_cmd_flag(cmd, "--json"))
-                return print_json(result);
+                return cli_print_json(result);
         printf("%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n",
                "Name:", str(result, "name"), "State:", str(result, "state"),
                "PID:", str(result, "pid"), "Accel:", str(result, "accel"),
@@ -142,7 +114,7 @@ static int print_info(const cli_cmd *cmd, json_object *result) {
 static int print_domiflist(const cli_cmd *cmd, json_object *result) {
         json_object *list;
         if (cli_cmd_flag(cmd, "--json"))
-                return print_json(result);
+                return cli_print_json(result);
         if (!json_object_object_get_ex(result, "interfaces", &list))
                 return KN_EXIT_CONNECT;
         /* virsh's columns, then queues and state. */
@@ -161,7 +133,7 @@ static int print_domiflist(const cli_cmd *cmd, json_object *result) {
 }
 
 static int build_adopt(const cli_cmd *cmd, json_object **args) {
-        *args = args_name(cmd);
+        *args = cli_args_name(cmd);
         json_object_object_add(*args, "qmp", json_object_new_string(cmd->pos[1]));
         return KN_EXIT_OK;
 }
@@ -180,7 +152,7 @@ static int parse_uint(const char *verb, const char *flag, const char *s, long ma
 
 static int build_attach(const cli_cmd *cmd, json_object **args) {
         const char *v = "attach-interface";
-        *args = args_name(cmd);
+        *args = cli_args_name(cmd);
         static const char *const strs[][2] = {{"--bridge", "bridge"},
                                               {"--network", "network"},
                                               {"--mac", "mac"},
@@ -221,7 +193,7 @@ static int add_detach_opts(const char *v, const cli_cmd *cmd, json_object *args)
 }
 
 static int build_detach(const cli_cmd *cmd, json_object **args) {
-        *args = args_name(cmd);
+        *args = cli_args_name(cmd);
         const char *mac = cli_cmd_value(cmd, "--mac");
         if (!mac) {
                 cli_error("detach-interface: give --mac MAC (see domiflist %s)", cmd->pos[0]);
@@ -236,7 +208,7 @@ static int build_device(const cli_cmd *cmd, json_object **args) {
         int r = read_xml(cmd->verb->name, cmd, cmd->pos[1], &xml);
         if (r)
                 return r;
-        *args = args_name(cmd);
+        *args = cli_args_name(cmd);
         json_object_object_add(*args, "xml", json_object_new_string(xml));
         if (streq(cmd->verb->name, "attach-device")) {
                 if (cli_cmd_flag(cmd, "--persistent"))
@@ -249,7 +221,7 @@ static int build_device(const cli_cmd *cmd, json_object **args) {
 static int print_nic(const cli_cmd *cmd, json_object *result) {
         json_object *n;
         if (cli_cmd_flag(cmd, "--json"))
-                return print_json(result);
+                return cli_print_json(result);
         if (!json_object_object_get_ex(result, "interface", &n))
                 return KN_EXIT_CONNECT;
         bool attach = strncmp(cmd->verb->name, "attach", 6) == 0;
@@ -301,14 +273,16 @@ const cli_verb cli_guest_verbs[] = {
                         "FILE ('-' for standard input) and stores it as the guest's definition.",
          .n_pos = 1,
          .build = build_define,
-         .print = print_done},
+         .print = print_done,
+         .done = "defined"},
         {.name = "guest-undefine",
          .args_synopsis = "NAME",
          .summary = "remove a guest definition",
          .description = "Removes the definition of guest NAME; a running guest keeps running.",
          .n_pos = 1,
-         .build = build_name,
-         .print = print_done},
+         .build = cli_build_name,
+         .print = print_done,
+         .done = "undefined"},
         {.name = "guest-list",
          .args_synopsis = "[--json]",
          .summary = "list guests",
@@ -321,7 +295,7 @@ const cli_verb cli_guest_verbs[] = {
          .summary = "print a guest definition",
          .description = "Prints the stored domain XML of guest NAME.",
          .n_pos = 1,
-         .build = build_name,
+         .build = cli_build_name,
          .print = print_dumpxml},
         {.name = "guest-start",
          .args_synopsis = "NAME",
@@ -330,16 +304,18 @@ const cli_verb cli_guest_verbs[] = {
                         "definition, then lets it run. Needs kvmnetd.",
          .n_pos = 1,
          JSON_FLAGS,
-         .build = build_name,
-         .print = print_done},
+         .build = cli_build_name,
+         .print = print_done,
+         .done = "started"},
         {.name = "guest-stop",
          .args_synopsis = "NAME",
          .summary = "stop a running guest",
          .description = "Tells QEMU to quit (killing it after 10 s). Needs kvmnetd.",
          .n_pos = 1,
          JSON_FLAGS,
-         .build = build_name,
-         .print = print_done},
+         .build = cli_build_name,
+         .print = print_done,
+         .done = "stopped"},
         {.name = "guest-adopt",
          .args_synopsis = "NAME QMP-SOCKET",
          .summary = "take over a QEMU started elsewhere",
@@ -348,7 +324,8 @@ const cli_verb cli_guest_verbs[] = {
          .n_pos = 2,
          JSON_FLAGS,
          .build = build_adopt,
-         .print = print_done},
+         .print = print_done,
+         .done = "adopted"},
         {.name = "guest-info",
          .args_synopsis = "NAME",
          .summary = "show a running guest",
@@ -356,7 +333,7 @@ const cli_verb cli_guest_verbs[] = {
                         "(pcie-root-ports on q35, PCI slots on pc).",
          .n_pos = 1,
          JSON_FLAGS,
-         .build = build_name,
+         .build = cli_build_name,
          .print = print_info},
         {.name = "domiflist",
          .args_synopsis = "GUEST",
@@ -365,7 +342,7 @@ const cli_verb cli_guest_verbs[] = {
                         "queues and state (attached, detaching, unplug pending).",
          .n_pos = 1,
          JSON_FLAGS,
-         .build = build_name,
+         .build = cli_build_name,
          .print = print_domiflist},
         {.name = "attach-interface",
          .args_synopsis = "GUEST --bridge BRIDGE [OPTION...]",

@@ -179,10 +179,7 @@ static int job_finish_one(job *j, cli_conn *c) {
         int r = cli_conn_recv(c, &reply);
         if (r != 0)
                 return r;
-        json_object *result = cli_reply_result(c, j->cmd.verb->name, reply);
-        if (!result)
-                return KN_EXIT_FAILED;
-        return j->cmd.verb->print(&j->cmd, result);
+        return cli_cmd_print_reply(&j->cmd, c, reply);
 }
 
 static int job_finish(job *j, cli_conn *c) {
@@ -191,6 +188,16 @@ static int job_finish(job *j, cli_conn *c) {
         r = job_finish_one(j, c);
         cli_context[0] = '\0';
         return r;
+}
+
+/* Finish and drop the oldest job, q[*head]; the first failure is the exit
+ * code.  Returns true when the connection is lost. */
+static bool job_finish_head(job *q, size_t *head, cli_conn *c, int *ret) {
+        int code = job_finish(&q[*head], c);
+        job_done(&q[(*head)++]);
+        if (code != 0 && *ret == 0)
+                *ret = code;
+        return code == KN_EXIT_CONNECT;
 }
 
 /* Commands from stdin, in order, on one connection.  Requests are sent
@@ -212,14 +219,9 @@ static int run_batch(cli_conn *c) {
                 if (r == LINE_EOF)
                         break;
                 if (r == LINE_WOULD_BLOCK) {
-                        int code = job_finish(&q[head], c);
-                        job_done(&q[head++]);
-                        if (code != 0 && ret == 0)
-                                ret = code;
-                        if (code == KN_EXIT_CONNECT) {
-                                lost = true;
+                        lost = job_finish_head(q, &head, c, &ret);
+                        if (lost)
                                 break;
-                        }
                         continue;
                 }
                 lineno++;
@@ -239,26 +241,18 @@ static int run_batch(cli_conn *c) {
                  * once the window is full. */
                 while (tail > head &&
                        (c->offline || !q[head].sent || c->outstanding >= BATCH_WINDOW)) {
-                        int code = job_finish(&q[head], c);
-                        job_done(&q[head++]);
-                        if (code != 0 && ret == 0)
-                                ret = code;
-                        if (code == KN_EXIT_CONNECT) {
-                                lost = true;
+                        lost = job_finish_head(q, &head, c, &ret);
+                        if (lost)
                                 break;
-                        }
                 }
                 if (lost)
                         break;
         }
         while (tail > head) {
-                if (!lost) {
-                        int code = job_finish(&q[head], c);
-                        if (code != 0 && ret == 0)
-                                ret = code;
-                        lost = code == KN_EXIT_CONNECT;
-                }
-                job_done(&q[head++]);
+                if (lost)
+                        job_done(&q[head++]);
+                else
+                        lost = job_finish_head(q, &head, c, &ret);
         }
         free(q);
         kn_strbuf_done(&rd.buf);

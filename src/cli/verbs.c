@@ -27,10 +27,24 @@ static const char *json_str(json_object *o, const char *key) {
         return json_object_get_string(v);
 }
 
-static json_object *args_name(const cli_cmd *cmd) {
+json_object *cli_args_name(const cli_cmd *cmd) {
         json_object *args = json_object_new_object();
         json_object_object_add(args, "name", json_object_new_string(cmd->pos[0]));
         return args;
+}
+
+int cli_build_name(const cli_cmd *cmd, json_object **args) {
+        *args = cli_args_name(cmd);
+        return KN_EXIT_OK;
+}
+
+int cli_print_json(json_object *result) {
+        fputs(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY |
+                                                             JSON_C_TO_STRING_SPACED |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE),
+              stdout);
+        fputc('\n', stdout);
+        return KN_EXIT_OK;
 }
 
 /* iface-list */
@@ -73,11 +87,7 @@ static int print_diags(json_object *result) {
 static int print_list(const cli_cmd *cmd, json_object *result) {
         json_object *list;
         if (cli_cmd_flag(cmd, "--json")) {
-                fputs(json_object_to_json_string_ext(
-                              result, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                              JSON_C_TO_STRING_NOSLASHESCAPE),
-                      stdout);
-                fputc('\n', stdout);
+                cli_print_json(result);
                 return print_diags(result);
         }
         if (!json_object_object_get_ex(result, "interfaces", &list) ||
@@ -119,7 +129,7 @@ static int print_list(const cli_cmd *cmd, json_object *result) {
 /* iface-dumpxml */
 
 static int build_dumpxml(const cli_cmd *cmd, json_object **args) {
-        *args = args_name(cmd);
+        *args = cli_args_name(cmd);
         json_object_object_add(*args, "inactive",
                                json_object_new_boolean(cli_cmd_flag(cmd, "--inactive")));
         return 0;
@@ -199,15 +209,11 @@ static int print_define(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
-/* iface-undefine, iface-mac, iface-name */
+/* iface-mac, iface-name */
 
-static int build_name(const cli_cmd *cmd, json_object **args) {
-        *args = args_name(cmd);
-        return 0;
-}
-
-static int print_undefine(const cli_cmd *cmd, json_object *result) {
-        printf("Interface %s undefined\n", cmd->pos[0]);
+/* iface-start, iface-destroy, iface-undefine: "Interface NAME <done>". */
+static int print_done(const cli_cmd *cmd, json_object *result) {
+        printf("Interface %s %s\n", cmd->pos[0], cmd->verb->done);
         return KN_EXIT_OK;
 }
 
@@ -235,11 +241,11 @@ static int print_iface_name(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
-/* iface-start, iface-destroy */
+/* iface-start */
 
 static int print_start(const cli_cmd *cmd, json_object *result) {
         json_object *changes;
-        printf("Interface %s started\n", cmd->pos[0]);
+        print_done(cmd, result);
         if (cli_cmd_flag(cmd, "--verbose") &&
             json_object_object_get_ex(result, "changes", &changes) &&
             json_object_is_type(changes, json_type_array)) {
@@ -250,11 +256,6 @@ static int print_start(const cli_cmd *cmd, json_object *result) {
                 if (n == 0)
                         printf("  (nothing to change)\n");
         }
-        return KN_EXIT_OK;
-}
-
-static int print_destroy(const cli_cmd *cmd, json_object *result) {
-        printf("Interface %s destroyed\n", cmd->pos[0]);
         return KN_EXIT_OK;
 }
 
@@ -345,8 +346,9 @@ const cli_verb cli_verbs[] = {
                 .flags = flags_start,
                 .flag_help = help_start,
                 .n_pos = 1,
-                .build = build_name,
+                .build = cli_build_name,
                 .print = print_start,
+                .done = "started",
         },
         {
                 .name = "iface-destroy",
@@ -356,8 +358,9 @@ const cli_verb cli_verbs[] = {
                                "of its definition and brings its physical interfaces down, "
                                "without addresses. The configuration is kept.",
                 .n_pos = 1,
-                .build = build_name,
-                .print = print_destroy,
+                .build = cli_build_name,
+                .print = print_done,
+                .done = "destroyed",
         },
         {
                 .name = "iface-define",
@@ -377,8 +380,9 @@ const cli_verb cli_verbs[] = {
                 .description = "Removes the configuration of the top-level interface NAME "
                                "(with its ports or slaves).",
                 .n_pos = 1,
-                .build = build_name,
-                .print = print_undefine,
+                .build = cli_build_name,
+                .print = print_done,
+                .done = "undefined",
         },
         {
                 .name = "iface-edit",
@@ -400,7 +404,7 @@ const cli_verb cli_verbs[] = {
                 .description = "Prints the configured MAC address of NAME (which may be a "
                                "bridge port or bond slave).",
                 .n_pos = 1,
-                .build = build_name,
+                .build = cli_build_name,
                 .print = print_mac,
         },
         {
@@ -596,6 +600,10 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
         r = cli_conn_call(c, cmd->verb->name, args, &reply);
         if (r != 0)
                 return r;
+        return cli_cmd_print_reply(cmd, c, reply);
+}
+
+int cli_cmd_print_reply(const cli_cmd *cmd, cli_conn *c, json_object *reply) {
         json_object *result = cli_reply_result(c, cmd->verb->name, reply);
         if (!result)
                 return KN_EXIT_FAILED;
