@@ -5,14 +5,7 @@
  * back what was done: device gone, netdev_del, closefd of the names QEMU
  * still holds, our fds closed (the tap vanishes with the last of them).
  *
- * Unplug is a state machine: device_del → DETACHING until the guest
- * releases the device (DEVICE_DELETED of the device itself) → netdev_del →
- * gone.  If the guest does not release it in time the NIC stays, reported
- * 'unplug pending': that is the queue of a request the guest could not
- * take yet (no OS, no hot-plug support so far).  The removal completes
- * whenever the event comes -- at the latest at the guest's next reset,
- * which makes QEMU finish pending unplugs -- and subscribed clients get a
- * guest-nic "removed" event.  Every state change is written to the
+ * Unplug is guest-nic-detach.c's.  Every state change is written to the
  * guest's runtime state file first (guest-state.c). */
 #include <fcntl.h>
 #include <sched.h>
@@ -24,34 +17,6 @@
 #include "guest-private.h"
 #include "guest/netdev-args.h"
 #include "kvmnet/tap.h"
-
-/* device_del answered "busy" / "in progress": retried after 100, 200,
- * 400... ms, at most BUSY_RETRIES times and within the request's timeout. */
-#define BUSY_RETRIES    6
-#define BUSY_BACKOFF_MS 100
-
-typedef struct kn_gop {
-        kn_guest_registry *reg;
-        kn_gnic *nic;
-        bool attach, boot;
-        kn_guest_done_fn done;
-        void *userdata;
-        json_object *result;
-        int64_t t0_us;
-        /* attach */
-        int tapfds[KN_TAP_MAX_QUEUES], vhostfds[KN_TAP_MAX_QUEUES];
-        unsigned n_vhost;
-        char **names; /* getfd names: queues tap ones, then n_vhost vhost ones */
-        unsigned n_names, n_sent;
-        bool netdev_added;
-        int r; /* the failure being rolled back */
-        kn_error err;
-        unsigned undo_pending;
-        /* detach */
-        int timeout_ms;
-        unsigned busy_tries;
-        kn_gtimer timer;
-} kn_gop;
 
 static const char *const gnic_state_names[] = {
         [KN_GNIC_ATTACHING] = "attaching", [KN_GNIC_ATTACHED] = "attached",
@@ -70,7 +35,7 @@ int kn_gnic_state_from_string(const char *s) {
         return -EINVAL;
 }
 
-static int64_t now_us(void) {
+int64_t kn_guest_now_us(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -119,7 +84,7 @@ void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
 
 /* ---- the NIC list ---- */
 
-static kn_gnic *nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
+kn_gnic *kn_guest_nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
         for (kn_gnic *n = g->nics; n; n = n->next)
                 if (memcmp(n->nic.mac, mac, 6) == 0)
                         return n;
@@ -146,14 +111,14 @@ void kn_gnic_free(kn_gnic *n) {
 }
 
 /* Forget n and record that it is gone. */
-static void nic_free(kn_gnic *n) {
+void kn_gnic_forget(kn_gnic *n) {
         kn_guest *g = n->guest;
         kn_gnic_free(n);
         kn_guest_state_save(g);
 }
 
 /* Every state change is on disk before what it announces is done. */
-static void nic_set_state(kn_gnic *n, kn_gnic_state state) {
+void kn_guest_nic_set_state(kn_gnic *n, kn_gnic_state state) {
         n->state = state;
         kn_guest_state_save(n->guest);
 }
@@ -170,7 +135,7 @@ static void op_free(kn_gop *op) {
         free(op);
 }
 
-static kn_gop *op_new(kn_gnic *nic, bool attach) {
+kn_gop *kn_guest_op_new(kn_gnic *nic, bool attach) {
         kn_gop *op = kn_xcalloc(1, sizeof *op);
         for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
                 op->tapfds[k] = op->vhostfds[k] = -1;
@@ -178,12 +143,12 @@ static kn_gop *op_new(kn_gnic *nic, bool attach) {
         op->nic = nic;
         op->reg = nic->guest->reg;
         op->attach = attach;
-        op->t0_us = now_us();
+        op->t0_us = kn_guest_now_us();
         nic->op = op;
         return op;
 }
 
-static void op_done(kn_gop *op, int r, const kn_error *err) {
+void kn_guest_op_done(kn_gop *op, int r, const kn_error *err) {
         kn_guest_done_fn done = op->done;
         void *data = op->userdata;
         op_free(op);
@@ -279,8 +244,8 @@ static void undo_step_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata)
         kn_guest_log(g->reg, "guest %s: attaching %s rolled back: %s", g->name, n->tap,
                      err.message);
         op->nic = NULL;
-        nic_free(n);
-        op_done(op, r, &err);
+        kn_gnic_forget(n);
+        kn_guest_op_done(op, r, &err);
 }
 
 static void undo_send(kn_gop *op, const char *cmd, const char *key, const char *value) {
@@ -348,11 +313,11 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
          * exactly as long as QEMU's netdev does. */
         kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
-        nic_set_state(n, KN_GNIC_ATTACHED);
+        kn_guest_nic_set_state(n, KN_GNIC_ATTACHED);
         if (n->persistent)
                 kn_gnic_persist(n->guest, n, true);
         n->persistent = false;
-        double ms = (double) (now_us() - op->t0_us) / 1000.0;
+        double ms = (double) (kn_guest_now_us() - op->t0_us) / 1000.0;
         kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s, %u queue%s%s) in %.1f ms",
                      n->guest->name, n->device_id, n->tap, n->nic.source, n->nic.queues,
                      n->nic.queues > 1 ? "s" : "", n->vhost ? ", vhost" : "", ms);
@@ -362,7 +327,7 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
                 json_object_object_add(op->result, "elapsed_ms", json_object_new_double(ms));
         }
         kn_gnic_publish(n, "attached", NULL);
-        op_done(op, 0, NULL);
+        kn_guest_op_done(op, 0, NULL);
 }
 
 static void attach_netdev_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
@@ -437,7 +402,7 @@ static void attach_send_next(kn_gop *op) {
 
 static bool mac_in_use(kn_guest_registry *reg, const uint8_t mac[6]) {
         for (kn_guest *g = reg->guests; g; g = g->next)
-                if (nic_by_mac(g, mac))
+                if (kn_guest_nic_by_mac(g, mac))
                         return true;
         return false;
 }
@@ -471,7 +436,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                                     "first byte must be even)",
                                     g->name, mac);
         }
-        if (nic->has_mac && nic_by_mac(g, nic->mac)) {
+        if (nic->has_mac && kn_guest_nic_by_mac(g, nic->mac)) {
                 kn_guest_mac_format(nic->mac, mac);
                 return kn_error_set(err, EEXIST,
                                     "attach-interface %s: the guest already has a NIC with MAC %s",
@@ -527,7 +492,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
         n->persistent = persistent;
         n->state = KN_GNIC_ATTACHING;
 
-        kn_gop *op = op_new(n, true);
+        kn_gop *op = kn_guest_op_new(n, true);
         op->boot = boot;
         op->done = done;
         op->userdata = userdata;
@@ -612,234 +577,6 @@ void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
         boot_next(0, NULL, c);
 }
 
-/* ---- detach ---- */
-
-static int op_elapsed_ms(const kn_gop *op) {
-        return (int) ((now_us() - op->t0_us) / 1000);
-}
-
-static void removed(kn_gnic *n) {
-        kn_guest *g = n->guest;
-        kn_gop *op = n->op;
-        bool late = n->state == KN_GNIC_REMOVING && !op && !n->ejected;
-        if (n->persistent)
-                kn_gnic_persist(g, n, false);
-        if (n->ejected)
-                kn_guest_log(g->reg, "guest %s: %s was ejected by the guest itself (tap %s gone)",
-                             g->name, n->device_id, n->tap);
-        else if (late)
-                kn_guest_log(g->reg,
-                             "guest %s: %s detached after all: the guest released it %.1f s after "
-                             "the unplug request (tap %s gone)",
-                             g->name, n->device_id, (double) (now_us() - n->pending_since_us) / 1e6,
-                             n->tap);
-        else
-                kn_guest_log(g->reg, "guest %s: %s detached (tap %s gone)", g->name, n->device_id,
-                             n->tap);
-        kn_gnic_publish(n, "removed",
-                        n->ejected ? "ejected by the guest"
-                        : late     ? "released by the guest after the detach timed out"
-                                   : NULL);
-        if (op) {
-                double ms = (double) (now_us() - op->t0_us) / 1000.0;
-                if (op->result) {
-                        json_object_object_add(op->result, "name", json_object_new_string(g->name));
-                        json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
-                        json_object_object_add(op->result, "elapsed_ms",
-                                               json_object_new_double(ms));
-                }
-                op->nic = NULL;
-                n->op = NULL;
-                nic_free(n);
-                op_done(op, 0, NULL);
-        } else
-                nic_free(n);
-}
-
-static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
-        kn_gnic *n = userdata;
-        /* An error here means the backend is gone already (QEMU drops it
-         * with the device when it was never ours to delete). */
-        if (reply->r < 0 && reply->r != -ECANCELED)
-                kn_guest_log(n->guest->reg, "guest %s: netdev_del %s: %s", n->guest->name,
-                             n->netdev_id, reply->error ? reply->error->message : "failed");
-        if (reply->r == -ECANCELED)
-                return; /* QEMU went away: kn_guest_nics_gone() has it */
-        removed(n);
-}
-
-/* The guest let go of the device: the backend (and with it the tap) goes. */
-static void released(kn_gnic *n) {
-        kn_error e = {0};
-        if (n->op)
-                kn_gtimer_stop(n->guest->reg, &n->op->timer);
-        nic_set_state(n, KN_GNIC_REMOVING);
-        json_object *a = json_object_new_object();
-        json_object_object_add(a, "id", json_object_new_string(n->netdev_id));
-        int r = kn_guest_qmp_send(n->guest, "netdev_del", a, -1, netdev_del_done, n, &e);
-        json_object_put(a);
-        if (r < 0)
-                removed(n);
-}
-
-void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev) {
-        if (!streq(ev->name, "DEVICE_DELETED"))
-                return;
-        for (kn_gnic *n = g->nics; n; n = n->next) {
-                if (!kn_qmp_match_device_deleted(ev, n->device_id))
-                        continue;
-                /* Nobody asked: the guest ejected it (ACPI eject, PCIe
-                 * attention button).  The backend goes all the same. */
-                if (n->state == KN_GNIC_ATTACHED && !n->op)
-                        n->ejected = true;
-                if (n->ejected || n->state == KN_GNIC_DETACHING ||
-                    n->state == KN_GNIC_UNPLUG_PENDING)
-                        released(n);
-                return;
-        }
-}
-
-static void detach_timeout(void *userdata) {
-        kn_gop *op = userdata;
-        kn_gnic *n = op->nic;
-        kn_guest *g = n->guest;
-        n->pending_since_us = op->t0_us;
-        nic_set_state(n, KN_GNIC_UNPLUG_PENDING);
-        char mac[18];
-        kn_guest_mac_format(n->nic.mac, mac);
-        kn_error e = {0};
-        kn_error_set(&e, ETIMEDOUT,
-                     "detach-interface %s: the guest did not release NIC %s (tap %s) within %d ms; "
-                     "it stays 'unplug pending' and will be removed when the guest releases it "
-                     "(at the latest at the guest's next reset).  Its OS may not be up yet or "
-                     "may lack PCI hot-plug support",
-                     g->name, mac, n->tap, op->timeout_ms);
-        kn_guest_log(g->reg, "%s", e.message);
-        kn_gnic_publish(n, "unplug-pending", "the guest did not release it in time");
-        op_done(op, -ETIMEDOUT, &e);
-}
-
-static void detach_request(kn_gop *op);
-
-static void detach_retry(void *userdata) {
-        detach_request(userdata);
-}
-
-static bool reply_says_busy(const kn_qmp_reply *reply) {
-        const char *d = reply->error_desc;
-        return reply->error_class && d && (strstr(d, "busy") || strstr(d, "in progress"));
-}
-
-static void device_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
-        kn_gop *op = userdata;
-        kn_gnic *n = op->nic;
-        kn_guest *g = n->guest;
-        const char *desc = reply->error_desc ? reply->error_desc : "";
-        /* DEVICE_DELETED came before the reply (an unplug QEMU completes at
-         * once): netdev_del is on its way already. */
-        if (n->state == KN_GNIC_REMOVING)
-                return;
-        /* Someone else (another monitor) asked first: the same wait. */
-        if (reply->r >= 0 || strstr(desc, "already in the process of unplug")) {
-                int left = op->timeout_ms - op_elapsed_ms(op);
-                if (kn_gtimer_start(g->reg, &op->timer, left > 0 ? left : 0, detach_timeout, op) <
-                    0)
-                        detach_timeout(op);
-                return;
-        }
-        if (streq_ptr(reply->error_class, "DeviceNotFound")) {
-                /* Gone already (the guest ejected it, or a reset did). */
-                released(n);
-                return;
-        }
-        kn_error e = {0};
-        if (reply_says_busy(reply)) {
-                int ms = BUSY_BACKOFF_MS << op->busy_tries;
-                if (op->busy_tries < BUSY_RETRIES && op_elapsed_ms(op) + ms < op->timeout_ms) {
-                        op->busy_tries++;
-                        kn_guest_log(g->reg, "guest %s: device_del %s: %s; retrying in %d ms",
-                                     g->name, n->device_id, desc, ms);
-                        if (kn_gtimer_start(g->reg, &op->timer, ms, detach_retry, op) >= 0)
-                                return;
-                }
-                kn_error_set(&e, EBUSY,
-                             "detach-interface %s: QEMU refused device_del %s %u times in %d ms "
-                             "(last: '%s'); the NIC stays attached: try again later",
-                             g->name, n->device_id, op->busy_tries + 1, op_elapsed_ms(op), desc);
-        } else {
-                e = *reply->error;
-                kn_error_prefix(&e, "detach-interface %s", g->name);
-        }
-        n->persistent = false;
-        nic_set_state(n, KN_GNIC_ATTACHED);
-        kn_guest_log(g->reg, "%s", e.message);
-        op_done(op, -e.code, &e);
-}
-
-static void detach_request(kn_gop *op) {
-        kn_gnic *n = op->nic;
-        kn_error e = {0};
-        json_object *a = json_object_new_object();
-        json_object_object_add(a, "id", json_object_new_string(n->device_id));
-        int r = kn_guest_qmp_send(n->guest, "device_del", a, -1, device_del_done, op, &e);
-        json_object_put(a);
-        if (r < 0) {
-                kn_error_prefix(&e, "detach-interface %s", n->guest->name);
-                op_done(op, r, &e);
-        }
-}
-
-int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[6], bool persistent,
-                    int timeout_ms, json_object *result, kn_guest_done_fn done, void *userdata,
-                    kn_error *err) {
-        kn_guest *g;
-        char m[18];
-        int r = kn_guest_get_running(reg, "detach-interface", name, &g, err);
-        if (r < 0)
-                return r;
-        kn_guest_mac_format(mac, m);
-        kn_gnic *n = nic_by_mac(g, mac);
-        if (!n)
-                return kn_error_set(err, ENOENT,
-                                    "detach-interface %s: no NIC with MAC %s (see domiflist %s)",
-                                    name, m, name);
-        if (persistent) {
-                _cleanup_free_ char *path = kn_guest_def_path(reg, name);
-                if (access(path, F_OK) < 0)
-                        return kn_error_set(err, ENOENT,
-                                            "detach-interface %s: --persistent needs a defined "
-                                            "guest",
-                                            name);
-        }
-        if (n->state == KN_GNIC_UNPLUG_PENDING) {
-                /* QEMU refuses a second device_del; the first one stands. */
-                if (persistent && !n->persistent) {
-                        n->persistent = true;
-                        kn_guest_state_save(g);
-                }
-                return kn_error_set(err, EALREADY,
-                                    "detach-interface %s: NIC %s (tap %s) is already 'unplug "
-                                    "pending' (requested %.1f s ago): it will be removed when the "
-                                    "guest releases it (at the latest at the guest's next "
-                                    "reset)%s",
-                                    name, m, n->tap,
-                                    (double) (now_us() - n->pending_since_us) / 1e6,
-                                    n->persistent ? ", and dropped from the definition then" : "");
-        }
-        if (n->op || n->state != KN_GNIC_ATTACHED)
-                return kn_error_set(err, EBUSY, "detach-interface %s: NIC %s is %s", name, m,
-                                    kn_gnic_state_to_string(n->state));
-        kn_gop *op = op_new(n, false);
-        op->timeout_ms = timeout_ms >= 0 ? timeout_ms : reg->unplug_timeout_ms;
-        op->done = done;
-        op->userdata = userdata;
-        op->result = result;
-        n->persistent = persistent;
-        nic_set_state(n, KN_GNIC_DETACHING);
-        detach_request(op);
-        return 0;
-}
-
 /* ---- QEMU went away ---- */
 
 void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
@@ -869,7 +606,7 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
                         kn_error e = *why;
                         if (!op->attach)
                                 kn_error_prefix(&e, "detach-interface %s", g->name);
-                        op_done(op, -why->code, &e);
+                        kn_guest_op_done(op, -why->code, &e);
                 }
                 kn_gnic_free(n);
         }

@@ -2,13 +2,15 @@
 #pragma once
 
 /* Shared by the guest registry's files: definitions on disk
- * (guest-store.c), running guests and their QEMU (guest-run.c), NIC
- * hot-plug (guest-nic.c). */
+ * (guest-store.c), running guests (guest-run.c) and starting, stopping or
+ * adopting their QEMU (guest-lifecycle.c), NIC hot-plug (guest-nic.c) and
+ * unplug (guest-nic-detach.c). */
 
 #include <sys/types.h>
 
 #include "kvmnet/guest.h"
 #include "kvmnet/qmp.h"
+#include "kvmnet/tap.h"
 #include "macro.h"
 
 typedef struct kn_guest kn_guest;
@@ -143,13 +145,46 @@ int kn_gtimer_start(kn_guest_registry *reg, kn_gtimer *t, int ms, void (*fn)(voi
                     void *userdata);
 void kn_gtimer_stop(kn_guest_registry *reg, kn_gtimer *t);
 
+/* ---- guest-lifecycle.c ---- */
+/* The monitor's state handler (set by kn_guest_watch()). */
+void kn_guest_on_qmp_state(kn_qmp *q, kn_qmp_state state, const kn_error *reason, void *userdata);
+
 /* ---- guest-nic.c ---- */
+typedef struct kn_gop {
+        kn_guest_registry *reg;
+        kn_gnic *nic;
+        bool attach, boot;
+        kn_guest_done_fn done;
+        void *userdata;
+        json_object *result;
+        int64_t t0_us;
+        /* attach */
+        int tapfds[KN_TAP_MAX_QUEUES], vhostfds[KN_TAP_MAX_QUEUES];
+        unsigned n_vhost;
+        char **names; /* getfd names: queues tap ones, then n_vhost vhost ones */
+        unsigned n_names, n_sent;
+        bool netdev_added;
+        int r; /* the failure being rolled back */
+        kn_error err;
+        unsigned undo_pending;
+        /* detach */
+        int timeout_ms;
+        unsigned busy_tries;
+        kn_gtimer timer;
+} kn_gop;
+
+int64_t kn_guest_now_us(void);
+kn_gnic *kn_guest_nic_by_mac(kn_guest *g, const uint8_t mac[6]);
+/* kn_gnic_free() and record on disk that the NIC is gone. */
+void kn_gnic_forget(kn_gnic *n);
+void kn_guest_nic_set_state(kn_gnic *n, kn_gnic_state state);
+kn_gop *kn_guest_op_new(kn_gnic *nic, bool attach);
+void kn_guest_op_done(kn_gop *op, int r, const kn_error *err);
+
 /* The NICs of the definition, attached one after another at start;
  * done(r) when all are (r < 0: the first that failed). */
 void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
                                void (*done)(kn_guest *g, int r, const kn_error *err));
-/* DEVICE_DELETED and friends. */
-void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev);
 /* QEMU is gone: fail the operations, close every fd, forget the NICs. */
 void kn_guest_nics_gone(kn_guest *g, const kn_error *why);
 json_object *kn_gnic_to_json(const kn_gnic *n);
@@ -170,3 +205,7 @@ typedef struct kn_netns_guard {
 } kn_netns_guard;
 int kn_guest_netns_enter(const char *netns, kn_netns_guard *gd, kn_error *err);
 void kn_guest_netns_leave(kn_netns_guard *gd);
+
+/* ---- guest-nic-detach.c ---- */
+/* DEVICE_DELETED and friends. */
+void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev);

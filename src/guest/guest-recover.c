@@ -19,12 +19,6 @@
 
 #include "guest-private.h"
 
-static int64_t now_us(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 typedef struct recovery {
         kn_guest_registry *reg;
         const char *name;
@@ -223,7 +217,7 @@ static void reconcile_nic(recovery *rc, kn_gnic *n) {
                                         "(unplug completed)");
                 n->state = KN_GNIC_UNPLUG_PENDING;
                 if (!n->pending_since_us)
-                        n->pending_since_us = now_us();
+                        n->pending_since_us = kn_guest_now_us();
                 kn_guest_log(rc->reg,
                              "guest %s: NIC %s (%s, tap %s) is still unplug pending: removed when "
                              "the guest releases it",
