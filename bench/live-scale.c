@@ -178,7 +178,7 @@ int main(int argc, char **argv) {
                 return 1;
         }
         double kn_stop = now() - t;
-        int left = lt_run("ip -n %s -o link show type bridge | grep -q .", fk) == 0;
+        int left = test_run("ip -n %s -o link show type bridge | grep -q .", fk) == 0;
 
         double ip_del_each = 0;
         if (!quick) {

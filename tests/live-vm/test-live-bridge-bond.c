@@ -202,7 +202,7 @@ static void test_bridge_over_vlan_over_bond(void **state) {
 int main(void) {
         lt_init();
         const char *probe = lt_ns("probe");
-        int r = lt_run("ip -n %s link add name b0 type bond 2>/dev/null && "
+        int r = test_run("ip -n %s link add name b0 type bond 2>/dev/null && "
                        "ip -n %s link add link b0 name b0.5 type vlan id 5 2>/dev/null",
                        probe, probe);
         lt_ns_kill_and_delete(probe);

@@ -19,27 +19,15 @@
 
 #include "kvmnet/live.h"
 #include "macro.h"
+#include "testutil.h"
 
 static char lt_prefix[32];
 static char lt_state_dir[64];
 
-_printf_(1, 2) static inline int lt_run(const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        char *cmd;
-        if (vasprintf(&cmd, fmt, ap) < 0)
-                abort();
-        va_end(ap);
-        fflush(NULL);
-        int st = system(cmd);
-        free(cmd);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Run, and fail the test (abort) if the command fails. */
 #define lt_sh(...)                                                                                 \
         do {                                                                                       \
-                if (lt_run(__VA_ARGS__) != 0) {                                                    \
+                if (test_run(__VA_ARGS__) != 0) {                                                    \
                         fprintf(stderr, "%s:%d: command failed\n", __FILE__, __LINE__);            \
                         abort();                                                                   \
                 }                                                                                  \
@@ -73,7 +61,7 @@ _printf_(1, 2) static inline json_object *lt_json(const char *fmt, ...) {
 }
 
 static inline void lt_ns_kill_and_delete(const char *name) {
-        lt_run("for p in $(ip netns pids %s 2>/dev/null); do kill -9 $p; done; "
+        test_run("for p in $(ip netns pids %s 2>/dev/null); do kill -9 $p; done; "
                "ip netns del %s 2>/dev/null",
                name, name);
 }
@@ -87,7 +75,7 @@ static inline void lt_cleanup_all(void) {
         if (d)
                 closedir(d);
         if (lt_state_dir[0])
-                lt_run("rm -rf '%s'", lt_state_dir);
+                test_run("rm -rf '%s'", lt_state_dir);
 }
 
 /* Call first.  Exits 77 (skipped) without root or ip. */
@@ -96,7 +84,7 @@ static inline void lt_init(void) {
                 printf("skipped: live tests need root (network namespaces)\n");
                 exit(77);
         }
-        if (lt_run("ip -V >/dev/null 2>&1") != 0) {
+        if (test_run("ip -V >/dev/null 2>&1") != 0) {
                 printf("skipped: iproute2 (ip) is not installed\n");
                 exit(77);
         }
@@ -184,7 +172,7 @@ static inline bool lt_has_addr(const char *ns, const char *ifname, const char *a
 }
 
 static inline bool lt_link_exists(const char *ns, const char *ifname) {
-        return lt_run("ip -n %s link show dev %s >/dev/null 2>&1", ns, ifname) == 0;
+        return test_run("ip -n %s link show dev %s >/dev/null 2>&1", ns, ifname) == 0;
 }
 
 /* Is the interface flagged UP in `ip -j link`? */

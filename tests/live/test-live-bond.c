@@ -74,7 +74,7 @@ static void test_bond(void **state) {
 int main(void) {
         lt_init();
         const char *probe = lt_ns("probe");
-        int r = lt_run("ip -n %s link add name b0 type bond 2>/dev/null", probe);
+        int r = test_run("ip -n %s link add name b0 type bond 2>/dev/null", probe);
         lt_ns_kill_and_delete(probe);
         if (r != 0) {
                 printf("skipped: kernel lacks 8021q/bonding (no bonding support)\n");

@@ -81,7 +81,7 @@ static void test_dhcp(void **state) {
         assert_string_equal(live->ipv4.ips[0].address, address);
         kn_iface_free(live);
         assert_int_equal(
-                lt_run("ip netns pids %s | xargs -r ps -o comm= -p | grep -Eq 'busybox|udhcpc'",
+                test_run("ip netns pids %s | xargs -r ps -o comm= -p | grep -Eq 'busybox|udhcpc'",
                        host),
                 0);
 
@@ -92,14 +92,14 @@ static void test_dhcp(void **state) {
         assert_int_equal(kn_live_stop(h, w, &err), 0);
         leased(address, sizeof address);
         assert_string_equal(address, "");
-        assert_int_not_equal(lt_run("ip netns pids %s | grep -q .", host), 0);
+        assert_int_not_equal(test_run("ip netns pids %s | grep -q .", host), 0);
         assert_false(lt_link_up(host, "eth0"));
 }
 
 /* No server answers: the start fails, names the interface, and nothing is
  * left running or configured. */
 static void test_no_lease(void **state) {
-        lt_run("kill $(cat %s/dnsmasq.pid)", lt_state_dir);
+        test_run("kill $(cat %s/dnsmasq.pid)", lt_state_dir);
         _cleanup_iface_ kn_iface *w = lt_parse("<interface type='ethernet' name='eth0'>"
                                                "<protocol family='ipv4'><dhcp/></protocol>"
                                                "</interface>");
@@ -108,7 +108,7 @@ static void test_no_lease(void **state) {
         printf("# %s\n", err.message);
         assert_true(r < 0);
         assert_non_null(strstr(err.message, "eth0: no DHCP lease"));
-        assert_int_not_equal(lt_run("ip netns pids %s | grep -q .", host), 0);
+        assert_int_not_equal(test_run("ip netns pids %s | grep -q .", host), 0);
         assert_false(lt_link_up(host, "eth0"));
 }
 

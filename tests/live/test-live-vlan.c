@@ -104,7 +104,7 @@ static void test_bridge_over_vlan(void **state) {
 int main(void) {
         lt_init();
         const char *probe = lt_ns("probe");
-        int r = lt_run("ip -n %s link add name p0 type veth peer name p1 && "
+        int r = test_run("ip -n %s link add name p0 type veth peer name p1 && "
                        "ip -n %s link add link p0 name p0.5 type vlan id 5 2>/dev/null",
                        probe, probe);
         lt_ns_kill_and_delete(probe);
