@@ -96,9 +96,25 @@ typedef struct kn_live_txn kn_live_txn;
  * Returns the number of steps done. */
 int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_error *err);
 
+/* The same, appending its steps to txn (kept by a transaction).  On
+ * failure only the steps this call added are undone. */
+int kn_live_apply_in(kn_netns *ns, const kn_iface *want, kn_live_txn *txn, kn_error *err);
+
+/* An empty list of steps. */
+kn_live_txn *kn_live_txn_new(void);
+/* Log every step's undo to fd (an append-only file) before the step is
+ * made, so that a process killed half way can be undone by the next one
+ * (kn_live_txn_load).  The fd stays the caller's. */
+void kn_live_txn_set_log(kn_live_txn *txn, int fd);
+/* Rebuild the steps a log (its whole text) says are still to undo. */
+int kn_live_txn_load(const char *text, size_t len, kn_live_txn **ret, kn_error *err);
+
 /* Undo the steps in reverse order.  Continues past failures; err names the
  * first one. */
 int kn_live_txn_rollback(kn_netns *ns, kn_live_txn *txn, kn_error *err);
+/* Undo only the steps from index mark on (mark = kn_live_txn_size() before
+ * an operation). */
+int kn_live_txn_rollback_to(kn_netns *ns, kn_live_txn *txn, size_t mark, kn_error *err);
 size_t kn_live_txn_size(const kn_live_txn *txn);
 /* "create bridge br0", "set mtu of br0 to 9000", for journals and logs. */
 const char *kn_live_txn_step(const kn_live_txn *txn, size_t i);
@@ -123,3 +139,38 @@ int kn_live_verify(const kn_iface *want, const kn_iface *live, char **report);
  * names the first. */
 int kn_live_stop(kn_netns *ns, const kn_iface *def, kn_error *err);
 int kn_live_stop_many(kn_netns *ns, const kn_iface *const *defs, size_t n, kn_error *err);
+
+/* iface-destroy inside a transaction: the live state of def's links is
+ * read first and recorded as the undo (it is applied again on rollback),
+ * then kn_live_stop. */
+int kn_live_stop_in(kn_netns *ns, const kn_iface *def, kn_live_txn *txn, kn_error *err);
+
+/* ---- Sharing a NIC: iface-bridge / iface-unbridge ---- */
+
+typedef struct kn_live_bridge_opts {
+        bool stp;        /* STP on (off by default: a new port then forwards at once) */
+        double delay;    /* forward delay in seconds, < 0: the kernel's default */
+        bool force;      /* go ahead where the host may lose connectivity */
+} kn_live_bridge_opts;
+
+/* Make nic a port of a new bridge br, keeping the host on the network:
+ * br is created with nic's MAC and MTU, gets nic's neighbours, every
+ * address (flags and remaining lifetimes kept; IPv6 without a second DAD)
+ * and is brought up; nic is enslaved (its link never goes down); every
+ * route through nic in every table moves to br (metric, source, scope,
+ * protocol kept); nic's addresses go last.  kvmnet's DHCP client moves
+ * with the lease.  Refused before anything is done, naming the thing,
+ * when: nic does not exist, is already a port, is wireless, carries
+ * vlans; br exists; nic's addresses come from a DHCP client kvmnet does
+ * not run (the lease could not be renewed: needs force).  Every step goes
+ * into txn with its undo.  On failure the steps done are undone. */
+int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
+                   kn_live_txn *txn, kn_error *err);
+
+/* The reverse: br's addresses, routes and DHCP client go back to its one
+ * physical port, which is released without going down; br is deleted.
+ * Refused when br is not a bridge, has no port or several that are not
+ * guest taps, or guest taps (named) sit on it and force is not given.
+ * *ret_nic (IFNAMSIZ bytes, may be NULL) gets the port's name. */
+int kn_live_unbridge(kn_netns *ns, const char *br, bool force, kn_live_txn *txn, char *ret_nic,
+                     kn_error *err);

@@ -92,11 +92,12 @@ static void append(kn_error *err, const char *fmt, ...) {
         va_end(ap);
 }
 
-int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_error *err) {
+int kn_live_apply_in(kn_netns *ns, const kn_iface *want, kn_live_txn *txn, kn_error *err) {
         int r = kn_iface_validate(want, err);
         if (r < 0)
                 return r;
-        kn_apply a = {.ns = ns, .t = kn_xcalloc(1, sizeof(kn_live_txn)), .err = err};
+        size_t mark = txn->n;
+        kn_apply a = {.ns = ns, .t = txn, .err = err};
         r = kn_snap_read_def(ns, &a.s, want, true, err);
         if (r >= 0)
                 r = check_node(&a, want);
@@ -115,23 +116,55 @@ int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_err
         if (r >= 0)
                 r = verify(&a, want);
         kn_snap_done(&a.s);
+        size_t n = txn->n - mark;
         if (r < 0) {
-                size_t n = a.t->n;
                 kn_error e = {0};
-                if (kn_live_txn_rollback(ns, a.t, &e) < 0)
+                if (kn_live_txn_rollback_to(ns, txn, mark, &e) < 0)
                         append(err, "; undoing the %zu step%s done failed: %s", n,
                                n == 1 ? "" : "s", e.message);
                 else if (n == 1)
                         append(err, "; the step done was undone");
                 else if (n)
                         append(err, "; the %zu steps done were undone", n);
-                kn_live_txn_free(a.t);
                 return r;
         }
-        int n = (int)a.t->n;
-        if (undo)
-                *undo = a.t;
+        return (int)n;
+}
+
+int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_error *err) {
+        kn_live_txn *t = kn_live_txn_new();
+        int r = kn_live_apply_in(ns, want, t, err);
+        if (r >= 0 && undo)
+                *undo = t;
         else
-                kn_live_txn_free(a.t);
-        return n;
+                kn_live_txn_free(t);
+        return r;
+}
+
+int kn_live_apply_xml_undo(kn_netns *ns, const char *xml, kn_error *err) {
+        _cleanup_iface_ kn_iface *def = NULL;
+        int r = kn_iface_parse_xml(xml, strlen(xml), "<undo>", &def, err);
+        if (r < 0)
+                return r;
+        _cleanup_(kn_live_txn_freep) kn_live_txn *t = kn_live_txn_new();
+        r = kn_live_apply_in(ns, def, t, err);
+        return r < 0 ? r : 0;
+}
+
+int kn_live_stop_in(kn_netns *ns, const kn_iface *def, kn_live_txn *txn, kn_error *err) {
+        _cleanup_iface_ kn_iface *live = NULL;
+        kn_error e = {0};
+        int r = kn_live_read(ns, def->name, &live, &e);
+        if (r >= 0) {
+                /* What iface-start needs to bring it back: the live state,
+                 * without what only the kernel reports. */
+                live->start = def->start;
+                _cleanup_free_ char *xml = kn_iface_format_xml(live, KN_XML_INACTIVE);
+                char what[96];
+                snprintf(what, sizeof what, "destroy %s", def->name);
+                if (xml)
+                        kn_txn_record(txn, what, kn_live_apply_xml_undo, xml);
+        } else if (r != -ENODEV)
+                return kn_error_set(err, e.code, "%s", e.message);
+        return kn_live_stop(ns, def, err);
 }

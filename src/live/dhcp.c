@@ -138,7 +138,9 @@ static int enter_netns(void *data) {
         return kn_netns_enter(data);
 }
 
-int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
+/* request: the address to ask for (-r), or NULL. */
+static int start_client(kn_netns *ns, const char *ifname, int family, const char *request,
+                        kn_error *err) {
         if (family != AF_INET)
                 return kn_error_set(err, EOPNOTSUPP, "%s: only IPv4 DHCP is supported", ifname);
         const char *exe = find_client();
@@ -155,8 +157,12 @@ int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
         _cleanup_free_ char *env_lease = kn_xasprintf("KVMNET_LEASE=%s", lease);
         unlink(pidfile);
 
-        char *const argv[] = {"udhcpc", "-i", (char *)ifname, "-p", pidfile, "-s", sh,
-                              "-n",     "-R", "-t",           "5",  "-T",    "2",  NULL};
+        char *argv[] = {"udhcpc", "-i", (char *)ifname, "-p", pidfile, "-s", sh, "-n", "-R",
+                        "-t",     "5",  "-T",           "2",  NULL,    NULL, NULL};
+        if (request) {
+                argv[13] = "-r";
+                argv[14] = (char *)request;
+        }
         char *const envp[] = {env_lease, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
         _cleanup_close_ int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (out < 0)
@@ -232,4 +238,50 @@ int kn_dhcp_stop(kn_netns *ns, const char *ifname, int family, kn_error *err) {
 
 int kn_dhcp_stop_undo(kn_netns *ns, const char *ifname, kn_error *err) {
         return kn_dhcp_stop(ns, ifname, AF_INET, err);
+}
+
+int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err) {
+        return start_client(ns, ifname, family, NULL, err);
+}
+
+/* The leased address (without prefix) from the client's lease file. */
+static bool leased_address(kn_netns *ns, const char *ifname, char *out, size_t size) {
+        _cleanup_free_ char *lease = state_path(ns, ifname, AF_INET, "lease");
+        _cleanup_fclose_ FILE *f = fopen(lease, "re");
+        char line[128];
+        while (f && fgets(line, sizeof line, f))
+                if (startswith(line, "address=")) {
+                        snprintf(out, size, "%s", line + strlen("address="));
+                        out[strcspn(out, "/\n")] = '\0';
+                        return out[0] != '\0';
+                }
+        return false;
+}
+
+int kn_dhcp_move(kn_netns *ns, const char *from, const char *to, kn_error *err) {
+        char addr[128] = "";
+        bool have = leased_address(ns, from, addr, sizeof addr);
+        pid_t pid = kn_dhcp_running(ns, from, AF_INET);
+        if (pid > 0) {
+                /* SIGKILL: no release, no deconfig; the address stays where
+                 * it is (it was copied to `to` already). */
+                kill(pid, SIGKILL);
+                for (int k = 0; k < 300 && alive(pid); k++)
+                        sleep_ms(1);
+        }
+        _cleanup_free_ char *pidfile = state_path(ns, from, AF_INET, "pid");
+        _cleanup_free_ char *lease = state_path(ns, from, AF_INET, "lease");
+        unlink(pidfile);
+        unlink(lease);
+        int r = start_client(ns, to, AF_INET, have ? addr : NULL, err);
+        if (r < 0)
+                kn_error_prefix(err, "moving the DHCP client from %s to %s", from, to);
+        return r;
+}
+
+int kn_dhcp_move_undo(kn_netns *ns, const char *arg, kn_error *err) {
+        char from[IFNAMSIZ] = "", to[IFNAMSIZ] = "";
+        if (sscanf(arg, "%15s %15s", from, to) != 2)
+                return kn_error_set(err, EINVAL, "dhcp-move undo: bad argument '%s'", arg);
+        return kn_dhcp_move(ns, to, from, err);
 }

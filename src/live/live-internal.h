@@ -48,6 +48,12 @@ typedef int (*kn_nl_reply_fn)(struct nlmsghdr *h, void *userdata);
 _printf_(7, 8) int kn_nl_call(kn_netns *ns, struct nl_sock *sk, struct nl_msg *m, kn_nl_reply_fn fn,
                               void *userdata, kn_error *err, const char *what_fmt, ...);
 
+/* Send n messages (freed) in one sendmsg and read every ack; the kernel
+ * handles them one after the other before anything else.  The first
+ * error is returned as kn_nl_call does. */
+_printf_(5, 6) int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err,
+                                    const char *what_fmt, ...);
+
 /* A fresh RTM_*LINK message with an ifinfomsg for ifindex (0: none) and
  * IFLA_IFNAME if name is not NULL. */
 struct nl_msg *kn_msg_link(int type, int flags, int ifindex, const char *name);
@@ -219,7 +225,7 @@ typedef int (*kn_undo_fn)(kn_netns *ns, const char *arg, kn_error *err);
 
 typedef struct kn_live_step {
         char *what;
-        struct nl_msg *undo; /* or: */
+        struct nl_msg *undo[2]; /* sent in one batch when both are set; or: */
         kn_undo_fn undo_fn;
         char *undo_arg;
 } kn_live_step;
@@ -227,6 +233,7 @@ typedef struct kn_live_step {
 struct kn_live_txn {
         kn_live_step *steps;
         size_t n, alloc;
+        int log_fd; /* -1: not logged (kn_live_txn_set_log) */
 };
 
 /* Do one step: send fwd (freed), with fn called for replies (NLM_F_ECHO).
@@ -241,8 +248,16 @@ _printf_(8, 9) int kn_txn_call(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd,
 /* Record what the kernel will undo by itself as a side effect of a later
  * step (the routes of a removed address), so that undo restores it. */
 _printf_(3, 4) void kn_txn_note(kn_live_txn *t, struct nl_msg *undo, const char *what_fmt, ...);
-/* Record a step done elsewhere, undone by fn(ns, arg). */
+/* Record a step done elsewhere, undone by fn(ns, arg).  fn must be in the
+ * table of txn.c, so a log can name it. */
 void kn_txn_record(kn_live_txn *t, const char *what, kn_undo_fn fn, const char *arg);
+/* Two requests (fwd1 may be NULL) in one sendmsg, processed back to back by the kernel (no
+ * packet is handled between them), undone by up to two in one batch. */
+_printf_(8, 9) int kn_txn_batch(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd0,
+                                struct nl_msg *fwd1, struct nl_msg *undo0, struct nl_msg *undo1,
+                                kn_error *err, const char *what_fmt, ...);
+/* Undo function: apply the XML definition in arg (iface-destroy's undo). */
+int kn_live_apply_xml_undo(kn_netns *ns, const char *xml, kn_error *err);
 
 /* ---- DHCP ---- */
 
@@ -253,3 +268,9 @@ int kn_dhcp_start(kn_netns *ns, const char *ifname, int family, kn_error *err);
 /* Stop it (a client that is not running is not an error). */
 int kn_dhcp_stop(kn_netns *ns, const char *ifname, int family, kn_error *err);
 int kn_dhcp_stop_undo(kn_netns *ns, const char *ifname, kn_error *err);
+/* Move kvmnet's client from one link to another, keeping the lease: the
+ * old client is killed without releasing, the new one asks for the same
+ * address (same MAC on both, so the server sees the same client). */
+int kn_dhcp_move(kn_netns *ns, const char *from, const char *to, kn_error *err);
+/* Undo function; arg is "FROM TO". */
+int kn_dhcp_move_undo(kn_netns *ns, const char *arg, kn_error *err);

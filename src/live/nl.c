@@ -104,3 +104,61 @@ int kn_nl_call(kn_netns *ns, struct nl_sock *sk, struct nl_msg *m, kn_nl_reply_f
                 }
         }
 }
+
+int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err,
+                     const char *what_fmt, ...) {
+        va_list ap;
+        struct nl_sock *sk = ns->rt;
+        _cleanup_strbuf_ kn_strbuf buf = {0};
+        uint32_t first_seq = 0;
+        for (size_t k = 0; k < n; k++) {
+                nl_complete_msg(sk, m[k]);
+                struct nlmsghdr *h = nlmsg_hdr(m[k]);
+                h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+                if (k == 0)
+                        first_seq = h->nlmsg_seq;
+                kn_strbuf_putn(&buf, (const char *)h, NLMSG_ALIGN(h->nlmsg_len));
+                nlmsg_free(m[k]);
+        }
+        int fd = nl_socket_get_fd(sk);
+        ssize_t sent;
+        while ((sent = send(fd, buf.s, buf.len, 0)) < 0 && errno == EINTR)
+                ;
+        if (sent != (ssize_t)buf.len) {
+                va_start(ap, what_fmt);
+                int r = fail(err, sent < 0 ? errno : EIO, "sending", what_fmt, ap);
+                va_end(ap);
+                return r;
+        }
+        /* Every message is acked, also after an error in an earlier one. */
+        size_t acked = 0;
+        int r = 0;
+        while (acked < n) {
+                ssize_t got = recv(fd, ns->buf, ns->buf_size, MSG_TRUNC);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0 || (size_t)got > ns->buf_size) {
+                        va_start(ap, what_fmt);
+                        r = fail(err, got < 0 ? errno : EMSGSIZE, "reading the reply", what_fmt,
+                                 ap);
+                        va_end(ap);
+                        return r;
+                }
+                int len = (int)got;
+                for (struct nlmsghdr *h = (struct nlmsghdr *)ns->buf; nlmsg_ok(h, len);
+                     h = nlmsg_next(h, &len)) {
+                        if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq - first_seq >= n)
+                                continue;
+                        acked++;
+                        int error = h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))
+                                            ? EBADMSG
+                                            : -((struct nlmsgerr *)nlmsg_data(h))->error;
+                        if (error > 0 && r == 0) {
+                                va_start(ap, what_fmt);
+                                r = fail(err, error, extack_message(h), what_fmt, ap);
+                                va_end(ap);
+                        }
+                }
+        }
+        return r;
+}

@@ -61,6 +61,10 @@ static inline bool streq_ptr(const char *a, const char *b) {
                 return a == b;
         return strcmp(a, b) == 0;
 }
+static inline bool startswith(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 static inline bool isempty(const char *s) {
         return !s || !*s;
 }
