@@ -59,6 +59,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
@@ -123,12 +124,12 @@ int kn_api_set_run_dir(kn_api *api, const char *dir, kn_error *err);
 void kn_api_set_logger(kn_api *api, void (*log)(const char *message, void *userdata),
                        void *userdata);
 
-/* Leftover journals: live changes a previous process started and did not
- * finish (it was killed).  For each, report() gets a message saying what
- * was interrupted and how the live state differs from the definition; the
- * journal is then removed.  Returns how many were found. */
-int kn_api_journal_recover(kn_api *api, void (*report)(const char *message, void *userdata),
-                           void *userdata);
+/* At start: roll back what a killed process left unfinished in the state
+ * directory (kvmnet/txn.h: a transaction not committed, a single live
+ * change, a file write), reporting each thing found and done; the
+ * configuration is then read again.  Returns how many things were undone. */
+int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userdata),
+                   void *userdata);
 
 /* ---- Event loop ---- */
 
@@ -169,6 +170,8 @@ void kn_api_watch_del(kn_api *api, void *watch);
 typedef void (*kn_api_event_fn)(const char *event_json, void *userdata);
 
 kn_api_session *kn_api_session_new(kn_api *api, kn_api_event_fn on_event, void *userdata);
+/* Who is on the other end (SO_PEERCRED), named in transactions it opens. */
+void kn_api_session_set_peer(kn_api_session *s, uid_t uid, pid_t pid, const char *client);
 /* Drops the subscriptions and abandons unfinished requests (their done
  * callbacks are never called). */
 kn_api_session *kn_api_session_free(kn_api_session *s);

@@ -23,6 +23,8 @@ int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_er
 kn_config *kn_config_free(kn_config *c);
 const char *kn_config_backend_name(const kn_config *c);
 const char *kn_config_root(const kn_config *c);
+/* The root itself, for restoring files (transactions). */
+const kn_root *kn_config_root_fs(const kn_config *c);
 
 /* Read the files again (after a change someone else made). */
 int kn_config_reload(kn_config *c, kn_error *err);

@@ -49,10 +49,18 @@ struct kn_api {
         kn_worker *worker;     /* worker.c, started on first offload */
         kn_api_events *events; /* events.c, while someone is subscribed */
         struct kn_guest_registry *guests; /* guest.c, created on first use */
+
+        struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
+        struct kn_filelog *files;   /* the file log every backend writes through */
+        void *confirm_timer;        /* while txn waits for `confirm` */
+        int confirm_fd;
 };
 
 struct kn_api_session {
         kn_api *api;
+        uid_t uid; /* the peer, for who opened a transaction */
+        pid_t pid;
+        char client[64];
         kn_api_session *prev, *next;
         kn_api_event_fn on_event;
         void *userdata;
@@ -87,7 +95,7 @@ typedef struct kn_api_module {
 } kn_api_module;
 
 extern const kn_api_module kn_api_module_core, kn_api_module_iface, kn_api_module_iface_live,
-        kn_api_module_events, kn_api_module_guest;
+        kn_api_module_events, kn_api_module_guest, kn_api_module_txn, kn_api_module_bridge;
 
 struct kn_api_req {
         kn_api *api;
@@ -145,6 +153,11 @@ typedef int (*kn_api_after_fn)(kn_api_req *req, int r, json_object *result, kn_e
  * inline. */
 int kn_api_req_offload(kn_api_req *req, kn_api_work_fn work, kn_api_after_fn after, void *data,
                        kn_error *err);
+/* The same for work no request waits for (a confirm timer's revert),
+ * queued behind the requests' jobs; after (loop thread) owns data. */
+typedef void (*kn_api_bg_after_fn)(void *data, int r, const kn_error *err);
+int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, void *data,
+                   kn_error *err);
 void kn_worker_free(kn_worker *w);
 
 /* ---- Events (events.c) ---- */
@@ -158,15 +171,38 @@ bool kn_api_module_wanted(kn_api *api, const kn_api_module *m);
 int kn_api_subscriptions_apply(kn_api *api, kn_error *err);
 void kn_api_live_events_stop(kn_api *api);
 
-/* ---- Journal (journal.c) ----
+/* ---- Transactions (txn.c) ----
  *
- * STATE_DIR/journal/IFNAME[@NETNS].json, written atomically before live
- * changes are made and removed once they are done (or undone). */
-typedef struct kn_journal kn_journal;
-int kn_journal_begin(const char *state_dir, const char *netns, const char *verb,
-                     const kn_iface *def, kn_journal **ret, kn_error *err);
-/* Remove the file (the operation finished, whatever its outcome). */
-void kn_journal_end(kn_journal *j);
+ * Every change runs in a transaction: the open one (iface-begin, or one
+ * waiting for `confirm`), else one of its own: the main slot when it must
+ * cover files with live state (--confirm, iface-bridge), a slot of its own
+ * for a single live change, none for a plain define.  Live work appends
+ * its steps to kn_api_change_live(). */
+typedef enum kn_change_kind {
+        KN_CHANGE_FILES,  /* define, undefine: the backends' writes are crash-atomic */
+        KN_CHANGE_LIVE,   /* start, destroy of one interface */
+        KN_CHANGE_SHARED, /* files and live state together: iface-bridge, iface-unbridge */
+} kn_change_kind;
+
+typedef struct kn_api_change {
+        struct kn_txn *txn;  /* NULL: none (no state directory, or a plain define) */
+        bool own;            /* opened for this change alone */
+        bool main;           /* the main slot (api->txn while it runs) */
+        double confirm;      /* seconds, 0: none */
+        kn_live_txn *scratch; /* live steps without a journal */
+} kn_api_change;
+
+int kn_api_change_begin(kn_api_req *req, const char *verb, const char *name, kn_change_kind kind,
+                        double confirm, kn_api_change *c, kn_error *err);
+kn_live_txn *kn_api_change_live(kn_api_change *c);
+/* Loop thread, once the work is done (r: its outcome): a transaction of
+ * its own is committed, kept waiting for `confirm` (result gets
+ * "confirm_by"), or on failure its files are restored.  Returns r, or the
+ * commit's failure. */
+int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *result,
+                      kn_error *err);
+/* The --confirm argument: seconds (> 0), 0 if not given. */
+int kn_api_arg_confirm(const char *verb, json_object *args, double *ret, kn_error *err);
 
 /* ---- Helpers shared by the modules ---- */
 

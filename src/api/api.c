@@ -14,6 +14,8 @@ static const kn_api_module *const modules[] = {
         &kn_api_module_iface,
         &kn_api_module_events,
         &kn_api_module_guest,
+        &kn_api_module_txn,
+        &kn_api_module_bridge,
 };
 
 /* ---- Arguments ----
@@ -196,6 +198,7 @@ kn_api *kn_api_new(kn_config *cfg) {
         api->netns_name = kn_xstrdup("");
         api->state_dir = kn_xstrdup(KN_STATE_DIR);
         api->run_dir = default_run_dir();
+        api->confirm_fd = -1;
         return api;
 }
 

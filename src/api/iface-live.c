@@ -194,79 +194,67 @@ static int run_iface_dumpxml(kn_api_req *req, json_object *args, json_object *re
 typedef struct live_job {
         bool start;
         kn_iface *def;
-        char *netns, *state_dir; /* state_dir NULL: no journal */
+        kn_api_change change;
+        kn_live_txn *live; /* the change's steps: the worker appends to it */
+        size_t mark;       /* its size before this job */
         char **steps;
         size_t n_steps;
 } live_job;
 
 static void live_job_free(live_job *j) {
         kn_iface_free(j->def);
-        free(j->netns);
-        free(j->state_dir);
         for (size_t k = 0; k < j->n_steps; k++)
                 free(j->steps[k]);
         free(j->steps);
         free(j);
 }
 
-/* On the worker thread: only the job's copies and ns. */
+/* On the worker thread: only the job's copies, its steps and ns. */
 static int live_work(kn_netns *ns, void *data, kn_error *err) {
         live_job *j = data;
-        kn_journal *journal = NULL;
-        int r;
-
-        if (j->state_dir) {
-                r = kn_journal_begin(j->state_dir, j->netns,
-                                     j->start ? "iface-start" : "iface-destroy", j->def, &journal,
-                                     err);
-                if (r < 0)
-                        return r;
-        }
-        if (j->start) {
-                kn_live_txn *done = NULL;
-                r = kn_live_apply(ns, j->def, &done, err);
-                j->n_steps = kn_live_txn_size(done);
-                j->steps = kn_xcalloc(j->n_steps + 1, sizeof *j->steps);
-                for (size_t k = 0; k < j->n_steps; k++)
-                        j->steps[k] = kn_xstrdup(kn_live_txn_step(done, k));
-                /* Forgotten: a later iface-start or iface-destroy reverses it. */
-                kn_live_txn_free(done);
-        } else
-                r = kn_live_stop(ns, j->def, err);
-        kn_journal_end(journal);
+        j->mark = kn_live_txn_size(j->live);
+        int r = j->start ? kn_live_apply_in(ns, j->def, j->live, err)
+                         : kn_live_stop_in(ns, j->def, j->live, err);
+        size_t n = kn_live_txn_size(j->live);
+        j->n_steps = n > j->mark ? n - j->mark : 0;
+        j->steps = kn_xcalloc(j->n_steps + 1, sizeof *j->steps);
+        for (size_t k = 0; k < j->n_steps; k++)
+                j->steps[k] = kn_xstrdup(kn_live_txn_step(j->live, j->mark + k));
         return r;
 }
 
 static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
         live_job *j = data;
         const char *verb = j->start ? "iface-start" : "iface-destroy";
-        if (r < 0) {
-                if (err->code)
-                        kn_error_prefix(err, "%s %s", verb, j->def->name);
-                live_job_free(j);
-                return r;
-        }
-        json_object_object_add(result, "name", json_object_new_string(j->def->name));
-        if (j->start) {
-                json_object *steps = json_object_new_array_ext((int) j->n_steps);
-                for (size_t k = 0; k < j->n_steps; k++)
-                        json_object_array_add(steps, json_object_new_string(j->steps[k]));
-                json_object_object_add(result, "changes", steps);
+        if (r < 0 && err->code)
+                kn_error_prefix(err, "%s %s", verb, j->def->name);
+        j->live = NULL; /* may be freed by the commit */
+        r = kn_api_change_end(req, &j->change, r, result, err);
+        if (r >= 0) {
+                json_object_object_add(result, "name", json_object_new_string(j->def->name));
+                if (j->start) {
+                        json_object *steps = json_object_new_array_ext((int)j->n_steps);
+                        for (size_t k = 0; k < j->n_steps; k++)
+                                json_object_array_add(steps, json_object_new_string(j->steps[k]));
+                        json_object_object_add(result, "changes", steps);
+                }
         }
         live_job_free(j);
-        return 0;
+        return r;
 }
 
 static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *err) {
         const char *verb = start ? "iface-start" : "iface-destroy";
         const kn_iface *def;
         const char *name;
+        double confirm;
         int r;
 
         r = kn_api_arg_ifname(verb, args, &name, err);
-        if (r < 0)
-                return r;
-        r = kn_api_lookup_top(verb, req->api->cfg, name, &def, err);
+        if (r >= 0)
+                r = kn_api_arg_confirm(verb, args, &confirm, err);
+        if (r >= 0)
+                r = kn_api_lookup_top(verb, req->api->cfg, name, &def, err);
         if (r < 0)
                 return r;
         live_job *j = kn_xcalloc(1, sizeof *j);
@@ -274,8 +262,12 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
         /* A copy: the worker never touches the configuration, which may be
          * reloaded or redefined meanwhile. */
         j->def = kn_iface_copy(def);
-        j->netns = kn_xstrdup(req->api->netns_name);
-        j->state_dir = req->api->state_dir ? kn_xstrdup(req->api->state_dir) : NULL;
+        r = kn_api_change_begin(req, verb, name, KN_CHANGE_LIVE, confirm, &j->change, err);
+        if (r < 0) {
+                live_job_free(j);
+                return r;
+        }
+        j->live = kn_api_change_live(&j->change);
         return kn_api_req_offload(req, live_work, live_after, j, err);
 }
 
@@ -290,7 +282,7 @@ static int run_iface_destroy(kn_api_req *req, json_object *args, json_object *re
 
 static const char *const args_list[] = {"all", "inactive", NULL};
 static const char *const args_dumpxml[] = {"name", "inactive", NULL};
-static const char *const args_name[] = {"name", NULL};
+static const char *const args_name[] = {"name", "confirm", NULL};
 
 static const kn_api_verb iface_live_verbs[] = {
         {"iface-list", 0, args_list, run_iface_list},

@@ -17,6 +17,7 @@ typedef struct job {
         kn_api_req *req;
         kn_api_work_fn work;
         kn_api_after_fn after;
+        kn_api_bg_after_fn bg_after; /* jobs without a request */
         void *data;
         int r;
         kn_error err;
@@ -96,6 +97,11 @@ static void *worker_main(void *userdata) {
 }
 
 static void finish(job *j) {
+        if (!j->req) {
+                j->bg_after(j->data == NULL ? NULL : j->data, j->r, &j->err);
+                free(j);
+                return;
+        }
         json_object *result = j->req->result;
         int r = j->after(j->req, j->r, result, &j->err, j->data);
         kn_api_req_finish(j->req, r < 0 ? r : 0, &j->err);
@@ -174,6 +180,29 @@ int kn_api_req_offload(kn_api_req *req, kn_api_work_fn work, kn_api_after_fn aft
         return KN_API_PENDING;
 }
 
+int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, void *data,
+                   kn_error *err) {
+        if (!api->loop_ops) {
+                kn_netns *ns = kn_api_netns(api, err);
+                int r = ns ? work(ns, data, err) : -err->code;
+                after(data, r, err);
+                return 0;
+        }
+        if (!api->worker) {
+                int r = worker_start(api, err);
+                if (r < 0)
+                        return r;
+        }
+        kn_worker *w = api->worker;
+        job *j = kn_xcalloc(1, sizeof *j);
+        *j = (job){.work = work, .bg_after = after, .data = data};
+        pthread_mutex_lock(&w->lock);
+        push(&w->todo, &w->todo_tail, j);
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+        return 0;
+}
+
 /* Let the running job finish (it has changed things already and knows how
  * to undo them); the queued ones are cancelled. */
 void kn_worker_free(kn_worker *w) {
@@ -192,7 +221,7 @@ void kn_worker_free(kn_worker *w) {
                 job *j = cancelled;
                 cancelled = j->next;
                 j->r = kn_error_set(&j->err, ECANCELED, "%s: cancelled: the daemon is stopping",
-                                    j->req->verb->name);
+                                    j->req ? j->req->verb->name : "background job");
                 finish(j);
         }
         for (job *j; (j = pop(&w->done, &w->done_tail));)

@@ -217,6 +217,10 @@ const char *kn_config_root(const kn_config *c) {
         return kn_root_path(c->root);
 }
 
+const kn_root *kn_config_root_fs(const kn_config *c) {
+        return c->root;
+}
+
 int kn_config_reload(kn_config *c, kn_error *err) {
         c->dirty = true;
         return c->backend->vt->load(c->backend, err);

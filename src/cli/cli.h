@@ -127,6 +127,7 @@ struct cli_verb {
 
 extern const cli_verb cli_verbs[];
 extern const cli_verb cli_guest_verbs[]; /* guest-verbs.c */
+extern const cli_verb cli_txn_verbs[];   /* txn-verbs.c */
 const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
 /* The value given with a flag that takes one, or NULL. */

@@ -282,11 +282,34 @@ static const char *const help_list[] = {
         "print the daemon's reply (interfaces and file errors) as JSON",
         NULL,
 };
-static const char *const flags_start[] = {"--verbose", NULL};
+static const char *const flags_start[] = {"--verbose", "--confirm", NULL};
 static const char *const help_start[] = {
         "also print each change made, one per line",
+        "revert by itself unless 'kvmnet confirm' follows within SECONDS",
         NULL,
 };
+static const char *const args_start[] = {NULL, "SECONDS", NULL};
+static const char *const flags_destroy[] = {"--confirm", NULL};
+static const char *const help_destroy[] = {
+        "revert by itself unless 'kvmnet confirm' follows within SECONDS",
+        NULL,
+};
+static const char *const args_destroy[] = {"SECONDS", NULL};
+
+static int build_confirmable(const cli_cmd *cmd, json_object **args) {
+        *args = cli_args_name(cmd);
+        const char *v = cli_cmd_value(cmd, "--confirm");
+        if (!v)
+                return KN_EXIT_OK;
+        char *end;
+        double d = strtod(v, &end);
+        if (end == v || *end || !(d > 0)) {
+                cli_error("%s: --confirm '%s' is not a number of seconds", cmd->verb->name, v);
+                return KN_EXIT_USAGE;
+        }
+        json_object_object_add(*args, "confirm", json_object_new_double(d));
+        return KN_EXIT_OK;
+}
 static const char *const flags_event[] = {"--loop", "--json", "--timeout", NULL};
 static const char *const help_event[] = {
         "print events until interrupted, not just the first",
@@ -336,7 +359,7 @@ const cli_verb cli_verbs[] = {
         },
         {
                 .name = "iface-start",
-                .args_synopsis = "NAME [--verbose]",
+                .args_synopsis = "NAME [--verbose] [--confirm SECONDS]",
                 .summary = "start an interface: apply its configuration live",
                 .description = "Applies the configured definition of NAME to the kernel, "
                                "changing only what differs (links that already match are not "
@@ -345,20 +368,24 @@ const cli_verb cli_verbs[] = {
                                "undone.",
                 .flags = flags_start,
                 .flag_help = help_start,
+                .flag_args = args_start,
                 .n_pos = 1,
-                .build = cli_build_name,
+                .build = build_confirmable,
                 .print = print_start,
                 .done = "started",
         },
         {
                 .name = "iface-destroy",
-                .args_synopsis = "NAME",
+                .args_synopsis = "NAME [--confirm SECONDS]",
                 .summary = "stop an interface: tear down its live state",
                 .description = "Stops NAME's DHCP client, deletes the bridges, bonds and vlans "
                                "of its definition and brings its physical interfaces down, "
                                "without addresses. The configuration is kept.",
+                .flags = flags_destroy,
+                .flag_help = help_destroy,
+                .flag_args = args_destroy,
                 .n_pos = 1,
-                .build = cli_build_name,
+                .build = build_confirmable,
                 .print = print_done,
                 .done = "destroyed",
         },
@@ -446,6 +473,9 @@ const cli_verb *cli_verb_find(const char *name) {
         for (const cli_verb *v = cli_verbs; v->name; v++)
                 if (streq(v->name, name))
                         return v;
+        for (const cli_verb *v = cli_txn_verbs; v->name; v++)
+                if (streq(v->name, name))
+                        return v;
         for (const cli_verb *v = cli_guest_verbs; v->name; v++)
                 if (streq(v->name, name))
                         return v;
@@ -475,6 +505,8 @@ void cli_help(FILE *f) {
                 "Verbs:\n",
                 KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR, KN_STATE_DIR);
         for (const cli_verb *v = cli_verbs; v->name; v++)
+                fprintf(f, "  %-16s %s\n", v->name, v->summary);
+        for (const cli_verb *v = cli_txn_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);
         for (const cli_verb *v = cli_guest_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);

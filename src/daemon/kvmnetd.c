@@ -255,7 +255,7 @@ int main(int argc, char **argv) {
         if (signals_open(&d) < 0 || kn_watch_open(&d) < 0)
                 goto out;
         /* Live changes a killed predecessor left half done. */
-        kn_api_journal_recover(d.api, log_message, NULL);
+        kn_api_recover(d.api, log_message, NULL);
         /* Guests it left running: re-attached before anyone is served. */
         kn_guest_registry *guests = kn_api_guests(d.api);
         kn_guest_registry_set_unplug_timeout(guests, o.unplug_timeout_ms);

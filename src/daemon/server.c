@@ -314,6 +314,9 @@ static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
                 }
                 TAKE_FD(fd);
                 c->session = kn_api_session_new(d->api, client_event, c);
+                char label[64];
+                snprintf(label, sizeof label, "connection %lu", c->id);
+                kn_api_session_set_peer(c->session, c->cred.uid, c->cred.pid, label);
                 now(&c->last_progress);
                 c->next = d->clients;
                 if (c->next)

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Sharing a NIC and transactions: iface-bridge, iface-unbridge (virsh's
+ * verbs and options), iface-begin, iface-commit, iface-rollback, confirm. */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "macro.h"
+
+/* --confirm SECONDS and --delay SECONDS: decimals allowed. */
+static int put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
+        const char *v = cli_cmd_value(cmd, flag);
+        if (!v)
+                return KN_EXIT_OK;
+        char *end;
+        double d = strtod(v, &end);
+        if (end == v || *end || !(d >= 0)) {
+                cli_error("%s: %s '%s' is not a number of seconds", cmd->verb->name, flag, v);
+                return KN_EXIT_USAGE;
+        }
+        json_object_object_add(args, key, json_object_new_double(d));
+        return KN_EXIT_OK;
+}
+
+static void put_flag(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
+        if (cli_cmd_flag(cmd, flag))
+                json_object_object_add(args, key, json_object_new_boolean(true));
+}
+
+static int build_bridge(const cli_cmd *cmd, json_object **args) {
+        *args = cli_args_name(cmd);
+        json_object_object_add(*args, "bridge", json_object_new_string(cmd->pos[1]));
+        put_flag(cmd, "--stp", "stp", *args);
+        put_flag(cmd, "--no-stp", "no_stp", *args);
+        put_flag(cmd, "--no-start", "no_start", *args);
+        put_flag(cmd, "--force", "force", *args);
+        int r = put_seconds(cmd, "--delay", "delay", *args);
+        return r ? r : put_seconds(cmd, "--confirm", "confirm", *args);
+}
+
+static int build_unbridge(const cli_cmd *cmd, json_object **args) {
+        *args = cli_args_name(cmd);
+        put_flag(cmd, "--no-start", "no_start", *args);
+        put_flag(cmd, "--force", "force", *args);
+        return put_seconds(cmd, "--confirm", "confirm", *args);
+}
+
+static int build_commit(const cli_cmd *cmd, json_object **args) {
+        *args = json_object_new_object();
+        return put_seconds(cmd, "--confirm", "confirm", *args);
+}
+
+static int build_none(const cli_cmd *cmd, json_object **args) {
+        *args = json_object_new_object();
+        return KN_EXIT_OK;
+}
+
+static void print_confirm(json_object *result) {
+        json_object *s;
+        if (json_object_object_get_ex(result, "confirm_seconds", &s))
+                printf("Run 'kvmnet confirm' within %g seconds to keep it; otherwise it is "
+                       "reverted\n",
+                       json_object_get_double(s));
+}
+
+static void print_changes(const cli_cmd *cmd, json_object *result) {
+        json_object *changes;
+        if (!cli_cmd_flag(cmd, "--verbose") ||
+            !json_object_object_get_ex(result, "changes", &changes))
+                return;
+        for (size_t k = 0; k < json_object_array_length(changes); k++)
+                printf("  %s\n", json_object_get_string(json_object_array_get_idx(changes, k)));
+}
+
+static int print_bridge(const cli_cmd *cmd, json_object *result) {
+        json_object *live;
+        bool started = json_object_object_get_ex(result, "live", &live) &&
+                       json_object_get_boolean(live);
+        printf("Created bridge %s with attached device %s\n", cmd->pos[1], cmd->pos[0]);
+        if (started)
+                printf("Bridge interface %s started\n", cmd->pos[1]);
+        print_changes(cmd, result);
+        print_confirm(result);
+        return KN_EXIT_OK;
+}
+
+static int print_unbridge(const cli_cmd *cmd, json_object *result) {
+        json_object *o;
+        const char *nic = json_object_object_get_ex(result, "interface", &o)
+                                  ? json_object_get_string(o)
+                                  : "?";
+        printf("Device %s un-attached from bridge %s\n", nic, cmd->pos[0]);
+        if (json_object_object_get_ex(result, "live", &o) && json_object_get_boolean(o))
+                printf("Interface %s started\n", nic);
+        print_changes(cmd, result);
+        print_confirm(result);
+        return KN_EXIT_OK;
+}
+
+static int print_begin(const cli_cmd *cmd, json_object *result) {
+        printf("Network config change transaction started\n");
+        return KN_EXIT_OK;
+}
+
+static int print_commit(const cli_cmd *cmd, json_object *result) {
+        printf("Network config change transaction committed\n");
+        print_confirm(result);
+        return KN_EXIT_OK;
+}
+
+static int print_rollback(const cli_cmd *cmd, json_object *result) {
+        printf("Network config change transaction rolled back\n");
+        return KN_EXIT_OK;
+}
+
+static int print_confirmed(const cli_cmd *cmd, json_object *result) {
+        printf("Change confirmed: kept\n");
+        return KN_EXIT_OK;
+}
+
+static const char *const flags_bridge[] = {"--stp",   "--no-stp", "--delay", "--no-start",
+                                           "--confirm", "--force", "--verbose", NULL};
+static const char *const help_bridge[] = {
+        "turn STP on (off by default: with STP the kernel holds a new port for twice the "
+        "forward delay before it forwards)",
+        "STP off (the default; accepted for virsh users)",
+        "forward delay in seconds (default 0; with --stp the kernel's 15)",
+        "change the configuration only, not the live state",
+        "revert by itself unless 'kvmnet confirm' follows within SECONDS",
+        "go ahead where the host could lose connectivity (a DHCP lease nobody renews, "
+        "vlans left behind)",
+        "also print each live step, one per line",
+        NULL,
+};
+static const char *const args_bridge[] = {NULL, NULL, "SECONDS", NULL, "SECONDS", NULL, NULL,
+                                          NULL};
+static const char *const flags_unbridge[] = {"--no-start", "--confirm", "--force", "--verbose",
+                                             NULL};
+static const char *const help_unbridge[] = {
+        "change the configuration only, not the live state",
+        "revert by itself unless 'kvmnet confirm' follows within SECONDS",
+        "go ahead although guest NICs sit on the bridge (they lose their network)",
+        "also print each live step, one per line",
+        NULL,
+};
+static const char *const args_unbridge[] = {NULL, "SECONDS", NULL, NULL, NULL};
+static const char *const flags_commit[] = {"--confirm", NULL};
+static const char *const help_commit[] = {
+        "keep the transaction open SECONDS more: 'kvmnet confirm' keeps it, else it is "
+        "rolled back by itself",
+        NULL,
+};
+static const char *const args_commit[] = {"SECONDS", NULL};
+
+const cli_verb cli_txn_verbs[] = {
+        {.name = "iface-bridge",
+         .args_synopsis = "INTERFACE BRIDGE [--stp|--no-stp] [--delay SECONDS] [--no-start] "
+                          "[--confirm SECONDS] [--force]",
+         .summary = "share a NIC: make it a port of a new bridge, live, losing no packet",
+         .description = "Defines bridge BRIDGE with INTERFACE as its port and moves "
+                        "INTERFACE's IP configuration, MTU and MAC to the bridge, in the "
+                        "configuration and live: addresses, routes of every table, neighbours "
+                        "and kvmnet's DHCP client move in the order that keeps traffic "
+                        "flowing; the NIC's link never goes down. On any failure everything "
+                        "is put back.",
+         .flags = flags_bridge,
+         .flag_help = help_bridge,
+         .flag_args = args_bridge,
+         .n_pos = 2,
+         .build = build_bridge,
+         .print = print_bridge},
+        {.name = "iface-unbridge",
+         .args_synopsis = "BRIDGE [--no-start] [--confirm SECONDS] [--force]",
+         .summary = "undo iface-bridge: the NIC gets its configuration back, live",
+         .description = "Gives BRIDGE's IP configuration back to its one NIC port, in the "
+                        "configuration and live, without taking the NIC's link down, and "
+                        "deletes the bridge.",
+         .flags = flags_unbridge,
+         .flag_help = help_unbridge,
+         .flag_args = args_unbridge,
+         .n_pos = 1,
+         .build = build_unbridge,
+         .print = print_unbridge},
+        {.name = "iface-begin",
+         .args_synopsis = "",
+         .summary = "open a transaction over interface changes",
+         .description = "Until iface-commit or iface-rollback, every define, undefine, start, "
+                        "destroy, bridge and unbridge is part of the transaction. Needs "
+                        "kvmnetd. If kvmnetd is killed meanwhile, its restart rolls it back.",
+         .build = build_none,
+         .print = print_begin},
+        {.name = "iface-commit",
+         .args_synopsis = "[--confirm SECONDS]",
+         .summary = "keep the changes of the open transaction",
+         .flags = flags_commit,
+         .flag_help = help_commit,
+         .flag_args = args_commit,
+         .build = build_commit,
+         .print = print_commit},
+        {.name = "iface-rollback",
+         .args_synopsis = "",
+         .summary = "undo every change of the open transaction",
+         .description = "Restores every configuration file byte for byte and the live state "
+                        "as it was at iface-begin.",
+         .build = build_none,
+         .print = print_rollback},
+        {.name = "confirm",
+         .args_synopsis = "",
+         .summary = "keep a change made with --confirm",
+         .build = build_none,
+         .print = print_confirmed},
+        {},
+};

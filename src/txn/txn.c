@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The transaction journal (see kvmnet/txn.h for the layout and the commit
+ * point).  The file part is the file log's; this file keeps who opened
+ * the transaction and the live undo log, and puts the two together for
+ * commit, rollback and recovery. */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "kvmnet/txn.h"
+#include "macro.h"
+#include "mkdir.h"
+#include "rootfs.h"
+#include "strbuf.h"
+#if __has_include("txn/filelog.h")
+#include "txn/filelog.h"
+#else
+/* Until the file log lands beside this file. */
+static inline int kn_filelog_begin(kn_filelog *l, kn_error *e) { return 0; }
+static inline int kn_filelog_commit(kn_filelog *l, kn_error *e) { return 0; }
+static inline bool kn_filelog_in_txn(const kn_filelog *l) { return false; }
+static inline int kn_filelog_rollback(kn_filelog *l, const kn_root *r, void (*f)(const char *, void *), void *u, kn_error *e) { return 0; }
+static inline int kn_filelog_recover(kn_filelog *l, const kn_root *r, void (*f)(const char *, void *), void *u, kn_error *e) { return 0; }
+#endif
+
+struct kn_txn {
+        kn_txn_info info;
+        char *dir;      /* STATE_DIR/txn */
+        kn_filelog *files;
+        kn_live_txn *live;
+        int live_fd;
+};
+
+static void read_boot_id(char out[40]) {
+        _cleanup_fclose_ FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+        out[0] = '\0';
+        if (f && fgets(out, 40, f))
+                out[strcspn(out, "\n")] = '\0';
+}
+
+static void fmt_time(time_t t, char *buf, size_t size) {
+        struct tm tm;
+        strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+char *kn_txn_describe(const kn_txn_info *i) {
+        char when[32];
+        fmt_time(i->opened, when, sizeof when);
+        return kn_xasprintf("opened by uid %u (pid %d, %s) with %s at %s", (unsigned)i->uid,
+                            (int)i->pid, i->client[0] ? i->client : "?", i->verb, when);
+}
+
+/* ---- meta ---- */
+
+static char *meta_text(const kn_txn_info *i) {
+        kn_strbuf b = {0};
+        kn_strbuf_printf(&b,
+                         "explicit=%d\nuid=%u\npid=%d\nclient=%s\nverb=%s\nopened=%lld\n"
+                         "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\n",
+                         i->explicit_txn, (unsigned)i->uid, (int)i->pid, i->client, i->verb,
+                         (long long)i->opened, (long long)i->confirm_by, i->netns,
+                         (int)i->owner_pid, i->boot_id);
+        return kn_strbuf_steal(&b);
+}
+
+static void copy_field(char *dst, size_t size, const char *v) {
+        snprintf(dst, size, "%s", v);
+}
+
+static int meta_parse(const char *text, kn_txn_info *i) {
+        *i = (kn_txn_info){0};
+        int seen = 0;
+        _cleanup_free_ char *copy = kn_xstrdup(text);
+        char *save = NULL;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char *eq = strchr(l, '=');
+                if (!eq)
+                        continue;
+                *eq = '\0';
+                const char *k = l, *v = eq + 1;
+                seen++;
+                if (streq(k, "explicit"))
+                        i->explicit_txn = atoi(v);
+                else if (streq(k, "uid"))
+                        i->uid = (uid_t)strtoul(v, NULL, 10);
+                else if (streq(k, "pid"))
+                        i->pid = atoi(v);
+                else if (streq(k, "client"))
+                        copy_field(i->client, sizeof i->client, v);
+                else if (streq(k, "verb"))
+                        copy_field(i->verb, sizeof i->verb, v);
+                else if (streq(k, "opened"))
+                        i->opened = (time_t)strtoll(v, NULL, 10);
+                else if (streq(k, "confirm_by"))
+                        i->confirm_by = (time_t)strtoll(v, NULL, 10);
+                else if (streq(k, "netns"))
+                        copy_field(i->netns, sizeof i->netns, v);
+                else if (streq(k, "owner_pid"))
+                        i->owner_pid = atoi(v);
+                else if (streq(k, "boot_id"))
+                        copy_field(i->boot_id, sizeof i->boot_id, v);
+                else
+                        seen--;
+        }
+        return seen > 0 ? 0 : -EBADMSG;
+}
+
+static char *meta_path(const char *dir) {
+        return kn_xasprintf("%s/meta", dir);
+}
+
+static char *log_path(const char *dir) {
+        return kn_xasprintf("%s/live.log", dir);
+}
+
+static int meta_write(const kn_txn *t, kn_error *err) {
+        _cleanup_free_ char *text = meta_text(&t->info);
+        kn_root *root = NULL;
+        int r = kn_root_open(t->dir, &root, err);
+        if (r >= 0)
+                r = kn_root_write_atomic(root, "meta", text, strlen(text), 0600, err);
+        kn_root_free(root);
+        return r;
+}
+
+static int read_text(const char *path, char **ret, size_t *len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        kn_strbuf b = {0};
+        char buf[8192];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0)
+                kn_strbuf_putn(&b, buf, (size_t)n);
+        if (n < 0) {
+                kn_strbuf_done(&b);
+                return -errno;
+        }
+        *len = b.len;
+        *ret = b.s ? kn_strbuf_steal(&b) : kn_xstrdup("");
+        return 0;
+}
+
+/* ---- begin ---- */
+
+static char *txn_dir(const char *state_dir, const char *slot) {
+        return kn_xasprintf("%s/txn/%s", state_dir, slot);
+}
+
+static bool process_alive(pid_t pid) {
+        return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *info,
+                 kn_filelog *files, kn_txn **ret, kn_error *err) {
+        _cleanup_free_ char *dir = txn_dir(state_dir, slot);
+        int r = kn_mkdir_p(dir, 0700);
+        if (r < 0)
+                return kn_error_set(err, -r, "cannot create %s: %s", dir, strerror(-r));
+        _cleanup_free_ char *mp = meta_path(dir);
+        _cleanup_free_ char *old = NULL;
+        size_t len;
+        if (read_text(mp, &old, &len) >= 0) {
+                kn_txn_info o;
+                if (meta_parse(old, &o) >= 0) {
+                        _cleanup_free_ char *who = kn_txn_describe(&o);
+                        return kn_error_set(err, EBUSY, "a transaction is open already: %s%s",
+                                            who,
+                                            process_alive(o.owner_pid)
+                                                    ? ""
+                                                    : " (its process is gone: restart kvmnetd "
+                                                      "to roll it back)");
+                }
+        }
+        kn_txn *t = kn_xcalloc(1, sizeof *t);
+        t->info = *info;
+        t->info.owner_pid = getpid();
+        read_boot_id(t->info.boot_id);
+        t->dir = TAKE_PTR(dir);
+        t->files = files;
+        t->live = kn_live_txn_new();
+        _cleanup_free_ char *lp = log_path(t->dir);
+        t->live_fd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+        if (t->live_fd < 0) {
+                r = kn_error_set(err, errno, "cannot create %s: %m", lp);
+                goto fail;
+        }
+        kn_live_txn_set_log(t->live, t->live_fd);
+        /* meta first: a kill after it finds a transaction to roll back. */
+        r = meta_write(t, err);
+        if (r >= 0 && files)
+                r = kn_filelog_begin(files, err);
+        if (r < 0) {
+                unlink(mp);
+                goto fail;
+        }
+        *ret = t;
+        return 0;
+fail:
+        if (t->live_fd >= 0)
+                close(t->live_fd);
+        unlink(lp);
+        kn_live_txn_free(t->live);
+        free(t->dir);
+        free(t);
+        return r;
+}
+
+const kn_txn_info *kn_txn_get_info(const kn_txn *t) {
+        return &t->info;
+}
+
+int kn_txn_set_confirm(kn_txn *t, time_t confirm_by, kn_error *err) {
+        t->info.confirm_by = confirm_by;
+        return meta_write(t, err);
+}
+
+kn_live_txn *kn_txn_live(kn_txn *t) {
+        return t->live;
+}
+
+/* ---- end ---- */
+
+static void txn_free(kn_txn *t, bool remove_log) {
+        if (t->live_fd >= 0)
+                close(t->live_fd);
+        if (remove_log) {
+                _cleanup_free_ char *lp = log_path(t->dir);
+                unlink(lp);
+                rmdir(t->dir);
+        }
+        kn_live_txn_free(t->live);
+        free(t->dir);
+        free(t);
+}
+
+int kn_txn_commit(kn_txn *t, kn_error *err) {
+        _cleanup_free_ char *mp = meta_path(t->dir);
+        int r = 0;
+        /* The commit point. */
+        if (unlink(mp) < 0 && errno != ENOENT)
+                r = kn_error_set(err, errno, "cannot remove %s: %m", mp);
+        else if (t->files)
+                r = kn_filelog_commit(t->files, err);
+        txn_free(t, r >= 0);
+        return r;
+}
+
+int kn_txn_rollback_live(kn_txn *t, kn_netns *ns, kn_error *err) {
+        return kn_live_txn_rollback(ns, t->live, err);
+}
+
+int kn_txn_rollback_files(kn_txn *t, const kn_root *root,
+                          void (*report)(const char *message, void *userdata), void *userdata,
+                          kn_error *err) {
+        int r = t->files ? kn_filelog_rollback(t->files, root, report, userdata, err) : 0;
+        _cleanup_free_ char *mp = meta_path(t->dir);
+        if (r >= 0)
+                unlink(mp);
+        txn_free(t, r >= 0);
+        return r;
+}
+
+/* ---- recovery ---- */
+
+static void say(void (*report)(const char *, void *), void *ud, const char *fmt, ...)
+        _printf_(3, 4);
+static void say(void (*report)(const char *, void *), void *ud, const char *fmt, ...) {
+        if (!report)
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        char *s;
+        if (vasprintf(&s, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        report(s, ud);
+        free(s);
+}
+
+static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
+                        void (*report)(const char *, void *), void *ud, kn_error *err) {
+        _cleanup_free_ char *lp = log_path(dir);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (read_text(lp, &text, &len) < 0 || len == 0)
+                return 0;
+        char boot[40];
+        read_boot_id(boot);
+        if (!streq(boot, info->boot_id)) {
+                say(report, ud, "the machine was restarted since: its live steps are gone with it");
+                return 0;
+        }
+        if (!ns || !streq(kn_netns_name(ns), info->netns)) {
+                say(report, ud, "its live steps are in network namespace '%s', not served here: "
+                                "left alone", info->netns);
+                return 0;
+        }
+        kn_live_txn *live = NULL;
+        int r = kn_live_txn_load(text, len, &live, err);
+        if (r < 0)
+                return r;
+        size_t n = kn_live_txn_size(live);
+        for (size_t k = n; k-- > 0;)
+                say(report, ud, "undoing: %s", kn_live_txn_step(live, k));
+        r = kn_live_txn_rollback(ns, live, err);
+        kn_live_txn_free(live);
+        return r < 0 ? r : (int)n;
+}
+
+static int recover_slot(const char *dir, kn_netns *ns, kn_filelog *files, const kn_root *root,
+                        void (*report)(const char *message, void *userdata), void *userdata,
+                        kn_error *err) {
+        _cleanup_free_ char *mp = meta_path(dir);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int done = 0, r = 0;
+        kn_txn_info info;
+        bool have = read_text(mp, &text, &len) >= 0 && meta_parse(text, &info) >= 0;
+        if (have && info.owner_pid != getpid() && process_alive(info.owner_pid))
+                return 0; /* not ours: its process is running */
+        if (have) {
+                _cleanup_free_ char *who = kn_txn_describe(&info);
+                say(report, userdata, "a transaction %s was not committed: rolling it back", who);
+                r = recover_live(dir, &info, ns, report, userdata, err);
+                if (r > 0)
+                        done += r;
+        } else if (files && kn_filelog_in_txn(files)) {
+                /* Killed between the commit point and the end of the commit. */
+                say(report, userdata, "finishing an interrupted commit");
+                r = kn_filelog_commit(files, err);
+        }
+        if (r >= 0 && files) {
+                r = kn_filelog_recover(files, root, report, userdata, err);
+                if (r > 0)
+                        done += r;
+        }
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *lp = log_path(dir);
+        unlink(mp);
+        unlink(lp);
+        rmdir(dir);
+        return done;
+}
+
+int kn_txn_recover(const char *state_dir, kn_netns *ns, kn_filelog *files, const kn_root *root,
+                   void (*report)(const char *message, void *userdata), void *userdata,
+                   kn_error *err) {
+        _cleanup_free_ char *top = kn_xasprintf("%s/txn", state_dir);
+        int done = 0, first = 0;
+        bool main_seen = false;
+        DIR *d = opendir(top);
+        for (struct dirent *de; d && (de = readdir(d));) {
+                if (de->d_name[0] == '.')
+                        continue;
+                bool is_main = streq(de->d_name, KN_TXN_MAIN);
+                main_seen |= is_main;
+                _cleanup_free_ char *dir = kn_xasprintf("%s/%s", top, de->d_name);
+                kn_error e = {0};
+                int r = recover_slot(dir, ns, is_main ? files : NULL, root, report, userdata, &e);
+                if (r < 0 && !first) {
+                        first = r;
+                        kn_error_set(err, -r, "%s", e.message);
+                }
+                done += r > 0 ? r : 0;
+        }
+        if (d)
+                closedir(d);
+        if (!main_seen && files) {
+                /* A file write interrupted outside any transaction. */
+                _cleanup_free_ char *dir = txn_dir(state_dir, KN_TXN_MAIN);
+                int r = recover_slot(dir, NULL, files, root, report, userdata, err);
+                if (r < 0 && !first)
+                        first = r;
+                done += r > 0 ? r : 0;
+        }
+        return first < 0 ? first : done;
+}
