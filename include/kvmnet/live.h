@@ -167,6 +167,10 @@ typedef struct kn_live_bridge_opts {
 int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
                    kn_live_txn *txn, kn_error *err);
 
+/* The refusals of kn_live_bridge alone, changing nothing. */
+int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,
+                         const kn_live_bridge_opts *o, kn_error *err);
+
 /* The reverse: br's addresses, routes and DHCP client go back to its one
  * physical port, which is released without going down; br is deleted.
  * Refused when br is not a bridge, has no port or several that are not

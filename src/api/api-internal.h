@@ -51,7 +51,6 @@ struct kn_api {
         struct kn_guest_registry *guests; /* guest.c, created on first use */
 
         struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
-        struct kn_filelog *files;   /* the file log every backend writes through */
         void *confirm_timer;        /* while txn waits for `confirm` */
         int confirm_fd;
 };

@@ -38,6 +38,7 @@ static void move_ip(kn_iface *from, kn_iface *to) {
         from->start = 0;
         if (from->mtu)
                 to->mtu = from->mtu;
+        from->mtu = 0; /* a port's MTU is its master's */
 }
 
 /* ---- the live part ---- */
@@ -107,7 +108,6 @@ static int go(kn_api_req *req, bridge_job *j, double confirm, kn_error *err) {
                 }
         }
         if (r < 0) {
-                kn_error_prefix(err, "%s", verb);
                 j->new_def = kn_iface_free(j->new_def); /* nothing was defined */
                 return bridge_after(req, r, req->result, err, j);
         }
@@ -130,7 +130,7 @@ static int arg_number(const char *verb, json_object *args, const char *key, doub
 }
 
 /* The NIC's definition: configured, else what the kernel has. */
-static int nic_base(kn_api_req *req, const char *nic, kn_iface **ret, bool *configured,
+static int nic_base(kn_api_req *req, const char *nic, const char *br, kn_iface **ret, bool *configured,
                     kn_error *err) {
         kn_config *cfg = req->api->cfg;
         const kn_iface *top = NULL;
@@ -149,6 +149,11 @@ static int nic_base(kn_api_req *req, const char *nic, kn_iface **ret, bool *conf
                 (void)kn_live_read(ns, nic, &live, &e);
         if (!i && !live)
                 return kn_error_set(err, ENODEV, "iface-bridge: no interface named '%s'%s", nic,
+                                    kn_api_in_netns(req->api));
+        _cleanup_iface_ kn_iface *other = NULL;
+        if (ns && kn_live_read(ns, br, &other, &e) >= 0)
+                return kn_error_set(err, EEXIST, "iface-bridge: '%s' exists already (a live %s)%s",
+                                    br, kn_iface_type_to_string(other->type),
                                     kn_api_in_netns(req->api));
         kn_iface *base = kn_iface_copy(i ? i : live);
         /* The bridge takes the NIC's own MAC: leases and neighbours stay valid. */
@@ -206,9 +211,19 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
                                     "--inactive shows it)",
                                     br, br);
 
+        kn_live_bridge_opts opts = {.stp = stp, .delay = delay, .force = force};
+        if (!no_start) {
+                /* The live refusals before anything is written. */
+                kn_netns *ns = kn_api_netns(req->api, err);
+                r = ns ? kn_live_bridge_check(ns, nic, br, &opts, err) : -err->code;
+                if (r < 0) {
+                        kn_error_prefix(err, "iface-bridge");
+                        return r;
+                }
+        }
         kn_iface *base = NULL;
         bool configured;
-        r = nic_base(req, nic, &base, &configured, err);
+        r = nic_base(req, nic, br, &base, &configured, err);
         if (r < 0)
                 return r;
         if (base->type == KN_IFACE_BRIDGE) {
@@ -219,7 +234,7 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
         j->bridge = true;
         snprintf(j->nic, sizeof j->nic, "%s", nic);
         snprintf(j->br, sizeof j->br, "%s", br);
-        j->opts = (kn_live_bridge_opts){.stp = stp, .delay = delay, .force = force};
+        j->opts = opts;
         j->start = !no_start;
         j->old_nic = configured ? kn_iface_copy(base) : NULL;
 

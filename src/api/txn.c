@@ -65,6 +65,12 @@ static int rollback_work(kn_netns *ns, void *data, kn_error *err) {
         return kn_txn_rollback_live(data, ns, err);
 }
 
+/* The timer's: the transaction is the api's open one when the job runs. */
+static int revert_work(kn_netns *ns, void *data, kn_error *err) {
+        kn_api *api = data;
+        return api->txn ? kn_txn_rollback_live(api->txn, ns, err) : 0;
+}
+
 /* Files after the live state (the worker has undone it by now). */
 static int rollback_files(kn_api *api, struct kn_txn *t, int live_r, kn_error *err) {
         kn_error e = {0};
@@ -80,9 +86,10 @@ static int rollback_files(kn_api *api, struct kn_txn *t, int live_r, kn_error *e
 
 static void revert_done(void *data, int r, const kn_error *err) {
         kn_api *api = data;
-        struct kn_txn *t = api->txn;
-        api->txn = NULL;
+        struct kn_txn *t = TAKE_PTR(api->txn);
         kn_error e = {0};
+        if (!t)
+                return; /* confirmed or rolled back meanwhile */
         r = rollback_files(api, t, r, &e);
         _cleanup_free_ char *msg =
                 r < 0 ? kn_xasprintf("not confirmed in time: reverting failed: %s",
@@ -99,7 +106,7 @@ static void on_confirm_timeout(int fd, uint32_t revents, void *userdata) {
                 return;
         kn_error err = {0};
         /* Behind every live change already queued: one order for all. */
-        if (kn_api_offload(api, rollback_work, revert_done, api, &err) < 0)
+        if (kn_api_offload(api, revert_work, revert_done, api, &err) < 0)
                 log_line(err.message, api);
 }
 
@@ -184,7 +191,8 @@ int kn_api_change_begin(kn_api_req *req, const char *verb, const char *name, kn_
         c->main = kind == KN_CHANGE_SHARED || confirm > 0;
         _cleanup_free_ char *slot = kn_xasprintf("%s-%s", verb, name);
         int r = kn_txn_begin(api->state_dir, c->main ? KN_TXN_MAIN : slot, &info,
-                             c->main ? api->files : NULL, &c->txn, err);
+                             kn_config_root_fs(api->cfg),
+                             c->main ? kn_config_watch_dirs(api->cfg) : NULL, &c->txn, err);
         if (r < 0) {
                 kn_error_prefix(err, "%s", verb);
                 return r;
@@ -243,7 +251,8 @@ static int run_iface_begin(kn_api_req *req, json_object *args, json_object *resu
         }
         kn_txn_info info;
         fill_info(req, "iface-begin", true, &info);
-        r = kn_txn_begin(api->state_dir, KN_TXN_MAIN, &info, api->files, &api->txn, err);
+        r = kn_txn_begin(api->state_dir, KN_TXN_MAIN, &info, kn_config_root_fs(api->cfg),
+                         kn_config_watch_dirs(api->cfg), &api->txn, err);
         if (r < 0) {
                 kn_error_prefix(err, "iface-begin");
                 return r;
@@ -350,8 +359,8 @@ int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userda
                 return 0;
         kn_error err = {0};
         kn_netns *ns = kn_api_netns(api, &err);
-        int r = kn_txn_recover(api->state_dir, ns, api->files, kn_config_root_fs(api->cfg),
-                               report, userdata, &err);
+        int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), report,
+                               userdata, &err);
         if (r < 0 && report) {
                 _cleanup_free_ char *m = kn_xasprintf("recovery: %s", err.message);
                 report(m, userdata);

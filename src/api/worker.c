@@ -98,7 +98,7 @@ static void *worker_main(void *userdata) {
 
 static void finish(job *j) {
         if (!j->req) {
-                j->bg_after(j->data == NULL ? NULL : j->data, j->r, &j->err);
+                j->bg_after(j->data, j->r, &j->err);
                 free(j);
                 return;
         }

@@ -31,18 +31,25 @@ static int keep(struct nlmsghdr *h, void *userdata) {
                 if (nlmsg_parse(h, sizeof *rt, tb, RTA_MAX, NULL) < 0)
                         return 0;
                 /* The kernel's own (prefix, local, multicast, cache) come back by
-                 * themselves with the addresses. */
-                if (rt->rtm_protocol == RTPROT_KERNEL || rt->rtm_table == RT_TABLE_LOCAL ||
-                    (rt->rtm_flags & RTM_F_CLONED) || rt->rtm_type == RTN_MULTICAST)
+                 * themselves with the addresses; its prefix routes are kept
+                 * apart (kroutes), to be taken off a link ahead of its
+                 * addresses. */
+                if (rt->rtm_table == RT_TABLE_LOCAL || (rt->rtm_flags & RTM_F_CLONED) ||
+                    rt->rtm_type != RTN_UNICAST)
                         return 0;
+                bool kernel = rt->rtm_protocol == RTPROT_KERNEL;
+                if (kernel && rt->rtm_family == AF_INET6 && rt->rtm_dst_len == 64 &&
+                    tb[RTA_DST] && ((uint8_t *)nla_data(tb[RTA_DST]))[0] == 0xfe)
+                        return 0; /* fe80::/64: every link has its own */
                 if (tb[RTA_MULTIPATH] && !tb[RTA_OIF]) {
                         c->multipath = true;
                         return 0;
                 }
                 if (!tb[RTA_OIF] || (int)nla_get_u32(tb[RTA_OIF]) != ifindex)
                         return 0;
-                list = c->routes, n = &c->n_routes;
-                if (*n == ELEMENTSOF(c->routes))
+                list = kernel ? c->kroutes : c->routes;
+                n = kernel ? &c->n_kroutes : &c->n_routes;
+                if (*n == (kernel ? ELEMENTSOF(c->kroutes) : ELEMENTSOF(c->routes)))
                         return -E2BIG;
         } else if (h->nlmsg_type == RTM_NEWNEIGH) {
                 struct ndmsg *nd = nlmsg_data(h);
@@ -110,6 +117,8 @@ void kn_ipconf_done(kn_ipconf *c) {
                 free(c->addrs[k]);
         for (size_t k = 0; k < c->n_routes; k++)
                 free(c->routes[k]);
+        for (size_t k = 0; k < c->n_kroutes; k++)
+                free(c->kroutes[k]);
         for (size_t k = 0; k < c->n_neighs; k++)
                 free(c->neighs[k]);
         *c = (kn_ipconf){0};

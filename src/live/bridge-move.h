@@ -11,13 +11,14 @@
 typedef struct kn_ipconf {
         char name[IFNAMSIZ];
         int ifindex;
-        struct nlmsghdr *addrs[256], *routes[1024], *neighs[256];
-        size_t n_addrs, n_routes, n_neighs;
+        struct nlmsghdr *addrs[256], *routes[1024], *kroutes[256], *neighs[256];
+        size_t n_addrs, n_routes, n_kroutes, n_neighs;
         bool multipath; /* a multipath route was seen (not moved) */
 } kn_ipconf;
 
 /* Addresses of the link, its routes in every table (not the kernel's own:
- * prefix, local, multicast, cached) and its resolved neighbours. */
+ * prefix, local, multicast, cached; its prefix routes are in kroutes) and
+ * its resolved neighbours. */
 int kn_ipconf_read(kn_netns *ns, const char *name, int ifindex, kn_ipconf *c, kn_error *err);
 void kn_ipconf_done(kn_ipconf *c);
 

@@ -243,17 +243,22 @@ static int copy_routes(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, int ifi
         return 0;
 }
 
-static int remove_routes(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, kn_error *err) {
-        for (size_t k = 0; k < c->n_routes; k++) {
+static int remove_route_list(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c,
+                             struct nlmsghdr *const *routes, size_t n, kn_error *err) {
+        for (size_t k = 0; k < n; k++) {
                 char d[128];
-                kn_ipconf_describe_route(c->routes[k], d, sizeof d);
-                int r = kn_txn_do(ns, t, kn_ipconf_route_msg(c->routes[k], RTM_DELROUTE, c->ifindex),
-                                  kn_ipconf_route_msg(c->routes[k], RTM_NEWROUTE, c->ifindex), err,
+                kn_ipconf_describe_route(routes[k], d, sizeof d);
+                int r = kn_txn_do(ns, t, kn_ipconf_route_msg(routes[k], RTM_DELROUTE, c->ifindex),
+                                  kn_ipconf_route_msg(routes[k], RTM_NEWROUTE, c->ifindex), err,
                                   "remove route %s from %s", d, c->name);
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+static int remove_routes(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, kn_error *err) {
+        return remove_route_list(ns, t, c, c->routes, c->n_routes, err);
 }
 
 static void copy_neighbours(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, int ifindex,
@@ -284,6 +289,19 @@ static int undo_on_failure(kn_netns *ns, kn_live_txn *t, size_t mark, int r, kn_
 }
 
 /* ---- iface-bridge ---- */
+
+/* On undo, once the NIC has its addresses and routes back, the bridge's
+ * prefix routes go before the NIC is released, so that the host already
+ * sends through the NIC when the bridge stops forwarding. */
+static int undo_sends_through(kn_netns *ns, kn_live_txn *t, const kn_nl_link *b, kn_error *err) {
+        _cleanup_free_ kn_ipconf *bc = kn_xcalloc(1, sizeof *bc);
+        int r = kn_ipconf_read(ns, b->name, b->ifindex, bc, err);
+        for (size_t k = 0; r >= 0 && k < bc->n_kroutes; k++)
+                kn_txn_note(t, kn_ipconf_route_msg(bc->kroutes[k], RTM_DELROUTE, b->ifindex),
+                            "take the prefix routes off %s first on undo", b->name);
+        kn_ipconf_done(bc);
+        return r;
+}
 
 static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
                         const kn_live_bridge_opts *o, const kn_ipconf *c, bool dhcp,
@@ -318,7 +336,9 @@ static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
                          set_master(nic->ifindex, 0), kn_msg_link_up(b.ifindex, false), err,
                          "make %s a port of %s", nic->name, br);
         if (r >= 0)
-                r = copy_routes(ns, t, c, b.ifindex, br, true, err);
+                r = undo_sends_through(ns, t, &b, err);
+        if (r >= 0)
+                r = copy_routes(ns, t, c, b.ifindex, br, false, err);
         if (r >= 0)
                 r = remove_routes(ns, t, c, err);
         if (r >= 0)
@@ -328,31 +348,46 @@ static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
         return r;
 }
 
-int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
-                   kn_live_txn *t, kn_error *err) {
+/* The refusals, with the links and the NIC's configuration read. */
+static int prepare(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
+                   kn_nl_snap *s, kn_ipconf *c, bool *dhcp, kn_error *err) {
         int r = kn_ifname_validate(nic, err);
         if (r >= 0)
                 r = kn_ifname_validate(br, err);
-        if (r < 0)
-                return r;
-        _cleanup_snap_ kn_nl_snap s = {0};
-        r = kn_snap_dump_links(ns, &s, 0, err);
-        if (r < 0)
-                return r;
-        kn_snap_index(&s);
-        r = check_nic(ns, &s, nic, br, o, err);
-        if (r < 0)
-                return r;
-        const kn_nl_link *l = &s.links[kn_snap_find_name(&s, nic)];
-        _cleanup_free_ kn_ipconf *c = kn_xcalloc(1, sizeof *c);
-        r = kn_ipconf_read(ns, nic, l->ifindex, c, err);
-        bool dhcp = false;
         if (r >= 0)
-                r = check_dhcp(ns, c, o->force, &dhcp, err);
+                r = kn_snap_dump_links(ns, s, 0, err);
+        if (r < 0)
+                return r;
+        kn_snap_index(s);
+        r = check_nic(ns, s, nic, br, o, err);
+        if (r < 0)
+                return r;
+        const kn_nl_link *l = &s->links[kn_snap_find_name(s, nic)];
+        r = kn_ipconf_read(ns, nic, l->ifindex, c, err);
+        return r < 0 ? r : check_dhcp(ns, c, o->force, dhcp, err);
+}
+
+int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,
+                         const kn_live_bridge_opts *o, kn_error *err) {
+        _cleanup_snap_ kn_nl_snap s = {0};
+        _cleanup_free_ kn_ipconf *c = kn_xcalloc(1, sizeof *c);
+        bool dhcp;
+        int r = prepare(ns, nic, br, o, &s, c, &dhcp, err);
+        kn_ipconf_done(c);
+        return r;
+}
+
+int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
+                   kn_live_txn *t, kn_error *err) {
+        _cleanup_snap_ kn_nl_snap s = {0};
+        _cleanup_free_ kn_ipconf *c = kn_xcalloc(1, sizeof *c);
+        bool dhcp = false;
+        int r = prepare(ns, nic, br, o, &s, c, &dhcp, err);
         if (r < 0) {
                 kn_ipconf_done(c);
                 return r;
         }
+        const kn_nl_link *l = &s.links[kn_snap_find_name(&s, nic)];
         size_t mark = t->n;
         r = bridge_steps(ns, l, br, o, c, dhcp, t, err);
         kn_ipconf_done(c);
@@ -418,6 +453,15 @@ static int unbridge_steps(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b
         for (size_t k = 0; k < c->n_routes; k++)
                 kn_txn_note(t, kn_ipconf_route_msg(c->routes[k], RTM_NEWROUTE, b->ifindex),
                             "keep a route of %s for undo", b->name);
+        /* Every route off the bridge while the NIC still forwards for it:
+         * from here the host sends through the NIC, which has the same
+         * routes, and receives through the bridge, which has the addresses;
+         * so the release below leaves no instant with nowhere to send. */
+        r = remove_routes(ns, t, c, err);
+        if (r >= 0)
+                r = remove_route_list(ns, t, c, c->kroutes, c->n_kroutes, err);
+        if (r < 0)
+                return r;
         for (size_t k = 0; k < s->n_links; k++)
                 if (s->links[k].master == b->ifindex && s->links[k].ifindex != nic->ifindex)
                         kn_txn_note(t, set_master(s->links[k].ifindex, b->ifindex),

@@ -152,6 +152,16 @@ static char *vformat(const char *fmt, va_list ap) {
         return s;
 }
 
+/* Tests make the step whose description starts with $KVMNET_TEST_FAIL_STEP
+ * fail, as a kernel refusal would: the only way to reach every undo path
+ * on demand. */
+static int injected_failure(const char *what, kn_error *err) {
+        const char *p = getenv("KVMNET_TEST_FAIL_STEP");
+        if (isempty(p) || !startswith(what, p))
+                return 0;
+        return kn_error_set(err, EIO, "%s: injected failure (KVMNET_TEST_FAIL_STEP)", what);
+}
+
 /* Write-ahead: the undo is logged before the forward step is sent, and
  * cancelled if the kernel refuses the step. */
 static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
@@ -172,7 +182,12 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                 return kn_error_set(err, EINVAL, "%s: cannot build the request", what);
         }
         log_step(t, s);
-        int r = n_fwd == 1 ? kn_nl_call(ns, NULL, fwd[0], fn, userdata, err, "%s", s->what)
+        int r = injected_failure(s->what, err);
+        if (r < 0) {
+                for (size_t k = 0; k < n_fwd; k++)
+                        nlmsg_free(fwd[k]);
+        } else
+                r = n_fwd == 1 ? kn_nl_call(ns, NULL, fwd[0], fn, userdata, err, "%s", s->what)
                            : kn_nl_call_batch(ns, fwd, n_fwd, err, "%s", s->what);
         if (r < 0) {
                 log_text(t, "C");

@@ -149,7 +149,9 @@ static void format_iface(kn_strbuf *b, const kn_iface *i, kn_xml_flags flags, in
                 indent(b, level + 1);
                 kn_strbuf_printf(b, "<start mode='%s'/>\n", kn_start_mode_to_string(i->start));
         }
-        if (i->mac[0]) {
+        /* interface.rng has no <mac> for a bridge: its backends keep it
+         * in a key of their own (iface-bridge gives a bridge its NIC's). */
+        if (i->mac[0] && i->type != KN_IFACE_BRIDGE) {
                 indent(b, level + 1);
                 kn_strbuf_printf(b, "<mac address='%s'/>\n", i->mac);
         }

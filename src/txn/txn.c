@@ -17,21 +17,11 @@
 #include "mkdir.h"
 #include "rootfs.h"
 #include "strbuf.h"
-#if __has_include("txn/filelog.h")
-#include "txn/filelog.h"
-#else
-/* Until the file log lands beside this file. */
-static inline int kn_filelog_begin(kn_filelog *l, kn_error *e) { return 0; }
-static inline int kn_filelog_commit(kn_filelog *l, kn_error *e) { return 0; }
-static inline bool kn_filelog_in_txn(const kn_filelog *l) { return false; }
-static inline int kn_filelog_rollback(kn_filelog *l, const kn_root *r, void (*f)(const char *, void *), void *u, kn_error *e) { return 0; }
-static inline int kn_filelog_recover(kn_filelog *l, const kn_root *r, void (*f)(const char *, void *), void *u, kn_error *e) { return 0; }
-#endif
+#include "snapshot.h"
 
 struct kn_txn {
         kn_txn_info info;
-        char *dir;      /* STATE_DIR/txn */
-        kn_filelog *files;
+        char *dir;      /* STATE_DIR/txn/SLOT */
         kn_live_txn *live;
         int live_fd;
 };
@@ -157,7 +147,7 @@ static bool process_alive(pid_t pid) {
 }
 
 int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *info,
-                 kn_filelog *files, kn_txn **ret, kn_error *err) {
+                 const kn_root *root, const char *const *dirs, kn_txn **ret, kn_error *err) {
         _cleanup_free_ char *dir = txn_dir(state_dir, slot);
         int r = kn_mkdir_p(dir, 0700);
         if (r < 0)
@@ -182,7 +172,6 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
         t->info.owner_pid = getpid();
         read_boot_id(t->info.boot_id);
         t->dir = TAKE_PTR(dir);
-        t->files = files;
         t->live = kn_live_txn_new();
         _cleanup_free_ char *lp = log_path(t->dir);
         t->live_fd = open(lp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
@@ -191,12 +180,15 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
                 goto fail;
         }
         kn_live_txn_set_log(t->live, t->live_fd);
-        /* meta first: a kill after it finds a transaction to roll back. */
-        r = meta_write(t, err);
-        if (r >= 0 && files)
-                r = kn_filelog_begin(files, err);
+        /* The files' copies first, then meta: a kill after meta finds a
+         * transaction with everything it needs to roll back. */
+        kn_snapshot_drop(t->dir);
+        r = dirs ? kn_snapshot_take(t->dir, root, dirs, err) : 0;
+        if (r >= 0)
+                r = meta_write(t, err);
         if (r < 0) {
                 unlink(mp);
+                kn_snapshot_drop(t->dir);
                 goto fail;
         }
         *ret = t;
@@ -245,8 +237,8 @@ int kn_txn_commit(kn_txn *t, kn_error *err) {
         /* The commit point. */
         if (unlink(mp) < 0 && errno != ENOENT)
                 r = kn_error_set(err, errno, "cannot remove %s: %m", mp);
-        else if (t->files)
-                r = kn_filelog_commit(t->files, err);
+        else
+                kn_snapshot_drop(t->dir);
         txn_free(t, r >= 0);
         return r;
 }
@@ -258,10 +250,12 @@ int kn_txn_rollback_live(kn_txn *t, kn_netns *ns, kn_error *err) {
 int kn_txn_rollback_files(kn_txn *t, const kn_root *root,
                           void (*report)(const char *message, void *userdata), void *userdata,
                           kn_error *err) {
-        int r = t->files ? kn_filelog_rollback(t->files, root, report, userdata, err) : 0;
+        int r = kn_snapshot_restore(t->dir, root, report, userdata, err);
         _cleanup_free_ char *mp = meta_path(t->dir);
-        if (r >= 0)
+        if (r >= 0) {
                 unlink(mp);
+                kn_snapshot_drop(t->dir);
+        }
         txn_free(t, r >= 0);
         return r;
 }
@@ -313,7 +307,7 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
         return r < 0 ? r : (int)n;
 }
 
-static int recover_slot(const char *dir, kn_netns *ns, kn_filelog *files, const kn_root *root,
+static int recover_slot(const char *dir, kn_netns *ns, const kn_root *root,
                         void (*report)(const char *message, void *userdata), void *userdata,
                         kn_error *err) {
         _cleanup_free_ char *mp = meta_path(dir);
@@ -330,18 +324,16 @@ static int recover_slot(const char *dir, kn_netns *ns, kn_filelog *files, const 
                 r = recover_live(dir, &info, ns, report, userdata, err);
                 if (r > 0)
                         done += r;
-        } else if (files && kn_filelog_in_txn(files)) {
-                /* Killed between the commit point and the end of the commit. */
-                say(report, userdata, "finishing an interrupted commit");
-                r = kn_filelog_commit(files, err);
-        }
-        if (r >= 0 && files) {
-                r = kn_filelog_recover(files, root, report, userdata, err);
-                if (r > 0)
-                        done += r;
+                if (r >= 0 && root) {
+                        r = kn_snapshot_restore(dir, root, report, userdata, err);
+                        if (r > 0)
+                                done += r;
+                }
         }
         if (r < 0)
                 return r;
+        /* No meta: committed (killed after the commit point) or never begun. */
+        kn_snapshot_drop(dir);
         _cleanup_free_ char *lp = log_path(dir);
         unlink(mp);
         unlink(lp);
@@ -349,21 +341,18 @@ static int recover_slot(const char *dir, kn_netns *ns, kn_filelog *files, const 
         return done;
 }
 
-int kn_txn_recover(const char *state_dir, kn_netns *ns, kn_filelog *files, const kn_root *root,
+int kn_txn_recover(const char *state_dir, kn_netns *ns, const kn_root *root,
                    void (*report)(const char *message, void *userdata), void *userdata,
                    kn_error *err) {
         _cleanup_free_ char *top = kn_xasprintf("%s/txn", state_dir);
         int done = 0, first = 0;
-        bool main_seen = false;
         DIR *d = opendir(top);
         for (struct dirent *de; d && (de = readdir(d));) {
                 if (de->d_name[0] == '.')
                         continue;
-                bool is_main = streq(de->d_name, KN_TXN_MAIN);
-                main_seen |= is_main;
                 _cleanup_free_ char *dir = kn_xasprintf("%s/%s", top, de->d_name);
                 kn_error e = {0};
-                int r = recover_slot(dir, ns, is_main ? files : NULL, root, report, userdata, &e);
+                int r = recover_slot(dir, ns, root, report, userdata, &e);
                 if (r < 0 && !first) {
                         first = r;
                         kn_error_set(err, -r, "%s", e.message);
@@ -372,13 +361,5 @@ int kn_txn_recover(const char *state_dir, kn_netns *ns, kn_filelog *files, const
         }
         if (d)
                 closedir(d);
-        if (!main_seen && files) {
-                /* A file write interrupted outside any transaction. */
-                _cleanup_free_ char *dir = txn_dir(state_dir, KN_TXN_MAIN);
-                int r = recover_slot(dir, NULL, files, root, report, userdata, err);
-                if (r < 0 && !first)
-                        first = r;
-                done += r > 0 ? r : 0;
-        }
         return first < 0 ? first : done;
 }

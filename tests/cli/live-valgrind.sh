@@ -106,7 +106,7 @@ wait "$DAEMON_PID" || rc=$?
 DAEMON_PID=
 [ "$rc" = 0 ] || fail "kvmnetd under valgrind exited $rc: $(cat "$T/valgrind.log")"
 ! grep -q '^==' "$T/valgrind.log" || fail "valgrind: $(cat "$T/valgrind.log")"
-[ -z "$(ls -A "$T/state/journal" 2>/dev/null)" ] || fail "journal left: $(ls "$T/state/journal")"
+[ -z "$(find "$T/state/txn" -name meta 2>/dev/null)" ] || fail "journal left: $(find "$T/state/txn")"
 [ -z "$DHCP" ] || [ -z "$(ip netns pids "$H")" ] || {
         # The start finished before the daemon stopped; stop its DHCP client.
         "$KVMNET" --root "$ROOT" --netns "$H" --state-dir "$T/state" iface-destroy eth0 >/dev/null
