@@ -26,11 +26,20 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
                 kn_error_prefix(err, "%s", source);
                 return r;
         }
-        r = kn_config_define(req->api->cfg, i, err);
-        if (r < 0) {
-                kn_error_prefix(err, "%s", source);
+        double confirm;
+        r = kn_api_arg_confirm("iface-define", args, &confirm, err);
+        if (r < 0)
                 return r;
-        }
+        kn_api_change c;
+        r = kn_api_change_begin(req, "iface-define", i->name, KN_CHANGE_FILES, confirm, &c, err);
+        if (r < 0)
+                return r;
+        r = kn_config_define(req->api->cfg, i, err);
+        if (r < 0)
+                kn_error_prefix(err, "%s", source);
+        r = kn_api_change_end(req, &c, r, result, err);
+        if (r < 0)
+                return r;
         json_object_object_add(result, "name", json_object_new_string(i->name));
         return 0;
 }
@@ -112,7 +121,7 @@ static int run_iface_name(kn_api_req *req, json_object *args, json_object *resul
         return 0;
 }
 
-static const char *const args_define[] = {"xml", "source", NULL};
+static const char *const args_define[] = {"xml", "source", "confirm", NULL};
 static const char *const args_name[] = {"name", NULL};
 static const char *const args_mac[] = {"mac", NULL};
 

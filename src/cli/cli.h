@@ -130,6 +130,9 @@ extern const cli_verb cli_guest_verbs[]; /* guest-verbs.c */
 extern const cli_verb cli_txn_verbs[];   /* txn-verbs.c */
 const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
+/* FLAG's value as a number of seconds (decimals allowed) into args[key];
+ * an exit code (usage) if it is not one. */
+int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args);
 /* The value given with a flag that takes one, or NULL. */
 const char *cli_cmd_value(const cli_cmd *cmd, const char *flag);
 

@@ -1,25 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Sharing a NIC and transactions: iface-bridge, iface-unbridge (virsh's
  * verbs and options), iface-begin, iface-commit, iface-rollback, confirm. */
-#include <stdlib.h>
-
 #include "cli.h"
 #include "macro.h"
-
-/* --confirm SECONDS and --delay SECONDS: decimals allowed. */
-static int put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
-        const char *v = cli_cmd_value(cmd, flag);
-        if (!v)
-                return KN_EXIT_OK;
-        char *end;
-        double d = strtod(v, &end);
-        if (end == v || *end || !(d >= 0)) {
-                cli_error("%s: %s '%s' is not a number of seconds", cmd->verb->name, flag, v);
-                return KN_EXIT_USAGE;
-        }
-        json_object_object_add(args, key, json_object_new_double(d));
-        return KN_EXIT_OK;
-}
 
 static void put_flag(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
         if (cli_cmd_flag(cmd, flag))
@@ -33,20 +16,20 @@ static int build_bridge(const cli_cmd *cmd, json_object **args) {
         put_flag(cmd, "--no-stp", "no_stp", *args);
         put_flag(cmd, "--no-start", "no_start", *args);
         put_flag(cmd, "--force", "force", *args);
-        int r = put_seconds(cmd, "--delay", "delay", *args);
-        return r ? r : put_seconds(cmd, "--confirm", "confirm", *args);
+        int r = cli_put_seconds(cmd, "--delay", "delay", *args);
+        return r ? r : cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
 static int build_unbridge(const cli_cmd *cmd, json_object **args) {
         *args = cli_args_name(cmd);
         put_flag(cmd, "--no-start", "no_start", *args);
         put_flag(cmd, "--force", "force", *args);
-        return put_seconds(cmd, "--confirm", "confirm", *args);
+        return cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
 static int build_commit(const cli_cmd *cmd, json_object **args) {
         *args = json_object_new_object();
-        return put_seconds(cmd, "--confirm", "confirm", *args);
+        return cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
 static int build_none(const cli_cmd *cmd, json_object **args) {

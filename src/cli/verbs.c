@@ -199,7 +199,7 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
         json_object_object_add(*args, "xml", json_object_new_string_len(xml, (int) len));
         json_object_object_add(*args, "source",
                                json_object_new_string(streq(file, "-") ? "<stdin>" : file));
-        return 0;
+        return cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
 static int print_define(const cli_cmd *cmd, json_object *result) {
@@ -289,26 +289,30 @@ static const char *const help_start[] = {
         NULL,
 };
 static const char *const args_start[] = {NULL, "SECONDS", NULL};
-static const char *const flags_destroy[] = {"--confirm", NULL};
-static const char *const help_destroy[] = {
+static const char *const flags_confirm[] = {"--confirm", NULL};
+static const char *const help_confirm[] = {
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
         NULL,
 };
-static const char *const args_destroy[] = {"SECONDS", NULL};
+static const char *const args_confirm[] = {"SECONDS", NULL};
 
-static int build_confirmable(const cli_cmd *cmd, json_object **args) {
-        *args = cli_args_name(cmd);
-        const char *v = cli_cmd_value(cmd, "--confirm");
+int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
+        const char *v = cli_cmd_value(cmd, flag);
         if (!v)
                 return KN_EXIT_OK;
         char *end;
         double d = strtod(v, &end);
-        if (end == v || *end || !(d > 0)) {
-                cli_error("%s: --confirm '%s' is not a number of seconds", cmd->verb->name, v);
+        if (end == v || *end || !(d >= 0)) {
+                cli_error("%s: %s '%s' is not a number of seconds", cmd->verb->name, flag, v);
                 return KN_EXIT_USAGE;
         }
-        json_object_object_add(*args, "confirm", json_object_new_double(d));
+        json_object_object_add(args, key, json_object_new_double(d));
         return KN_EXIT_OK;
+}
+
+static int build_confirmable(const cli_cmd *cmd, json_object **args) {
+        *args = cli_args_name(cmd);
+        return cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 static const char *const flags_event[] = {"--loop", "--json", "--timeout", NULL};
 static const char *const help_event[] = {
@@ -381,9 +385,9 @@ const cli_verb cli_verbs[] = {
                 .description = "Stops NAME's DHCP client, deletes the bridges, bonds and vlans "
                                "of its definition and brings its physical interfaces down, "
                                "without addresses. The configuration is kept.",
-                .flags = flags_destroy,
-                .flag_help = help_destroy,
-                .flag_args = args_destroy,
+                .flags = flags_confirm,
+                .flag_help = help_confirm,
+                .flag_args = args_confirm,
                 .n_pos = 1,
                 .build = build_confirmable,
                 .print = print_done,
@@ -391,11 +395,14 @@ const cli_verb cli_verbs[] = {
         },
         {
                 .name = "iface-define",
-                .args_synopsis = "FILE",
+                .args_synopsis = "FILE [--confirm SECONDS]",
                 .summary = "define (create or replace) an interface from XML",
                 .description = "Reads libvirt interface XML from FILE ('-' for standard "
                                "input), checks it and writes the interface's configuration "
                                "files. On any error nothing is changed.",
+                .flags = flags_confirm,
+                .flag_help = help_confirm,
+                .flag_args = args_confirm,
                 .n_pos = 1,
                 .build = build_define,
                 .print = print_define,

@@ -211,6 +211,12 @@ cat >"$T/eth9.xml" <<'EOF'
 </interface>
 EOF
 F0=$(files)
+kv iface-define "$T/eth9.xml" --confirm 0.5 >/dev/null || fail "iface-define --confirm"
+grep -q eth9 "$ROOT/etc/network/interfaces" || fail "eth9 not defined"
+for _ in $(seq 40); do [ "$(files)" = "$F0" ] && break; sleep 0.1; done
+[ "$(files)" = "$F0" ] || fail "iface-define --confirm 0.5 was not reverted"
+pass "iface-define --confirm without confirm: the files come back byte for byte"
+
 kv iface-begin >/dev/null || fail "iface-begin"
 out=$(kv iface-begin 2>&1) && fail "a second iface-begin must be refused"
 grep -q "a transaction is open already: opened by uid 0 (pid [0-9]*, connection [0-9]*) with iface-begin at" <<<"$out" ||
