@@ -39,8 +39,8 @@ LIVE_N ?= 1000
 bench: build
 	./bench/iface-scale $(BUILD) $(IFACE_N)
 	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/bench/live-scale -n $(LIVE_N) && \
-		./bench/hotplug --build $(BUILD); \
-	else echo "live-scale, hotplug: skipped (need root: private network namespaces)"; fi
+		./bench/hotplug --build $(BUILD) && ./bench/bridge-outage --build $(BUILD); \
+	else echo "live-scale, hotplug, bridge-outage: skipped (need root: private network namespaces)"; fi
 
 clean:
 	rm -rf build build-asan

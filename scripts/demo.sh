@@ -154,6 +154,31 @@ PY
         run "$kvmnet" iface-destroy br0
         run "$kvmnet" iface-list --all
         run ip -n "$ns" -br addr
+
+        say "share eth0 with guests in one command: iface-bridge, while the LAN pings the host every millisecond"
+        run "$kvmnet" iface-undefine br0
+        run "$kvmnet" iface-define "$top/examples/eth0-static.xml"
+        run "$kvmnet" iface-start eth0
+        ip netns exec "$lan" ping -n -i 0.001 192.0.2.10 >"$sandbox/ping" 2>&1 &
+        pinger=$!
+        sleep 0.5
+        run "$kvmnet" iface-bridge eth0 br0 --verbose
+        run ip -n "$ns" -br addr
+        sleep 0.5
+        run "$kvmnet" iface-unbridge br0
+        run ip -n "$ns" -br addr
+        sleep 0.5
+        kill -INT "$pinger"; wait "$pinger" || true
+        python3 -c '
+import re, sys
+s = {int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())}
+print("the ping from the LAN: %d replies, %d lost (below the last reply)" % (len(s), max(s) - len(s)))' "$sandbox/ping"
+        say "--confirm: a change nobody confirms is reverted by kvmnetd itself"
+        run "$kvmnet" iface-bridge eth0 br0 --confirm 2
+        run ip -n "$ns" -br link
+        sleep 3
+        run ip -n "$ns" -br addr
+        grep "not confirmed" "$sandbox/kvmnetd.log" || true
 else
         say "live interfaces: skipped (needs root for a private network namespace)"
 fi
