@@ -155,6 +155,15 @@ static int worker_start(kn_api *api, kn_error *err) {
         return 0;
 }
 
+static void enqueue(kn_worker *w, job proto) {
+        job *j = kn_xmalloc(sizeof *j);
+        *j = proto;
+        pthread_mutex_lock(&w->lock);
+        push(&w->todo, &w->todo_tail, j);
+        pthread_cond_signal(&w->wake);
+        pthread_mutex_unlock(&w->lock);
+}
+
 int kn_api_req_offload(kn_api_req *req, kn_api_work_fn work, kn_api_after_fn after, void *data,
                        kn_error *err) {
         kn_api *api = req->api;
@@ -170,13 +179,7 @@ int kn_api_req_offload(kn_api_req *req, kn_api_work_fn work, kn_api_after_fn aft
                 if (r < 0)
                         return after(req, r, req->result, err, data);
         }
-        kn_worker *w = api->worker;
-        job *j = kn_xcalloc(1, sizeof *j);
-        *j = (job){.req = req, .work = work, .after = after, .data = data};
-        pthread_mutex_lock(&w->lock);
-        push(&w->todo, &w->todo_tail, j);
-        pthread_cond_signal(&w->wake);
-        pthread_mutex_unlock(&w->lock);
+        enqueue(api->worker, (job){.req = req, .work = work, .after = after, .data = data});
         return KN_API_PENDING;
 }
 
@@ -193,13 +196,7 @@ int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, v
                 if (r < 0)
                         return r;
         }
-        kn_worker *w = api->worker;
-        job *j = kn_xcalloc(1, sizeof *j);
-        *j = (job){.work = work, .bg_after = after, .data = data};
-        pthread_mutex_lock(&w->lock);
-        push(&w->todo, &w->todo_tail, j);
-        pthread_cond_signal(&w->wake);
-        pthread_mutex_unlock(&w->lock);
+        enqueue(api->worker, (job){.work = work, .bg_after = after, .data = data});
         return 0;
 }
 

@@ -108,12 +108,9 @@ static void log_text(kn_live_txn *t, const char *fmt, ...) {
         _cleanup_strbuf_ kn_strbuf b = {0};
         va_list ap;
         va_start(ap, fmt);
-        char *s;
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
+        _cleanup_free_ char *s = kn_xvasprintf(fmt, ap);
         va_end(ap);
         kn_strbuf_puts(&b, s);
-        free(s);
         log_line(t, &b);
 }
 
@@ -143,13 +140,6 @@ static void step_done(kn_live_step *s) {
                 if (s->undo[k])
                         nlmsg_free(s->undo[k]);
         *s = (kn_live_step){0};
-}
-
-static char *vformat(const char *fmt, va_list ap) {
-        char *s;
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
-        return s;
 }
 
 /* Tests make the step whose description starts with $KVMNET_TEST_FAIL_STEP
@@ -201,7 +191,7 @@ int kn_txn_call(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd, struct nl_msg 
                 kn_nl_reply_fn fn, void *userdata, kn_error *err, const char *what_fmt, ...) {
         va_list ap;
         va_start(ap, what_fmt);
-        char *what = vformat(what_fmt, ap);
+        char *what = kn_xvasprintf(what_fmt, ap);
         va_end(ap);
         return call(ns, t, &fwd, 1, &undo, undo ? 1 : 0, fn, userdata, err, what);
 }
@@ -211,7 +201,7 @@ int kn_txn_batch(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd0, struct nl_ms
                  ...) {
         va_list ap;
         va_start(ap, what_fmt);
-        char *what = vformat(what_fmt, ap);
+        char *what = kn_xvasprintf(what_fmt, ap);
         va_end(ap);
         struct nl_msg *fwd[] = {fwd0, fwd1}, *undo[] = {undo0, undo1};
         return call(ns, t, fwd, fwd1 ? 2 : 1, undo, undo1 ? 2 : undo0 ? 1 : 0, NULL, NULL, err,
@@ -221,7 +211,7 @@ int kn_txn_batch(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd0, struct nl_ms
 void kn_txn_note(kn_live_txn *t, struct nl_msg *undo, const char *what_fmt, ...) {
         va_list ap;
         va_start(ap, what_fmt);
-        kn_live_step *s = push(t, vformat(what_fmt, ap));
+        kn_live_step *s = push(t, kn_xvasprintf(what_fmt, ap));
         va_end(ap);
         s->undo[0] = undo;
         log_step(t, s);

@@ -82,6 +82,15 @@ static bool listed(const char *const *rels, size_t n, const char *rel) {
         return false;
 }
 
+static void tell(void (*report)(const char *, void *), void *userdata, const kn_root *root,
+                 const char *what, const char *rel) {
+        if (!report)
+                return;
+        _cleanup_free_ char *shown = kn_root_display(root, rel);
+        _cleanup_free_ char *msg = kn_xasprintf("%s %s", what, shown);
+        report(msg, userdata);
+}
+
 int kn_snapshot_restore(const char *dir, const kn_root *root,
                         void (*report)(const char *message, void *userdata), void *userdata,
                         kn_error *err) {
@@ -125,11 +134,7 @@ int kn_snapshot_restore(const char *dir, const kn_root *root,
                                         q = kn_root_write_atomic(root, rel, want, wl, (mode_t)mode, &e);
                                 if (q >= 0) {
                                         restored++;
-                                        _cleanup_free_ char *shown = kn_root_display(root, rel);
-                                        _cleanup_free_ char *msg =
-                                                kn_xasprintf("restored %s", shown);
-                                        if (report)
-                                                report(msg, userdata);
+                                        tell(report, userdata, root, "restored", rel);
                                 } else if (!first) {
                                         first = q;
                                         kn_error_set(err, -q, "%s", e.message);
@@ -148,11 +153,8 @@ int kn_snapshot_restore(const char *dir, const kn_root *root,
                                                 continue;
                                         if (kn_root_unlink(root, rel, &e) >= 0) {
                                                 restored++;
-                                                _cleanup_free_ char *shown = kn_root_display(root, rel);
-                                                _cleanup_free_ char *msg =
-                                                        kn_xasprintf("removed %s (not there before)", shown);
-                                                if (report)
-                                                        report(msg, userdata);
+                                                tell(report, userdata, root,
+                                                     "removed (not there before)", rel);
                                         } else if (!first) {
                                                 first = -e.code;
                                                 kn_error_set(err, e.code, "%s", e.message);

@@ -269,12 +269,9 @@ static void say(void (*report)(const char *, void *), void *ud, const char *fmt,
                 return;
         va_list ap;
         va_start(ap, fmt);
-        char *s;
-        if (vasprintf(&s, fmt, ap) < 0)
-                abort();
+        _cleanup_free_ char *s = kn_xvasprintf(fmt, ap);
         va_end(ap);
         report(s, ud);
-        free(s);
 }
 
 static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,

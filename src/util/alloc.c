@@ -33,6 +33,11 @@ char *kn_xstrndup(const char *s, size_t n) {
         return p ? p : oom();
 }
 
+char *kn_xvasprintf(const char *fmt, va_list ap) {
+        char *s;
+        return vasprintf(&s, fmt, ap) < 0 ? oom() : s;
+}
+
 char *kn_xasprintf(const char *fmt, ...) {
         va_list ap;
         char *s;

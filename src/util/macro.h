@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdarg.h>
+
 /* Scope-bound cleanup and small helpers used everywhere in kvmnet.
  * An early `return r;` must never leak: every owned resource is declared
  * with one of the _cleanup_ attributes below. */
@@ -76,6 +78,7 @@ void *kn_xrealloc(void *p, size_t n);
 char *kn_xstrdup(const char *s);
 char *kn_xstrndup(const char *s, size_t n);
 _printf_(1, 2) char *kn_xasprintf(const char *fmt, ...);
+char *kn_xvasprintf(const char *fmt, va_list ap);
 /* Free n strings and the array holding them. */
 void kn_strv_free(char **v, size_t n);
 
