@@ -4,7 +4,7 @@
  * configuration is changed under it.
  *
  *   outage-probe [--interval-us N] [--duration MS] [--grace MS] [--stdin]
- *                [--tcp ADDR:PORT] [--ready FILE] TARGET
+ *                [--rt] [--tcp ADDR:PORT] [--ready FILE] TARGET
  *       sends an ICMP echo request to TARGET (IPv4) every N us (default
  *       1000) from a raw socket, until MS have passed, SIGINT/SIGTERM, or
  *       (with --stdin) standard input closes; then waits --grace MS
@@ -13,7 +13,9 @@
  *       the window, and with --tcp the state of one TCP connection to an
  *       echo server that was kept moving data (1 KiB per tick) meanwhile.
  *       --ready FILE is created once the first reply (and the TCP
- *       connection) are there: the stream is established.
+ *       connection) are there: the stream is established, and counts
+ *       from its first answered request.  --rt: SCHED_FIFO, so that the
+ *       scheduling noise of a busy machine does not read as an outage.
  *   outage-probe --serve-tcp PORT [--ready FILE]
  *       the echo server: every connection gets back what it sends, until
  *       SIGINT/SIGTERM.
@@ -31,6 +33,7 @@
 #include <netinet/ip_icmp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -49,7 +52,7 @@
 
 struct opts {
         long interval_us, duration_ms, grace_ms;
-        bool use_stdin;
+        bool use_stdin, rt;
         const char *target, *tcp, *ready;
         int serve_port;
 };
@@ -166,6 +169,7 @@ struct probe {
         struct sockaddr_in to;
         uint16_t ident;
         uint32_t sent, received, dups;
+        uint32_t base; /* the first answered sequence: the stream counts from there */
         uint8_t *seen; /* by sequence number, full 32 bits */
         size_t seen_size;
         double first_rx, last_rx, max_gap, max_gap_at, rtt_max, start;
@@ -223,7 +227,7 @@ static void recv_echoes(struct probe *p) {
                     ip->saddr != p->to.sin_addr.s_addr || p->sent == 0)
                         continue;
                 uint32_t seq = full_seq(p, ntohs(h.un.echo.sequence));
-                if (p->seen[seq]) {
+                if (p->seen[seq] || (p->received > 0 && seq < p->base)) {
                         p->dups++;
                         continue;
                 }
@@ -231,9 +235,10 @@ static void recv_echoes(struct probe *p) {
                 p->received++;
                 if (t - sent_at > p->rtt_max)
                         p->rtt_max = t - sent_at;
-                if (p->received == 1)
+                if (p->received == 1) {
                         p->first_rx = t;
-                else if (t - p->last_rx > p->max_gap) {
+                        p->base = seq;
+                } else if (t - p->last_rx > p->max_gap) {
                         p->max_gap = t - p->last_rx;
                         p->max_gap_at = p->last_rx - p->start;
                 }
@@ -242,7 +247,7 @@ static void recv_echoes(struct probe *p) {
 }
 
 static void count_runs(struct probe *p) {
-        for (uint32_t s = 0; s < p->sent; s++) {
+        for (uint32_t s = p->base; s < p->sent; s++) {
                 p->run = p->seen[s] ? 0 : p->run + 1;
                 if (p->run > p->max_run)
                         p->max_run = p->run;
@@ -320,16 +325,16 @@ static void tcp_read(struct tcp_state *t) {
         }
 }
 
-static void print_json(const struct probe *p, const struct opts *o, double start_rt,
-                       double end_rt, double window) {
+static void print_json(const struct probe *p, const struct opts *o, double start_rt, double end_rt,
+                       double window) {
         printf("{\"target\":\"%s\",\"interval_us\":%ld,\"start_ms\":%.3f,\"end_ms\":%.3f,"
-               "\"window_ms\":%.3f,\"sent\":%" PRIu32 ",\"received\":%" PRIu32
-               ",\"lost\":%" PRIu32 ",\"dups\":%" PRIu32 ",\"max_gap_ms\":%.3f,"
+               "\"window_ms\":%.3f,\"sent\":%" PRIu32 ",\"received\":%" PRIu32 ",\"lost\":%" PRIu32
+               ",\"dups\":%" PRIu32 ",\"max_gap_ms\":%.3f,"
                "\"max_gap_at_ms\":%.3f,\"max_lost_run\":%" PRIu32 ",\"rtt_max_ms\":%.3f,"
                "\"timer_overruns\":%" PRIu64,
-               o->target, o->interval_us, start_rt, end_rt, window, p->sent, p->received,
-               p->sent - p->received, p->dups, p->max_gap, p->max_gap_at, p->max_run, p->rtt_max,
-               p->overruns);
+               o->target, o->interval_us, start_rt, end_rt, window, p->sent - p->base, p->received,
+               p->sent - p->base - p->received, p->dups, p->max_gap, p->max_gap_at, p->max_run,
+               p->rtt_max, p->overruns);
         if (o->tcp) {
                 const struct tcp_state *t = &p->tcp;
                 double stall = t->end - t->last_rx;
@@ -348,6 +353,12 @@ static int probe(const struct opts *o) {
         if (inet_pton(AF_INET, o->target, &p.to.sin_addr) != 1) {
                 fprintf(stderr, "outage-probe: %s: not an IPv4 address\n", o->target);
                 return 2;
+        }
+        if (o->rt) {
+                /* Scheduling noise of a shared machine would read as gaps. */
+                struct sched_param sp = {.sched_priority = 10};
+                if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+                        fprintf(stderr, "outage-probe: --rt: %m (going on without)\n");
         }
         int sfd = signals_fd();
         p.raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
@@ -383,8 +394,7 @@ static int probe(const struct opts *o) {
                         {.fd = stopping ? -1 : tfd, .events = POLLIN},
                         {.fd = sfd, .events = POLLIN},
                         {.fd = stdin_open && !stopping ? 0 : -1, .events = POLLIN},
-                        {.fd = p.tcp.connected && !p.tcp.failed ? p.tcp.fd : -1,
-                         .events = POLLIN},
+                        {.fd = p.tcp.connected && !p.tcp.failed ? p.tcp.fd : -1, .events = POLLIN},
                 };
                 int timeout = stopping ? (int) (grace_end - now_ms(CLOCK_MONOTONIC)) + 1 : -1;
                 if (poll(fds, 5, timeout) < 0 && errno != EINTR)
@@ -436,7 +446,7 @@ static int probe(const struct opts *o) {
 
 static void usage(FILE *f) {
         fputs("Usage: outage-probe [--interval-us N] [--duration MS] [--grace MS] [--stdin]\n"
-              "                    [--tcp ADDR:PORT] [--ready FILE] TARGET\n"
+              "                    [--rt] [--tcp ADDR:PORT] [--ready FILE] TARGET\n"
               "       outage-probe --serve-tcp PORT [--ready FILE]\n",
               f);
 }
@@ -447,6 +457,7 @@ int main(int argc, char **argv) {
                 {"duration", required_argument, NULL, 'd'},
                 {"grace", required_argument, NULL, 'g'},
                 {"stdin", no_argument, NULL, 's'},
+                {"rt", no_argument, NULL, 'R'},
                 {"tcp", required_argument, NULL, 't'},
                 {"ready", required_argument, NULL, 'r'},
                 {"serve-tcp", required_argument, NULL, 'S'},
@@ -461,6 +472,7 @@ int main(int argc, char **argv) {
                 case 'd': o.duration_ms = atol(optarg); break;
                 case 'g': o.grace_ms = atol(optarg); break;
                 case 's': o.use_stdin = true; break;
+                case 'R': o.rt = true; break;
                 case 't': o.tcp = optarg; break;
                 case 'r': o.ready = optarg; break;
                 case 'S': o.serve_port = atoi(optarg); break;
