@@ -19,6 +19,7 @@
  * fsync: live state does not outlive a reboot, and a kill loses no
  * written data. */
 
+#include <signal.h>
 #include <stdarg.h>
 
 #include "live-internal.h"
@@ -143,11 +144,16 @@ static void step_done(kn_live_step *s) {
 }
 
 /* Tests make the step whose description starts with $KVMNET_TEST_FAIL_STEP
- * fail, as a kernel refusal would: the only way to reach every undo path
- * on demand. */
+ * fail, as a kernel refusal would, or kill the process right after the
+ * kernel made the step starting with $KVMNET_TEST_KILL_STEP: the only way
+ * to reach every undo and recovery path on demand. */
+static bool test_hook(const char *var, const char *what) {
+        const char *p = getenv(var);
+        return !isempty(p) && startswith(what, p);
+}
+
 static int injected_failure(const char *what, kn_error *err) {
-        const char *p = getenv("KVMNET_TEST_FAIL_STEP");
-        if (isempty(p) || !startswith(what, p))
+        if (!test_hook("KVMNET_TEST_FAIL_STEP", what))
                 return 0;
         return kn_error_set(err, EIO, "%s: injected failure (KVMNET_TEST_FAIL_STEP)", what);
 }
@@ -183,7 +189,8 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                 log_text(t, "C");
                 step_done(s);
                 t->n--;
-        }
+        } else if (test_hook("KVMNET_TEST_KILL_STEP", s->what))
+                kill(getpid(), SIGKILL);
         return r;
 }
 

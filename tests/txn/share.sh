@@ -180,6 +180,24 @@ while IFS= read -r step; do
 done < <(grep '^  ' "$T/steps")
 [ "$n" -ge 8 ] || fail "only $n steps seen: $(cat "$T/steps")"
 pass "a failure at each of the $n steps of iface-bridge restores config and live state, at most one ping lost"
+
+# kvmnetd killed right after each step the kernel made: the restart undoes
+# it from the journal (the undo was written before the step was sent).
+n=0
+while IFS= read -r step; do
+        step=${step#  }
+        case $step in "copy a neighbour"* | *" undo"*) continue ;; esac
+        KVMNET_TEST_KILL_STEP="$step" start_daemon --netns "$H"
+        kv iface-bridge eth0 br0 >"$T/out" 2>&1 && fail "kvmnetd was not killed at '$step'"
+        wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+        start_daemon --netns "$H"
+        [ "$(state)" = "$BEFORE" ] || fail "after a kill at '$step' the restart left: $(diff <(echo "$BEFORE") <(state))"
+        cmp -s "$T/ifaces.before" "$ROOT/etc/network/interfaces" || fail "after a kill at '$step' the config is changed"
+        grep -q "undoing: $step" "$T/daemon.log" || fail "the undo of '$step' is not logged"
+        stop_daemon
+        n=$((n + 1))
+done < <(grep '^  ' "$T/steps")
+pass "kvmnetd killed (-9) after each of the $n steps of iface-bridge: the restart rolls files and live state back, step by step in its log"
 start_daemon --netns "$H"
 
 # ---- confirm or revert ----
