@@ -167,6 +167,10 @@ typedef struct kn_live_bridge_opts {
 int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
                    kn_live_txn *txn, kn_error *err);
 
+/* The guest taps (tun links) that are ports of `bridge`: their number, and
+ * in *ret their names ("vnet0, vnet1"; NULL if none; free() it). */
+int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *err);
+
 /* The refusals of kn_live_bridge alone, changing nothing. */
 int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,
                          const kn_live_bridge_opts *o, kn_error *err);

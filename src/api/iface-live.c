@@ -250,13 +250,28 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
         double confirm;
         int r;
 
+        bool force = false;
         r = kn_api_arg_ifname(verb, args, &name, err);
         if (r >= 0)
                 r = kn_api_arg_confirm(verb, args, &confirm, err);
+        if (r >= 0 && !start)
+                r = kn_api_arg_bool(verb, args, "force", &force, err);
         if (r >= 0)
                 r = kn_api_lookup_top(verb, req->api->cfg, name, &def, err);
         if (r < 0)
                 return r;
+        if (!start && def->type == KN_IFACE_BRIDGE && !force) {
+                /* Guests on the bridge would lose their network unseen. */
+                kn_netns *ns = netns_or_error(req->api, verb, err);
+                _cleanup_free_ char *taps = NULL;
+                if (!ns)
+                        return -err->code;
+                if (kn_live_guest_taps(ns, name, &taps, err) > 0)
+                        return kn_error_set(err, EBUSY,
+                                            "%s: guest NICs %s sit on bridge '%s' and would lose "
+                                            "their network: detach them first, or pass --force",
+                                            verb, taps, name);
+        }
         live_job *j = kn_xcalloc(1, sizeof *j);
         j->start = start;
         /* A copy: the worker never touches the configuration, which may be
@@ -283,12 +298,13 @@ static int run_iface_destroy(kn_api_req *req, json_object *args, json_object *re
 static const char *const args_list[] = {"all", "inactive", NULL};
 static const char *const args_dumpxml[] = {"name", "inactive", NULL};
 static const char *const args_name[] = {"name", "confirm", NULL};
+static const char *const args_destroy[] = {"name", "confirm", "force", NULL};
 
 static const kn_api_verb iface_live_verbs[] = {
         {"iface-list", 0, args_list, run_iface_list},
         {"iface-dumpxml", 0, args_dumpxml, run_iface_dumpxml},
         {"iface-start", KN_VERB_MUTATES, args_name, run_iface_start},
-        {"iface-destroy", KN_VERB_MUTATES, args_name, run_iface_destroy},
+        {"iface-destroy", KN_VERB_MUTATES, args_destroy, run_iface_destroy},
 };
 
 const kn_api_module kn_api_module_iface_live = {

@@ -295,6 +295,14 @@ static const char *const help_confirm[] = {
         NULL,
 };
 static const char *const args_confirm[] = {"SECONDS", NULL};
+static const char *const flags_destroy[] = {"--confirm", "--force", NULL};
+static const char *const help_destroy[] = {
+        "revert by itself unless 'kvmnet confirm' follows within SECONDS",
+        "destroy a bridge although guest NICs sit on it",
+        NULL,
+};
+static const char *const args_destroy[] = {"SECONDS", NULL, NULL};
+
 
 int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
         const char *v = cli_cmd_value(cmd, flag);
@@ -313,6 +321,13 @@ int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_
 static int build_confirmable(const cli_cmd *cmd, json_object **args) {
         *args = cli_args_name(cmd);
         return cli_put_seconds(cmd, "--confirm", "confirm", *args);
+}
+
+static int build_destroy(const cli_cmd *cmd, json_object **args) {
+        int r = build_confirmable(cmd, args);
+        if (r == KN_EXIT_OK && cli_cmd_flag(cmd, "--force"))
+                json_object_object_add(*args, "force", json_object_new_boolean(true));
+        return r;
 }
 static const char *const flags_event[] = {"--loop", "--json", "--timeout", NULL};
 static const char *const help_event[] = {
@@ -380,16 +395,17 @@ const cli_verb cli_verbs[] = {
         },
         {
                 .name = "iface-destroy",
-                .args_synopsis = "NAME [--confirm SECONDS]",
+                .args_synopsis = "NAME [--confirm SECONDS] [--force]",
                 .summary = "stop an interface: tear down its live state",
                 .description = "Stops NAME's DHCP client, deletes the bridges, bonds and vlans "
                                "of its definition and brings its physical interfaces down, "
-                               "without addresses. The configuration is kept.",
-                .flags = flags_confirm,
-                .flag_help = help_confirm,
-                .flag_args = args_confirm,
+                               "without addresses. The configuration is kept. A bridge that guest "
+                               "NICs sit on is refused, naming them, unless --force.",
+                .flags = flags_destroy,
+                .flag_help = help_destroy,
+                .flag_args = args_destroy,
                 .n_pos = 1,
-                .build = build_confirmable,
+                .build = build_destroy,
                 .print = print_done,
                 .done = "destroyed",
         },

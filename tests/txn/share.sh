@@ -278,6 +278,12 @@ refused "already a port" "already a port of bridge 'br9'" iface-bridge v9 br0
 ip -n "$H" tuntap add dev tap9 mode tap && ip -n "$H" link set tap9 master br9 || fail "tap"
 BEFORE=$(state)
 refused "taps on the bridge" "guest NICs tap9 sit on bridge 'br9'" iface-unbridge br9
+printf "<interface type='bridge' name='br9'><bridge><interface type='ethernet' name='v9'/></bridge></interface>\n" >"$T/br9.xml"
+kv iface-define "$T/br9.xml" >/dev/null || fail "define br9"
+out=$(kv iface-destroy br9 2>&1) && fail "iface-destroy of a bridge with guest taps accepted"
+grep -q "guest NICs tap9 sit on bridge 'br9'.*--force" <<<"$out" || fail "iface-destroy br9: $out"
+[ "$(state)" = "$BEFORE" ] || fail "the refused iface-destroy changed the live state"
+kv iface-undefine br9 >/dev/null || fail "undefine br9"
 ip -n "$H" link del br9; ip -n "$H" link del v9; ip -n "$H" link del tap9
 ip -n "$H" addr add 192.0.2.77/24 dev eth0 valid_lft 600 preferred_lft 600 || fail "lease"
 BEFORE=$(state)
@@ -290,7 +296,7 @@ for v in "iface-unbridge br0" iface-begin iface-commit iface-rollback confirm; d
         # shellcheck disable=SC2086
         "$KVMNET" -c "unix://$T/ro" $v >/dev/null 2>&1 && fail "read-only socket accepted $v"
 done
-pass "refused with one clear message, nothing changed: unknown NIC, name in use, hostile names, a port already, guest taps, a lease nobody would renew, --stp with a short delay, the read-only socket"
+pass "refused with one clear message, nothing changed: unknown NIC, name in use, hostile names, a port already, guest taps (unbridge and destroy), a lease nobody would renew, --stp with a short delay, the read-only socket"
 
 stop_daemon
 exit 0
