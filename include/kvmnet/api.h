@@ -65,6 +65,7 @@
 
 #include "kvmnet/config.h"
 #include "kvmnet/error.h"
+#include "kvmnet/loop.h"
 #include "kvmnet/protocol.h"
 
 typedef struct kn_api kn_api;
@@ -133,28 +134,19 @@ int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userda
 
 /* ---- Event loop ---- */
 
-/* Called on the loop's thread when fd is ready; revents as poll(2) and
- * epoll(7) give them (POLLIN == EPOLLIN, POLLOUT == EPOLLOUT, ...). */
-typedef void (*kn_api_fd_fn)(int fd, uint32_t revents, void *userdata);
-
-/* What a daemon's loop offers the library: watch an fd until told to stop.
- * events: EPOLLIN / EPOLLOUT (same bits as POLLIN / POLLOUT).  A watch may
- * be deleted from inside any callback, its own included; fn is not called
- * for it afterwards. */
-typedef struct kn_api_loop_ops {
-        int (*add_fd)(void *loop, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
-                      void **ret_watch);
-        int (*mod_fd)(void *loop, void *watch, uint32_t events);
-        void (*del_fd)(void *loop, void *watch);
-} kn_api_loop_ops;
-
-/* Give the dispatcher a loop: sessions may then subscribe to events and
- * requests may finish later.  ops must stay valid while api lives. */
-void kn_api_set_loop(kn_api *api, const kn_api_loop_ops *ops, void *loop);
+/* Give the dispatcher a loop (kvmnet/loop.h; not owned, it must outlive
+ * api): sessions may then subscribe to events and requests may finish
+ * later.  The library's modules (the worker's eventfd, netlink events, QMP
+ * monitors, timers) put their watches on it. */
+void kn_api_set_loop(kn_api *api, kn_loop *loop);
+/* The loop, NULL without one (offline CLI). */
+kn_loop *kn_api_loop(const kn_api *api);
 bool kn_api_has_loop(const kn_api *api);
 
-/* For the library's modules (netlink events, QMP monitors): watch fd
- * through the loop.  -EOPNOTSUPP without a loop. */
+/* Thin wrappers over kn_loop_add_fd() & co. on kn_api_loop(), for older
+ * callers; new code uses kvmnet/loop.h directly.  -EOPNOTSUPP without a
+ * loop.  The watch is a kn_loop_watch. */
+typedef kn_loop_fd_fn kn_api_fd_fn;
 int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
                     void **ret_watch);
 int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events);

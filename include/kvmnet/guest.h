@@ -13,16 +13,18 @@
  *
  * The registry (kn_guest_registry) holds the definitions' directory and
  * the running guests: their QEMU pid, QMP connection and NICs.  Everything
- * that waits on QEMU is asynchronous over the loop operations given at
- * creation; the result of an operation is handed to a kn_guest_done_fn. */
+ * that waits on QEMU is asynchronous over the event loop given at creation
+ * (kvmnet/loop.h: monitors as fd watches, retries and deadlines as timers,
+ * QEMU's exit as a child watch); the result of an operation is handed to a
+ * kn_guest_done_fn. */
 
 #include <json-c/json.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kvmnet/api.h"
 #include "kvmnet/error.h"
+#include "kvmnet/loop.h"
 
 #define KN_GUEST_NAME_MAX 64
 /* <memory> bounds: 16 MiB .. 4 TiB; <vcpu>: 1..255. */
@@ -97,11 +99,11 @@ void kn_guest_argv_free(char **v);
 
 typedef struct kn_guest_registry kn_guest_registry;
 
-/* state_dir holds guests/ (definitions) and run/ (QMP sockets, logs); netns
- * ("" or NULL: the caller's own) is where taps are made and bridges are
- * looked up.  loop may be NULL (no running guests: definitions only). */
-kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns,
-                                         const kn_api_loop_ops *ops, void *loop);
+/* state_dir (required) holds guests/ (definitions) and run/ (QMP sockets,
+ * logs); netns ("" or NULL: the caller's own) is where taps are made and
+ * bridges are looked up.  loop (not owned; it must outlive the registry)
+ * may be NULL: no running guests, definitions only. */
+kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns, kn_loop *loop);
 /* Running guests keep running; kvmnet forgets them. */
 kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg);
 void kn_guest_registry_set_logger(kn_guest_registry *reg,

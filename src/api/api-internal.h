@@ -39,8 +39,7 @@ struct kn_api {
         char *state_dir;  /* journals; NULL: none */
         char *run_dir;    /* DHCP pid files and leases */
 
-        const kn_api_loop_ops *loop_ops;
-        void *loop;
+        kn_loop *loop; /* NULL: none (offline CLI) */
 
         void (*log)(const char *message, void *userdata);
         void *log_data;
@@ -120,7 +119,7 @@ struct kn_api_req {
 
 /* May the verb return KN_API_PENDING?  (A session, a loop.) */
 static inline bool kn_api_req_can_defer(const kn_api_req *req) {
-        return req->session && req->api->loop_ops;
+        return req->session && req->api->loop;
 }
 
 /* Finish a deferred request (loop thread): r == 0 replies with req->result,

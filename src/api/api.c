@@ -279,31 +279,36 @@ void kn_api_set_logger(kn_api *api, void (*log)(const char *message, void *userd
         api->log_data = userdata;
 }
 
-void kn_api_set_loop(kn_api *api, const kn_api_loop_ops *ops, void *loop) {
-        api->loop_ops = ops;
+void kn_api_set_loop(kn_api *api, kn_loop *loop) {
         api->loop = loop;
 }
 
+kn_loop *kn_api_loop(const kn_api *api) {
+        return api->loop;
+}
+
 bool kn_api_has_loop(const kn_api *api) {
-        return api->loop_ops != NULL;
+        return api->loop != NULL;
 }
 
 int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
                     void **ret_watch) {
-        if (!api->loop_ops)
+        if (!api->loop)
                 return -EOPNOTSUPP;
-        return api->loop_ops->add_fd(api->loop, fd, events, fn, userdata, ret_watch);
+        kn_loop_watch *w = NULL;
+        int r = kn_loop_add_fd(api->loop, fd, events, fn, userdata, &w);
+        if (r >= 0)
+                *ret_watch = w;
+        return r;
 }
 
 int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events) {
-        if (!api->loop_ops)
-                return -EOPNOTSUPP;
-        return api->loop_ops->mod_fd(api->loop, watch, events);
+        return api->loop ? kn_loop_mod_fd(api->loop, watch, events) : -EOPNOTSUPP;
 }
 
 void kn_api_watch_del(kn_api *api, void *watch) {
-        if (api->loop_ops && watch)
-                api->loop_ops->del_fd(api->loop, watch);
+        if (api->loop)
+                kn_loop_del(api->loop, watch);
 }
 
 /* ---- Sessions ---- */

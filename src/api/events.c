@@ -10,7 +10,7 @@
 
 struct kn_api_events {
         kn_live_events *ev;
-        void *watch;
+        kn_loop_watch *watch;
 };
 
 static const char *const live_types[] = {"link", "address", "route", NULL};
@@ -77,7 +77,7 @@ void kn_api_live_events_stop(kn_api *api) {
         kn_api_events *e = api->events;
         if (!e)
                 return;
-        kn_api_watch_del(api, e->watch);
+        kn_loop_del(api->loop, e->watch);
         kn_live_events_free(e->ev);
         free(e);
         api->events = NULL;
@@ -93,8 +93,9 @@ static int live_events_start(kn_api *api, kn_error *err) {
         kn_api_events *e = kn_xcalloc(1, sizeof *e);
         int r = kn_live_events_open(ns, on_live_event, api, &e->ev, err);
         if (r >= 0) {
-                r = kn_api_watch_fd(api, kn_live_events_fd(e->ev), EPOLLIN, on_live_readable, api,
-                                    &e->watch);
+                r = api->loop ? kn_loop_add_fd(api->loop, kn_live_events_fd(e->ev), EPOLLIN,
+                                               on_live_readable, api, &e->watch)
+                              : -EOPNOTSUPP;
                 if (r < 0)
                         kn_error_set(err, -r, "cannot follow netlink events: %s", strerror(-r));
         }

@@ -14,7 +14,7 @@ static void publish(json_object *event, void *userdata) {
 kn_guest_registry *kn_api_guests(kn_api *api) {
         if (!api->guests) {
                 api->guests = kn_guest_registry_new(api->state_dir ? api->state_dir : KN_STATE_DIR,
-                                                    api->netns_name, api->loop_ops, api->loop);
+                                                    api->netns_name, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
         }

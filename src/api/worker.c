@@ -32,7 +32,7 @@ struct kn_worker {
         job *done, **done_tail; /* finished, for the loop */
         bool quit;
         int efd;
-        void *watch;
+        kn_loop_watch *watch;
         /* The thread's own: a kn_netns is not shared between threads. */
         char *netns, *run_dir;
         kn_netns *ns;
@@ -135,11 +135,12 @@ static int worker_start(kn_api *api, kn_error *err) {
         w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         int r = w->efd < 0 ? -errno : 0;
         if (r >= 0)
-                r = kn_api_watch_fd(api, w->efd, EPOLLIN, on_done, w, &w->watch);
+                r = api->loop ? kn_loop_add_fd(api->loop, w->efd, EPOLLIN, on_done, w, &w->watch)
+                              : -EOPNOTSUPP;
         if (r >= 0) {
                 r = -pthread_create(&w->thread, NULL, worker_main, w);
                 if (r < 0)
-                        kn_api_watch_del(api, w->watch);
+                        kn_loop_del(api->loop, w->watch);
         }
         if (r < 0) {
                 if (w->efd >= 0)
@@ -185,7 +186,7 @@ int kn_api_req_offload(kn_api_req *req, kn_api_work_fn work, kn_api_after_fn aft
 
 int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, void *data,
                    kn_error *err) {
-        if (!api->loop_ops) {
+        if (!api->loop) {
                 kn_netns *ns = kn_api_netns(api, err);
                 int r = ns ? work(ns, data, err) : -err->code;
                 after(data, r, err);
@@ -223,7 +224,7 @@ void kn_worker_free(kn_worker *w) {
         }
         for (job *j; (j = pop(&w->done, &w->done_tail));)
                 finish(j);
-        kn_api_watch_del(w->api, w->watch);
+        kn_loop_del(w->api->loop, w->watch);
         close(w->efd);
         pthread_mutex_destroy(&w->lock);
         pthread_cond_destroy(&w->wake);

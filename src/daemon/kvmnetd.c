@@ -165,15 +165,17 @@ static int resolve_group(kn_daemon *d, const char *name) {
         return 0;
 }
 
-static void signal_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
+static void signal_handler(int fd, uint32_t events, void *userdata) {
+        kn_daemon *d = userdata;
         struct signalfd_siginfo si;
-        while (read(s->fd, &si, sizeof si) == sizeof si) {
+        while (read(fd, &si, sizeof si) == sizeof si) {
                 if (si.ssi_signo == SIGHUP) {
                         kn_watch_reload(d, "SIGHUP");
                         continue;
                 }
                 kn_log("%s received, exiting", strsignal((int) si.ssi_signo));
                 d->quit = true;
+                kn_loop_quit(d->loop);
         }
 }
 
@@ -190,18 +192,20 @@ static int signals_open(kn_daemon *d) {
         int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        int r = kn_daemon_add_source(d, &d->sig, fd, EPOLLIN, signal_handler);
+        int r = kn_loop_add_fd(d->loop, fd, EPOLLIN, signal_handler, d, &d->sig_watch);
         if (r < 0)
                 close(fd);
+        else
+                d->sig_fd = fd;
         return r;
 }
 
 static void signals_close(kn_daemon *d) {
-        if (d->sig.fd < 0)
+        if (d->sig_fd < 0)
                 return;
-        kn_daemon_del_source(d, &d->sig);
-        close(d->sig.fd);
-        d->sig.fd = -1;
+        kn_loop_del(d->loop, TAKE_PTR(d->sig_watch));
+        close(d->sig_fd);
+        d->sig_fd = -1;
 }
 
 static void log_message(const char *message, void *userdata) {
@@ -211,11 +215,10 @@ static void log_message(const char *message, void *userdata) {
 int main(int argc, char **argv) {
         _cleanup_(options_done) options o = {0};
         kn_daemon d = {
-                .epfd = -1,
-                .sig = {.fd = -1},
-                .rw = {.src = {.fd = -1}},
-                .ro = {.src = {.fd = -1}},
-                .watch = {.src = {.fd = -1}, .timer = {.fd = -1}},
+                .sig_fd = -1,
+                .rw = {.fd = -1},
+                .ro = {.fd = -1},
+                .watch = {.fd = -1},
         };
         kn_config *cfg = NULL;
         kn_error err = {0};
@@ -246,12 +249,12 @@ int main(int argc, char **argv) {
                 kn_log("%s", err.message);
                 goto out;
         }
-        d.epfd = epoll_create1(EPOLL_CLOEXEC);
-        if (d.epfd < 0) {
-                kn_log("epoll_create1: %m");
+        r = kn_loop_new(&d.loop);
+        if (r < 0) {
+                kn_log("cannot create the event loop: %s", strerror(-r));
                 goto out;
         }
-        kn_api_set_loop(d.api, &kn_daemon_loop_ops, &d);
+        kn_api_set_loop(d.api, d.loop);
         if (signals_open(&d) < 0 || kn_watch_open(&d) < 0)
                 goto out;
         /* Live changes a killed predecessor left half done. */
@@ -275,7 +278,9 @@ int main(int argc, char **argv) {
         for (size_t k = 0; k < nd; k++)
                 kn_log("%s:%u: %s", diags[k].file, diags[k].line, diags[k].message);
 
-        kn_daemon_run(&d);
+        r = kn_loop_run(d.loop);
+        if (r < 0)
+                kn_log("event loop: %s", strerror(-r));
         ret = d.quit ? 0 : 1;
         kn_log("served %lu requests; stopped", d.n_requests);
 out:
@@ -287,10 +292,13 @@ out:
                 kn_api_free(d.api);
         else
                 kn_config_free(cfg);
-        kn_watch_close(&d);
-        signals_close(&d);
-        if (d.epfd >= 0)
-                close(d.epfd);
+        if (d.loop) {
+                kn_watch_close(&d);
+                signals_close(&d);
+        }
+        /* Last: the library's watches were on it.  Waits for QEMU
+         * processes killed on the way out. */
+        kn_loop_free(d.loop);
         free(d.group_name);
         return ret;
 }

@@ -5,6 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "kvmnet/api.h"
@@ -12,8 +13,9 @@
 #include "mkdir.h"
 
 struct kn_client {
-        kn_ev_source src;
         kn_daemon *d;
+        int fd; /* -1 once dropped */
+        kn_loop_watch *watch;
         kn_client *prev, *next;
         unsigned long id;
         bool read_only;
@@ -39,8 +41,8 @@ struct kn_client {
         unsigned long events_lost; /* events dropped over the output cap */
 };
 
-static void client_handler(kn_daemon *d, kn_ev_source *s, uint32_t events);
-static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events);
+static void client_handler(int fd, uint32_t events, void *userdata);
+static void listener_handler(int fd, uint32_t events, void *userdata);
 
 static void now(struct timespec *ts) {
         clock_gettime(CLOCK_MONOTONIC, ts);
@@ -89,8 +91,9 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         struct stat st;
         int r;
 
+        l->d = d;
         l->read_only = read_only;
-        l->src.fd = -1;
+        l->fd = -1;
         if (strlen(path) >= sizeof sa.sun_path) {
                 kn_log("socket path %s is too long (at most %zu bytes)", path,
                        sizeof sa.sun_path - 1);
@@ -138,22 +141,23 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         l->dev = st.st_dev;
         l->ino = st.st_ino;
         l->path = kn_xstrdup(path);
-        r = kn_daemon_add_source(d, &l->src, fd, EPOLLIN, listener_handler);
+        r = kn_loop_add_fd(d->loop, fd, EPOLLIN, listener_handler, l, &l->watch);
         if (r < 0) {
+                kn_log("cannot watch %s: %s", path, strerror(-r));
                 unlink(path);
                 return r;
         }
-        TAKE_FD(fd);
+        l->fd = TAKE_FD(fd);
         return 0;
 }
 
 void kn_listener_close(kn_daemon *d, kn_listener *l) {
         struct stat st;
-        if (l->src.fd < 0)
+        if (l->fd < 0)
                 return;
-        kn_daemon_del_source(d, &l->src);
-        close(l->src.fd);
-        l->src.fd = -1;
+        kn_loop_del(d->loop, TAKE_PTR(l->watch));
+        close(l->fd);
+        l->fd = -1;
         /* Someone may have replaced the socket meanwhile; remove only ours. */
         if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
                 unlink(l->path);
@@ -200,7 +204,7 @@ static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid) {
 static char *access_denied(kn_daemon *d, kn_client *c) {
         if (c->cred.uid == 0 || c->cred.uid == geteuid())
                 return NULL;
-        if (d->have_group && peer_in_group(c->src.fd, &c->cred, d->gid))
+        if (d->have_group && peer_in_group(c->fd, &c->cred, d->gid))
                 return NULL;
         return kn_xasprintf("access denied: the read-write socket %s serves root%s%s only, not "
                             "uid %u; use the read-only socket %s for reads",
@@ -219,23 +223,25 @@ static void client_update_events(kn_daemon *d, kn_client *c) {
                 ev |= EPOLLIN;
         if (out_pending(c) > 0)
                 ev |= EPOLLOUT;
-        (void) kn_daemon_mod_source(d, &c->src, ev);
+        (void) kn_loop_mod_fd(d->loop, c->watch, ev);
 }
 
+static void clients_reap(void *userdata);
+
 static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
-        if (c->src.fd < 0)
+        if (c->fd < 0)
                 return;
         if (why)
                 kn_log("client %lu (uid %u pid %d): %s; dropped", c->id, (unsigned) c->cred.uid,
                        (int) c->cred.pid, why);
         else if (d->verbose)
                 kn_log("client %lu: disconnected", c->id);
-        kn_daemon_del_source(d, &c->src);
-        close(c->src.fd);
-        c->src.fd = -1;
+        kn_loop_del(d->loop, TAKE_PTR(c->watch));
+        close(c->fd);
+        c->fd = -1;
         /* Its unfinished request is abandoned: no reply will come. */
         c->session = kn_api_session_free(c->session);
-        /* Freed after this round of events, which may still name it. */
+        /* Freed once the callbacks that may still hold it are over. */
         if (c->prev)
                 c->prev->next = c->next;
         else
@@ -246,6 +252,10 @@ static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
         c->next = d->dead;
         d->dead = c;
         d->n_clients--;
+        if (!d->reap_timer)
+                (void) kn_loop_add_timer(d->loop, 0, clients_reap, d, &d->reap_timer);
+        else
+                (void) kn_loop_timer_set(d->loop, d->reap_timer, 0);
 }
 
 static void client_free(kn_client *c) {
@@ -257,7 +267,8 @@ static void client_free(kn_client *c) {
         free(c);
 }
 
-void kn_clients_reap(kn_daemon *d) {
+static void clients_reap(void *userdata) {
+        kn_daemon *d = userdata;
         while (d->dead) {
                 kn_client *c = d->dead;
                 d->dead = c->next;
@@ -268,16 +279,18 @@ void kn_clients_reap(kn_daemon *d) {
 void kn_clients_free(kn_daemon *d) {
         while (d->clients)
                 client_drop(d, d->clients, NULL);
-        kn_clients_reap(d);
+        clients_reap(d);
+        kn_loop_del(d->loop, TAKE_PTR(d->reap_timer));
+        kn_loop_del(d->loop, TAKE_PTR(d->stall_timer));
 }
 
 static void client_event(const char *event_json, void *userdata);
 
-static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
-        kn_listener *l = (kn_listener *) s;
+static void listener_handler(int lfd, uint32_t events, void *userdata) {
+        kn_listener *l = userdata;
+        kn_daemon *d = l->d;
         for (;;) {
-                _cleanup_close_ int fd =
-                        accept4(l->src.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                _cleanup_close_ int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 kn_log("accept on %s: %m", l->path);
@@ -289,7 +302,7 @@ static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
                         continue;
                 }
                 kn_client *c = kn_xcalloc(1, sizeof *c);
-                c->src.fd = -1;
+                c->fd = -1;
                 c->d = d;
                 c->id = ++d->next_client_id;
                 c->read_only = l->read_only;
@@ -300,19 +313,19 @@ static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
                         continue;
                 }
                 if (!l->read_only) {
-                        c->src.fd = fd; /* for SO_PEERGROUPS */
+                        c->fd = fd; /* for SO_PEERGROUPS */
                         c->denied = access_denied(d, c);
-                        c->src.fd = -1;
+                        c->fd = -1;
                         if (c->denied)
                                 kn_log("client %lu: uid %u pid %d is not allowed on %s; "
                                        "refusing its requests",
                                        c->id, (unsigned) c->cred.uid, (int) c->cred.pid, l->path);
                 }
-                if (kn_daemon_add_source(d, &c->src, fd, EPOLLIN, client_handler) < 0) {
+                if (kn_loop_add_fd(d->loop, fd, EPOLLIN, client_handler, c, &c->watch) < 0) {
                         client_free(c);
                         continue;
                 }
-                TAKE_FD(fd);
+                c->fd = TAKE_FD(fd);
                 c->session = kn_api_session_new(d->api, client_event, c);
                 char label[64];
                 snprintf(label, sizeof label, "connection %lu", c->id);
@@ -329,10 +342,14 @@ static void listener_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
         }
 }
 
+static void stall_arm(kn_daemon *d);
+
 static void line_append(kn_client *c, const char *s, size_t len) {
         /* The stall clock starts when output starts waiting. */
-        if (out_pending(c) == 0)
+        if (out_pending(c) == 0) {
                 now(&c->last_progress);
+                stall_arm(c->d);
+        }
         kn_strbuf_putn(&c->out, s, len);
         kn_strbuf_putc(&c->out, '\n');
 }
@@ -348,7 +365,7 @@ static void reply_append(kn_client *c, json_object *reply) {
  * the cap loses them; once it has caught up it is told how many. */
 static void client_event(const char *event_json, void *userdata) {
         kn_client *c = userdata;
-        if (c->src.fd < 0 || c->closing)
+        if (c->fd < 0 || c->closing)
                 return;
         if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
                 if (c->events_lost++ == 0)
@@ -509,7 +526,7 @@ static void client_flush(kn_daemon *d, kn_client *c) {
         if (c->events_lost && out_pending(c) < KN_DAEMON_OUT_HIGH / 2)
                 lost_append(c);
         while (out_pending(c) > 0) {
-                ssize_t n = send(c->src.fd, c->out.s + c->out_sent, out_pending(c),
+                ssize_t n = send(c->fd, c->out.s + c->out_sent, out_pending(c),
                                  MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
@@ -547,7 +564,7 @@ static void client_read(kn_daemon *d, kn_client *c) {
                         c->in.alloc = c->in.alloc * 2 > want ? c->in.alloc * 2 : want;
                         c->in.s = kn_xrealloc(c->in.s, c->in.alloc);
                 }
-                ssize_t n = recv(c->src.fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
+                ssize_t n = recv(c->fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -569,18 +586,19 @@ static void client_read(kn_daemon *d, kn_client *c) {
  * for output space go on once the client has read some. */
 static void client_resume(kn_daemon *d, kn_client *c) {
         for (;;) {
-                if (c->src.fd < 0)
+                if (c->fd < 0)
                         return;
                 bool held = client_handle_lines(d, c);
                 client_flush(d, c);
-                if (!held || c->src.fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
+                if (!held || c->fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
                         return;
         }
 }
 
-static void client_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
-        kn_client *c = (kn_client *) s;
-        if (c->src.fd < 0)
+static void client_handler(int fd, uint32_t events, void *userdata) {
+        kn_client *c = userdata;
+        kn_daemon *d = c->d;
+        if (c->fd < 0)
                 return;
         if (events & EPOLLIN)
                 client_read(d, c);
@@ -591,10 +609,14 @@ static void client_handler(kn_daemon *d, kn_ev_source *s, uint32_t events) {
         client_resume(d, c);
 }
 
-int kn_clients_tick(kn_daemon *d) {
+/* Once a second while some client has output waiting: drop those that
+ * read nothing for KN_DAEMON_STALL_SEC. */
+static void clients_tick(void *userdata) {
+        kn_daemon *d = userdata;
         struct timespec t;
-        int timeout = -1;
+        bool waiting = false;
         now(&t);
+        d->stall_armed = false;
         for (kn_client *c = d->clients, *next; c; c = next) {
                 next = c->next;
                 if (out_pending(c) == 0)
@@ -604,7 +626,17 @@ int kn_clients_tick(kn_daemon *d) {
                         client_drop(d, c, "replies not read");
                         continue;
                 }
-                timeout = 1000;
+                waiting = true;
         }
-        return timeout;
+        if (waiting)
+                stall_arm(d);
+}
+
+static void stall_arm(kn_daemon *d) {
+        if (d->stall_armed)
+                return;
+        int r = d->stall_timer
+                        ? kn_loop_timer_set(d->loop, d->stall_timer, 1000000)
+                        : kn_loop_add_timer(d->loop, 1000000, clients_tick, d, &d->stall_timer);
+        d->stall_armed = r >= 0;
 }

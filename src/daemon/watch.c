@@ -2,7 +2,6 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 
 #include "daemon.h"
 #include "macro.h"
@@ -17,19 +16,19 @@
  * appearance matters. */
 #define ANCESTOR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 
-static void watch_event(kn_daemon *d, kn_ev_source *s, uint32_t events);
-static void watch_timer(kn_daemon *d, kn_ev_source *s, uint32_t events);
+static void watch_event(int fd, uint32_t events, void *userdata);
+static void watch_timer(void *userdata);
 
 static void watch_clear(kn_watch *w) {
         for (size_t k = 0; k < w->n_entries; k++) {
-                inotify_rm_watch(w->src.fd, w->entries[k].wd);
+                inotify_rm_watch(w->fd, w->entries[k].wd);
                 free(w->entries[k].want);
         }
         w->n_entries = 0;
 }
 
 static void watch_add(kn_watch *w, const char *path, const char *want) {
-        int wd = inotify_add_watch(w->src.fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
+        int wd = inotify_add_watch(w->fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
         if (wd < 0) {
                 kn_log("cannot watch %s: %m", path);
                 return;
@@ -94,43 +93,31 @@ int kn_watch_open(kn_daemon *d) {
         int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = kn_daemon_add_source(d, &w->src, fd, EPOLLIN, watch_event);
+        r = kn_loop_add_fd(d->loop, fd, EPOLLIN, watch_event, d, &w->io);
         if (r < 0) {
                 close(fd);
                 return r;
         }
-        fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = kn_daemon_add_source(d, &w->timer, fd, EPOLLIN, watch_timer);
-        if (r < 0) {
-                close(fd);
+        w->fd = fd;
+        r = kn_loop_add_timer(d->loop, KN_LOOP_TIMER_OFF, watch_timer, d, &w->timer);
+        if (r < 0)
                 return r;
-        }
         watch_arm(d);
         return 0;
 }
 
 void kn_watch_close(kn_daemon *d) {
         kn_watch *w = &d->watch;
-        if (w->src.fd >= 0)
+        if (w->fd >= 0)
                 watch_clear(w);
-        kn_daemon_del_source(d, &w->src);
-        kn_daemon_del_source(d, &w->timer);
+        kn_loop_del(d->loop, TAKE_PTR(w->io));
+        kn_loop_del(d->loop, TAKE_PTR(w->timer));
         free(w->entries);
         w->entries = NULL;
         w->alloc_entries = 0;
-        if (w->src.fd >= 0)
-                close(w->src.fd);
-        if (w->timer.fd >= 0)
-                close(w->timer.fd);
-        w->src.fd = w->timer.fd = -1;
-}
-
-static long msec_since(const struct timespec *t0) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+        if (w->fd >= 0)
+                close(w->fd);
+        w->fd = -1;
 }
 
 static bool event_matters(kn_watch *w, const struct inotify_event *ev) {
@@ -146,13 +133,14 @@ static bool event_matters(kn_watch *w, const struct inotify_event *ev) {
 /* Bursts (an editor's save, a script rewriting many files) end in one
  * reload: wait for RELOAD_MSEC of quiet, but no more than RELOAD_MAX_MSEC
  * after the first change. */
-static void watch_event(kn_daemon *d, kn_ev_source *s, uint32_t events) {
-        kn_watch *w = (kn_watch *) s;
+static void watch_event(int fd, uint32_t events, void *userdata) {
+        kn_daemon *d = userdata;
+        kn_watch *w = &d->watch;
         char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
         bool changed = false;
 
         for (;;) {
-                ssize_t n = read(w->src.fd, buf, sizeof buf);
+                ssize_t n = read(w->fd, buf, sizeof buf);
                 if (n <= 0)
                         break;
                 for (char *p = buf; p < buf + n;) {
@@ -163,21 +151,22 @@ static void watch_event(kn_daemon *d, kn_ev_source *s, uint32_t events) {
         }
         if (!changed)
                 return;
+        uint64_t now = kn_loop_now_usec();
         if (!w->pending) {
                 w->pending = true;
-                clock_gettime(CLOCK_MONOTONIC, &w->first_change);
+                w->first_change_usec = now;
         }
-        long left = KN_DAEMON_RELOAD_MAX_MSEC - msec_since(&w->first_change);
-        long delay = left < KN_DAEMON_RELOAD_MSEC ? (left > 1 ? left : 1) : KN_DAEMON_RELOAD_MSEC;
-        struct itimerspec its = {
-                .it_value = {.tv_sec = delay / 1000, .tv_nsec = (delay % 1000) * 1000000},
-        };
-        timerfd_settime(w->timer.fd, 0, &its, NULL);
+        uint64_t deadline = w->first_change_usec + KN_DAEMON_RELOAD_MAX_MSEC * 1000ull;
+        uint64_t left = deadline > now ? deadline - now : 0;
+        uint64_t quiet = KN_DAEMON_RELOAD_MSEC * 1000ull;
+        kn_loop_timer_set(d->loop, w->timer, left < quiet ? left : quiet);
 }
 
 void kn_watch_reload(kn_daemon *d, const char *why) {
         kn_error err = {0};
         d->watch.pending = false;
+        /* A reload (SIGHUP) covers the changes a timer was waiting for. */
+        kn_loop_timer_set(d->loop, d->watch.timer, KN_LOOP_TIMER_OFF);
         int r = kn_config_reload(kn_api_config(d->api), &err);
         if (r < 0)
                 kn_log("reloading %s after %s failed, keeping what was loaded before: %s",
@@ -194,9 +183,6 @@ void kn_watch_reload(kn_daemon *d, const char *why) {
         watch_arm(d);
 }
 
-static void watch_timer(kn_daemon *d, kn_ev_source *s, uint32_t events) {
-        uint64_t expirations;
-        if (read(d->watch.timer.fd, &expirations, sizeof expirations) < 0 && errno == EAGAIN)
-                return;
-        kn_watch_reload(d, "an outside change");
+static void watch_timer(void *userdata) {
+        kn_watch_reload(userdata, "an outside change");
 }

@@ -87,7 +87,9 @@ static void connect_retry(void *userdata) {
         kn_qmp *q = NULL;
         int r = kn_qmp_open(g->qmp_path, &q, &err);
         if (r < 0) {
-                if (++g->tries < CONNECT_TRIES && kn_spawn_reap(g->pid, NULL) == 0 &&
+                /* (QEMU exiting meanwhile ends the start through its child
+                 * watch, and this timer with it.) */
+                if (++g->tries < CONNECT_TRIES &&
                     kn_gtimer_start(g->reg, &g->timer, CONNECT_RETRY_MS, connect_retry, g) >= 0)
                         return;
                 kn_error_prefix(&err, "guest-start %s: QEMU's monitor did not come up", g->name);
@@ -119,6 +121,10 @@ static int check_sun_path(const char *path, kn_error *err) {
 int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result,
                    kn_guest_done_fn done, void *userdata, kn_error *err) {
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
+        if (!reg->loop)
+                return kn_error_set(err, EOPNOTSUPP,
+                                    "guest-start %s: QEMU is run by kvmnetd (no event loop here)",
+                                    name);
         int r = kn_guest_def_load(reg, name, &def, err);
         if (r < 0) {
                 kn_error_prefix(err, "guest-start");
@@ -174,8 +180,7 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         o.stdout_fd = o.stderr_fd = logfd;
         o.new_session = true;
         pid_t pid;
-        int pidfd = -1;
-        r = kn_spawn(exe, argv, &o, &pid, &pidfd, err);
+        r = kn_spawn(exe, argv, &o, &pid, NULL, err);
         kn_guest_argv_free(argv);
         if (r < 0) {
                 kn_error_prefix(err, "guest-start %s", name);
@@ -184,7 +189,6 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         kn_guest *g = kn_guest_new(reg, name);
         g->child = true;
         g->pid = pid;
-        g->pidfd = pidfd;
         g->kvm = def->kvm;
         g->q35 = streq(def->machine, "q35");
         g->vcpus = def->vcpus;
@@ -209,12 +213,18 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         /* A restarted kvmnetd that finds this still 'starting' kills QEMU:
          * an interrupted guest-start leaves nothing behind. */
         kn_guest_state_save(g);
-        r = kn_gtimer_start(reg, &g->timer, CONNECT_RETRY_MS, connect_retry, g);
+        /* Its exit is followed from now on, also before the monitor is up. */
+        r = kn_guest_watch_pid(g, err);
+        if (r >= 0) {
+                r = kn_gtimer_start(reg, &g->timer, CONNECT_RETRY_MS, connect_retry, g);
+                if (r < 0)
+                        kn_error_set(err, -r, "guest-start %s: timer: %s", name, strerror(-r));
+        }
         if (r < 0) {
                 g->done = NULL;
                 g->gone = true;
                 kn_guest_settle(g);
-                return kn_error_set(err, -r, "guest-start %s: timer: %s", name, strerror(-r));
+                return r;
         }
         return 0;
 }

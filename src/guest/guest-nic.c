@@ -139,7 +139,6 @@ kn_gop *kn_guest_op_new(kn_gnic *nic, bool attach) {
         kn_gop *op = kn_xcalloc(1, sizeof *op);
         for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
                 op->tapfds[k] = op->vhostfds[k] = -1;
-        op->timer.fd = -1;
         op->nic = nic;
         op->reg = nic->guest->reg;
         op->attach = attach;

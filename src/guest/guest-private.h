@@ -15,17 +15,14 @@
 
 typedef struct kn_guest kn_guest;
 typedef struct kn_gnic kn_gnic;
-typedef struct kn_gtimer kn_gtimer;
 
 struct kn_guest_registry {
         char *state_dir, *guests_dir, *run_dir;
-        char *netns; /* "" for the caller's own */
-        const kn_api_loop_ops *ops;
-        void *loop;
+        char *netns;   /* "" for the caller's own */
+        kn_loop *loop; /* NULL: definitions only */
         void (*log)(const char *message, void *userdata);
         void *log_data;
         kn_guest *guests; /* running (or starting) ones */
-        struct kn_reaper *reapers;
         /* guest-nic events for subscribed clients (kvmnetd: kn_api_publish) */
         void (*event)(json_object *event, void *userdata);
         void *event_data;
@@ -42,14 +39,6 @@ typedef enum kn_gnic_state {
 
 const char *kn_gnic_state_to_string(kn_gnic_state s);
 int kn_gnic_state_from_string(const char *s);
-
-/* A one-shot timer on the loop (timerfd). */
-struct kn_gtimer {
-        int fd;
-        void *watch;
-        void (*fn)(void *userdata);
-        void *userdata;
-};
 
 struct kn_gnic {
         kn_gnic *next;
@@ -84,12 +73,12 @@ struct kn_guest {
         unsigned vcpus;
         kn_guest_state state;
         pid_t pid;
-        bool child; /* ours to reap */
-        int pidfd;
-        void *pid_watch;
+        bool child;               /* ours to reap */
+        int pidfd;                /* adopted or re-attached: taken when the pid was checked */
+        kn_loop_watch *pid_watch; /* QEMU's exit */
         char *qmp_path;
         kn_qmp *q;
-        void *qmp_watch;
+        kn_loop_watch *qmp_watch;
         int in_qmp;        /* > 0 while inside kn_qmp_process() */
         bool gone;         /* QEMU exited or its monitor closed: tear down */
         bool left_running; /* kvmnetd exits, QEMU stays */
@@ -101,7 +90,7 @@ struct kn_guest {
         kn_guest_done_fn done;
         void *done_data;
         json_object *result;
-        kn_gtimer timer; /* monitor connect retries, stop deadline */
+        kn_loop_watch *timer; /* monitor connect retries, stop deadline */
         unsigned tries;
         size_t boot_nic;   /* start: the next definition NIC to attach */
         kn_guest_def *def; /* start: the definition started */
@@ -126,8 +115,11 @@ int kn_guest_write_atomic(const char *path, const char *data, bool durable, kn_e
 
 /* ---- guest-run.c ---- */
 kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name);
-/* Follow g's monitor (and its pidfd) through the loop. */
+/* Follow g's monitor (and QEMU's exit) through the loop. */
 int kn_guest_watch(kn_guest *g, kn_error *err);
+/* Only QEMU's exit: a child watch for our child, else on g->pidfd (taken
+ * by the loop); none for a process not ours without a pidfd. */
+int kn_guest_watch_pid(kn_guest *g, kn_error *err);
 kn_guest *kn_guest_find(kn_guest_registry *reg, const char *name);
 /* The running guest name, or an error that says it is not running. */
 int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *name, kn_guest **ret,
@@ -141,9 +133,11 @@ int kn_guest_qmp_send(kn_guest *g, const char *cmd, json_object *args, int fd, k
 /* Tear down a guest whose QEMU went away, if it is not in use. */
 void kn_guest_settle(kn_guest *g);
 
-int kn_gtimer_start(kn_guest_registry *reg, kn_gtimer *t, int ms, void (*fn)(void *),
+/* (Re)start *t as a one-shot timer calling fn in ms (a loop timer, made
+ * on first use); stop deletes it.  Both are safe from inside fn. */
+int kn_gtimer_start(kn_guest_registry *reg, kn_loop_watch **t, int ms, kn_loop_timer_fn fn,
                     void *userdata);
-void kn_gtimer_stop(kn_guest_registry *reg, kn_gtimer *t);
+void kn_gtimer_stop(kn_guest_registry *reg, kn_loop_watch **t);
 
 /* ---- guest-lifecycle.c ---- */
 /* The monitor's state handler (set by kn_guest_watch()). */
@@ -170,7 +164,7 @@ typedef struct kn_gop {
         /* detach */
         int timeout_ms;
         unsigned busy_tries;
-        kn_gtimer timer;
+        kn_loop_watch *timer;
 } kn_gop;
 
 int64_t kn_guest_now_us(void);

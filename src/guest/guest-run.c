@@ -1,24 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Running guests: the registry, QEMU's monitor followed through the loop,
- * its exit noticed through a pidfd, guest-info and domiflist.  Starting,
- * stopping and adopting QEMU is guest-lifecycle.c's. */
-#include <poll.h>
+ * its exit noticed through a child watch, guest-info and domiflist.
+ * Starting, stopping and adopting QEMU is guest-lifecycle.c's. */
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/timerfd.h>
-#include <sys/wait.h>
+#include <sys/epoll.h>
 
 #include "guest-private.h"
 #include "spawn.h"
-
-/* A child whose guest is gone, reaped when its pidfd says it exited. */
-typedef struct kn_reaper {
-        struct kn_reaper *next;
-        kn_guest_registry *reg;
-        pid_t pid;
-        int pidfd;
-        void *watch;
-} kn_reaper;
 
 void kn_guest_log(kn_guest_registry *reg, const char *fmt, ...) {
         if (!reg->log)
@@ -37,14 +26,12 @@ static void spawn_logger(const char *message, void *userdata) {
         kn_guest_log(userdata, "%s", message);
 }
 
-kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns,
-                                         const kn_api_loop_ops *ops, void *loop) {
+kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns, kn_loop *loop) {
         kn_guest_registry *reg = kn_xcalloc(1, sizeof *reg);
-        reg->state_dir = kn_xstrdup(state_dir ? state_dir : KN_STATE_DIR);
+        reg->state_dir = kn_xstrdup(state_dir);
         reg->guests_dir = kn_xasprintf("%s/guests", reg->state_dir);
         reg->run_dir = kn_xasprintf("%s/run", reg->state_dir);
         reg->netns = kn_xstrdup(netns ? netns : "");
-        reg->ops = ops;
         reg->loop = loop;
         reg->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         return reg;
@@ -82,16 +69,6 @@ kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg) {
                 g->left_running = true;
                 guest_free(g);
         }
-        while (reg->reapers) {
-                kn_reaper *k = reg->reapers;
-                reg->reapers = k->next;
-                if (reg->ops && k->watch)
-                        reg->ops->del_fd(reg->loop, k->watch);
-                waitpid(k->pid, NULL, 0); /* SIGKILLed already */
-                if (k->pidfd >= 0)
-                        close(k->pidfd);
-                free(k);
-        }
         if (reg->log)
                 kn_spawn_set_logger(NULL, NULL);
         free(reg->state_dir);
@@ -104,48 +81,19 @@ kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg) {
 
 /* ---- timers ---- */
 
-static void on_timer(int fd, uint32_t revents, void *userdata) {
-        kn_gtimer *t = userdata;
-        uint64_t n;
-        (void) !read(fd, &n, sizeof n);
-        void (*fn)(void *) = t->fn;
-        void *data = t->userdata;
-        t->fn = NULL; /* one-shot: the owner stops or restarts it */
-        if (fn)
-                fn(data);
-}
-
-int kn_gtimer_start(kn_guest_registry *reg, kn_gtimer *t, int ms, void (*fn)(void *),
+int kn_gtimer_start(kn_guest_registry *reg, kn_loop_watch **t, int ms, kn_loop_timer_fn fn,
                     void *userdata) {
-        if (!reg->ops)
+        if (!reg->loop)
                 return -EOPNOTSUPP;
-        if (!t->watch) {
-                t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-                if (t->fd < 0)
-                        return -errno;
-                int r = reg->ops->add_fd(reg->loop, t->fd, POLLIN, on_timer, t, &t->watch);
-                if (r < 0) {
-                        close(t->fd);
-                        t->fd = -1;
-                        t->watch = NULL;
-                        return r;
-                }
-        }
-        struct itimerspec its = {
-                .it_value = {.tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L + 1}};
-        t->fn = fn;
-        t->userdata = userdata;
-        return timerfd_settime(t->fd, 0, &its, NULL) < 0 ? -errno : 0;
+        /* A new watch each time: the callback may differ from the last. */
+        kn_gtimer_stop(reg, t);
+        return kn_loop_add_timer(reg->loop, (uint64_t) (ms > 0 ? ms : 0) * 1000, fn, userdata, t);
 }
 
-void kn_gtimer_stop(kn_guest_registry *reg, kn_gtimer *t) {
-        if (t->watch) {
-                reg->ops->del_fd(reg->loop, t->watch);
-                close(t->fd);
-        }
-        t->watch = NULL;
-        t->fd = -1;
-        t->fn = NULL;
+void kn_gtimer_stop(kn_guest_registry *reg, kn_loop_watch **t) {
+        if (*t)
+                kn_loop_del(reg->loop, *t);
+        *t = NULL;
 }
 
 /* ---- lookup ---- */
@@ -184,8 +132,8 @@ int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *n
 
 void kn_guest_qmp_rearm(kn_guest *g) {
         if (g->q && g->qmp_watch)
-                g->reg->ops->mod_fd(g->reg->loop, g->qmp_watch,
-                                    (uint32_t) (kn_qmp_poll_events(g->q) ?: POLLIN));
+                kn_loop_mod_fd(g->reg->loop, g->qmp_watch,
+                               (uint32_t) (kn_qmp_poll_events(g->q) ?: EPOLLIN));
 }
 
 int kn_guest_qmp_send(kn_guest *g, const char *cmd, json_object *args, int fd, kn_qmp_reply_fn fn,
@@ -201,46 +149,16 @@ int kn_guest_qmp_send(kn_guest *g, const char *cmd, json_object *args, int fd, k
         return r;
 }
 
-static void reaper_fire(int fd, uint32_t revents, void *userdata) {
-        kn_reaper *k = userdata;
-        if (kn_spawn_reap(k->pid, NULL) == 0)
-                return;
-        kn_guest_registry *reg = k->reg;
-        for (kn_reaper **p = &reg->reapers; *p; p = &(*p)->next)
-                if (*p == k) {
-                        *p = k->next;
-                        break;
-                }
-        reg->ops->del_fd(reg->loop, k->watch);
-        close(k->pidfd);
-        free(k);
-}
-
-/* QEMU is ours and must go: make sure it does, and reap it. */
+/* QEMU is ours, not reaped yet, and must go: make sure it does; the loop
+ * reaps it (and kn_loop_free() waits for it). */
 static void hand_to_reaper(kn_guest *g) {
-        kn_guest_registry *reg = g->reg;
-        if (kn_spawn_reap(g->pid, NULL) != 0) {
-                if (g->pidfd >= 0)
-                        close(g->pidfd);
-                g->pidfd = -1;
-                return;
-        }
         kill(g->pid, SIGKILL);
-        kn_reaper *k = kn_xcalloc(1, sizeof *k);
-        k->reg = reg;
-        k->pid = g->pid;
-        k->pidfd = TAKE_FD(g->pidfd);
-        if (k->pidfd < 0 ||
-            reg->ops->add_fd(reg->loop, k->pidfd, POLLIN, reaper_fire, k, &k->watch) < 0) {
-                /* no pidfd: SIGKILL was sent, wait for it here */
-                waitpid(k->pid, NULL, 0);
-                if (k->pidfd >= 0)
-                        close(k->pidfd);
-                free(k);
-                return;
-        }
-        k->next = reg->reapers;
-        reg->reapers = k;
+        int r = g->reg->loop ? kn_loop_add_child(g->reg->loop, g->pid, NULL, NULL, NULL)
+                             : -EOPNOTSUPP;
+        if (r < 0)
+                kn_guest_log(g->reg, "guest %s: cannot reap QEMU (pid %d): %s", g->name,
+                             (int) g->pid, strerror(-r));
+        g->child = false;
 }
 
 static void guest_free(kn_guest *g) {
@@ -248,16 +166,13 @@ static void guest_free(kn_guest *g) {
         kn_error why = {0};
         kn_error_set(&why, ECONNRESET, "guest %s: QEMU went away", g->name);
         g->gone = true;
-        if (g->qmp_watch)
-                reg->ops->del_fd(reg->loop, g->qmp_watch);
-        g->qmp_watch = NULL;
+        kn_loop_del(reg->loop, TAKE_PTR(g->qmp_watch));
         /* Commands in flight fail now (-ECANCELED): their operations roll
          * back what is left on our side (fds, taps). */
         kn_qmp *q = TAKE_PTR(g->q);
         kn_qmp_free(q);
         kn_guest_nics_gone(g, &why);
-        if (g->pid_watch)
-                reg->ops->del_fd(reg->loop, g->pid_watch);
+        kn_loop_del(reg->loop, TAKE_PTR(g->pid_watch));
         if (!g->left_running) {
                 kn_guest_state_remove(reg, g->name);
                 if (!g->adopted) {
@@ -323,8 +238,7 @@ static void on_qmp_readable(int fd, uint32_t revents, void *userdata) {
                 return;
         }
         /* A closed socket stays readable: stop watching it. */
-        g->reg->ops->del_fd(g->reg->loop, g->qmp_watch);
-        g->qmp_watch = NULL;
+        kn_loop_del(g->reg->loop, TAKE_PTR(g->qmp_watch));
         kn_guest_settle(g);
 }
 
@@ -332,35 +246,45 @@ static void on_qmp_event(kn_qmp *q, const kn_qmp_event *ev, void *userdata) {
         kn_guest_nic_event(userdata, ev);
 }
 
-static void on_pidfd(int fd, uint32_t revents, void *userdata) {
+static void on_qemu_exit(pid_t pid, int wstatus, void *userdata) {
         kn_guest *g = userdata;
-        if (g->child && kn_spawn_reap(g->pid, NULL) == 0)
-                return;
-        if (g->child)
-                g->child = false; /* reaped */
-        g->reg->ops->del_fd(g->reg->loop, g->pid_watch);
-        g->pid_watch = NULL;
+        g->child = false; /* reaped, if it was ours */
+        kn_loop_del(g->reg->loop, TAKE_PTR(g->pid_watch));
         g->gone = true;
         kn_guest_settle(g);
+}
+
+int kn_guest_watch_pid(kn_guest *g, kn_error *err) {
+        kn_guest_registry *reg = g->reg;
+        int r = 0;
+        if (g->pid_watch)
+                return 0;
+        if (!reg->loop)
+                r = -EOPNOTSUPP;
+        else if (g->child)
+                r = kn_loop_add_child(reg->loop, g->pid, on_qemu_exit, g, &g->pid_watch);
+        else if (g->pidfd >= 0)
+                r = kn_loop_add_pidfd(reg->loop, TAKE_FD(g->pidfd), g->pid, on_qemu_exit, g,
+                                      &g->pid_watch);
+        /* else: no pidfd for a process not ours; its monitor's EOF tells */
+        if (r < 0)
+                return kn_error_set(err, -r, "guest %s: cannot watch QEMU's pid: %s", g->name,
+                                    strerror(-r));
+        return 0;
 }
 
 int kn_guest_watch(kn_guest *g, kn_error *err) {
         kn_guest_registry *reg = g->reg;
         kn_qmp_set_state_handler(g->q, kn_guest_on_qmp_state, g);
         kn_qmp_set_event_handler(g->q, on_qmp_event, g);
-        int r = reg->ops->add_fd(reg->loop, kn_qmp_fd(g->q),
-                                 (uint32_t) (kn_qmp_poll_events(g->q) ?: POLLIN), on_qmp_readable,
-                                 g, &g->qmp_watch);
+        int r = reg->loop ? kn_loop_add_fd(reg->loop, kn_qmp_fd(g->q),
+                                           (uint32_t) (kn_qmp_poll_events(g->q) ?: EPOLLIN),
+                                           on_qmp_readable, g, &g->qmp_watch)
+                          : -EOPNOTSUPP;
         if (r < 0)
                 return kn_error_set(err, -r, "guest %s: cannot watch the monitor: %s", g->name,
                                     strerror(-r));
-        if (g->pidfd >= 0 && !g->pid_watch) {
-                r = reg->ops->add_fd(reg->loop, g->pidfd, POLLIN, on_pidfd, g, &g->pid_watch);
-                if (r < 0)
-                        return kn_error_set(err, -r, "guest %s: cannot watch QEMU's pid: %s",
-                                            g->name, strerror(-r));
-        }
-        return 0;
+        return kn_guest_watch_pid(g, err);
 }
 
 kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name) {
@@ -368,7 +292,6 @@ kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name) {
         g->reg = reg;
         g->name = kn_xstrdup(name);
         g->pidfd = -1;
-        g->timer.fd = -1;
         g->vcpus = 1;
         g->next = reg->guests;
         reg->guests = g;

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 
 #include "macro.h"
 #include "strbuf.h"
@@ -105,16 +104,4 @@ int kn_spawn(const char *exe, char *const argv[], const kn_spawn_opts *o, pid_t 
                 *ret_pidfd = fd;
         }
         return 0;
-}
-
-int kn_spawn_reap(pid_t pid, int *ret_status) {
-        int st = 0;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r < 0)
-                return -errno;
-        if (r == 0)
-                return 0;
-        if (ret_status)
-                *ret_status = st;
-        return 1;
 }

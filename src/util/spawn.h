@@ -3,8 +3,8 @@
 
 /* The one way kvmnet starts external programs (qemu, udhcpc, ...): fork +
  * exec with every fd but stdio (and the ones asked for) closed, the argv
- * logged, and a pidfd for the parent so an event loop can reap the child
- * without SIGCHLD handling. */
+ * logged.  Reaping is the caller's: on an event loop, a child watch
+ * (kn_loop_add_child(), kvmnet/loop.h), else waitpid(). */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -28,13 +28,9 @@ void kn_spawn_set_logger(void (*log)(const char *message, void *userdata), void 
 
 /* Start exe with argv.  *ret_pid gets the child's pid; ret_pidfd (may be
  * NULL) a close-on-exec pidfd that becomes readable when the child exits
- * (-1 if the kernel has none: then poll with kn_spawn_reap()). */
+ * (-1 if the kernel has none). */
 int kn_spawn(const char *exe, char *const argv[], const kn_spawn_opts *o, pid_t *ret_pid,
              int *ret_pidfd, kn_error *err);
-
-/* Reap pid if it has exited: 1 and *ret_status (waitpid's), 0 if it still
- * runs, negative errno on error. */
-int kn_spawn_reap(pid_t pid, int *ret_status);
 
 /* argv as one shell-quoted line, for logs. */
 char *kn_spawn_argv_string(char *const argv[]);

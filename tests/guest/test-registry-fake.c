@@ -13,77 +13,16 @@
 
 #include <cmocka.h>
 
-#include <sys/epoll.h>
-
 #include "guest-test.h"
 #include "kvmnet/guest.h"
 
-/* ---- a minimal loop for the registry ---- */
-
-typedef struct watch {
-        int fd;
-        kn_api_fd_fn fn;
-        void *userdata;
-        bool dead;
-        struct watch *next;
-} watch;
-
-typedef struct loop {
-        int epfd;
-        watch *watches;
-} loop;
-
-static int loop_add(void *l, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata, void **ret) {
-        loop *lp = l;
-        watch *w = kn_xcalloc(1, sizeof *w);
-        *w = (watch){.fd = fd, .fn = fn, .userdata = userdata, .next = lp->watches};
-        struct epoll_event ev = {.events = events, .data.ptr = w};
-        if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-                free(w);
-                return -errno;
-        }
-        lp->watches = w;
-        *ret = w;
-        return 0;
-}
-
-static int loop_mod(void *l, void *wp, uint32_t events) {
-        loop *lp = l;
-        watch *w = wp;
-        struct epoll_event ev = {.events = events, .data.ptr = w};
-        return epoll_ctl(lp->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
-}
-
-static void loop_del(void *l, void *wp) {
-        loop *lp = l;
-        watch *w = wp;
-        epoll_ctl(lp->epfd, EPOLL_CTL_DEL, w->fd, NULL);
-        w->dead = true; /* freed by loop_free: a round may still name it */
-}
-
-static const kn_api_loop_ops loop_ops = {loop_add, loop_mod, loop_del};
+/* ---- the registry's loop ---- */
 
 /* Dispatch until *flag or timeout_ms. */
-static void loop_run(loop *lp, const bool *flag, int timeout_ms) {
+static void loop_run(kn_loop *l, const bool *flag, int timeout_ms) {
         int64_t end = test_now_us() + (int64_t) timeout_ms * 1000;
-        while (!*flag && test_now_us() < end) {
-                struct epoll_event evs[16];
-                int n = epoll_wait(lp->epfd, evs, 16, 50);
-                for (int k = 0; k < n; k++) {
-                        watch *w = evs[k].data.ptr;
-                        if (!w->dead)
-                                w->fn(w->fd, evs[k].events, w->userdata);
-                }
-        }
-}
-
-static void loop_free(loop *lp) {
-        while (lp->watches) {
-                watch *w = lp->watches;
-                lp->watches = w->next;
-                free(w);
-        }
-        close(lp->epfd);
+        while (!*flag && test_now_us() < end)
+                assert_true(kn_loop_iterate(l, 50) >= 0);
 }
 
 /* ---- what the registry tells ---- */
@@ -188,7 +127,7 @@ static void peer_fake_qemu(test_peer *p) {
 typedef struct fake {
         char *dir, *sock;
         pid_t pid;
-        loop lp;
+        kn_loop *lp;
         kn_guest_registry *reg;
 } fake;
 
@@ -215,8 +154,8 @@ static void fake_start(fake *f) {
         }
         for (int k = 0; k < 200 && access(f->sock, F_OK) < 0; k++)
                 usleep(10000);
-        f->lp.epfd = epoll_create1(EPOLL_CLOEXEC);
-        f->reg = kn_guest_registry_new(f->dir, NULL, &loop_ops, &f->lp);
+        assert_int_equal(kn_loop_new(&f->lp), 0);
+        f->reg = kn_guest_registry_new(f->dir, NULL, f->lp);
         kn_guest_registry_set_logger(f->reg, on_log, NULL);
         kn_guest_registry_set_event_handler(f->reg, on_event, NULL);
         logbuf[0] = events[0] = '\0';
@@ -225,7 +164,7 @@ static void fake_start(fake *f) {
         outcome o = {0};
         json_object *res = json_object_new_object();
         assert_int_equal(kn_guest_adopt(f->reg, "f1", f->sock, res, on_done, &o, &err), 0);
-        loop_run(&f->lp, &o.done, 5000);
+        loop_run(f->lp, &o.done, 5000);
         assert_true(o.done);
         assert_int_equal(o.r, 0);
         json_object_put(res);
@@ -236,7 +175,7 @@ static void fake_start(fake *f) {
         o = (outcome){0};
         res = json_object_new_object();
         assert_int_equal(kn_guest_attach(f->reg, "f1", &nic, false, res, on_done, &o, &err), 0);
-        loop_run(&f->lp, &o.done, 5000);
+        loop_run(f->lp, &o.done, 5000);
         assert_true(o.done);
         if (o.r < 0)
                 fail_msg("attach: %s", o.err.message);
@@ -248,7 +187,7 @@ static void fake_stop(fake *f) {
         kn_guest_registry_free(f->reg); /* an adopted QEMU is left running */
         kill(f->pid, SIGKILL);
         test_peer_finish(f->pid);
-        loop_free(&f->lp);
+        kn_loop_free(f->lp);
         test_rmtree(f->dir);
         free(f->dir);
         free(f->sock);
@@ -269,7 +208,7 @@ static int detach(fake *f, int timeout_ms, outcome *o, int64_t *ret_ms) {
         int64_t t0 = test_now_us();
         int r = kn_guest_detach(f->reg, "f1", mac, false, timeout_ms, res, on_done, o, &err);
         assert_int_equal(r, 0);
-        loop_run(&f->lp, &o->done, 15000);
+        loop_run(f->lp, &o->done, 15000);
         *ret_ms = (test_now_us() - t0) / 1000;
         assert_true(o->done);
         json_object_put(res);
@@ -342,7 +281,7 @@ static void test_guest_ejects(void **state) {
         eject_after_attach = false;
         bool never = false;
         for (int k = 0; k < 40 && !strstr(events, "\"action\":\"removed\""); k++)
-                loop_run(&f.lp, &never, 50);
+                loop_run(f.lp, &never, 50);
         assert_non_null(strstr(events, "\"action\":\"removed\""));
         assert_non_null(strstr(events, "\"reason\":\"ejected by the guest\""));
         assert_non_null(strstr(logbuf, "kn-net0 was ejected by the guest itself"));
