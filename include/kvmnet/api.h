@@ -143,15 +143,6 @@ void kn_api_set_loop(kn_api *api, kn_loop *loop);
 kn_loop *kn_api_loop(const kn_api *api);
 bool kn_api_has_loop(const kn_api *api);
 
-/* Thin wrappers over kn_loop_add_fd() & co. on kn_api_loop(), for older
- * callers; new code uses kvmnet/loop.h directly.  -EOPNOTSUPP without a
- * loop.  The watch is a kn_loop_watch. */
-typedef kn_loop_fd_fn kn_api_fd_fn;
-int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
-                    void **ret_watch);
-int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events);
-void kn_api_watch_del(kn_api *api, void *watch);
-
 /* ---- Sessions ---- */
 
 /* An event for the session: one JSON object as text, without newline,

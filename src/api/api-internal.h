@@ -50,8 +50,7 @@ struct kn_api {
         struct kn_guest_registry *guests; /* guest.c, created on first use */
 
         struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
-        void *confirm_timer;        /* while txn waits for `confirm` */
-        int confirm_fd;
+        kn_loop_watch *confirm_timer; /* while txn waits for `confirm` */
 };
 
 struct kn_api_session {

@@ -198,7 +198,6 @@ kn_api *kn_api_new(kn_config *cfg) {
         api->netns_name = kn_xstrdup("");
         api->state_dir = kn_xstrdup(KN_STATE_DIR);
         api->run_dir = default_run_dir();
-        api->confirm_fd = -1;
         return api;
 }
 
@@ -289,26 +288,6 @@ kn_loop *kn_api_loop(const kn_api *api) {
 
 bool kn_api_has_loop(const kn_api *api) {
         return api->loop != NULL;
-}
-
-int kn_api_watch_fd(kn_api *api, int fd, uint32_t events, kn_api_fd_fn fn, void *userdata,
-                    void **ret_watch) {
-        if (!api->loop)
-                return -EOPNOTSUPP;
-        kn_loop_watch *w = NULL;
-        int r = kn_loop_add_fd(api->loop, fd, events, fn, userdata, &w);
-        if (r >= 0)
-                *ret_watch = w;
-        return r;
-}
-
-int kn_api_watch_mod(kn_api *api, void *watch, uint32_t events) {
-        return api->loop ? kn_loop_mod_fd(api->loop, watch, events) : -EOPNOTSUPP;
-}
-
-void kn_api_watch_del(kn_api *api, void *watch) {
-        if (api->loop)
-                kn_loop_del(api->loop, watch);
 }
 
 /* ---- Sessions ---- */

@@ -2,8 +2,6 @@
 /* Transactions for the verbs: iface-begin, iface-commit, iface-rollback,
  * confirm, the --confirm timer, and the transaction every change runs in
  * (kn_api_change_*).  The journal itself is src/txn's. */
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <time.h>
 
 #include "api-internal.h"
@@ -45,10 +43,8 @@ static void log_line(const char *message, void *userdata) {
 static void timer_stop(kn_api *api) {
         if (!api->confirm_timer)
                 return;
-        kn_api_watch_del(api, api->confirm_timer);
+        kn_loop_del(api->loop, api->confirm_timer);
         api->confirm_timer = NULL;
-        close(api->confirm_fd);
-        api->confirm_fd = -1;
 }
 
 static void publish(kn_api *api, const char *action, const char *detail) {
@@ -99,7 +95,7 @@ static void revert_done(void *data, int r, const kn_error *err) {
         publish(api, r < 0 ? "revert-failed" : "reverted", msg);
 }
 
-static void on_confirm_timeout(int fd, uint32_t revents, void *userdata) {
+static void on_confirm_timeout(void *userdata) {
         kn_api *api = userdata;
         timer_stop(api);
         if (!api->txn)
@@ -112,21 +108,9 @@ static void on_confirm_timeout(int fd, uint32_t revents, void *userdata) {
 
 static int timer_start(kn_api *api, double seconds, kn_error *err) {
         timer_stop(api);
-        int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        if (fd < 0)
-                return kn_error_set(err, errno, "confirm timer: %m");
-        struct itimerspec its = {.it_value = {.tv_sec = (time_t)seconds,
-                                              .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9)}};
-        int r = timerfd_settime(fd, 0, &its, NULL) < 0 ? -errno : 0;
-        if (r >= 0)
-                r = kn_api_watch_fd(api, fd, EPOLLIN, on_confirm_timeout, api,
-                                    &api->confirm_timer);
-        if (r < 0) {
-                close(fd);
-                return kn_error_set(err, -r, "confirm timer: %s", strerror(-r));
-        }
-        api->confirm_fd = fd;
-        return 0;
+        int r = kn_loop_add_timer(api->loop, (uint64_t)(seconds * 1e6), on_confirm_timeout, api,
+                                  &api->confirm_timer);
+        return r < 0 ? kn_error_set(err, -r, "confirm timer: %s", strerror(-r)) : 0;
 }
 
 /* ---- A change's transaction ---- */
