@@ -75,6 +75,9 @@ typedef struct kn_backend_vtable {
 struct kn_backend {
         const kn_backend_vtable *vt;
         const kn_root *root;
+        /* The pre-image journal every define/undefine writes through
+         * (kn_fileset_apply); set by the config layer, may be NULL. */
+        struct kn_filelog *log;
 };
 
 /* The registered backends, NULL-terminated, in detection order. */

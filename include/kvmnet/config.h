@@ -23,6 +23,10 @@ int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_er
 kn_config *kn_config_free(kn_config *c);
 const char *kn_config_backend_name(const kn_config *c);
 const char *kn_config_root(const kn_config *c);
+/* The journal of pre-images every define/undefine writes through (the
+ * state directory's files/, txn/filelog.h; recover it before the config
+ * opens).  NULL: none.  The config does not own it. */
+int kn_config_set_filelog(kn_config *c, struct kn_filelog *log);
 /* The root itself, for restoring files (transactions). */
 const kn_root *kn_config_root_fs(const kn_config *c);
 

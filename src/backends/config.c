@@ -190,7 +190,16 @@ int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_er
                 kn_config_free(c);
                 return r;
         }
+        /* Temp files of a writer killed before its rename. */
+        const char *const *dirs = vt->watch_dirs ? vt->watch_dirs(c->backend) : NULL;
+        for (size_t k = 0; dirs && dirs[k]; k++)
+                (void) kn_root_clean_temps(c->root, dirs[k]);
         *ret = c;
+        return 0;
+}
+
+int kn_config_set_filelog(kn_config *c, struct kn_filelog *log) {
+        c->backend->log = log;
         return 0;
 }
 

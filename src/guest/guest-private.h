@@ -109,9 +109,6 @@ int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error
 void kn_guest_state_save(kn_guest *g);
 void kn_guest_state_remove(kn_guest_registry *reg, const char *name);
 char *kn_guest_state_path(kn_guest_registry *reg, const char *name);
-/* Atomic write: temporary file, rename; durable adds fsync of the file
- * before and of the directory after the rename. */
-int kn_guest_write_atomic(const char *path, const char *data, bool durable, kn_error *err);
 
 /* ---- guest-run.c ---- */
 kn_guest *kn_guest_new(kn_guest_registry *reg, const char *name);

@@ -15,35 +15,11 @@
  *              "state": "attached", "persistent": false}]}
  * ("pending_since_us": CLOCK_MONOTONIC of the unplug request, for a NIC
  * in "unplug pending".) */
-#include <fcntl.h>
-#include <libgen.h>
-#include <sys/stat.h>
-
 #include "guest-private.h"
+#include "rootfs.h"
 
 char *kn_guest_state_path(kn_guest_registry *reg, const char *name) {
         return kn_xasprintf("%s/%s.json", reg->run_dir, name);
-}
-
-int kn_guest_write_atomic(const char *path, const char *data, bool durable, kn_error *err) {
-        _cleanup_free_ char *tmp = kn_xasprintf("%s.tmp%d", path, (int) getpid());
-        _cleanup_free_ char *dir = kn_xstrdup(path);
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t len = strlen(data);
-        errno = 0;
-        if (fd < 0 || write(fd, data, len) != (ssize_t) len || (durable && fsync(fd) < 0) ||
-            rename(tmp, path) < 0) {
-                int e = errno ? errno : EIO;
-                unlink(tmp);
-                return kn_error_set(err, e, "%s: %s", path, strerror(e));
-        }
-        if (durable) {
-                /* The rename itself must survive a crash too. */
-                _cleanup_close_ int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd >= 0)
-                        (void) fsync(dfd);
-        }
-        return 0;
 }
 
 static json_object *str_or_null(const char *s) {
@@ -129,7 +105,7 @@ void kn_guest_state_save(kn_guest *g) {
          * running QEMU and its fds -- does not survive the host going down
          * either, and a killed kvmnetd leaves the page cache intact.  This
          * keeps the two writes of an attach off the disk's latency. */
-        if (kn_guest_write_atomic(path, text, false, &err) < 0)
+        if (kn_write_file_atomic(path, text, strlen(text), 0644, false, &err) < 0)
                 kn_guest_log(reg, "guest %s: runtime state not saved: %s", g->name, err.message);
         json_object_put(o);
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "guest-private.h"
+#include "rootfs.h"
 #include "strbuf.h"
 #include "mkdir.h"
 
@@ -55,7 +56,7 @@ int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error
                 return kn_error_set(err, -r, "%s: %s", reg->guests_dir, strerror(-r));
         _cleanup_free_ char *path = kn_guest_def_path(reg, def->name);
         _cleanup_free_ char *xml = kn_guest_def_format(def);
-        return kn_guest_write_atomic(path, xml, true, err);
+        return kn_write_file_atomic(path, xml, strlen(xml), 0644, true, err);
 }
 
 int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err) {

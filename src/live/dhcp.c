@@ -17,6 +17,7 @@
 #include "live-internal.h"
 #include "spawn.h"
 #include "mkdir.h"
+#include "rootfs.h"
 
 #define LEASE_TIMEOUT_MS 30000
 
@@ -61,14 +62,9 @@ static int write_script(const kn_netns *ns, char **ret, kn_error *err) {
         if (r < 0)
                 return kn_error_set(err, -r, "state directory %s: %s", ns->state_dir, strerror(-r));
         _cleanup_free_ char *path = kn_xasprintf("%s/kvmnet-udhcpc.sh", ns->state_dir);
-        _cleanup_free_ char *tmp = kn_xasprintf("%s.%d", path, (int)getpid());
-        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-        if (fd < 0 || write(fd, script, sizeof script - 1) != (ssize_t)sizeof script - 1 ||
-            rename(tmp, path) < 0) {
-                r = errno;
-                unlink(tmp);
-                return kn_error_set(err, r, "%s: %s", path, strerror(r));
-        }
+        r = kn_write_file_atomic(path, script, sizeof script - 1, 0755, false, err);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(path);
         return 0;
 }

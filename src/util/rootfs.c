@@ -3,6 +3,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <sys/random.h>
+#include <time.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 
@@ -236,6 +240,8 @@ static int mkdir_p(const kn_root *r, const char *dir) {
         _cleanup_free_ char *copy = kn_xstrdup(dir);
         char *save = NULL;
         for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                if (streq(c, ".."))
+                        return -EINVAL; /* openat(fd, "..") would leave the root */
                 if (mkdirat(fd, c, 0755) < 0 && errno != EEXIST)
                         return -errno;
                 int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -261,36 +267,91 @@ static int open_parent(const kn_root *r, const char *rel, bool create, const cha
         return fd;
 }
 
-int kn_root_write_atomic(const kn_root *r, const char *rel, const char *data, size_t len,
-                         mode_t mode, kn_error *err) {
-        _cleanup_free_ char *shown = kn_root_display(r, rel);
-        const char *base;
-        _cleanup_close_ int dfd = open_parent(r, rel, true, &base);
-        if (dfd < 0)
-                return kn_error_set(err, -dfd, "%s: cannot open directory: %s", shown,
-                                    strerror(-dfd));
-        if (mode == 0) {
-                struct stat st;
-                mode = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_mode & 07777
-                                                                        : 0644;
+bool kn_temp_name_is(const char *name) {
+        if (!startswith(name, KN_TEMP_PREFIX))
+                return false;
+        const char *p = name + strlen(KN_TEMP_PREFIX);
+        size_t digits = strspn(p, "0123456789");
+        if (!digits || p[digits] != '-')
+                return false;
+        p += digits + 1;
+        return strspn(p, "0123456789abcdef") == 16 && p[16] == '-';
+}
+
+/* A fresh temp file beside base in dfd: O_EXCL on a name with 64 random
+ * bits, so neither a reused pid nor a leftover of a killed process can
+ * collide with it more than by chance, and a chance collision retries. */
+static int create_temp(int dfd, const char *base, mode_t mode, char name[static NAME_MAX + 1]) {
+        for (int attempt = 0; attempt < 16; attempt++) {
+                uint64_t rnd;
+                if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+                        return -errno;
+                snprintf(name, NAME_MAX + 1, KN_TEMP_PREFIX "%d-%016" PRIx64 "-%.200s",
+                         (int) getpid(), rnd, base);
+                int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                mode);
+                if (fd >= 0)
+                        return fd;
+                if (errno != EEXIST)
+                        return -errno;
         }
-        char tmp[NAME_MAX + 1];
-        snprintf(tmp, sizeof tmp, ".%.200s.kvmnet-%d-%lx", base, (int) getpid(),
-                 (unsigned long) random());
-        _cleanup_close_ int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd < 0)
-                return kn_error_set(err, errno, "%s: cannot write: %m", shown);
-        int e = 0;
-        for (size_t off = 0; off < len && !e;) {
+        return -EEXIST;
+}
+
+static int write_all(int fd, const char *data, size_t len) {
+        for (size_t off = 0; off < len;) {
                 ssize_t n = write(fd, data + off, len - off);
                 if (n < 0 && errno != EINTR)
-                        e = errno;
-                else if (n > 0)
+                        return -errno;
+                if (n > 0)
                         off += (size_t) n;
         }
+        return 0;
+}
+
+typedef struct write_req {
+        const char *data;
+        size_t len;
+        mode_t mode;    /* 0: keep */
+        uid_t uid;      /* -1: keep */
+        gid_t gid;
+        bool owner_set; /* uid/gid asked for: a failing chown is an error */
+        bool durable;
+} write_req;
+
+/* The one atomic replace: temp file in dfd, content, mode, owner, fsync,
+ * rename over base, fsync dfd. */
+static int write_in(int dfd, const char *base, const write_req *q, const char *shown,
+                    kn_error *err) {
+        struct stat st;
+        bool existed = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (existed && S_ISLNK(st.st_mode))
+                return kn_error_set(err, ELOOP, "%s: cannot write: too many levels of symlinks",
+                                    shown);
+        mode_t mode = q->mode ? q->mode : existed ? st.st_mode & 07777 : 0644;
+        uid_t uid = q->uid;
+        gid_t gid = q->gid;
+        if (uid == (uid_t) -1 && existed)
+                uid = st.st_uid;
+        if (gid == (gid_t) -1 && existed)
+                gid = st.st_gid;
+        char tmp[NAME_MAX + 1];
+        _cleanup_close_ int fd = create_temp(dfd, base, mode, tmp);
+        if (fd < 0)
+                return kn_error_set(err, -fd, "%s: cannot write: %s", shown, strerror(-fd));
+        int e = -write_all(fd, q->data, q->len);
         if (!e && fchmod(fd, mode) < 0) /* umask must not narrow the mode asked for */
                 e = errno;
-        if (!e && fsync(fd) < 0)
+        if (!e && (uid != (uid_t) -1 || gid != (gid_t) -1)) {
+                struct stat now;
+                if (fstat(fd, &now) == 0 && (now.st_uid != uid || now.st_gid != gid) &&
+                    fchown(fd, uid, gid) < 0 && (q->owner_set || errno != EPERM))
+                        e = errno;
+                /* chown clears set-id bits */
+                if (!e && (mode & 06000) && fchmod(fd, mode) < 0)
+                        e = errno;
+        }
+        if (!e && q->durable && fsync(fd) < 0)
                 e = errno;
         if (!e && renameat(dfd, tmp, dfd, base) < 0)
                 e = errno;
@@ -298,8 +359,159 @@ int kn_root_write_atomic(const kn_root *r, const char *rel, const char *data, si
                 unlinkat(dfd, tmp, 0);
                 return kn_error_set(err, e, "%s: cannot write: %s", shown, strerror(e));
         }
+        if (q->durable)
+                (void) fsync(dfd);
+        return 0;
+}
+
+int kn_root_resolve(const kn_root *r, const char *rel, char **ret) {
+        _cleanup_free_ char *cur = kn_xstrdup(skip_slashes(rel));
+        for (int hops = 0;; hops++) {
+                const char *base;
+                _cleanup_close_ int dfd = open_parent(r, cur, false, &base);
+                if (dfd == -ENOENT && hops == 0)
+                        break; /* the write creates the directories */
+                if (dfd < 0)
+                        return dfd;
+                char target[PATH_MAX];
+                ssize_t n = readlinkat(dfd, base, target, sizeof target - 1);
+                if (n < 0) {
+                        if (errno == EINVAL || errno == ENOENT)
+                                break;
+                        return -errno;
+                }
+                if (hops >= 40)
+                        return -ELOOP;
+                target[n] = '\0';
+                char *next;
+                const char *slash = strrchr(cur, '/');
+                if (target[0] == '/') /* absolute: from the root, never the host's "/" */
+                        next = kn_xstrdup(skip_slashes(target));
+                else if (slash)
+                        next = kn_xasprintf("%.*s/%s", (int) (slash - cur), cur, target);
+                else
+                        next = kn_xstrdup(target);
+                free(cur);
+                cur = next;
+        }
+        *ret = TAKE_PTR(cur);
+        return 0;
+}
+
+static int root_write(const kn_root *r, const char *rel, const write_req *q, kn_error *err) {
+        _cleanup_free_ char *shown = kn_root_display(r, rel);
+        _cleanup_free_ char *real = NULL;
+        int k = kn_root_resolve(r, rel, &real);
+        if (k < 0)
+                return kn_error_set(err, -k, "%s: cannot write: %s", shown, strerror(-k));
+        const char *base;
+        /* Directories are created for the path asked for, never for a
+         * symlink's target. */
+        _cleanup_close_ int dfd = open_parent(r, real, streq(real, skip_slashes(rel)), &base);
+        if (dfd < 0)
+                return kn_error_set(err, -dfd, "%s: cannot open directory: %s", shown,
+                                    strerror(-dfd));
+        if (streq(base, ".") || streq(base, ".."))
+                return kn_error_set(err, EISDIR, "%s: cannot write: %s", shown, strerror(EISDIR));
+        return write_in(dfd, base, q, shown, err);
+}
+
+int kn_root_write_atomic(const kn_root *r, const char *rel, const char *data, size_t len,
+                         mode_t mode, kn_error *err) {
+        write_req q = {data, len, mode, (uid_t) -1, (gid_t) -1, false, true};
+        return root_write(r, rel, &q, err);
+}
+
+int kn_root_write_atomic_owned(const kn_root *r, const char *rel, const char *data, size_t len,
+                               mode_t mode, uid_t uid, gid_t gid, kn_error *err) {
+        write_req q = {data, len, mode, uid, gid, uid != (uid_t) -1 || gid != (gid_t) -1, true};
+        return root_write(r, rel, &q, err);
+}
+
+int kn_root_symlink_atomic(const kn_root *r, const char *rel, const char *target, uid_t uid,
+                           gid_t gid, kn_error *err) {
+        _cleanup_free_ char *shown = kn_root_display(r, rel);
+        const char *base;
+        _cleanup_close_ int dfd = open_parent(r, rel, true, &base);
+        if (dfd < 0)
+                return kn_error_set(err, -dfd, "%s: cannot open directory: %s", shown,
+                                    strerror(-dfd));
+        char tmp[NAME_MAX + 1];
+        int e = EEXIST;
+        for (int attempt = 0; attempt < 16 && e == EEXIST; attempt++) {
+                uint64_t rnd = 0;
+                if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd) {
+                        e = errno;
+                        break;
+                }
+                snprintf(tmp, sizeof tmp, KN_TEMP_PREFIX "%d-%016" PRIx64 "-%.200s",
+                         (int) getpid(), rnd, base);
+                e = symlinkat(target, dfd, tmp) < 0 ? errno : 0;
+        }
+        if (!e && (uid != (uid_t) -1 || gid != (gid_t) -1) &&
+            fchownat(dfd, tmp, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                e = errno;
+        if (!e && renameat(dfd, tmp, dfd, base) < 0)
+                e = errno;
+        if (e) {
+                unlinkat(dfd, tmp, 0);
+                return kn_error_set(err, e, "%s: cannot create the symlink: %s", shown,
+                                    strerror(e));
+        }
         (void) fsync(dfd);
         return 0;
+}
+
+static bool pid_gone(pid_t pid) {
+        return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* When this process started, for telling its own temp files from those
+ * of a killed process that had the same pid (PID 1 in a container). */
+static time_t process_start;
+__attribute__((constructor)) static void note_start(void) {
+        process_start = time(NULL);
+}
+
+int kn_root_clean_temps(const kn_root *r, const char *rel_dir) {
+        int fd = kn_root_openat(r, rel_dir, O_RDONLY | O_DIRECTORY, 0);
+        if (fd < 0)
+                return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        int n = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (!kn_temp_name_is(de->d_name))
+                        continue;
+                pid_t pid = (pid_t) strtol(de->d_name + strlen(KN_TEMP_PREFIX), NULL, 10);
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                bool stale = pid == getpid() ? st.st_mtime < process_start - 1 : pid_gone(pid);
+                if (stale && unlinkat(dirfd(d), de->d_name, 0) == 0)
+                        n++;
+        }
+        if (n)
+                (void) fsync(dirfd(d));
+        closedir(d);
+        return n;
+}
+
+int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
+                         bool durable, kn_error *err) {
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *dir = slash ? kn_xstrndup(path, (size_t) (slash - path)) : NULL;
+        const char *base = slash ? slash + 1 : path;
+        _cleanup_close_ int dfd =
+                open(dir ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return kn_error_set(err, errno, "%s: cannot open its directory: %m", path);
+        write_req q = {data, len, mode, (uid_t) -1, (gid_t) -1, false, durable};
+        return write_in(dfd, base, &q, path, err);
 }
 
 int kn_root_unlink(const kn_root *r, const char *rel, kn_error *err) {

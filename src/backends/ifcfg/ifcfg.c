@@ -22,6 +22,7 @@
 #include "kvmnet/backend.h"
 #include "macro.h"
 #include "rootfs.h"
+#include "txn/fileset.h"
 
 typedef struct entry entry;
 
@@ -609,44 +610,22 @@ static int plan_routes(ifcfg_backend *b, plan *p, const kn_iface *node, kn_error
         return 0;
 }
 
-static int apply(const kn_root *root, const op *o, bool undo, kn_error *err) {
-        if (!undo)
-                return o->action == REMOVE
-                               ? kn_root_unlink(root, o->rel, err)
-                               : kn_root_write_atomic(root, o->rel, o->new, o->new_len, 0, err);
-        if (o->existed)
-                return kn_root_write_atomic(root, o->rel, o->old, o->old_len, o->mode, err);
-        return kn_root_unlink(root, o->rel, err);
-}
-
-/* Writes first (masters before their ports), removals last; on failure,
- * undo what was done, newest first. */
+/* Writes first (masters before their ports), removals last, through the
+ * one file-set engine: pre-images journaled in the backend's file log,
+ * undone newest first on failure. */
 static int commit(ifcfg_backend *b, plan *p, kn_error *err) {
-        _cleanup_free_ size_t *done = kn_xmalloc((p->n + 1) * sizeof *done);
-        size_t n_done = 0;
-        for (int pass = 0; pass < 2; pass++)
-                for (size_t k = 0; k < p->n; k++) {
-                        if (p->ops[k].action != (pass ? REMOVE : WRITE))
-                                continue;
-                        int r = apply(b->base.root, &p->ops[k], false, err);
-                        if (r >= 0) {
-                                done[n_done++] = k;
-                                continue;
-                        }
-                        while (n_done > 0) {
-                                const op *o = &p->ops[done[--n_done]];
-                                kn_error e = {0};
-                                if (apply(b->base.root, o, true, &e) < 0 && err) {
-                                        size_t len = strlen(err->message);
-                                        snprintf(err->message + len, sizeof err->message - len,
-                                                 "; restoring the files written before failed "
-                                                 "too: %s",
-                                                 e.message);
-                                }
-                        }
-                        return r;
-                }
-        return 0;
+        kn_fileset set = {0};
+        for (size_t k = 0; k < p->n; k++) {
+                op *o = &p->ops[k];
+                if (o->action == WRITE) {
+                        kn_fileset_write(&set, o->rel, TAKE_PTR(o->new), o->new_len, 0);
+                        o->new_len = 0;
+                } else if (o->action == REMOVE)
+                        kn_fileset_remove(&set, o->rel);
+        }
+        int r = kn_fileset_apply(&set, b->base.root, b->base.log, err);
+        kn_fileset_done(&set);
+        return r;
 }
 
 static void apply_state(ifcfg_backend *b, plan *p) {

@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 
+#include "txn/fileset.h"
 #include "write.h"
 
 static void plan_done(plan *p) {
@@ -429,7 +430,6 @@ typedef struct change {
         edit *ed;
         char *text; /* NULL: remove the file */
         size_t len;
-        bool written;
 } change;
 
 static bool blank_text(const char *s) {
@@ -495,46 +495,24 @@ static int commit(plan *p, kn_error *err) {
                                 if (!ed->f)
                                         continue;
                         }
-                        ch[n++] = (change){ed, text, len, false};
+                        ch[n++] = (change){ed, text, len};
                 }
 
-        /* Someone changed the files since they were read: don't clobber. */
-        for (size_t k = 0; k < n && r >= 0; k++) {
-                edit *ed = ch[k].ed;
-                _cleanup_free_ char *shown = kn_root_display(root, ed->path);
-                char *now = NULL;
-                size_t len = 0;
-                int q = kn_root_read_file(root, ed->path, &now, &len);
-                bool same =
-                        ed->f ? q >= 0 && len == ed->f->len && memcmp(now, ed->f->text, len) == 0
-                              : q == -ENOENT;
-                free(now);
-                if (!same)
-                        r = kn_error_set(err, ESTALE,
-                                         "%s changed since it was read; reload and try again",
-                                         shown);
-        }
-
-        for (size_t k = 0; k < n && r >= 0; k++) {
+        /* One file-set: don't clobber a file someone changed since it was
+         * read (ESTALE), journal the pre-images, put back on failure. */
+        kn_fileset set = {0};
+        for (size_t k = 0; k < n; k++) {
                 change *c = &ch[k];
-                r = c->text ? kn_root_write_atomic(root, c->ed->path, c->text, c->len, 0, err)
-                            : kn_root_unlink(root, c->ed->path, err);
-                c->written = r >= 0;
+                const ifu_file *f = c->ed->f;
+                kn_fileset_expect(&set, c->ed->path, f ? f->text : NULL, f ? f->len : 0);
+                if (c->text)
+                        kn_fileset_write(&set, c->ed->path, kn_xstrdup(c->text), c->len, 0);
+                else
+                        kn_fileset_remove(&set, c->ed->path);
         }
-        if (r < 0) {
-                /* Put back what was already written. */
-                for (size_t k = n; k-- > 0;) {
-                        change *c = &ch[k];
-                        if (!c->written)
-                                continue;
-                        int q = c->ed->f ? kn_root_write_atomic(root, c->ed->path, c->ed->f->text,
-                                                                c->ed->f->len, 0, NULL)
-                                         : kn_root_unlink(root, c->ed->path, NULL);
-                        if (q < 0)
-                                kn_error_prefix(err, "could not restore %s either (%s)",
-                                                c->ed->path, strerror(-q));
-                }
-        } else
+        r = kn_fileset_apply(&set, root, u->base.log, err);
+        kn_fileset_done(&set);
+        if (r >= 0)
                 for (size_t k = 0; k < n; k++)
                         apply_state(u, &ch[k]);
         for (size_t k = 0; k < n; k++)

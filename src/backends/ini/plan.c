@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "plan.h"
 
-#include "fileset.h"
+#include "txn/fileset.h"
 #include "macro.h"
 #include "rootfs.h"
 
@@ -74,7 +74,7 @@ int kn_ini_plan_apply(kn_ini_plan *p, mode_t mode, kn_error *err) {
                 }
                 kn_fileset_write(&set, w->rel, data, len, mode);
         }
-        int r = kn_fileset_apply(&set, p->dir->root, err);
+        int r = kn_fileset_apply(&set, p->dir->root, p->log, err);
         if (r >= 0) {
                 for (size_t k = 0; k < set.n; k++)
                         kn_ini_dir_update(p->dir, set.ops[k].rel, set.ops[k].data, set.ops[k].len);
@@ -92,7 +92,7 @@ void kn_ini_plan_done(kn_ini_plan *p) {
                 free(p->w[k]);
         }
         free(p->w);
-        *p = (kn_ini_plan){.dir = p->dir};
+        *p = (kn_ini_plan){.dir = p->dir, .log = p->log};
 }
 
 int kn_ini_plan_name_vlans(kn_iface *i, kn_error *err) {

@@ -5,8 +5,9 @@
  * anything is written.  Every file to change is read afresh from disk
  * (what is there now is what gets edited, not what was loaded), all new
  * contents are computed, and only then written through a kn_fileset
- * (atomic writes, removals last, undone on failure); the kn_ini_dir is
- * then brought in step with what was written. */
+ * (txn/fileset.h: pre-images journaled, atomic writes, removals last,
+ * undone on failure); the kn_ini_dir is then brought in step with what
+ * was written. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@ typedef struct kn_ini_work {
 
 typedef struct kn_ini_plan {
         kn_ini_dir *dir;
+        struct kn_filelog *log; /* the backend's (kn_backend.log), may be NULL */
         kn_ini_work **w;
         size_t n, alloc;
 } kn_ini_plan;

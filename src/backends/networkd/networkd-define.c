@@ -273,7 +273,7 @@ static int write_item(plan *p, const item *it) {
 
 int nd_define(nd_backend *b, const kn_iface *in, kn_error *err) {
         _cleanup_iface_ kn_iface *iface = kn_iface_copy(in);
-        plan p = {.files = {.dir = &b->dir}, .b = b, .err = err};
+        plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         _cleanup_free_ item *items = NULL;
         size_t n_items = 0, n_old = 0, n_new = 0;
         char **old = NULL, **new = NULL;
@@ -303,7 +303,7 @@ int nd_define(nd_backend *b, const kn_iface *in, kn_error *err) {
 }
 
 int nd_undefine(nd_backend *b, const char *name, kn_error *err) {
-        plan p = {.files = {.dir = &b->dir}, .b = b, .err = err};
+        plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **names = NULL;
         size_t n = 0;
         int r = 0;

@@ -78,7 +78,7 @@ static int plan_apply(plan *p) {
 
 int nm_define(nm_backend *b, const kn_iface *in, kn_error *err) {
         _cleanup_iface_ kn_iface *iface = kn_iface_copy(in);
-        plan p = {.files = {.dir = &b->dir}, .b = b, .err = err};
+        plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **old = NULL, **new = NULL;
         size_t n_old = 0, n_new = 0;
         int r = kn_ini_plan_name_vlans(iface, err);
@@ -100,7 +100,7 @@ int nm_define(nm_backend *b, const kn_iface *in, kn_error *err) {
 }
 
 int nm_undefine(nm_backend *b, const char *name, kn_error *err) {
-        plan p = {.files = {.dir = &b->dir}, .b = b, .err = err};
+        plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **names = NULL;
         size_t n = 0;
         nm_tree_names(b, name, &names, &n);

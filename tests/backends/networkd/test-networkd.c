@@ -6,7 +6,7 @@
  * left as it was. */
 
 #include "backend-test.h"
-#include "backends/ini/fileset.h"
+#include "txn/fileset.h"
 #include "rootfs.h"
 
 #define DIR "etc/systemd/network/"
@@ -334,7 +334,7 @@ static void test_fileset_undoes(void **state) {
         kn_fileset_write(&set, "a/n", kn_xstrdup("fresh\n"), 6, 0);
         kn_fileset_remove(&set, "a/gone");
         kn_fileset_write(&set, "blocker/y", kn_xstrdup("z\n"), 2, 0);
-        assert_int_equal(kn_fileset_apply(&set, r, &err), -ENOTDIR);
+        assert_int_equal(kn_fileset_apply(&set, r, NULL, &err), -ENOTDIR);
         bt_assert_contains(err.message, "blocker/y");
         kn_fileset_done(&set);
         kn_root_free(r);

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The on-disk journal of pre-images that makes a kn_fileset crash-safe
+ * (format: see filelog.c).  Before a fileset changes a file, what the file
+ * was (content, mode, owner, or "did not exist") is on disk here; once
+ * every file changed, the record is dropped.  A process killed half way
+ * leaves a record that kn_filelog_recover() turns back into the old set.
+ *
+ * An explicit transaction (iface-begin) keeps the record across applies:
+ * the first pre-image of each file stays until commit or rollback. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "kvmnet/error.h"
+
+typedef struct kn_root kn_root;
+typedef struct kn_filelog kn_filelog;
+
+/* dir: an absolute host path (STATE_DIR/files), created if missing. */
+int kn_filelog_open(const char *dir, kn_filelog **ret, kn_error *err);
+kn_filelog *kn_filelog_free(kn_filelog *l);
+const char *kn_filelog_dir(const kn_filelog *l);
+
+/* An explicit transaction: until commit/rollback, every fileset applied
+ * with this log keeps the FIRST pre-image of each file it changes.
+ * Persisted on disk.  -EBUSY if a record is there already. */
+int kn_filelog_begin(kn_filelog *l, kn_error *err);
+bool kn_filelog_in_txn(const kn_filelog *l);
+/* Forget the pre-images; closes the transaction. */
+int kn_filelog_commit(kn_filelog *l, kn_error *err);
+/* Restore every file of the open transaction byte for byte (content, mode,
+ * owner; files that did not exist are removed), newest first; then close
+ * it.  report() gets one line per file restored.  Returns how many files
+ * it restored (a file already as it was is not counted).  On failure the
+ * record stays (the transaction stays open), so it can be tried again. */
+int kn_filelog_rollback(kn_filelog *l, const kn_root *root,
+                        void (*report)(const char *message, void *userdata), void *userdata,
+                        kn_error *err);
+/* At start: what a killed process left (an interrupted apply, or the
+ * uncommitted transaction of a process that no longer runs) is rolled back
+ * the same way.  The transaction of a process still running is left alone.
+ * Returns how many files were restored. */
+int kn_filelog_recover(kn_filelog *l, const kn_root *root,
+                       void (*report)(const char *message, void *userdata), void *userdata,
+                       kn_error *err);
+
+/* ---- for fileset.c ---- */
+
+typedef enum kn_file_kind {
+        KN_FILE_ABSENT,
+        KN_FILE_REGULAR,
+        KN_FILE_SYMLINK,
+} kn_file_kind;
+
+/* What one path under a root holds. */
+typedef struct kn_file_image {
+        char *rel;
+        kn_file_kind kind;
+        char *data; /* content, or the symlink's target */
+        size_t len;
+        mode_t mode;
+        uid_t uid;
+        gid_t gid;
+} kn_file_image;
+
+/* Read rel (not following a final symlink). */
+int kn_file_image_read(const kn_root *root, const char *rel, kn_file_image *ret, kn_error *err);
+/* Make rel hold img again; 0 if it did already, 1 if it was changed. */
+int kn_file_image_restore(const kn_root *root, const kn_file_image *img, kn_error *err);
+void kn_file_image_done(kn_file_image *img);
+
+/* Serialise applies on one directory (flock; across processes too). */
+int kn_filelog_lock(kn_filelog *l, kn_error *err);
+void kn_filelog_unlock(kn_filelog *l);
+/* Under the lock, before an apply: refuses (-EBUSY) when a record this
+ * handle does not own is there (another process's transaction, or an
+ * interrupted apply not yet recovered). */
+int kn_filelog_check(kn_filelog *l, kn_error *err);
+/* Whether the open transaction holds a pre-image of rel already. */
+bool kn_filelog_has(const kn_filelog *l, const char *rel);
+/* Durably record the pre-images (fsync'ed before this returns). */
+int kn_filelog_record(kn_filelog *l, const kn_file_image *imgs, size_t n, kn_error *err);
+/* After an apply outside a transaction: drop the record (the commit
+ * point is the removal of the manifest). */
+int kn_filelog_drop(kn_filelog *l, kn_error *err);
+
+/* Tests only: called between the steps of an apply, its recording and
+ * its drop (what: a word for the step), so a test can _exit() there. */
+extern void (*kn_filelog_step_hook)(const char *what);
+void kn_filelog_step(const char *what);
