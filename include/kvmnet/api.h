@@ -107,6 +107,24 @@ const char *kn_api_netns_name(const kn_api *api);
 void kn_api_set_state_dir(kn_api *api, const char *dir);
 const char *kn_api_state_dir(const kn_api *api);
 
+typedef struct kn_filelog kn_filelog;
+
+/* The state directory when none is given: ROOT/var/lib/kvmnet under a
+ * configuration root, so a test root never touches this machine's
+ * KN_STATE_DIR ("/" gives KN_STATE_DIR itself).  Allocated. */
+char *kn_api_default_state_dir(const char *root);
+/* Before the configuration is read: open the file log STATE_DIR/files
+ * (txn/filelog.h) and restore what a killed process left half written
+ * under root; log() gets one line per file restored.  *ret is the log to
+ * hand to kn_api_set_filelog(). */
+int kn_api_recover_files(const char *state_dir, const char *root,
+                         void (*log)(const char *message, void *userdata), void *userdata,
+                         kn_filelog **ret, kn_error *err);
+/* The api owns log from now on; every define/undefine of its config
+ * writes through it (kn_config_set_filelog). */
+void kn_api_set_filelog(kn_api *api, kn_filelog *log);
+kn_filelog *kn_api_filelog(const kn_api *api);
+
 /* The guest registry (include/kvmnet/guest.h): created on first use over
  * the state directory, the network namespace and the loop set by then;
  * kn_api_set_guests() replaces it (the old one is freed, NULL: none). */

@@ -37,6 +37,7 @@ struct kn_api {
         char *netns_name; /* "" for the caller's own */
         kn_netns *ns;     /* loop thread's handle, opened on first use */
         char *state_dir;  /* journals; NULL: none */
+        struct kn_filelog *files; /* STATE_DIR/files, attached to cfg; owned */
         char *run_dir;    /* DHCP pid files and leases */
 
         kn_loop *loop; /* NULL: none (offline CLI) */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 
 #include "api-internal.h"
+#include "rootfs.h"
+#include "txn/filelog.h"
 
 /* The one registry: a new module is a new file plus one line here. */
 static const kn_api_module *const modules[] = {
@@ -212,6 +214,7 @@ kn_api *kn_api_free(kn_api *api) {
         kn_api_set_guests(api, NULL);
         kn_netns_free(api->ns);
         kn_config_free(api->cfg);
+        kn_filelog_free(api->files);
         free(api->netns_name);
         free(api->state_dir);
         free(api->run_dir);
@@ -261,6 +264,49 @@ void kn_api_set_state_dir(kn_api *api, const char *dir) {
 
 const char *kn_api_state_dir(const kn_api *api) {
         return api->state_dir;
+}
+
+char *kn_api_default_state_dir(const char *root) {
+        size_t n = root ? strlen(root) : 0;
+        while (n > 0 && root[n - 1] == '/')
+                n--;
+        if (n == 0)
+                return kn_xstrdup(KN_STATE_DIR);
+        return kn_xasprintf("%.*s%s", (int) n, root, KN_STATE_DIR);
+}
+
+int kn_api_recover_files(const char *state_dir, const char *root,
+                         void (*log)(const char *message, void *userdata), void *userdata,
+                         kn_filelog **ret, kn_error *err) {
+        _cleanup_free_ char *dir = kn_xasprintf("%s/files", state_dir);
+        kn_filelog *l = NULL;
+        kn_root *r = NULL;
+        *ret = NULL;
+        /* A root that is not there has nothing to restore (and opening the
+         * config says so); its state directory must not create it. */
+        if (kn_root_open(root ? root : "/", &r, NULL) < 0)
+                return 0;
+        int n = kn_filelog_open(dir, &l, err);
+        if (n >= 0)
+                n = kn_filelog_recover(l, r, log, userdata, err);
+        kn_root_free(r);
+        if (n < 0) {
+                kn_filelog_free(l);
+                return n;
+        }
+        *ret = l;
+        return n;
+}
+
+void kn_api_set_filelog(kn_api *api, kn_filelog *log) {
+        if (api->files != log)
+                kn_filelog_free(api->files);
+        api->files = log;
+        kn_config_set_filelog(api->cfg, log);
+}
+
+kn_filelog *kn_api_filelog(const kn_api *api) {
+        return api->files;
 }
 
 int kn_api_set_run_dir(kn_api *api, const char *dir, kn_error *err) {

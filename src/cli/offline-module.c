@@ -4,6 +4,7 @@
 #include "kvmnet/api.h"
 #include "macro.h"
 #include "offline.h"
+#include "txn/filelog.h"
 
 struct kn_offline {
         kn_api *api;
@@ -17,16 +18,34 @@ static kn_offline *offline_close(kn_offline *o) {
         return NULL;
 }
 
+static void report(const char *message, void *userdata) {
+        fprintf(stderr, "kvmnet: %s\n", message);
+}
+
 static int offline_open(const char *root, const char *backend, const char *netns,
                         const char *state_dir, kn_offline **ret, kn_error *err) {
-        kn_config *cfg = NULL;
-        int r = kn_config_open(root, backend, &cfg, err);
-        if (r < 0)
+        /* Under --root DIR: DIR/var/lib/kvmnet, never this machine's. */
+        _cleanup_free_ char *def = state_dir ? NULL : kn_api_default_state_dir(root);
+        state_dir = state_dir ? state_dir : def;
+        /* What a killed kvmnet left half written, before the files are read.
+         * A state directory this user cannot write only costs the journal. */
+        kn_filelog *files = NULL;
+        int r = kn_api_recover_files(state_dir, root, report, NULL, &files, err);
+        if (r == -EACCES || r == -EPERM || r == -EROFS) {
+                fprintf(stderr, "kvmnet: %s; changes are not journaled\n", err->message);
+                kn_error_clear(err);
+        } else if (r < 0)
                 return r;
+        kn_config *cfg = NULL;
+        r = kn_config_open(root, backend, &cfg, err);
+        if (r < 0) {
+                kn_filelog_free(files);
+                return r;
+        }
         kn_offline *o = kn_xcalloc(1, sizeof *o);
         o->api = kn_api_new(cfg);
-        if (state_dir)
-                kn_api_set_state_dir(o->api, state_dir);
+        kn_api_set_state_dir(o->api, state_dir);
+        kn_api_set_filelog(o->api, files);
         /* The namespace is opened only by the verbs that need it, except a
          * named one: a typo is reported at once. */
         if (netns) {

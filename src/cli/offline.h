@@ -26,7 +26,7 @@ typedef struct kn_offline_vtable {
         /* The dispatcher over the configuration under root (backend NULL:
          * detected), serving the network namespace netns (NULL: the
          * caller's own; opened now, so a typo is reported here), keeping
-         * journals in state_dir (NULL: KN_STATE_DIR).  Negative errno and
+         * journals in state_dir (NULL: ROOT/var/lib/kvmnet).  Negative errno and
          * err on failure. */
         int (*open)(const char *root, const char *backend, const char *netns, const char *state_dir,
                     kn_offline **ret, kn_error *err);

@@ -521,12 +521,12 @@ void cli_help(FILE *f) {
                 "  --backend NAME     with --root: ifcfg or ifupdown (default: detected)\n"
                 "  --netns NAME       with --root: the network namespace whose live\n"
                 "                     interfaces to use (default: kvmnet's own)\n"
-                "  --state-dir DIR    with --root: where journals of live changes go\n"
-                "                     (default %s)\n"
+                "  --state-dir DIR    with --root: where journals go (default\n"
+                "                     DIR/var/lib/kvmnet of the --root DIR)\n"
                 "  -h, --help         show this help\n"
                 "  -V, --version      show the version\n\n"
                 "Verbs:\n",
-                KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR, KN_STATE_DIR);
+                KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR);
         for (const cli_verb *v = cli_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);
         for (const cli_verb *v = cli_txn_verbs; v->name; v++)

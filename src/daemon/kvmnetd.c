@@ -15,6 +15,7 @@
 #include "kvmnet/guest.h"
 #include "macro.h"
 #include "mkdir.h"
+#include "txn/filelog.h"
 
 #ifndef KN_VERSION
 #define KN_VERSION "unknown"
@@ -41,7 +42,8 @@ static void help(void) {
                "  --backend NAME     ifcfg or ifupdown (default: detected from the root)\n"
                "  --netns NAME       network namespace to serve (a name from /run/netns or\n"
                "                     a path; default: the daemon's own)\n"
-               "  --state-dir DIR    state directory: journals (default %s)\n"
+               "  --state-dir DIR    state directory: journals (default %s,\n"
+               "                     or DIR/var/lib/kvmnet with --root DIR)\n"
                "  --group NAME       group allowed on the read-write socket besides root\n"
                "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
                "                     the NIC unless the request says (default %d)\n"
@@ -59,10 +61,11 @@ typedef struct options {
         const char *socket, *ro_socket, *root, *backend, *state_dir, *group, *netns;
         bool verbose;
         int unplug_timeout_ms;
-        char *default_socket, *default_ro_socket;
+        char *default_socket, *default_ro_socket, *default_state_dir;
 } options;
 
 static void options_done(options *o) {
+        free(o->default_state_dir);
         free(o->default_socket);
         free(o->default_ro_socket);
 }
@@ -100,7 +103,6 @@ static int parse_options(int argc, char **argv, options *o) {
         o->socket = o->default_socket;
         o->ro_socket = o->default_ro_socket;
         o->root = "/";
-        o->state_dir = KN_STATE_DIR;
         o->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         int c;
         char *end;
@@ -140,6 +142,8 @@ static int parse_options(int argc, char **argv, options *o) {
                 fprintf(stderr, "kvmnetd: --socket and --ro-socket must differ\n");
                 return -EINVAL;
         }
+        if (!o->state_dir) /* under --root DIR: DIR/var/lib/kvmnet, never the host's */
+                o->state_dir = o->default_state_dir = kn_api_default_state_dir(o->root);
         return 1;
 }
 
@@ -236,13 +240,22 @@ int main(int argc, char **argv) {
                 kn_log("cannot create the state directory %s: %s", o.state_dir, strerror(-r));
                 return 1;
         }
-        r = kn_config_open(o.root, o.backend, &cfg, &err);
+        /* Files a killed predecessor left half written, before they are read. */
+        kn_filelog *files = NULL;
+        r = kn_api_recover_files(o.state_dir, o.root, log_message, NULL, &files, &err);
         if (r < 0) {
                 kn_log("%s", err.message);
                 goto out;
         }
+        r = kn_config_open(o.root, o.backend, &cfg, &err);
+        if (r < 0) {
+                kn_log("%s", err.message);
+                kn_filelog_free(files);
+                goto out;
+        }
         d.api = kn_api_new(cfg);
         kn_api_set_state_dir(d.api, o.state_dir);
+        kn_api_set_filelog(d.api, files);
         kn_api_set_logger(d.api, log_message, NULL);
         r = kn_api_set_netns(d.api, o.netns, &err);
         if (r < 0) {
