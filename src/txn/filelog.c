@@ -167,6 +167,8 @@ int kn_file_image_restore(const kn_root *root, const kn_file_image *img, kn_erro
         bool link_now = r >= 0 && now.kind == KN_FILE_SYMLINK;
         kn_file_image_done(&now);
         /* A symlink where a file was: write the file, not through the link. */
+        if (img->kind == KN_FILE_ABSENT && r == -EISDIR) /* a directory a write made */
+                return kn_root_rmdir_empty(root, img->rel);
         if (img->kind == KN_FILE_ABSENT || (img->kind == KN_FILE_REGULAR && link_now)) {
                 r = kn_root_unlink(root, img->rel, err);
                 if (r < 0 || img->kind == KN_FILE_ABSENT)

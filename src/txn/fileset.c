@@ -85,10 +85,24 @@ static void steps_free(step *st, size_t n) {
         free(st);
 }
 
+/* The outermost missing directory of rel, or NULL if its directory is there. */
+static char *missing_dir(const kn_root *root, const char *rel) {
+        char *top = NULL;
+        _cleanup_free_ char *dir = kn_xstrdup(rel);
+        for (char *slash; (slash = strrchr(dir, '/'));) {
+                *slash = '\0';
+                if (!*dir || kn_root_exists(root, dir))
+                        break;
+                free(top);
+                top = kn_xstrdup(dir);
+        }
+        return top;
+}
+
 /* Writes before removals, each in the order given: a failure half way
  * then leaves the new files beside the old ones, never neither. */
 static int plan(kn_fileset *s, const kn_root *root, step **ret, kn_error *err) {
-        step *st = kn_xcalloc(s->n + 1, sizeof *st);
+        step *st = kn_xcalloc(2 * s->n + 1, sizeof *st); /* a write may add a directory step */
         size_t n = 0;
         for (int pass = 0; pass < 2; pass++)
                 for (size_t k = 0; k < s->n; k++) {
@@ -108,7 +122,18 @@ static int plan(kn_fileset *s, const kn_root *root, step **ret, kn_error *err) {
                                 steps_free(st, n);
                                 return r;
                         }
-                        st[n++].op = op;
+                        st[n].op = op;
+                        if (op->data && st[n].pre.kind == KN_FILE_ABSENT) {
+                                /* The directories the write will make go on undo too:
+                                 * a step of its own, before the write's. */
+                                _cleanup_free_ char *top = missing_dir(root, st[n].pre.rel);
+                                if (top) {
+                                        st[n + 1] = st[n];
+                                        st[n] = (step){.pre = {.rel = TAKE_PTR(top)}};
+                                        n++;
+                                }
+                        }
+                        n++;
                 }
         *ret = st;
         return (int) n;
@@ -116,6 +141,8 @@ static int plan(kn_fileset *s, const kn_root *root, step **ret, kn_error *err) {
 
 static int do_step(const kn_root *root, const step *st, kn_error *err) {
         const kn_fileset_op *op = st->op;
+        if (!op) /* a directory the next write makes */
+                return 0;
         if (!op->data)
                 return kn_root_unlink(root, op->rel, err);
         return kn_root_write_atomic(root, st->pre.rel, op->data, op->len, op->mode, err);
@@ -165,7 +192,9 @@ static int apply_locked(kn_fileset *s, const kn_root *root, kn_filelog *log, kn_
                 r = do_step(root, &st[done], err);
                 if (r < 0)
                         break;
-                kn_filelog_step(st[done++].op->data ? "written" : "removed");
+                if (st[done].op)
+                        kn_filelog_step(st[done].op->data ? "written" : "removed");
+                done++;
         }
         if (r < 0 && done > 0 && undo(root, st, done, err) < 0 && log && !kn_filelog_in_txn(log)) {
                 /* Keep the record: the next start restores the old set. */

@@ -462,6 +462,35 @@ int kn_root_symlink_atomic(const kn_root *r, const char *rel, const char *target
         return 0;
 }
 
+static bool rmdir_empty_at(int dfd, const char *name) {
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return false;
+        }
+        bool empty = true;
+        struct dirent *de;
+        while (empty && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        empty = de->d_type == DT_DIR && rmdir_empty_at(dirfd(d), de->d_name);
+        closedir(d);
+        return empty && unlinkat(dfd, name, AT_REMOVEDIR) == 0;
+}
+
+int kn_root_rmdir_empty(const kn_root *r, const char *rel) {
+        const char *base;
+        _cleanup_close_ int dfd = open_parent(r, rel, false, &base);
+        if (dfd < 0 || streq(base, ".") || streq(base, ".."))
+                return 0;
+        if (!rmdir_empty_at(dfd, base))
+                return 0;
+        (void) fsync(dfd);
+        return 1;
+}
+
 static bool pid_gone(pid_t pid) {
         return kill(pid, 0) < 0 && errno == ESRCH;
 }

@@ -68,6 +68,11 @@ int kn_root_resolve(const kn_root *r, const char *rel, char **ret);
 /* Remove REL and fsync its directory.  A missing file is not an error. */
 int kn_root_unlink(const kn_root *r, const char *rel, kn_error *err);
 
+/* Remove the directory REL if it holds nothing but empty directories
+ * (what a write's mkdir -p made); 1 if removed, 0 if it is not there or
+ * holds something. */
+int kn_root_rmdir_empty(const kn_root *r, const char *rel);
+
 /* Remove the temporary files (KN_TEMP_PREFIX) in REL_DIR that a killed
  * process left: those of a process that no longer runs, and this process's
  * own from before it started.  Returns how many it removed; a missing
