@@ -341,6 +341,9 @@ int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userda
                    void *userdata) {
         if (!api->state_dir)
                 return 0;
+        _cleanup_free_ char *dir = kn_xasprintf("%s/txn", api->state_dir);
+        if (access(dir, F_OK) < 0)
+                return 0; /* never journaled anything: no namespace to open */
         kn_error err = {0};
         kn_netns *ns = kn_api_netns(api, &err);
         int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), report,

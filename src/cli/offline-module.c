@@ -56,6 +56,9 @@ static int offline_open(const char *root, const char *backend, const char *netns
                         return r;
                 }
         }
+        /* A change a killed kvmnet left open (one whose process still runs
+         * is left alone). */
+        (void) kn_api_recover(o->api, report, NULL);
         *ret = o;
         return 0;
 }
