@@ -34,7 +34,14 @@ static const char *const awkward[] = {
 
         ("<interface type='vlan' name='eth4.7'><protocol family='ipv6'><autoconf/></protocol>"
         "<vlan tag='7'><interface name='eth4'/></vlan></interface>"),
+
+        /* a bridge with a MAC (BRIDGE_MAC below): in the model, not in XML */
+        ("<interface type='bridge' name='br5'><start mode='onboot'/>"
+        "<protocol family='ipv4'><dhcp/></protocol><bridge stp='on' delay='2'>"
+        "<interface type='ethernet' name='eth5'/></bridge></interface>"),
 };
+#define BRIDGE_MAC_CASE 4
+#define BRIDGE_MAC "52:54:00:ab:cd:05"
 
 static void check_backend(void **state) {
         const char *backend = *state;
@@ -46,6 +53,8 @@ static void check_backend(void **state) {
                 assert_int_equal(kn_iface_parse_xml(awkward[k], strlen(awkward[k]), "case",
                                                     &want, &err),
                                  0);
+                if (k == BRIDGE_MAC_CASE)
+                        strcpy(want->mac, BRIDGE_MAC);
                 assert_int_equal(kn_config_open(root, backend, &c, &err), 0);
                 /* Warm the index first, so the define updates it in place. */
                 const kn_iface *const *items;
@@ -68,6 +77,10 @@ static void check_backend(void **state) {
                         fail_msg("%s case %zu: after define the index says\n%s"
                                  "but the files say\n%s",
                                  backend, k, a, b);
+                }
+                if (k == BRIDGE_MAC_CASE) {
+                        assert_string_equal(cached->mac, BRIDGE_MAC);
+                        assert_string_equal(stored->mac, BRIDGE_MAC);
                 }
                 size_t n1 = kn_config_list(c, &items), n2 = kn_config_list(fresh, &items);
                 assert_int_equal(n1, n2);

@@ -91,6 +91,7 @@ static bool same_value(ifu_opt o, const char *old, const char *new) {
         if (streq(old, new))
                 return true;
         switch (o) {
+        case IFU_O_BRIDGE_HW:
         case IFU_O_HWADDRESS: {
                 char a[KN_MAC_STRLEN + 1], b[KN_MAC_STRLEN + 1];
                 if (strncmp(old, "ether", 5) == 0 && (old[5] == ' ' || old[5] == '\t'))
@@ -172,6 +173,9 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
                 while (j < w->n_opts && (used[j] || w->opts[j].o != (ifu_opt) o))
                         j++;
                 if (j == w->n_opts) {
+                        /* bridge_hw naming a device: nothing the model says */
+                        if (o == IFU_O_BRIDGE_HW && kn_mac_parse(l->value, NULL) < 0)
+                                continue;
                         ed->del[i] = true;
                         continue;
                 }

@@ -178,6 +178,7 @@ typedef enum ifu_opt {
         IFU_O_BRIDGE_PORTS,
         IFU_O_BRIDGE_STP,
         IFU_O_BRIDGE_FD,
+        IFU_O_BRIDGE_HW,
         IFU_O_BOND_SLAVES,
         IFU_O_BOND_MODE,
         IFU_O_BOND_PRIMARY,

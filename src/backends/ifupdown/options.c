@@ -19,6 +19,7 @@ static const struct {
         [IFU_O_BRIDGE_PORTS] = {"bridge_ports", IFU_SCOPE_LINK},
         [IFU_O_BRIDGE_STP] = {"bridge_stp", IFU_SCOPE_LINK},
         [IFU_O_BRIDGE_FD] = {"bridge_fd", IFU_SCOPE_LINK},
+        [IFU_O_BRIDGE_HW] = {"bridge_hw", IFU_SCOPE_LINK},
         [IFU_O_BOND_SLAVES] = {"bond-slaves", IFU_SCOPE_LINK},
         [IFU_O_BOND_MODE] = {"bond-mode", IFU_SCOPE_LINK},
         [IFU_O_BOND_PRIMARY] = {"bond-primary", IFU_SCOPE_LINK},

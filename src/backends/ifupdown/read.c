@@ -271,6 +271,12 @@ static void read_link(stanza_ctx *c) {
                 if (kn_mac_parse(m, i->mac) < 0)
                         BAD_VALUE(IFU_O_HWADDRESS, "[ether] aa:bb:cc:dd:ee:ff");
         }
+        /* bridge_hw may also name a device whose MAC bridge-utils copies:
+         * not a MAC the model can hold, kept in the file as it is.  The
+         * method's hwaddress, applied later, wins. */
+        if (L[IFU_O_BRIDGE_HW].value && !i->mac[0] &&
+            kn_mac_parse(L[IFU_O_BRIDGE_HW].value, i->mac) < 0)
+                i->mac[0] = '\0';
         if (L[IFU_O_BRIDGE_PORTS].value) {
                 n->bridge = true;
                 if (!read_ports(c, &L[IFU_O_BRIDGE_PORTS]))

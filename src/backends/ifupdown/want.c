@@ -80,8 +80,11 @@ static void child_names(kn_strbuf *b, const wnode *nodes, size_t n_nodes, const 
 static void want_link(want *w, const wnode *n, const wnode *nodes, size_t n_nodes) {
         const kn_iface *i = n->i;
         _cleanup_strbuf_ kn_strbuf ports = {0};
+        /* A bridge's MAC: bridge-utils sets bridge_hw when it creates the
+         * bridge, for any method (hwaddress belongs to the method). */
         if (i->mac[0])
-                push_opt(w, IFU_O_HWADDRESS, "%s", i->mac);
+                push_opt(w, i->type == KN_IFACE_BRIDGE ? IFU_O_BRIDGE_HW : IFU_O_HWADDRESS, "%s",
+                         i->mac);
         if (i->mtu)
                 push_opt(w, IFU_O_MTU, "%u", i->mtu);
         switch (i->type) {
@@ -141,9 +144,10 @@ static void want_link(want *w, const wnode *n, const wnode *nodes, size_t n_node
 static bool method_takes_link(const want *w, const kn_iface *i) {
         if (streq(w->method, "static") || streq(w->method, "manual"))
                 return true;
+        bool mac = i->mac[0] && i->type != KN_IFACE_BRIDGE;
         if (streq(w->method, "dhcp"))
                 return !i->mtu;
-        return !i->mtu && !i->mac[0];
+        return !i->mtu && !mac;
 }
 
 void ifu_want_node(wnode *n, const wnode *nodes, size_t n_nodes) {
