@@ -40,13 +40,14 @@ static kn_link_state link_state(const kn_nl_link *l) {
 }
 
 /* Only what interface.rng allows (so virt-xml-validate accepts the live
- * XML, as it accepts libvirt's): a MAC on ethernet only, <link> on all but
+ * XML, as it accepts libvirt's): a MAC on ethernet (and in the model of a
+ * bridge, which the XML does not print; verify compares it), <link> on all but
  * bridges, and on ports and slaves no <mtu> or <protocol>.  kn_live_list
  * has operstate and MAC of every link besides. */
 static kn_iface *model(kn_netns *ns, const kn_nl_snap *s, int k, bool port) {
         const kn_nl_link *l = &s->links[k];
         kn_iface *i = kn_iface_new(l->ops->type, l->name);
-        if (i->type == KN_IFACE_ETHERNET)
+        if (i->type == KN_IFACE_ETHERNET || i->type == KN_IFACE_BRIDGE)
                 memcpy(i->mac, l->mac, sizeof i->mac);
         if (i->type != KN_IFACE_BRIDGE) {
                 i->link_state = link_state(l);
