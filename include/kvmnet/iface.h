@@ -183,6 +183,15 @@ const kn_iface *kn_iface_find(const kn_iface *i, const char *name);
  * vlan's name vs parent/tag.  err names the field. */
 int kn_iface_validate(const kn_iface *i, kn_error *err);
 
+/* Give every address without a prefix one explicit prefix, since the
+ * regimes read a bare address differently (10.9.9.9: /8 in networkd and
+ * ifupdown, /24 in NetworkManager; fd00::7: /0 in networkd, /64 in NM,
+ * /128 in ifupdown).  IPv4 gets its classful prefix (A /8, B /16, C /24,
+ * else /32), as initscripts and ifupdown read it; IPv6 gets /64.  One
+ * warning per address is appended to *warnings (n_warnings counting,
+ * free with kn_strv_free); returns how many addresses it changed. */
+size_t kn_iface_fill_prefixes(kn_iface *i, char ***warnings, size_t *n_warnings);
+
 /* Interface names: 1..15 chars of [A-Za-z0-9_.-], not "." or "..". These
  * reach paths, argv and netlink, so nothing else passes.  err names the
  * offending name and says what is valid. */

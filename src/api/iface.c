@@ -34,10 +34,21 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
         r = kn_api_change_begin(req, "iface-define", i->name, KN_CHANGE_FILES, confirm, &c, err);
         if (r < 0)
                 return r;
+        /* A bare address means something else to each regime: one prefix. */
+        char **warnings = NULL;
+        size_t n_warnings = 0;
+        kn_iface_fill_prefixes(i, &warnings, &n_warnings);
         r = kn_config_define(req->api->cfg, i, err);
         if (r < 0)
                 kn_error_prefix(err, "%s", source);
         r = kn_api_change_end(req, &c, r, result, err);
+        if (r >= 0 && n_warnings) {
+                json_object *w = json_object_new_array();
+                for (size_t k = 0; k < n_warnings; k++)
+                        json_object_array_add(w, json_object_new_string(warnings[k]));
+                json_object_object_add(result, "warnings", w);
+        }
+        kn_strv_free(warnings, n_warnings);
         if (r < 0)
                 return r;
         json_object_object_add(result, "name", json_object_new_string(i->name));

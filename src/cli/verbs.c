@@ -204,6 +204,12 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
 
 static int print_define(const cli_cmd *cmd, json_object *result) {
         const char *name = json_str(result, "name");
+        json_object *w;
+        if (json_object_object_get_ex(result, "warnings", &w) &&
+            json_object_is_type(w, json_type_array))
+                for (size_t k = 0; k < json_object_array_length(w); k++)
+                        fprintf(stderr, "warning: %s\n",
+                                json_object_get_string(json_object_array_get_idx(w, k)));
         printf("Interface %s defined from %s\n", name ? name : "?",
                streq(cmd->pos[0], "-") ? "standard input" : cmd->pos[0]);
         return KN_EXIT_OK;
@@ -302,7 +308,6 @@ static const char *const help_destroy[] = {
         NULL,
 };
 static const char *const args_destroy[] = {"SECONDS", NULL, NULL};
-
 
 int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
         const char *v = cli_cmd_value(cmd, flag);

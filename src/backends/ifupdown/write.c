@@ -312,8 +312,14 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         earliest = &n->w[j];
 
         /* Start mode: keep one fitting mention, drop the others. */
+        /* A bridge's ports start with it: `ifup -a` runs only what is
+         * auto, and bridge-utils adds a port without its hwaddress or mtu. */
+        const wnode *top = n;
+        while (top->master)
+                top = top->master;
+        bool port = n->master && n->master->i->type == KN_IFACE_BRIDGE;
         const char *kw;
-        start_keyword(n->master ? KN_START_UNSET : n->i->start, &kw);
+        start_keyword(!n->master || port ? top->i->start : KN_START_UNSET, &kw);
         bool have_mention = false;
         for (size_t k = 0; e && k < e->n_refs; k++) {
                 const ifu_ref *ref = &e->refs[k];

@@ -231,14 +231,21 @@ void nd_write_network(kn_ini *ini, const kn_iface *node, nd_role role, const kn_
                 kn_ini_set(ini, "Match", "Name", node->name);
         kn_ini_remove_comment(ini, ND_STUB_MARK);
         set_mac(ini, "Link", node->mac);
-        /* A port keeps its MTU and activation settings (the model has none
-         * for ports), but never addresses: they belong to the master. */
+        /* A port keeps its MTU (but for a bridge's, below) and activation
+         * settings (the model has none for ports), but never addresses:
+         * they belong to the master. */
         if (role == ND_TOP) {
                 set_mtu(ini, "Link", node->mtu);
                 write_start(ini, node->start);
                 write_protocols(ini, node);
-        } else
+        } else {
                 strip_protocols(ini);
+                /* The kernel lowers a bridge to its smallest port's MTU when a
+                 * port joins, and networkd does not set the bridge's again:
+                 * the ports carry it too (as bridge-utils does). */
+                if (role == ND_PORT && master->type == KN_IFACE_BRIDGE && master->mtu)
+                        set_mtu(ini, "Link", master->mtu);
+        }
         kn_ini_set(ini, "Network", "Bridge", role == ND_PORT ? master->name : NULL);
         kn_ini_set(ini, "Network", "Bond", role == ND_SLAVE ? master->name : NULL);
         set_bool(ini, "Network", "PrimarySlave", primary ? KN_YES : KN_UNSET);

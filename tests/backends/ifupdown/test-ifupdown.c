@@ -580,7 +580,7 @@ static void nic_into_bridge(void **state) {
                     "iface lo inet loopback\n"
                     "\n"
                     "# uplink\n"
-                    "auto eth1\n"
+                    "auto eth0 eth1\n" /* the port starts with its bridge */
                     "iface eth0 inet manual\n"
                     "    dns-search example.org\n"
                     "\n"
