@@ -11,9 +11,10 @@
  *   start hotplug      written as onboot: NetworkManager activates a profile
  *                      whenever its device appears, there is no separate
  *                      boot-time start to turn off; reads back as onboot
- *   mac                ethernet: [ethernet] mac-address= (binds the profile
- *                      to the NIC); bridge, bond, vlan: [ethernet]
- *                      cloned-mac-address= (sets it)
+ *   mac                [ethernet] cloned-mac-address= (sets it); an ethernet
+ *                      without it: [ethernet] mac-address= (binds the profile
+ *                      to the NIC), a bridge without it: [bridge]
+ *                      mac-address= (older files)
  *   mtu                [ethernet] mtu=
  *   port / slave       [connection] master=NAME, slave-type=bridge|bond
  *                      (master may be a profile UUID; controller= and
@@ -329,15 +330,16 @@ static void read_type(nm_conn *c, kn_iface *i) {
 static bool read_mac(nm_conn *c, kn_iface *i) {
         const char *eth = nm_eth_section(&c->file.ini);
         const kn_ini_line *l;
-        if (i->type == KN_IFACE_ETHERNET)
-                l = get(c, eth, "mac-address");
-        else {
-                /* cloned-mac-address may also be preserve, random, ... */
-                l = get(c, eth, "cloned-mac-address");
-                if ((!l || kn_mac_parse(l->value, NULL) < 0) && i->type == KN_IFACE_BRIDGE)
+        /* cloned-mac-address sets the MAC (it may also be preserve, random,
+         * ...); else an ethernet has the MAC its mac-address= binds it to,
+         * a bridge the one of [bridge] mac-address= (older files). */
+        l = get(c, eth, "cloned-mac-address");
+        if (!l || kn_mac_parse(l->value, NULL) < 0) {
+                l = NULL;
+                if (i->type == KN_IFACE_ETHERNET)
+                        l = get(c, eth, "mac-address");
+                else if (i->type == KN_IFACE_BRIDGE)
                         l = get(c, "bridge", "mac-address");
-                if (l && kn_mac_parse(l->value, NULL) < 0 && streq(l->key, "cloned-mac-address"))
-                        l = NULL;
         }
         if (l && kn_mac_parse(l->value, i->mac) < 0)
                 return fail(c, l->lineno, "%s=%s is not a MAC address", l->key, l->value);

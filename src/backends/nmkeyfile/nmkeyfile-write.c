@@ -43,13 +43,18 @@ static void set_mac(kn_ini *ini, const char *section, const char *key, const cha
 static void write_ethernet(kn_ini *ini, const kn_iface *i, nm_role role) {
         const char *eth = nm_eth_section(ini);
         bool had = has_keys(ini, eth);
-        if (i->type == KN_IFACE_ETHERNET)
-                set_mac(ini, eth, "mac-address", i->mac);
-        else {
-                const char *cloned = kn_ini_get(ini, eth, "cloned-mac-address");
-                /* preserve, permanent, random, stable: not a MAC, not the model's. */
-                if (i->mac[0] || kn_mac_parse(cloned, NULL) >= 0)
-                        set_mac(ini, eth, "cloned-mac-address", i->mac);
+        /* <mac> is the interface's MAC (libvirt, netcf): cloned-mac-address
+         * sets it.  An ethernet's mac-address= only binds the profile to a
+         * device (a NIC with another MAC never activates it): kept as the
+         * file has it, unless the model has no MAC at all. */
+        const char *cloned = kn_ini_get(ini, eth, "cloned-mac-address");
+        /* preserve, permanent, random, stable: not a MAC, not the model's. */
+        if (i->mac[0] || kn_mac_parse(cloned, NULL) >= 0)
+                set_mac(ini, eth, "cloned-mac-address", i->mac);
+        if (i->type == KN_IFACE_ETHERNET) {
+                if (!i->mac[0])
+                        kn_ini_set(ini, eth, "mac-address", NULL);
+        } else {
                 const char *old = kn_ini_get(ini, "bridge", "mac-address");
                 char cur[KN_MAC_STRLEN + 1];
                 if (old && (kn_mac_parse(old, cur) < 0 || !streq(cur, i->mac)))
@@ -113,7 +118,10 @@ static void write_type(nm_backend *b, kn_ini *ini, const kn_iface *i) {
         switch (i->type) {
         case KN_IFACE_BRIDGE:
                 set_bool(ini, "bridge", "stp", i->stp);
-                set_num(ini, "bridge", "forward-delay", i->delay >= 0 ? (long) i->delay : -1);
+                /* NetworkManager ignores a forward-delay below its minimum of
+                 * 2 (it keeps 15 s); with STP off (the only way such a delay
+                 * passes the define check) the kernel does not use it. */
+                set_num(ini, "bridge", "forward-delay", i->delay >= 2 ? (long) i->delay : -1);
                 break;
         case KN_IFACE_BOND: write_bond(ini, i); break;
         case KN_IFACE_VLAN: {
