@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config
 libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev libnl-3-dev libnl-route-3-dev
 libvirt-clients ifupdown bridge-utils iproute2 util-linux procps valgrind python3
-dnsmasq-base iputils-ping nftables netplan.io
+dnsmasq-base iputils-ping nftables netplan.io network-manager dbus
 qemu-system-x86 linux-image-amd64 busybox-static dash"
 
 missing=""
@@ -21,5 +21,16 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# No service may start on this machine (network-manager would take over its
+# links): a policy-rc.d that refuses, removed again unless it was there.
+own_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        own_policy=1
+fi
+rc=0
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+[ -z "$own_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+exit $rc
