@@ -175,6 +175,7 @@ struct probe {
         double first_rx, last_rx, max_gap, max_gap_at, rtt_max, start;
         uint32_t run, max_run; /* consecutive lost, by sequence */
         uint64_t overruns;
+        double stop; /* when the last request went out */
         struct tcp_state tcp;
 };
 
@@ -424,6 +425,7 @@ static int probe(const struct opts *o) {
                         stopping = true;
                         grace_end = now_ms(CLOCK_MONOTONIC) + (double) o->grace_ms;
                         p.tcp.end = now_ms(CLOCK_MONOTONIC);
+                        p.stop = p.tcp.end;
                 }
         }
         double window = now_ms(CLOCK_MONOTONIC) - p.start;
@@ -437,6 +439,12 @@ static int probe(const struct opts *o) {
                         errno = ENOTCONN;
                         tcp_fail(&p.tcp, "state");
                 }
+        }
+        /* Silence up to the end of the stream is a gap too (the replies
+         * that came back in the grace time already count). */
+        if (p.received > 0 && p.stop - p.last_rx > p.max_gap) {
+                p.max_gap = p.stop - p.last_rx;
+                p.max_gap_at = p.last_rx - p.start;
         }
         count_runs(&p);
         print_json(&p, o, start_rt, now_ms(CLOCK_REALTIME), window);

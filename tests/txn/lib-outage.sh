@@ -9,10 +9,11 @@
 #
 #   outage_setup static|dhcp [HOSTNS [LANNS]]
 #       namespaces HOSTNS (default h4-host-$$) and LANNS (h4-lan-$$), a veth
-#       pair eth0 (host) / lan0 (lan), the LAN side 192.0.2.1/24 and
-#       2001:db8::1/64.  static: 192.0.2.10/24 on eth0, default route via
+#       pair eth0 (host) / lan0 (lan); in LANNS lan0 is a port of a switch
+#       (bridge sw0) whose other port leads to client0, the LAN host:
+#       192.0.2.1/24 and 2001:db8::1/64, MAC $OUTAGE_LAN_MAC.  static: 192.0.2.10/24 on eth0, default route via
 #       192.0.2.1, 2001:db8::10/64, and 198.51.100.0/24 via 192.0.2.1 in
-#       table 100.  dhcp: dnsmasq on lan0 serving 192.0.2.100-150 and
+#       table 100.  dhcp: dnsmasq on client0 serving 192.0.2.100-150 and
 #       busybox udhcpc on eth0, laid out as kvmnet's own client (see
 #       OUTAGE_RUN_DIR below); waits for the lease.  Installs
 #       `trap outage_teardown EXIT` (and INT/TERM) unless OUTAGE_NO_TRAP=1.
@@ -30,8 +31,10 @@
 #       tables (v4 and v6), rules, DHCP leases; prints the path
 #   outage_compare A B [FROM=TO...]
 #       diffs two snapshots (addresses, routes, rules, DHCP; not the link
-#       lines) with A's device names mapped (eth0=br0) and lifetimes
-#       counting down reduced to "finite"; 0 when they match
+#       lines) with A's device names mapped (eth0=br0); lifetimes counting
+#       down read "finite", "tentative" and the local fe80 routes are
+#       dropped, and so are a bridge port's own IPv6 link-local lines
+#       (ports: B's "link ... master BR" lines); 0 when they match
 #   outage_in host|lan CMD...   runs CMD in that namespace
 #   outage_teardown             kills what the harness started (by pid),
 #       deletes both namespaces and $OUTAGE_DIR (kept with OUTAGE_KEEP=1);
@@ -131,7 +134,7 @@ EOF
 
 _outage_dhcp() {
         local d=$OUTAGE_DIR bb
-        outage_in lan dnsmasq --conf-file=/dev/null --interface=lan0 --bind-interfaces \
+        outage_in lan dnsmasq --conf-file=/dev/null --interface=client0 --bind-interfaces \
                 --except-interface=lo --port=0 --dhcp-authoritative \
                 --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,1h \
                 --dhcp-option=3,$OUTAGE_GW --dhcp-leasefile="$d/dnsmasq.leases" \
@@ -169,12 +172,25 @@ outage_setup() {
         fi
         ip netns add "$OUTAGE_HOST" && ip netns add "$OUTAGE_LAN" || return 1
         local h=(ip -n "$OUTAGE_HOST") l=(ip -n "$OUTAGE_LAN")
+        # The LAN is a switch: lan0 is a port of sw0, and the LAN's own
+        # address sits on client0, a second port (veth client0/swp0).  So
+        # the host's NIC losing its link is not the LAN host losing its
+        # carrier (which would flush its ARP cache), as on a real LAN.
         "${h[@]}" link add eth0 address $OUTAGE_MAC type veth peer name lan0 \
-                address $OUTAGE_LAN_MAC netns "$OUTAGE_LAN" || return 1
+                netns "$OUTAGE_LAN" || return 1
         "${h[@]}" link set lo up && "${l[@]}" link set lo up || return 1
-        "${l[@]}" addr add $OUTAGE_GW/24 dev lan0 &&
-                "${l[@]}" addr add 2001:db8::1/64 dev lan0 nodad &&
-                "${l[@]}" link set lan0 up || return 1
+        # sw0 is no host: it must not answer ARP for client0's address.
+        outage_in lan sysctl -qw net.ipv4.conf.all.arp_ignore=1 \
+                net.ipv6.conf.default.disable_ipv6=1 || return 1
+        "${l[@]}" link add sw0 type bridge stp_state 0 forward_delay 0 &&
+                "${l[@]}" link add client0 address $OUTAGE_LAN_MAC type veth peer name swp0 &&
+                "${l[@]}" link set lan0 master sw0 && "${l[@]}" link set swp0 master sw0 &&
+                "${l[@]}" link set sw0 up && "${l[@]}" link set lan0 up &&
+                "${l[@]}" link set swp0 up || return 1
+        outage_in lan sysctl -qw net.ipv6.conf.client0.disable_ipv6=0 || return 1
+        "${l[@]}" addr add $OUTAGE_GW/24 dev client0 &&
+                "${l[@]}" addr add 2001:db8::1/64 dev client0 nodad &&
+                "${l[@]}" link set client0 up || return 1
         if [ "$mode" = static ]; then
                 OUTAGE_ADDR=192.0.2.10
                 "${h[@]}" addr add $OUTAGE_ADDR/24 dev eth0 &&
@@ -297,15 +313,23 @@ outage_snapshot() {
 }
 
 outage_compare() { # A B [FROM=TO...]: A's device names mapped, then diffed with B
-        local a=$1 b=$2 m sedargs=(-e '')
+        local a=$1 b=$2 m sedargs=(-e '') ports
         shift 2
         for m in "$@"; do
                 sedargs+=(-e "s/\\b${m%%=*}\\b/${m#*=}/g")
         done
+        # A bridge port keeps its IPv6 link-local address and routes: not a
+        # difference.  Countdowns (lifetimes, lease expiry) change by the
+        # second; DAD still running on a new link is not a difference either.
+        ports=$(awk '$1 == "link" && $9 != "-" { printf "%s|", $2 }' "$b")
+        ports=${ports%|}
         _outage_norm() {
-                # Countdowns (lifetimes, lease expiry) change by the second.
-                sed -E 's/(valid|preferred)_lft [0-9]+sec/\1_lft finite/g;
-                        s/ expires [0-9]+sec//; s/^server [0-9]+ /server /' | sort
+                sed -E 's/(valid|preferred)_lft [0-9]+sec/\1_lft finite/g; s/ tentative//
+                        s/ expires [0-9]+sec//; s/^server [0-9]+ /server /
+                        /^local fe80::/d' |
+                        { if [ -n "$ports" ]; then
+                                grep -Ev "^($ports) inet6 fe80::|^(fe80::/64|multicast ff00::/8) dev ($ports) "
+                          else cat; fi; } | sort
         }
         # Links are not compared: after iface-bridge eth0 is still there, as
         # a port.  Look at the "# links" lines for MAC, MTU and master.
