@@ -28,8 +28,7 @@ static int save(kn_root *store, const char *name, const char *data, size_t len, 
         return kn_root_write_atomic(store, name, data, len, 0600, err);
 }
 
-int kn_snapshot_take(const char *dir, const kn_root *root, const char *const *dirs,
-                     kn_error *err) {
+int kn_snapshot_take(const char *dir, const kn_root *root, const char *const *dirs, kn_error *err) {
         _cleanup_free_ char *fdir = kn_xasprintf("%s/files", dir);
         int r = kn_mkdir_p(fdir, 0700);
         if (r < 0)
@@ -64,8 +63,8 @@ int kn_snapshot_take(const char *dir, const kn_root *root, const char *const *di
                         snprintf(name, sizeof name, "%u", n);
                         r = save(store, name, data, len, err);
                         if (r >= 0)
-                                kn_strbuf_printf(&m, "F %o %u %s\n", (unsigned)(st.st_mode & 07777),
-                                                 n++, rel);
+                                kn_strbuf_printf(&m, "F %o %u %s\n",
+                                                 (unsigned) (st.st_mode & 07777), n++, rel);
                 }
                 kn_strv_free(names, nn);
         }
@@ -126,12 +125,14 @@ int kn_snapshot_restore(const char *dir, const kn_root *root,
                                 size_t wl = 0, hl = 0;
                                 int q = kn_root_read_file(store, name, &want, &wl);
                                 if (q < 0) {
-                                        q = kn_error_set(&e, -q, "%s: saved copy %s lost", rel, name);
-                                } else if (kn_root_read_file(root, rel, &have, &hl) >= 0 && hl == wl &&
-                                           memcmp(have, want, wl) == 0) {
+                                        q = kn_error_set(&e, -q, "%s: saved copy %s lost", rel,
+                                                         name);
+                                } else if (kn_root_read_file(root, rel, &have, &hl) >= 0 &&
+                                           hl == wl && memcmp(have, want, wl) == 0) {
                                         continue; /* unchanged */
                                 } else
-                                        q = kn_root_write_atomic(root, rel, want, wl, (mode_t)mode, &e);
+                                        q = kn_root_write_atomic(root, rel, want, wl, (mode_t) mode,
+                                                                 &e);
                                 if (q >= 0) {
                                         restored++;
                                         tell(report, userdata, root, "restored", rel);
@@ -146,10 +147,12 @@ int kn_snapshot_restore(const char *dir, const kn_root *root,
                                 if (kn_root_list_dir(root, d, &names, &nn) < 0)
                                         continue;
                                 for (size_t k = 0; k < nn; k++) {
-                                        _cleanup_free_ char *rel = kn_xasprintf("%s/%s", d, names[k]);
+                                        _cleanup_free_ char *rel =
+                                                kn_xasprintf("%s/%s", d, names[k]);
                                         struct stat st;
-                                        if (listed((const char *const *)files, n_files, rel) ||
-                                            kn_root_stat(root, rel, &st) < 0 || !S_ISREG(st.st_mode))
+                                        if (listed((const char *const *) files, n_files, rel) ||
+                                            kn_root_stat(root, rel, &st) < 0 ||
+                                            !S_ISREG(st.st_mode))
                                                 continue;
                                         if (kn_root_unlink(root, rel, &e) >= 0) {
                                                 restored++;
@@ -178,9 +181,9 @@ void kn_snapshot_drop(const char *dir) {
         size_t nn = 0;
         if (kn_root_list_dir(store, ".", &names, &nn) >= 0) {
                 /* The manifest first: without it the rest means nothing. */
-                (void)kn_root_unlink(store, "manifest", NULL);
+                (void) kn_root_unlink(store, "manifest", NULL);
                 for (size_t k = 0; k < nn; k++)
-                        (void)kn_root_unlink(store, names[k], NULL);
+                        (void) kn_root_unlink(store, names[k], NULL);
                 kn_strv_free(names, nn);
         }
         kn_root_free(store);

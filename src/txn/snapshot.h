@@ -10,8 +10,7 @@ typedef struct kn_root kn_root;
 
 /* Copy every regular file of dirs (relative to root, NULL-terminated)
  * into DIR/files, durably. */
-int kn_snapshot_take(const char *dir, const kn_root *root, const char *const *dirs,
-                     kn_error *err);
+int kn_snapshot_take(const char *dir, const kn_root *root, const char *const *dirs, kn_error *err);
 /* Put every copied file back as it was (content, mode) and remove the
  * files that appeared in those directories since; report() gets one line
  * per file.  Returns how many files it changed; 0 if there is no snapshot. */

@@ -21,7 +21,7 @@
 
 struct kn_txn {
         kn_txn_info info;
-        char *dir;      /* STATE_DIR/txn/SLOT */
+        char *dir; /* STATE_DIR/txn/SLOT */
         kn_live_txn *live;
         int live_fd;
 };
@@ -41,8 +41,8 @@ static void fmt_time(time_t t, char *buf, size_t size) {
 char *kn_txn_describe(const kn_txn_info *i) {
         char when[32];
         fmt_time(i->opened, when, sizeof when);
-        return kn_xasprintf("opened by uid %u (pid %d, %s) with %s at %s", (unsigned)i->uid,
-                            (int)i->pid, i->client[0] ? i->client : "?", i->verb, when);
+        return kn_xasprintf("opened by uid %u (pid %d, %s) with %s at %s", (unsigned) i->uid,
+                            (int) i->pid, i->client[0] ? i->client : "?", i->verb, when);
 }
 
 /* ---- meta ---- */
@@ -52,9 +52,9 @@ static char *meta_text(const kn_txn_info *i) {
         kn_strbuf_printf(&b,
                          "explicit=%d\nuid=%u\npid=%d\nclient=%s\nverb=%s\nopened=%lld\n"
                          "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\n",
-                         i->explicit_txn, (unsigned)i->uid, (int)i->pid, i->client, i->verb,
-                         (long long)i->opened, (long long)i->confirm_by, i->netns,
-                         (int)i->owner_pid, i->boot_id);
+                         i->explicit_txn, (unsigned) i->uid, (int) i->pid, i->client, i->verb,
+                         (long long) i->opened, (long long) i->confirm_by, i->netns,
+                         (int) i->owner_pid, i->boot_id);
         return kn_strbuf_steal(&b);
 }
 
@@ -77,7 +77,7 @@ static int meta_parse(const char *text, kn_txn_info *i) {
                 if (streq(k, "explicit"))
                         i->explicit_txn = atoi(v);
                 else if (streq(k, "uid"))
-                        i->uid = (uid_t)strtoul(v, NULL, 10);
+                        i->uid = (uid_t) strtoul(v, NULL, 10);
                 else if (streq(k, "pid"))
                         i->pid = atoi(v);
                 else if (streq(k, "client"))
@@ -85,9 +85,9 @@ static int meta_parse(const char *text, kn_txn_info *i) {
                 else if (streq(k, "verb"))
                         copy_field(i->verb, sizeof i->verb, v);
                 else if (streq(k, "opened"))
-                        i->opened = (time_t)strtoll(v, NULL, 10);
+                        i->opened = (time_t) strtoll(v, NULL, 10);
                 else if (streq(k, "confirm_by"))
-                        i->confirm_by = (time_t)strtoll(v, NULL, 10);
+                        i->confirm_by = (time_t) strtoll(v, NULL, 10);
                 else if (streq(k, "netns"))
                         copy_field(i->netns, sizeof i->netns, v);
                 else if (streq(k, "owner_pid"))
@@ -126,7 +126,7 @@ static int read_text(const char *path, char **ret, size_t *len) {
         char buf[8192];
         ssize_t n;
         while ((n = read(fd, buf, sizeof buf)) > 0)
-                kn_strbuf_putn(&b, buf, (size_t)n);
+                kn_strbuf_putn(&b, buf, (size_t) n);
         if (n < 0) {
                 kn_strbuf_done(&b);
                 return -errno;
@@ -159,8 +159,7 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
                 kn_txn_info o;
                 if (meta_parse(old, &o) >= 0) {
                         _cleanup_free_ char *who = kn_txn_describe(&o);
-                        return kn_error_set(err, EBUSY, "a transaction is open already: %s%s",
-                                            who,
+                        return kn_error_set(err, EBUSY, "a transaction is open already: %s%s", who,
                                             process_alive(o.owner_pid)
                                                     ? ""
                                                     : " (its process is gone: restart kvmnetd "
@@ -288,8 +287,10 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
                 return 0;
         }
         if (!ns || !streq(kn_netns_name(ns), info->netns)) {
-                say(report, ud, "its live steps are in network namespace '%s', not served here: "
-                                "left alone", info->netns);
+                say(report, ud,
+                    "its live steps are in network namespace '%s', not served here: "
+                    "left alone",
+                    info->netns);
                 return 0;
         }
         kn_live_txn *live = NULL;
@@ -301,7 +302,7 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
                 say(report, ud, "undoing: %s", kn_live_txn_step(live, k));
         r = kn_live_txn_rollback(ns, live, err);
         kn_live_txn_free(live);
-        return r < 0 ? r : (int)n;
+        return r < 0 ? r : (int) n;
 }
 
 static int recover_slot(const char *dir, kn_netns *ns, const kn_root *root,

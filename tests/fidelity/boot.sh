@@ -131,6 +131,9 @@ for c in $CASES; do
                 g=$HERE/../backends/$BACKEND/golden/${c#golden:}
                 xml=$g/iface.xml
                 cp -a "$g/root/." "$R"
+                # git keeps only 0644; NetworkManager ignores a keyfile
+                # others can read, and kvmnet writes them 0600.
+                [ "$BACKEND" = nmkeyfile ] && find "$R" -type f -exec chmod 0600 {} +
                 ;;
         *)
                 xml=$HERE/cases/$c.xml

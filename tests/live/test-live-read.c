@@ -79,7 +79,9 @@ static void test_read_bridge(void **state) {
         json_object *l = lt_ip_link(ns, "br0");
         assert_int_equal(i->type, KN_IFACE_BRIDGE);
         assert_int_equal(i->mtu, lt_int(l, "mtu"));
-        assert_string_equal(i->mac, ""); /* interface.rng: no <mac> on a bridge */
+        /* Kept in the model (the backends store it); the XML formatter
+         * leaves it out, since interface.rng has no <mac> on a bridge. */
+        assert_string_equal(i->mac, lt_str(l, "address"));
         /* STP keeps the bridge down while its port listens and learns. */
         char oper[32];
         snprintf(oper, sizeof oper, "%s", lt_str(l, "operstate"));
