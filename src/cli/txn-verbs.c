@@ -174,6 +174,9 @@ const cli_verb cli_txn_verbs[] = {
         {.name = "iface-commit",
          .args_synopsis = "[--confirm SECONDS]",
          .summary = "keep the changes of the open transaction",
+         .description = "Ends the open transaction and keeps its changes. With --confirm "
+                        "they stay pending: 'kvmnet confirm' within SECONDS keeps them, else "
+                        "kvmnetd rolls them back by itself, files and live state.",
          .flags = flags_commit,
          .flag_help = help_commit,
          .flag_args = args_commit,
@@ -189,6 +192,9 @@ const cli_verb cli_txn_verbs[] = {
         {.name = "confirm",
          .args_synopsis = "",
          .summary = "keep a change made with --confirm",
+         .description = "Keeps the change pending since a verb ran with --confirm SECONDS "
+                        "(or iface-commit --confirm) and stops kvmnetd's timer, which would "
+                        "otherwise revert it.",
          .build = build_none,
          .print = print_confirmed},
         {},

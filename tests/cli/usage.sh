@@ -10,6 +10,11 @@ for v in iface-list iface-dumpxml iface-define iface-undefine iface-edit iface-m
 done
 grep -q "Exit codes" "$T/out" || fail "--help does not give the exit codes"
 "$KVMNET" help iface-list | grep -q -- "--inactive" || fail "help iface-list"
+# Every verb --help lists has its own help with a description.
+for v in $(sed -n '/^Verbs:/,/^$/s/^  \([a-z-]*\) .*/\1/p' "$T/out"); do
+        "$KVMNET" help "$v" >"$T/help" 2>&1 || fail "help $v: exit $?"
+        [ "$(sed -n 3p "$T/help")" != "" ] || fail "help $v: no description"
+done
 "$KVMNET" iface-dumpxml --help | grep -q "^Usage: kvmnet iface-dumpxml NAME \[--inactive\]" || fail "verb --help"
 "$KVMNET" --version | grep -q "^kvmnet " || fail "--version"
 "$KVMNETD" --help | grep -q -- "--ro-socket" || fail "kvmnetd --help"
