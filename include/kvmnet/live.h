@@ -171,6 +171,18 @@ int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_
  * in *ret their names ("vnet0, vnet1"; NULL if none; free() it). */
 int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *err);
 
+/* Every guest tap that is a bridge port, with its bridge (free() *ret). */
+typedef struct kn_live_tap {
+        char tap[16];
+        char bridge[16];
+} kn_live_tap;
+int kn_live_tap_ports(kn_netns *ns, kn_live_tap **ret, size_t *n, kn_error *err);
+/* Of the taps in `before`, those that are no longer ports of the same
+ * bridge (it was deleted, or they were released): their number, the list
+ * in *ret (free() it). */
+size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n,
+                            kn_live_tap **ret);
+
 /* The refusals of kn_live_bridge alone, changing nothing. */
 int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,
                          const kn_live_bridge_opts *o, kn_error *err);

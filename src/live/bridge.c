@@ -394,24 +394,6 @@ int kn_live_bridge(kn_netns *ns, const char *nic, const char *br, const kn_live_
         return undo_on_failure(ns, t, mark, r, err);
 }
 
-int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *err) {
-        _cleanup_snap_ kn_nl_snap s = {0};
-        int r = kn_snap_dump_links(ns, &s, 0, err);
-        if (r < 0)
-                return r;
-        kn_snap_index(&s);
-        int k = kn_snap_find_name(&s, bridge);
-        kn_strbuf b = {0};
-        int n = 0;
-        for (size_t j = 0; k >= 0 && j < s.n_links; j++)
-                if (s.links[j].master == s.links[k].ifindex && streq(s.links[j].kind, "tun")) {
-                        kn_strbuf_printf(&b, "%s%s", n++ ? ", " : "", s.links[j].name);
-                }
-        *ret = n ? kn_strbuf_steal(&b) : NULL;
-        kn_strbuf_done(&b);
-        return n;
-}
-
 /* ---- iface-unbridge ---- */
 
 static int find_port(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b, bool force,
