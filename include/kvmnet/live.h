@@ -43,6 +43,15 @@ const char *kn_netns_name(const kn_netns *ns);
  * the namespace's inode, so handles on different namespaces can share it. */
 int kn_netns_set_state_dir(kn_netns *ns, const char *dir, kn_error *err);
 
+/* Run fn(data) on the calling thread inside ns's namespace and come back to
+ * the thread's own: for code that opens its own sockets or /proc/sys/net
+ * files there (libnftables, the forwarding sysctls).  Returns fn's result,
+ * or an error naming the namespace if it cannot be entered. */
+int kn_netns_run(const kn_netns *ns, int (*fn)(void *data), void *data, kn_error *err);
+/* Move the calling thread into ns for good: for a child between fork and
+ * exec (kn_spawn_opts.child_setup). */
+int kn_netns_enter(const kn_netns *ns);
+
 /* ---- Live state ---- */
 
 /* The live model of interface `name`: type from IFLA_INFO_KIND (bridge,

@@ -32,8 +32,6 @@ struct kn_netns {
 /* A netlink socket of `protocol` created inside ns's namespace, with
  * extended acks and strict dump checking, connected. */
 int kn_netns_socket(kn_netns *ns, int protocol, struct nl_sock **ret, kn_error *err);
-/* Run the calling thread in ns (for fork+exec of a DHCP client). */
-int kn_netns_enter(const kn_netns *ns);
 
 /* ---- Requests ---- */
 

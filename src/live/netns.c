@@ -48,6 +48,24 @@ int kn_netns_enter(const kn_netns *ns) {
         return setns(ns->fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+int kn_netns_run(const kn_netns *ns, int (*fn)(void *data), void *data, kn_error *err) {
+        if (ns->fd < 0)
+                return fn(data);
+        _cleanup_close_ int own = open_own();
+        if (own < 0)
+                return kn_error_set(err, errno, "cannot open own network namespace: %m");
+        if (setns(ns->fd, CLONE_NEWNET) < 0)
+                return kn_error_set(err, errno, "cannot enter network namespace %s: %m",
+                                    ns->name);
+        int r = fn(data);
+        if (setns(own, CLONE_NEWNET) < 0) {
+                /* Going on would act on the wrong namespace. */
+                fprintf(stderr, "kvmnet: cannot return to own network namespace: %m\n");
+                abort();
+        }
+        return r;
+}
+
 int kn_netns_socket(kn_netns *ns, int protocol, struct nl_sock **ret, kn_error *err) {
         _cleanup_close_ int own = -1;
         if (ns->fd >= 0) {
