@@ -7,6 +7,7 @@
 #include "api-internal.h"
 #include "kvmnet/txn.h"
 #include "rootfs.h"
+#include "strbuf.h"
 
 /* ---- Who is asking ---- */
 
@@ -47,24 +48,65 @@ static void timer_stop(kn_api *api) {
         api->confirm_timer = NULL;
 }
 
-static void publish(kn_api *api, const char *action, const char *detail) {
+static void publish(kn_api *api, const char *action, const char *detail, const char *cut_off) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "event", json_object_new_string("txn"));
         json_object_object_add(e, "action", json_object_new_string(action));
         if (detail)
                 json_object_object_add(e, "message", json_object_new_string(detail));
+        if (cut_off)
+                json_object_object_add(e, "guest_nics_cut_off", json_object_new_string(cut_off));
         kn_api_publish(api, e);
         json_object_put(e);
 }
 
-static int rollback_work(kn_netns *ns, void *data, kn_error *err) {
-        return kn_txn_rollback_live(data, ns, err);
+/* A rollback or revert of the live state, on the worker thread.  Guest
+ * taps on a bridge the undo deletes lose their network: the undo goes
+ * ahead (the host's own reachability comes first) and names them. */
+typedef struct undo_job {
+        kn_api *api;
+        struct kn_txn *txn; /* NULL: the api's open one when the job runs */
+        char *cut_off;      /* "vnet0 (on br0), ..." or NULL */
+} undo_job;
+
+static int undo_live(kn_netns *ns, void *data, kn_error *err) {
+        undo_job *j = data;
+        struct kn_txn *t = j->txn ? j->txn : j->api->txn;
+        if (!t)
+                return 0;
+        kn_live_tap *before = NULL, *cut = NULL;
+        size_t n_before = 0;
+        kn_error ignored = {0};
+        (void) kn_live_tap_ports(ns, &before, &n_before, &ignored);
+        int r = kn_txn_rollback_live(t, ns, err);
+        size_t n_cut = n_before ? kn_live_taps_cut_off(ns, before, n_before, &cut) : 0;
+        if (n_cut) {
+                kn_strbuf b = {0};
+                for (size_t k = 0; k < n_cut; k++)
+                        kn_strbuf_printf(&b, "%s%s (on %s)", k ? ", " : "", cut[k].tap,
+                                         cut[k].bridge);
+                j->cut_off = kn_strbuf_steal(&b);
+        }
+        free(before);
+        free(cut);
+        return r;
 }
 
-/* The timer's: the transaction is the api's open one when the job runs. */
-static int revert_work(kn_netns *ns, void *data, kn_error *err) {
-        kn_api *api = data;
-        return api->txn ? kn_txn_rollback_live(api->txn, ns, err) : 0;
+static undo_job *undo_job_new(kn_api *api, struct kn_txn *t) {
+        undo_job *j = kn_xcalloc(1, sizeof *j);
+        j->api = api;
+        j->txn = t;
+        return j;
+}
+
+static char *cut_off_note(const undo_job *j) {
+        return j->cut_off ? kn_xasprintf("; guest NICs cut off from their bridge: %s", j->cut_off)
+                          : kn_xstrdup("");
+}
+
+static void undo_job_free(undo_job *j) {
+        free(j->cut_off);
+        free(j);
 }
 
 /* Files after the live state (the worker has undone it by now). */
@@ -81,18 +123,23 @@ static int rollback_files(kn_api *api, struct kn_txn *t, int live_r, kn_error *e
 }
 
 static void revert_done(void *data, int r, const kn_error *err) {
-        kn_api *api = data;
+        undo_job *j = data;
+        kn_api *api = j->api;
         struct kn_txn *t = TAKE_PTR(api->txn);
         kn_error e = {0};
-        if (!t)
+        if (!t) {
+                undo_job_free(j);
                 return; /* confirmed or rolled back meanwhile */
+        }
         r = rollback_files(api, t, r, &e);
+        _cleanup_free_ char *note = cut_off_note(j);
         _cleanup_free_ char *msg =
-                r < 0 ? kn_xasprintf("not confirmed in time: reverting failed: %s",
-                                     err && err->code ? err->message : e.message)
-                      : kn_xstrdup("not confirmed in time: the change was reverted");
+                r < 0 ? kn_xasprintf("not confirmed in time: reverting failed: %s%s",
+                                     err && err->code ? err->message : e.message, note)
+                      : kn_xasprintf("not confirmed in time: the change was reverted%s", note);
         log_line(msg, api);
-        publish(api, r < 0 ? "revert-failed" : "reverted", msg);
+        publish(api, r < 0 ? "revert-failed" : "reverted", msg, j->cut_off);
+        undo_job_free(j);
 }
 
 static void on_confirm_timeout(void *userdata) {
@@ -102,8 +149,11 @@ static void on_confirm_timeout(void *userdata) {
                 return;
         kn_error err = {0};
         /* Behind every live change already queued: one order for all. */
-        if (kn_api_offload(api, revert_work, revert_done, api, &err) < 0)
+        undo_job *j = undo_job_new(api, NULL);
+        if (kn_api_offload(api, undo_live, revert_done, j, &err) < 0) {
                 log_line(err.message, api);
+                undo_job_free(j);
+        }
 }
 
 static int timer_start(kn_api *api, double seconds, kn_error *err) {
@@ -142,7 +192,7 @@ static int keep_for_confirm(kn_api *api, struct kn_txn *t, double seconds, json_
         json_object_object_add(result, "confirm_seconds", json_object_new_double(seconds));
         char when[64];
         snprintf(when, sizeof when, "%g s", seconds);
-        publish(api, "confirm-pending", when);
+        publish(api, "confirm-pending", when, NULL);
         return 0;
 }
 
@@ -243,7 +293,7 @@ static int run_iface_begin(kn_api_req *req, json_object *args, json_object *resu
         }
         _cleanup_free_ char *who = kn_txn_describe(&info);
         json_object_object_add(result, "transaction", json_object_new_string(who));
-        publish(api, "begin", who);
+        publish(api, "begin", who, NULL);
         return 0;
 }
 
@@ -269,7 +319,7 @@ static int commit_after(kn_api_req *req, int r, json_object *result, kn_error *e
         struct kn_txn *t = TAKE_PTR(api->txn);
         r = kn_txn_commit(t, err);
         if (r >= 0)
-                publish(api, "committed", NULL);
+                publish(api, "committed", NULL, NULL);
         return r;
 }
 
@@ -298,11 +348,19 @@ static int run_confirm(kn_api_req *req, json_object *args, json_object *result, 
 
 static int rollback_after(kn_api_req *req, int r, json_object *result, kn_error *err,
                           void *data) {
+        undo_job *j = data;
         kn_api *api = req->api;
         struct kn_txn *t = TAKE_PTR(api->txn);
         r = rollback_files(api, t, r, err);
-        if (r >= 0)
-                publish(api, "rolled-back", NULL);
+        if (j->cut_off)
+                json_object_object_add(result, "guest_nics_cut_off",
+                                       json_object_new_string(j->cut_off));
+        if (r >= 0) {
+                _cleanup_free_ char *note = cut_off_note(j);
+                _cleanup_free_ char *msg = kn_xasprintf("the transaction was rolled back%s", note);
+                publish(api, "rolled-back", msg, j->cut_off);
+        }
+        undo_job_free(j);
         return r;
 }
 
@@ -314,7 +372,9 @@ static int run_iface_rollback(kn_api_req *req, json_object *args, json_object *r
         if (!req->api->txn)
                 return no_txn("iface-rollback", err);
         timer_stop(req->api);
-        return kn_api_req_offload(req, rollback_work, rollback_after, req->api->txn, err);
+        /* rollback_after frees the job, whichever way this goes. */
+        return kn_api_req_offload(req, undo_live, rollback_after,
+                                  undo_job_new(req->api, req->api->txn), err);
 }
 
 static const char *const args_none[] = {NULL};

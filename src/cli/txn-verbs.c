@@ -91,7 +91,10 @@ static int print_commit(const cli_cmd *cmd, json_object *result) {
 }
 
 static int print_rollback(const cli_cmd *cmd, json_object *result) {
+        json_object *o;
         printf("Network config change transaction rolled back\n");
+        if (json_object_object_get_ex(result, "guest_nics_cut_off", &o))
+                printf("Guest NICs cut off from their bridge: %s\n", json_object_get_string(o));
         return KN_EXIT_OK;
 }
 
