@@ -9,6 +9,7 @@
  *   vnet-helper nft-exists NETNS NAME     prints "yes" or "no"
  *   vnet-helper sysctl-enable NETNS STATE NAME [--ipv6]
  *   vnet-helper sysctl-release NETNS STATE NAME
+ *         both print what they changed: "ipv4 ipv6", "ipv4" or "-"
  *   vnet-helper dnsmasq-run NETNS STATE OPTS
  *         supervises dnsmasq on a kn_loop and prints what happens, one
  *         line each ("started PID", "lease added MAC IP NAME", "exited",
@@ -26,6 +27,7 @@
 #include "kvmnet/live.h"
 #include "macro.h"
 #include "vnet/nft.h"
+#include "vnet/sysctl.h"
 
 #define MAX_ITEMS 8
 
@@ -174,11 +176,37 @@ static int cmd_nft(const char *verb, int argc, char **argv) {
         return 0;
 }
 
+static void print_change(const kn_sysctl_change *c) {
+        printf("%s\n", c->ipv4 && c->ipv6 ? "ipv4 ipv6"
+                       : c->ipv4          ? "ipv4"
+                       : c->ipv6          ? "ipv6"
+                                          : "-");
+}
+
+static int cmd_sysctl(const char *verb, int argc, char **argv) {
+        if (argc < 4)
+                die("usage: %s NETNS STATE NAME", verb);
+        _cleanup_netns_ kn_netns *ns = open_ns(argv[1]);
+        opts o = {0};
+        parse_opts(argc - 3, argv + 3, &o);
+        kn_error err = {0};
+        kn_sysctl_change c;
+        int r = streq(verb, "sysctl-enable")
+                        ? kn_sysctl_forward_acquire(ns, argv[2], argv[3], o.ipv6, &c, &err)
+                        : kn_sysctl_forward_release(ns, argv[2], argv[3], &c, &err);
+        if (r < 0)
+                die("%s", err.message);
+        print_change(&c);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2)
                 die("usage: vnet-helper VERB ARGS");
         const char *verb = argv[1];
         if (startswith(verb, "nft-"))
                 return cmd_nft(verb, argc - 1, argv + 1);
+        if (startswith(verb, "sysctl-"))
+                return cmd_sysctl(verb, argc - 1, argv + 1);
         die("unknown verb %s", verb);
 }
