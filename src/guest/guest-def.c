@@ -10,6 +10,7 @@
 #include "kvmnet/tap.h"
 #include "macro.h"
 #include "strbuf.h"
+#include "xml-walk.h"
 
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
@@ -34,61 +35,24 @@ int kn_guest_name_validate(const char *name, kn_error *err) {
 }
 
 int kn_guest_mac_parse(const char *s, uint8_t mac[6]) {
-        unsigned v[6];
-        char end;
-        if (!s || strlen(s) != 17 ||
-            sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                   &end) != 6)
-                return -EINVAL;
-        for (int k = 0; k < 6; k++) {
-                if (!isxdigit((unsigned char) s[3 * k]) || !isxdigit((unsigned char) s[3 * k + 1]))
-                        return -EINVAL;
-                mac[k] = (uint8_t) v[k];
-        }
-        return 0;
+        return kn_mac_from_string(s, mac);
 }
 
 void kn_guest_mac_format(const uint8_t mac[6], char out[18]) {
-        snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                 mac[5]);
+        kn_mac_to_string(mac, out);
 }
 
-/* ---- small libxml2 helpers ---- */
+/* ---- the strict-XML walker (src/util/xml-walk.h), with this file's wording ---- */
 
-static bool is_elem(const xmlNode *n, const char *name) {
-        return n->type == XML_ELEMENT_NODE && streq((const char *) n->name, name);
-}
+static int say(kn_xml *x, const kn_xml_fault_info *f);
+
+#define WALKER(e)                                                                                \
+        { .source = NULL, .err = (e), .say = say, .ns_href = QEMU_NS, .ns_prefix = "qemu" }
+
+static const kn_xml guest_ns = WALKER(NULL);
 
 static xmlNode *child(const xmlNode *n, const char *name) {
-        for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-                if (is_elem(c, name) && (!c->ns || !streq((const char *) c->ns->href, QEMU_NS)))
-                        return c;
-        return NULL;
-}
-
-/* Owned copies (NULL if absent). */
-static char *prop(const xmlNode *n, const char *name) {
-        xmlChar *v = n ? xmlGetProp(n, (const xmlChar *) name) : NULL;
-        char *s = v ? kn_xstrdup((const char *) v) : NULL;
-        xmlFree(v);
-        return s;
-}
-
-static char *text(const xmlNode *n) {
-        xmlChar *v = n ? xmlNodeGetContent(n) : NULL;
-        char *s = v ? kn_xstrdup((const char *) v) : NULL;
-        xmlFree(v);
-        if (s) {
-                /* trim */
-                char *p = s;
-                while (isspace((unsigned char) *p))
-                        p++;
-                memmove(s, p, strlen(p) + 1);
-                size_t l = strlen(s);
-                while (l > 0 && isspace((unsigned char) s[l - 1]))
-                        s[--l] = '\0';
-        }
-        return s;
+        return kn_xml_child(&guest_ns, n, name);
 }
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *ret) {
@@ -104,22 +68,10 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *ret) {
 }
 
 static xmlDoc *read_doc(const char *xml, const char *what, kn_error *err) {
-        xmlDoc *doc = xmlReadMemory(xml, (int) strlen(xml), what, NULL,
-                                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-        if (!doc) {
-                const xmlError *e = xmlGetLastError();
-                kn_error_set(err, EINVAL, "%s: not well-formed XML%s%s (line %d)", what,
-                             e && e->message ? ": " : "", e && e->message ? e->message : "",
-                             e ? e->line : 0);
-                if (err->message[0]) {
-                        size_t l = strlen(err->message);
-                        /* libxml's messages end in a newline */
-                        for (char *p = err->message; p < err->message + l; p++)
-                                if (*p == '\n')
-                                        *p = ' ';
-                }
-        }
-        return doc;
+        kn_xml x = WALKER(err);
+        x.source = what;
+        xmlDoc *doc = NULL;
+        return kn_xml_read(&x, xml, strlen(xml), &doc) < 0 ? NULL : doc;
 }
 
 /* ---- what may appear where ----
@@ -128,20 +80,8 @@ static xmlDoc *read_doc(const char *xml, const char *what, kn_error *err) {
  * attribute) is an error naming it, its line and what is valid, so a
  * definition never silently means less than it says. */
 
-typedef struct xml_rule {
-        const char *where; /* "parent/element", or "element" anywhere */
-        const char *const *attrs;
-        const char *const *children; /* NULL: none */
-        const char *const *repeat;   /* children that may occur more than once */
-        /* The kind of element, checked first: what else is valid depends
-         * on it (an <interface type='direct'> is refused as such, not for
-         * its <source dev>). */
-        const char *kind_attr;
-        const char *const *kinds;
-} xml_rule;
-
 #define L(...) ((const char *const[]){__VA_ARGS__, NULL})
-static const xml_rule xml_rules[] = {
+static const kn_xml_rule xml_rules[] = {
         {.where = "domain",
          .attrs = L("type"),
          .children = L("name", "memory", "vcpu", "os", "devices", "qemu:commandline"),
@@ -190,100 +130,38 @@ static const xml_rule xml_rules[] = {
 };
 #undef L
 
-/* "qemu:arg" for libvirt's QEMU namespace, "name" without one. */
-static void node_name(const xmlNode *n, char *buf, size_t size) {
-        if (n->ns && n->ns->href && streq((const char *) n->ns->href, QEMU_NS))
-                snprintf(buf, size, "qemu:%s", (const char *) n->name);
-        else if (n->ns && n->ns->href)
-                snprintf(buf, size, "%s:%s", n->ns->prefix ? (const char *) n->ns->prefix : "",
-                         (const char *) n->name);
-        else
-                snprintf(buf, size, "%s", (const char *) n->name);
-}
-
-static const xml_rule *rule_for(const char *parent, const char *name) {
-        char where[128];
-        snprintf(where, sizeof where, "%s/%s", parent ? parent : "", name);
-        for (size_t k = 0; k < ELEMENTSOF(xml_rules); k++)
-                if (streq(xml_rules[k].where, where))
-                        return &xml_rules[k];
-        for (size_t k = 0; k < ELEMENTSOF(xml_rules); k++)
-                if (streq(xml_rules[k].where, name))
-                        return &xml_rules[k];
-        return NULL;
-}
-
-static bool in_list(const char *const *l, const char *s) {
-        for (size_t k = 0; l && l[k]; k++)
-                if (streq(l[k], s))
-                        return true;
-        return false;
-}
-
-static void list_string(const char *const *l, char *buf, size_t size) {
-        buf[0] = '\0';
-        for (size_t k = 0; l && l[k]; k++)
-                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", k ? ", " : "", l[k]);
-}
-
-/* Check n (whose rule is r) and everything below it. */
-static int check_tree(const xmlNode *n, const char *name, const xml_rule *r, kn_error *err) {
-        char valid[256], cname[128];
-        if (r->kind_attr) {
-                _cleanup_free_ char *kind = prop(n, r->kind_attr);
-                if (!in_list(r->kinds, kind ? kind : "")) {
-                        list_string(r->kinds, valid, sizeof valid);
-                        return kn_error_set(err, EINVAL,
-                                            "line %d: <%s %s='%s'> is not supported (valid: %s)",
-                                            n->line, name, r->kind_attr, kind ? kind : "", valid);
-                }
+/* Messages as guest definitions always worded them: "line N: ...". */
+static int say(kn_xml *x, const kn_xml_fault_info *f) {
+        char name[128];
+        if (f->node)
+                kn_xml_node_name(x, f->node, name, sizeof name);
+        switch (f->fault) {
+        case KN_XML_MALFORMED:
+                return kn_error_set(x->err, EINVAL, "%s: not well-formed XML: %s (line %ld)",
+                                    x->source, f->value, f->line);
+        case KN_XML_BAD_KIND:
+                return kn_error_set(x->err, EINVAL,
+                                    "line %ld: <%s %s='%s'> is not supported (valid: %s)", f->line,
+                                    name, f->name, f->value, f->valid);
+        case KN_XML_UNKNOWN_ATTR:
+                return kn_error_set(x->err, EINVAL,
+                                    "line %ld: attribute '%s' of <%s> is not supported (valid: %s)",
+                                    f->line, f->name, name, f->valid);
+        case KN_XML_UNKNOWN_CHILD:
+                return kn_error_set(x->err, EINVAL,
+                                    "line %ld: <%s> in <%s> is not supported (valid: %s)", f->line,
+                                    f->name, f->parent_name, f->valid);
+        case KN_XML_TWICE:
+                return kn_error_set(x->err, EINVAL,
+                                    "line %ld: <%s> appears twice in <%s> (first on line %ld)",
+                                    f->line, f->name, f->parent_name, xmlGetLineNo(f->first));
         }
-        for (const xmlAttr *a = n->properties; a; a = a->next) {
-                if (in_list(r->attrs, (const char *) a->name))
-                        continue;
-                list_string(r->attrs, valid, sizeof valid);
-                return kn_error_set(
-                        err, EINVAL, "line %d: attribute '%s' of <%s> is not supported (valid: %s)",
-                        n->line, (const char *) a->name, name, r->attrs ? valid : "none");
-        }
-        for (const xmlNode *c = n->children; c; c = c->next) {
-                if (c->type == XML_TEXT_NODE || c->type == XML_COMMENT_NODE ||
-                    c->type == XML_CDATA_SECTION_NODE || c->type == XML_PI_NODE)
-                        continue;
-                if (c->type != XML_ELEMENT_NODE)
-                        continue;
-                node_name(c, cname, sizeof cname);
-                const xml_rule *cr = in_list(r->children, cname) ? rule_for(name, cname) : NULL;
-                if (!cr) {
-                        list_string(r->children, valid, sizeof valid);
-                        return kn_error_set(err, EINVAL,
-                                            "line %d: <%s> in <%s> is not supported (valid: %s)",
-                                            c->line, cname, name, r->children ? valid : "none");
-                }
-                if (!in_list(r->repeat, cname))
-                        for (const xmlNode *d = n->children; d != c; d = d->next) {
-                                char dname[128];
-                                if (d->type != XML_ELEMENT_NODE)
-                                        continue;
-                                node_name(d, dname, sizeof dname);
-                                if (streq(dname, cname))
-                                        return kn_error_set(
-                                                err, EINVAL,
-                                                "line %d: <%s> appears twice in <%s> (first on "
-                                                "line %d)",
-                                                c->line, cname, name, d->line);
-                        }
-                int r2 = check_tree(c, cname, cr, err);
-                if (r2 < 0)
-                        return r2;
-        }
-        return 0;
+        return -EINVAL;
 }
 
 static int check_document(const xmlNode *root, kn_error *err) {
-        char name[128];
-        node_name(root, name, sizeof name);
-        return check_tree(root, name, rule_for(NULL, name), err);
+        kn_xml x = WALKER(err);
+        return kn_xml_check_tree(&x, root, xml_rules, ELEMENTSOF(xml_rules));
 }
 
 /* ---- <interface> ---- */
@@ -309,7 +187,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
         xmlNode *n = node;
         *nic = (kn_guest_nic){.queues = 1};
         int line = n->line;
-        nic->type = prop(n, "type");
+        nic->type = kn_xml_prop(n, "type");
         if (!nic->type || (!streq(nic->type, "bridge") && !streq(nic->type, "network"))) {
                 kn_error_set(err, EINVAL,
                              "line %d: <interface type='%s'> is not supported (valid: bridge, "
@@ -318,7 +196,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
                 goto fail;
         }
         const char *key = streq(nic->type, "bridge") ? "bridge" : "network";
-        nic->source = prop(child(n, "source"), key);
+        nic->source = kn_xml_prop(child(n, "source"), key);
         if (isempty(nic->source)) {
                 kn_error_set(err, EINVAL, "line %d: <interface type='%s'> needs <source %s='...'/>",
                              line, nic->type, key);
@@ -326,7 +204,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
         }
         xmlNode *m = child(n, "mac");
         if (m) {
-                _cleanup_free_ char *a = prop(m, "address");
+                _cleanup_free_ char *a = kn_xml_prop(m, "address");
                 if (kn_guest_mac_parse(a, nic->mac) < 0) {
                         kn_error_set(err, EINVAL,
                                      "line %d: <mac address='%s'> is not a MAC address (valid: "
@@ -341,10 +219,10 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
                 }
                 nic->has_mac = true;
         }
-        nic->model = prop(child(n, "model"), "type");
+        nic->model = kn_xml_prop(child(n, "model"), "type");
         if (!nic->model)
                 nic->model = kn_xstrdup("virtio");
-        char *dname = prop(child(n, "driver"), "name");
+        char *dname = kn_xml_prop(child(n, "driver"), "name");
         if (dname && !streq(dname, "vhost") && !streq(dname, "qemu")) {
                 kn_error_set(err, EINVAL,
                              "line %d: <driver name='%s'> is not supported (valid: vhost, qemu)",
@@ -353,7 +231,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
                 goto fail;
         }
         free(dname);
-        char *q = prop(child(n, "driver"), "queues");
+        char *q = kn_xml_prop(child(n, "driver"), "queues");
         if (q) {
                 uint64_t v;
                 if (parse_uint(q, KN_TAP_MAX_QUEUES, &v) < 0 || v < 1) {
@@ -366,7 +244,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
                 nic->queues = (unsigned) v;
                 free(q);
         }
-        nic->target = prop(child(n, "target"), "dev");
+        nic->target = kn_xml_prop(child(n, "target"), "dev");
         if (nic->target) {
                 int r = kn_tap_check_name(nic->target, err);
                 if (r < 0) {
@@ -386,7 +264,7 @@ int kn_guest_nic_parse(const char *xml, kn_guest_nic *ret, kn_error *err) {
                 return -err->code;
         xmlNode *root = xmlDocGetRootElement(doc);
         int r;
-        if (!root || !is_elem(root, "interface"))
+        if (!root || !kn_xml_is(root, "interface"))
                 r = kn_error_set(err, EINVAL, "the document's root must be <interface>, not <%s>",
                                  root ? (const char *) root->name : "");
         else if ((r = check_document(root, err)) >= 0)
@@ -445,8 +323,8 @@ kn_guest_def *kn_guest_def_free(kn_guest_def *d) {
 }
 
 static int parse_memory(xmlNode *m, uint64_t *kib, kn_error *err) {
-        _cleanup_free_ char *unit = prop(m, "unit");
-        _cleanup_free_ char *v = text(m);
+        _cleanup_free_ char *unit = kn_xml_prop(m, "unit");
+        _cleanup_free_ char *v = kn_xml_text(m);
         static const struct {
                 const char *unit;
                 uint64_t mul, div;
@@ -480,18 +358,18 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
         for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
                 if (c->type != XML_ELEMENT_NODE)
                         continue;
-                if (is_elem(c, "emulator")) {
+                if (kn_xml_is(c, "emulator")) {
                         free(d->emulator);
-                        d->emulator = text(c);
-                } else if (is_elem(c, "disk")) {
+                        d->emulator = kn_xml_text(c);
+                } else if (kn_xml_is(c, "disk")) {
                         if (d->disk)
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: only one <disk> is supported",
                                                     c->line);
-                        _cleanup_free_ char *type = prop(c, "type");
-                        _cleanup_free_ char *device = prop(c, "device");
-                        _cleanup_free_ char *bus = prop(child(c, "target"), "bus");
-                        _cleanup_free_ char *format = prop(child(c, "driver"), "type");
+                        _cleanup_free_ char *type = kn_xml_prop(c, "type");
+                        _cleanup_free_ char *device = kn_xml_prop(c, "device");
+                        _cleanup_free_ char *bus = kn_xml_prop(child(c, "target"), "bus");
+                        _cleanup_free_ char *format = kn_xml_prop(child(c, "driver"), "type");
                         if ((type && !streq(type, "file")) || (device && !streq(device, "disk")) ||
                             (bus && !streq(bus, "virtio")) || (format && !streq(format, "raw")))
                                 return kn_error_set(err, EINVAL,
@@ -499,28 +377,28 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
                                                     "device='disk', a raw image on the virtio "
                                                     "bus",
                                                     c->line);
-                        d->disk = prop(child(c, "source"), "file");
+                        d->disk = kn_xml_prop(child(c, "source"), "file");
                         if (isempty(d->disk))
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: <disk> needs <source file='...'/>",
                                                     c->line);
-                } else if (is_elem(c, "serial")) {
-                        _cleanup_free_ char *type = prop(c, "type");
+                } else if (kn_xml_is(c, "serial")) {
+                        _cleanup_free_ char *type = kn_xml_prop(c, "type");
                         if (!streq_ptr(type, "file"))
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: <serial type='%s'> is not supported "
                                                     "(valid: file)",
                                                     c->line, type ? type : "");
                         free(d->serial_log);
-                        d->serial_log = prop(child(c, "source"), "path");
+                        d->serial_log = kn_xml_prop(child(c, "source"), "path");
                         if (isempty(d->serial_log) || d->serial_log[0] != '/')
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: <serial> needs <source path='/...'/> "
                                                     "(an absolute path)",
                                                     c->line);
-                } else if (is_elem(c, "controller")) {
-                        _cleanup_free_ char *type = prop(c, "type");
-                        _cleanup_free_ char *model = prop(c, "model");
+                } else if (kn_xml_is(c, "controller")) {
+                        _cleanup_free_ char *type = kn_xml_prop(c, "type");
+                        _cleanup_free_ char *model = kn_xml_prop(c, "model");
                         if (streq_ptr(type, "pci") && streq_ptr(model, "pcie-root-port"))
                                 d->root_ports++;
                         else if (!streq_ptr(type, "pci") ||
@@ -531,7 +409,7 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
                                                     "model 'pcie-root-port', 'pcie-root' or "
                                                     "'pci-root')",
                                                     c->line, type ? type : "", model ? model : "");
-                } else if (is_elem(c, "interface")) {
+                } else if (kn_xml_is(c, "interface")) {
                         GREEDY_REALLOC(d->nics, alloc, d->n_nics + 1);
                         int r = kn_guest_nic_from_node(c, &d->nics[d->n_nics], err);
                         if (r < 0)
@@ -549,13 +427,13 @@ static int parse_devices(xmlNode *devs, kn_guest_def *d, kn_error *err) {
 static int parse_qemu_args(xmlNode *root, kn_guest_def *d, kn_error *err) {
         size_t alloc = 0;
         for (xmlNode *c = root->children; c; c = c->next) {
-                if (!is_elem(c, "commandline") || !c->ns ||
+                if (!kn_xml_is(c, "commandline") || !c->ns ||
                     !streq((const char *) c->ns->href, QEMU_NS))
                         continue;
                 for (xmlNode *a = c->children; a; a = a->next) {
-                        if (!is_elem(a, "arg"))
+                        if (!kn_xml_is(a, "arg"))
                                 continue;
-                        char *v = prop(a, "value");
+                        char *v = kn_xml_prop(a, "value");
                         if (!v)
                                 return kn_error_set(err, EINVAL,
                                                     "line %d: <qemu:arg> needs value='...'",
@@ -569,10 +447,10 @@ static int parse_qemu_args(xmlNode *root, kn_guest_def *d, kn_error *err) {
 
 static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         int r;
-        if (!is_elem(root, "domain"))
+        if (!kn_xml_is(root, "domain"))
                 return kn_error_set(err, EINVAL, "the document's root must be <domain>, not <%s>",
                                     (const char *) root->name);
-        _cleanup_free_ char *type = prop(root, "type");
+        _cleanup_free_ char *type = kn_xml_prop(root, "type");
         if (!type || (!streq(type, "kvm") && !streq(type, "qemu")))
                 return kn_error_set(err, EINVAL,
                                     "<domain type='%s'> is not supported (valid: kvm, qemu)",
@@ -581,7 +459,7 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         r = check_document(root, err);
         if (r < 0)
                 return r;
-        d->name = text(child(root, "name"));
+        d->name = kn_xml_text(child(root, "name"));
         r = kn_guest_name_validate(d->name, err);
         if (r < 0)
                 return r;
@@ -599,7 +477,7 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         d->vcpus = 1;
         xmlNode *v = child(root, "vcpu");
         if (v) {
-                _cleanup_free_ char *s = text(v);
+                _cleanup_free_ char *s = kn_xml_text(v);
                 uint64_t n;
                 if (parse_uint(s, KN_GUEST_VCPUS_MAX, &n) < 0 || n < 1)
                         return kn_error_set(err, EINVAL,
@@ -608,9 +486,9 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
                 d->vcpus = (unsigned) n;
         }
         xmlNode *os = child(root, "os");
-        _cleanup_free_ char *machine = prop(child(os, "type"), "machine");
-        _cleanup_free_ char *arch = prop(child(os, "type"), "arch");
-        _cleanup_free_ char *ostype = text(child(os, "type"));
+        _cleanup_free_ char *machine = kn_xml_prop(child(os, "type"), "machine");
+        _cleanup_free_ char *arch = kn_xml_prop(child(os, "type"), "arch");
+        _cleanup_free_ char *ostype = kn_xml_text(child(os, "type"));
         if (arch && !streq(arch, "x86_64"))
                 return kn_error_set(err, EINVAL,
                                     "line %d: guest %s: arch '%s' is not supported (valid: x86_64)",
@@ -629,9 +507,9 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
                                     "line %d: guest %s: machine '%s' is not supported (valid: pc, "
                                     "q35, pc-i440fx-*, pc-q35-*)",
                                     child(os, "type")->line, d->name, machine);
-        d->kernel = text(child(os, "kernel"));
-        d->initrd = text(child(os, "initrd"));
-        d->cmdline = text(child(os, "cmdline"));
+        d->kernel = kn_xml_text(child(os, "kernel"));
+        d->initrd = kn_xml_text(child(os, "initrd"));
+        d->cmdline = kn_xml_text(child(os, "cmdline"));
         r = parse_devices(child(root, "devices"), d, err);
         if (r < 0) {
                 kn_error_prefix(err, "guest %s", d->name);
