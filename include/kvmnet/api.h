@@ -101,6 +101,13 @@ int kn_api_set_netns(kn_api *api, const char *netns, kn_error *err);
 struct kn_netns *kn_api_netns(kn_api *api, kn_error *err);
 /* As given to kn_api_set_netns(), "" for the caller's own. */
 const char *kn_api_netns_name(const kn_api *api);
+/* No live state at all (kvmnet --root DIR without --netns: the files under
+ * DIR only, as netplan generate --root-dir): no namespace is ever opened,
+ * iface-list and iface-dumpxml answer from the configuration, and the
+ * verbs that change live state are refused naming --netns.  Set before
+ * the first call. */
+void kn_api_set_no_live(kn_api *api);
+bool kn_api_has_live(const kn_api *api);
 
 /* Where journals of live changes go (KN_STATE_DIR by default; created when
  * first needed).  NULL: keep no journal. */

@@ -35,6 +35,7 @@ typedef struct kn_api_events kn_api_events;
 struct kn_api {
         kn_config *cfg;
         char *netns_name; /* "" for the caller's own */
+        bool no_live;     /* kn_api_set_no_live(): no namespace at all */
         kn_netns *ns;     /* loop thread's handle, opened on first use */
         char *state_dir;  /* journals; NULL: none */
         struct kn_filelog *files; /* STATE_DIR/files, attached to cfg; owned */
@@ -71,6 +72,7 @@ typedef enum kn_verb_flags {
         KN_VERB_MUTATES = 1 << 0,      /* changes configuration or live state: refused read-only */
         KN_VERB_EVENT_DRIVEN = 1 << 1, /* finishes on a loop event: needs session + loop */
         KN_VERB_SESSION = 1 << 2,      /* works on the session (event-subscribe): needs one */
+        KN_VERB_LIVE = 1 << 3, /* changes live state (unless "no_start"): refused without it */
 } kn_verb_flags;
 
 typedef struct kn_api_verb {

@@ -248,6 +248,14 @@ int kn_api_set_netns(kn_api *api, const char *netns, kn_error *err) {
 }
 
 kn_netns *kn_api_netns(kn_api *api, kn_error *err) {
+        if (api->no_live) {
+                kn_error_set(err, EOPNOTSUPP,
+                             "there is no live state: kvmnet --root without --netns reads and "
+                             "writes only the files under %s (--netns NAME names a network "
+                             "namespace to work in)",
+                             kn_config_root(api->cfg));
+                return NULL;
+        }
         if (!api->ns && open_netns(api, err) < 0)
                 return NULL;
         return api->ns;
@@ -255,6 +263,35 @@ kn_netns *kn_api_netns(kn_api *api, kn_error *err) {
 
 const char *kn_api_netns_name(const kn_api *api) {
         return api->netns_name;
+}
+
+void kn_api_set_no_live(kn_api *api) {
+        api->no_live = true;
+        api->ns = kn_netns_free(api->ns);
+}
+
+bool kn_api_has_live(const kn_api *api) {
+        return !api->no_live;
+}
+
+/* A live verb where there is no live state: refused before it starts,
+ * so nothing, not even a journal, is written. */
+static int refuse_no_live(kn_api *api, const kn_api_verb *v, json_object *args, kn_error *err) {
+        json_object *o;
+        bool no_start = json_object_object_get_ex(args, "no_start", &o) &&
+                        json_object_is_type(o, json_type_boolean) && json_object_get_boolean(o);
+        if (!(v->flags & KN_VERB_LIVE) || !api->no_live || no_start)
+                return 0;
+        bool has_no_start = false;
+        for (size_t k = 0; v->args[k]; k++)
+                has_no_start = has_no_start || streq(v->args[k], "no_start");
+        return kn_error_set(err, EOPNOTSUPP,
+                            "%s works on the live state, and kvmnet --root without --netns has "
+                            "none (only the files under %s): name a network namespace with "
+                            "--netns NAME (from /run/netns, or a path: /proc/self/ns/net is "
+                            "kvmnet's own)%s",
+                            v->name, kn_config_root(api->cfg),
+                            has_no_start ? ", or use --no-start for the configuration only" : "");
 }
 
 void kn_api_set_state_dir(kn_api *api, const char *dir) {
@@ -509,6 +546,8 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
         if (!args || json_object_is_type(args, json_type_null))
                 args = empty = json_object_new_object();
         int r = check_arg_names(v, args, err);
+        if (r >= 0)
+                r = refuse_no_live(req->api, v, args, err);
         if (r < 0)
                 return r;
         req->result = json_object_new_object();
@@ -588,6 +627,7 @@ static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn
                                json_object_new_string(kn_config_backend_name(api->cfg)));
         json_object_object_add(result, "root", json_object_new_string(kn_config_root(api->cfg)));
         json_object_object_add(result, "netns", json_object_new_string(api->netns_name));
+        json_object_object_add(result, "live", json_object_new_boolean(!api->no_live));
         json_object_object_add(result, "read_only",
                                json_object_new_boolean(req->flags & KN_API_READ_ONLY));
         json_object_object_add(result, "events", events);

@@ -313,8 +313,8 @@ static const char *const args_bridge[] = {"name",  "bridge", "stp",   "no_stp", 
 static const char *const args_unbridge[] = {"name", "no_start", "force", "confirm", NULL};
 
 static const kn_api_verb bridge_verbs[] = {
-        {"iface-bridge", KN_VERB_MUTATES, args_bridge, run_iface_bridge},
-        {"iface-unbridge", KN_VERB_MUTATES, args_unbridge, run_iface_unbridge},
+        {"iface-bridge", KN_VERB_MUTATES | KN_VERB_LIVE, args_bridge, run_iface_bridge},
+        {"iface-unbridge", KN_VERB_MUTATES | KN_VERB_LIVE, args_unbridge, run_iface_unbridge},
 };
 
 const kn_api_module kn_api_module_bridge = {

@@ -85,17 +85,21 @@ static int run_iface_list(kn_api_req *req, json_object *args, json_object *resul
         r = kn_api_arg_bool("iface-list", args, "inactive", &inactive, err);
         if (r < 0)
                 return r;
-        kn_netns *ns = netns_or_error(req->api, "iface-list", err);
-        if (!ns)
-                return -err->code;
-
+        /* Without live state (--root, no --netns) nothing runs: the
+         * configuration alone, every interface inactive. */
         kn_live_link *links = NULL;
         size_t n_links = 0;
-        r = kn_live_list(ns, &links, &n_links, err);
-        if (r < 0) {
-                kn_error_prefix(err, "iface-list: reading the live state%s",
-                                kn_api_in_netns(req->api));
-                return r;
+        bool live = kn_api_has_live(req->api);
+        if (live) {
+                kn_netns *ns = netns_or_error(req->api, "iface-list", err);
+                if (!ns)
+                        return -err->code;
+                r = kn_live_list(ns, &links, &n_links, err);
+                if (r < 0) {
+                        kn_error_prefix(err, "iface-list: reading the live state%s",
+                                        kn_api_in_netns(req->api));
+                        return r;
+                }
         }
         const kn_live_link **by_name = kn_xcalloc(n_links + 1, sizeof *by_name);
         for (size_t k = 0; k < n_links; k++)
@@ -121,6 +125,7 @@ static int run_iface_list(kn_api_req *req, json_object *args, json_object *resul
 
         json_object *list = json_object_new_array_ext((int) n_entries);
         json_object_object_add(result, "interfaces", list);
+        json_object_object_add(result, "live", json_object_new_boolean(live));
         for (size_t k = 0; k < n_entries; k++)
                 json_object_array_add(list, entry_to_json(&entries[k]));
         free(entries);
@@ -166,7 +171,7 @@ static int run_iface_dumpxml(kn_api_req *req, json_object *args, json_object *re
         if (r < 0)
                 return r;
         i = kn_config_lookup(cfg, name, &top);
-        if (inactive || (i && i != top)) {
+        if (inactive || (i && i != top) || !kn_api_has_live(req->api)) {
                 /* The stored definition; a configured port is named as such. */
                 r = kn_api_lookup_top("iface-dumpxml", cfg, name, &i, err);
                 return r < 0 ? r : dump(result, i, false, err);
@@ -303,8 +308,8 @@ static const char *const args_destroy[] = {"name", "confirm", "force", NULL};
 static const kn_api_verb iface_live_verbs[] = {
         {"iface-list", 0, args_list, run_iface_list},
         {"iface-dumpxml", 0, args_dumpxml, run_iface_dumpxml},
-        {"iface-start", KN_VERB_MUTATES, args_name, run_iface_start},
-        {"iface-destroy", KN_VERB_MUTATES, args_destroy, run_iface_destroy},
+        {"iface-start", KN_VERB_MUTATES | KN_VERB_LIVE, args_name, run_iface_start},
+        {"iface-destroy", KN_VERB_MUTATES | KN_VERB_LIVE, args_destroy, run_iface_destroy},
 };
 
 const kn_api_module kn_api_module_iface_live = {

@@ -46,8 +46,9 @@ static int offline_open(const char *root, const char *backend, const char *netns
         o->api = kn_api_new(cfg);
         kn_api_set_state_dir(o->api, state_dir);
         kn_api_set_filelog(o->api, files);
-        /* The namespace is opened only by the verbs that need it, except a
-         * named one: a typo is reported at once. */
+        /* Without --netns there is no live state: the files under the root
+         * only, as netplan generate --root-dir.  A named namespace is
+         * opened now: a typo is reported at once. */
         if (netns) {
                 r = kn_api_set_netns(o->api, netns, err);
                 if (r < 0) {
@@ -55,7 +56,8 @@ static int offline_open(const char *root, const char *backend, const char *netns
                         offline_close(o);
                         return r;
                 }
-        }
+        } else
+                kn_api_set_no_live(o->api);
         /* A change a killed kvmnet left open (one whose process still runs
          * is left alone). */
         (void) kn_api_recover(o->api, report, NULL);

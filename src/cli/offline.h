@@ -17,17 +17,17 @@
 
 #define KN_OFFLINE_MODULE_NAME "kvmnet-offline.so"
 #define KN_OFFLINE_SYMBOL      "kn_offline_module"
-#define KN_OFFLINE_ABI         1
+#define KN_OFFLINE_ABI         2
 
 typedef struct kn_offline kn_offline;
 
 typedef struct kn_offline_vtable {
         unsigned abi; /* KN_OFFLINE_ABI */
         /* The dispatcher over the configuration under root (backend NULL:
-         * detected), serving the network namespace netns (NULL: the
-         * caller's own; opened now, so a typo is reported here), keeping
-         * journals in state_dir (NULL: ROOT/var/lib/kvmnet).  Negative errno and
-         * err on failure. */
+         * detected), serving the network namespace netns (opened now, so a
+         * typo is reported here; NULL: none, no live state at all),
+         * keeping journals in state_dir (NULL: ROOT/var/lib/kvmnet).
+         * Negative errno and err on failure. */
         int (*open)(const char *root, const char *backend, const char *netns, const char *state_dir,
                     kn_offline **ret, kn_error *err);
         /* One request, run to the end; the reply (the caller's) is never

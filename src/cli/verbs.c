@@ -123,6 +123,15 @@ static int print_list(const cli_cmd *cmd, json_object *result) {
                        configured ? "yes" : "no");
         }
         putchar('\n');
+        /* kvmnet --root without --netns: nothing is active, so the default
+         * (active interfaces) lists none. */
+        if (json_object_object_get_ex(result, "live", &list) && !json_object_get_boolean(list) &&
+            !cli_cmd_flag(cmd, "--all") && !cli_cmd_flag(cmd, "--inactive")) {
+                fflush(stdout);
+                fputs("note: there is no live state without --netns, so no interface is active; "
+                      "iface-list --all lists the configuration\n",
+                      cli_err);
+        }
         return print_diags(result);
 }
 
