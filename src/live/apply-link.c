@@ -143,6 +143,23 @@ int kn_apply_configure(kn_apply *a, const kn_iface *w) {
         int r = enslave(a, w, l);
         if (r < 0)
                 return r;
+        /* A bridge's MTU goes to the ports that ask none, as bridge-utils,
+         * networkd and NetworkManager do at boot: else the first port
+         * that comes later drags the bridge back to its own MTU. */
+        if (w->type == KN_IFACE_BRIDGE && w->mtu)
+                for (size_t k = 0; k < w->n_children; k++) {
+                        const kn_iface *c = w->children[k];
+                        kn_nl_link *p = c->mtu ? NULL : kn_apply_link(a, c->name);
+                        if (!p || p->mtu == w->mtu)
+                                continue;
+                        r = kn_txn_do(a->ns, a->t, kn_msg_link_u32(p->ifindex, IFLA_MTU, w->mtu),
+                                      kn_msg_link_u32(p->ifindex, IFLA_MTU, p->mtu), a->err,
+                                      "set mtu of %s to %u (was %u), its bridge %s's", c->name,
+                                      w->mtu, p->mtu, w->name);
+                        if (r < 0)
+                                return r;
+                        p->mtu = w->mtu;
+                }
         /* After enslaving: a bridge adjusts its MTU to its ports'. */
         if (w->mtu && w->mtu != l->mtu) {
                 r = kn_txn_do(a->ns, a->t, kn_msg_link_u32(l->ifindex, IFLA_MTU, w->mtu),

@@ -289,6 +289,11 @@ int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role
                 kn_ini_remove_section(ini, "bond-port");
 
         write_ethernet(ini, node, role);
+        /* NetworkManager gives a bridge's ports none of its MTU, and the
+         * kernel lowers a bridge to its smallest port's: the ports carry
+         * it, as networkd's and bridge-utils' do. */
+        if (role == NM_PORT && master->mtu)
+                set_num(ini, nm_eth_section(ini), "mtu", (long) master->mtu);
         write_type(b, ini, node);
         if (role == NM_TOP) {
                 write_ip(ini, false, &node->ipv4);
