@@ -229,6 +229,9 @@ static int print_define(const cli_cmd *cmd, json_object *result) {
 /* iface-start, iface-destroy, iface-undefine: "Interface NAME <done>". */
 static int print_done(const cli_cmd *cmd, json_object *result) {
         printf("Interface %s %s\n", cmd->pos[0], cmd->verb->done);
+        const char *via = json_str(result, "via"); /* a network manager did it */
+        if (via && !streq(via, "netlink"))
+                printf("Through %s\n", via);
         return KN_EXIT_OK;
 }
 
@@ -531,10 +534,13 @@ void cli_help(FILE *f) {
                 "                     else unix://%s, falling back to\n"
                 "                     unix://%s when refused;\n"
                 "                     $KVMNET_RUN_DIR replaces %s there)\n"
-                "  --root DIR         no daemon: work on the files under DIR\n"
-                "  --backend NAME     with --root: ifcfg or ifupdown (default: detected)\n"
+                "  --root DIR         no daemon: work on the files under DIR, and\n"
+                "                     nothing else (no live state without --netns)\n"
+                "  --backend NAME     with --root: ifupdown, ifcfg, networkd or\n"
+                "                     nmkeyfile (default: detected)\n"
                 "  --netns NAME       with --root: the network namespace whose live\n"
-                "                     interfaces to use (default: kvmnet's own)\n"
+                "                     interfaces to use (a name or a path; default:\n"
+                "                     none, live verbs are refused)\n"
                 "  --state-dir DIR    with --root: where journals go (default\n"
                 "                     DIR/var/lib/kvmnet of the --root DIR)\n"
                 "  -h, --help         show this help\n"
