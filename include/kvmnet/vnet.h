@@ -115,3 +115,48 @@ typedef enum kn_net_section {
         KN_NET_SECTION_DNS_HOST,
 } kn_net_section;
 int kn_net_update(kn_net *n, bool add, kn_net_section section, const char *xml, kn_error *err);
+
+/* ---- Definitions on disk ----
+ *
+ * ROOT/etc/kvmnet/networks/NAME.xml, one per network, written atomically;
+ * autostart is a symlink ROOT/etc/kvmnet/networks/autostart/NAME.xml ->
+ * ../NAME.xml, as libvirt keeps its autostart directory.  A file that does
+ * not parse is reported (FILE:LINE) and the others still list. */
+
+typedef struct kn_root kn_root;
+typedef struct kn_net_store kn_net_store;
+
+#define KN_NET_DIR "etc/kvmnet/networks"
+
+/* Read every definition under root (which stays the caller's). */
+int kn_net_store_open(const kn_root *root, kn_net_store **ret, kn_error *err);
+kn_net_store *kn_net_store_free(kn_net_store *s);
+/* Whether the networks directory existed when the store was opened: the
+ * first run ships the default network only then. */
+bool kn_net_store_first_run(const kn_net_store *s);
+
+/* By name, sorted; valid until the next change. */
+size_t kn_net_store_list(const kn_net_store *s, const kn_net *const **ret);
+/* By name or UUID; NULL if none. */
+const kn_net *kn_net_store_lookup(const kn_net_store *s, const char *name_or_uuid);
+bool kn_net_store_autostart(const kn_net_store *s, const char *name);
+/* Files that did not parse: "FILE:LINE: ..." messages. */
+size_t kn_net_store_errors(const kn_net_store *s, const char *const **ret);
+
+/* Store n (the store takes it, also on failure).  A definition of the
+ * same name and UUID is replaced; the same name with another UUID, or the
+ * same UUID under another name, is refused naming the other; a bridge
+ * name another network uses is refused naming it; a missing bridge name
+ * gets the lowest free kvbrN (taken: in_use(name, data) says a live link
+ * has it; may be NULL).  *ret (may be NULL) points at the stored one. */
+int kn_net_store_define(kn_net_store *s, kn_net *n, bool (*in_use)(const char *, void *),
+                        void *data, const kn_net **ret, kn_error *err);
+int kn_net_store_undefine(kn_net_store *s, const char *name, kn_error *err);
+int kn_net_store_set_autostart(kn_net_store *s, const char *name, bool on, kn_error *err);
+
+/* The network kvmnet ships (libvirt's default): `default`, bridge kvbr0,
+ * NAT, 192.168.X.1/24 with DHCP .2-.254, X = 122 unless taken(subnet,
+ * data) says a host address or route overlaps 192.168.X.0/24 (then the
+ * next free one; *ret_x says which). */
+kn_net *kn_net_default(bool (*taken)(const char *subnet, unsigned prefix, void *), void *data,
+                       unsigned *ret_x);
