@@ -33,6 +33,9 @@ typedef struct kn_diag {
         unsigned line; /* 0 if not about one line */
         char *iface;   /* NULL if not known */
         char *message;
+        /* Only a warning: the interface is listed all the same (a stanza
+         * repeated word for word, say). */
+        bool warning;
 } kn_diag;
 
 /* What list() produces.  Items are owned by the list. */
@@ -46,7 +49,21 @@ typedef struct kn_iface_list {
 void kn_iface_list_add(kn_iface_list *l, kn_iface *iface); /* takes ownership */
 void kn_iface_list_diag(kn_iface_list *l, const char *file, unsigned line, const char *iface,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A diagnostic with warning set: the interface still lists. */
+void kn_iface_list_warn(kn_iface_list *l, const char *file, unsigned line, const char *iface,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void kn_iface_list_done(kn_iface_list *l);
+
+/* The MAC each network device of the host has (what `ip link` shows), for
+ * what the files tell apart by MAC (ifcfg's HWADDR=) and for iface-name. */
+typedef struct kn_device_mac {
+        char name[KN_IFNAME_MAX + 1];
+        char mac[KN_MAC_STRLEN + 1]; /* lower case */
+} kn_device_mac;
+
+/* Every device and its MAC; *ret allocated (free()).  0 devices is no
+ * error. */
+typedef int (*kn_device_macs_fn)(kn_device_mac **ret, size_t *n_ret, void *userdata);
 
 typedef struct kn_backend_vtable {
         const char *name; /* "ifcfg", "ifupdown", ... as --backend takes it */
@@ -56,7 +73,9 @@ typedef struct kn_backend_vtable {
          * define() the list must come from list(), not from the request... */
         bool lossy;
         /* ...unless normalize() can turn the request into what list() will
-         * give back (optional; no I/O). */
+         * give back (optional; no I/O).  What it changes of what the
+         * request gives is named in a warning at define time
+         * (kn_config_prepare_define). */
         void (*normalize)(kn_backend *b, kn_iface *iface);
 
         /* How much the root says it uses this regime: 0 not at all, 1 its
@@ -78,7 +97,19 @@ struct kn_backend {
         /* The pre-image journal every define/undefine writes through
          * (kn_fileset_apply); set by the config layer, may be NULL. */
         struct kn_filelog *log;
+        /* Where device MACs come from (kn_config_set_device_macs); NULL:
+         * ROOT/sys/class/net/NAME/address. */
+        kn_device_macs_fn device_macs;
+        void *device_macs_data;
 };
+
+/* The devices' MACs as b is told to learn them (see kn_device_macs_fn):
+ * the hook, else ROOT/sys/class/net; a root without sys/class/net has
+ * none.  Sorted by name. */
+int kn_backend_device_macs(const kn_backend *b, kn_device_mac **ret, size_t *n_ret);
+/* The MAC of the device NAME into mac; -ENODEV if there is none.  ms may
+ * be a kn_backend_device_macs() result (n_ms entries) to look in. */
+int kn_device_mac_find(const kn_device_mac *ms, size_t n_ms, const char *name, char *mac);
 
 /* The registered backends, NULL-terminated, in detection order. */
 extern const kn_backend_vtable *const kn_backends[];

@@ -47,7 +47,24 @@ const kn_diag *kn_config_lookup_diag(kn_config *c, const char *name);
 /* Top-level interfaces whose tree carries MAC (any case); *ret is
  * allocated, free() it. */
 size_t kn_config_lookup_mac(kn_config *c, const char *mac, const kn_iface *const **ret);
+/* Names of the configured interfaces (top-level, ports, slaves) that have
+ * MAC (any case): in their configuration, or as the MAC of the device of
+ * that name (kn_config_set_device_macs).  In list order, each once; *ret
+ * is allocated (free() it), its strings valid until the next change. */
+size_t kn_config_names_by_mac(kn_config *c, const char *mac, const char ***ret);
+/* Where device MACs come from: fn (the daemon: the kernel of the namespace
+ * it serves), or, with fn NULL, ROOT/sys/class/net/NAME/address (offline).
+ * Takes effect at the next load (kn_config_reload). */
+void kn_config_set_device_macs(kn_config *c, kn_device_macs_fn fn, void *userdata);
 
+/* A request before kn_config_define(): addresses without a prefix get one
+ * (kn_iface_fill_prefixes), an address given twice is kept once
+ * (kn_iface_merge_addresses), and every field the backend cannot store as
+ * asked (what its normalize() changes) is named; one warning each is
+ * appended to *warnings (free with kn_strv_free).  Returns how many. */
+size_t kn_config_prepare_define(kn_config *c, kn_iface *iface, char ***warnings,
+                                size_t *n_warnings);
+/* An address given twice with the same prefix is stored once. */
 int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err);
 int kn_config_undefine(kn_config *c, const char *name, kn_error *err);
 

@@ -179,9 +179,61 @@ bool kn_iface_equal(const kn_iface *a, const kn_iface *b);
  * slave), or NULL. */
 const kn_iface *kn_iface_find(const kn_iface *i, const char *name);
 
+/* The range of each numeric field, one table that the XML parser,
+ * kn_iface_validate() and every backend's reader check against, so that
+ * what define accepts a reader accepts too (and what a reader lists,
+ * define takes back).  The values are what the kernel and all four
+ * regimes' own programs take; a regime narrower than that (NetworkManager's
+ * whole-second forward delay) says so when it is asked to store more. */
+typedef enum kn_limit_id {
+        KN_LIMIT_MTU,             /* <mtu size>, bytes */
+        KN_LIMIT_BRIDGE_DELAY,    /* <bridge delay>, seconds */
+        KN_LIMIT_MIIMON_FREQ,     /* <miimon freq>, ms (0 would turn the monitor off) */
+        KN_LIMIT_MIIMON_DELAY,    /* <miimon updelay/downdelay>, ms */
+        KN_LIMIT_ARPMON_INTERVAL, /* <arpmon interval>, ms */
+        KN_LIMIT_VLAN_TAG,        /* <vlan tag> */
+        KN_LIMIT_PREFIX4,         /* <ip prefix>, IPv4 */
+        KN_LIMIT_PREFIX6,         /* <ip prefix>, IPv6 */
+        _KN_LIMIT_MAX,
+} kn_limit_id;
+
+typedef struct kn_limit {
+        const char *field; /* as XML says it: "<mtu size>" */
+        double min, max;
+        double step;      /* values are whole multiples of it (the kernel keeps no finer) */
+        const char *unit; /* "bytes", "seconds", ... or "" */
+} kn_limit;
+
+const kn_limit *kn_limit_get(kn_limit_id id);
+bool kn_limit_ok(kn_limit_id id, double v);
+/* "68-65535 bytes", "0-1000000 seconds, in steps of 0.01" into buf. */
+const char *kn_limit_describe(kn_limit_id id, char *buf, size_t len);
+/* -ERANGE with "IFACE: <field> VALUE is out of range (valid: ...)" unless
+ * v is within the limit. */
+int kn_limit_check(kn_limit_id id, double v, const char *iface, kn_error *err);
+
 /* Checks that go beyond the schema: names, vlan range, slave types, the
- * vlan's name vs parent/tag.  err names the field. */
+ * vlan's name vs parent/tag, every numeric field against its kn_limit, an
+ * address given twice with different prefixes (given twice with the same
+ * one is merged, see kn_iface_merge_addresses).  err names the field. */
 int kn_iface_validate(const kn_iface *i, kn_error *err);
+
+/* Drop an address that a protocol lists twice with the same prefix (an
+ * address without one counts as having the prefix kn_iface_fill_prefixes
+ * would give it), as every regime's reader does with a repeated line.
+ * Appends a warning per address to *warnings when warnings is not NULL;
+ * returns how many it dropped. */
+size_t kn_iface_merge_addresses(kn_iface *i, char ***warnings, size_t *n_warnings);
+
+/* What a backend changes in a definition it stores (its normalize(),
+ * include/kvmnet/backend.h): fn is called once per field that `want`
+ * gives and `got` has otherwise, with the interface's name, the field as
+ * `want` has it (XML, e.g. "<dhcp peerdns='no'/> (ipv4)") and as `got`
+ * has it (NULL: not there at all).  Fields `want` leaves out are the
+ * regime's defaults, not reported. */
+typedef void (*kn_iface_diff_fn)(const char *iface, const char *want, const char *got,
+                                 void *userdata);
+void kn_iface_diff(const kn_iface *want, const kn_iface *got, kn_iface_diff_fn fn, void *userdata);
 
 /* Give every address without a prefix one explicit prefix, since the
  * regimes read a bare address differently (10.9.9.9: /8 in networkd and

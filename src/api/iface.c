@@ -34,10 +34,11 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
         r = kn_api_change_begin(req, "iface-define", i->name, KN_CHANGE_FILES, confirm, &c, err);
         if (r < 0)
                 return r;
-        /* A bare address means something else to each regime: one prefix. */
+        /* A bare address means something else to each regime: one prefix;
+         * and what the backend cannot store is named, not dropped. */
         char **warnings = NULL;
         size_t n_warnings = 0;
-        kn_iface_fill_prefixes(i, &warnings, &n_warnings);
+        kn_config_prepare_define(req->api->cfg, i, &warnings, &n_warnings);
         r = kn_config_define(req->api->cfg, i, err);
         if (r < 0)
                 kn_error_prefix(err, "%s", source);
@@ -97,13 +98,6 @@ static int run_iface_mac(kn_api_req *req, json_object *args, json_object *result
         return 0;
 }
 
-static void collect_mac(const kn_iface *i, const char *mac, json_object *names) {
-        if (streq(i->mac, mac))
-                json_object_array_add(names, json_object_new_string(i->name));
-        for (size_t k = 0; k < i->n_children; k++)
-                collect_mac(i->children[k], mac, names);
-}
-
 static int run_iface_name(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         char mac[KN_MAC_STRLEN + 1];
         const char *s;
@@ -118,13 +112,13 @@ static int run_iface_name(kn_api_req *req, json_object *args, json_object *resul
                                     "hexadecimal pairs separated by ':', e.g. "
                                     "52:54:00:12:34:56)",
                                     s);
-        _cleanup_free_ const kn_iface **tops = NULL;
-        size_t n = kn_config_lookup_mac(req->api->cfg, mac, (const kn_iface *const **) &tops);
+        /* Configured MACs and the devices' own ones, ports included. */
+        _cleanup_free_ const char **found = NULL;
+        size_t n = kn_config_names_by_mac(req->api->cfg, mac, &found);
         json_object *names = json_object_new_array();
         json_object_object_add(result, "names", names);
-        /* The interface carrying the MAC may be a port inside a top-level one. */
         for (size_t k = 0; k < n; k++)
-                collect_mac(tops[k], mac, names);
+                json_object_array_add(names, json_object_new_string(found[k]));
         if (json_object_array_length(names) == 0)
                 return kn_error_set(err, ENOENT, "iface-name: no interface has MAC address %s",
                                     mac);

@@ -121,8 +121,17 @@ static void list_insert_top(kn_config *c, kn_iface *copy) {
         index_insert_tree(c, copy, copy);
 }
 
+/* Warnings included: redefining the interface may settle them too. */
+static bool any_diag(kn_config *c, const char *name) {
+        refresh(c);
+        for (size_t k = 0; k < c->list.n_diags; k++)
+                if (streq_ptr(c->list.diags[k].iface, name))
+                        return true;
+        return false;
+}
+
 static bool has_diag(kn_config *c, const kn_iface *node) {
-        if (node->name[0] && kn_config_lookup_diag(c, node->name))
+        if (node->name[0] && any_diag(c, node->name))
                 return true;
         for (size_t k = 0; k < node->n_children; k++)
                 if (has_diag(c, node->children[k]))
@@ -259,7 +268,7 @@ const kn_iface *kn_config_lookup(kn_config *c, const char *name, const kn_iface 
 const kn_diag *kn_config_lookup_diag(kn_config *c, const char *name) {
         refresh(c);
         for (size_t k = 0; k < c->list.n_diags; k++)
-                if (streq_ptr(c->list.diags[k].iface, name))
+                if (!c->list.diags[k].warning && streq_ptr(c->list.diags[k].iface, name))
                         return &c->list.diags[k];
         return NULL;
 }
@@ -285,6 +294,47 @@ size_t kn_config_lookup_mac(kn_config *c, const char *mac, const kn_iface *const
                                 found[n++] = c->list.items[k];
         }
         *ret = found;
+        return n;
+}
+
+void kn_config_set_device_macs(kn_config *c, kn_device_macs_fn fn, void *userdata) {
+        c->backend->device_macs = fn;
+        c->backend->device_macs_data = userdata;
+}
+
+static void push_name(const char ***v, size_t *n, const char *name) {
+        for (size_t k = 0; k < *n; k++)
+                if (streq((*v)[k], name))
+                        return;
+        *v = kn_xrealloc(*v, (*n + 1) * sizeof **v);
+        (*v)[(*n)++] = name;
+}
+
+static void names_with_mac(const kn_iface *i, const char *mac, const kn_device_mac *devs,
+                           size_t n_devs, const char ***v, size_t *n) {
+        char dev[KN_MAC_STRLEN + 1];
+        if (i->name[0] &&
+            (streq(i->mac, mac) ||
+             (kn_device_mac_find(devs, n_devs, i->name, dev) >= 0 && streq(dev, mac))))
+                push_name(v, n, i->name);
+        for (size_t k = 0; k < i->n_children; k++)
+                names_with_mac(i->children[k], mac, devs, n_devs, v, n);
+}
+
+size_t kn_config_names_by_mac(kn_config *c, const char *mac, const char ***ret) {
+        char want[KN_MAC_STRLEN + 1];
+        const char **v = NULL;
+        size_t n = 0, n_devs = 0;
+        _cleanup_free_ kn_device_mac *devs = NULL;
+        refresh(c);
+        if (kn_mac_parse(mac, want) >= 0) {
+                /* A device nobody could read is only not found by its MAC. */
+                if (kn_backend_device_macs(c->backend, &devs, &n_devs) < 0)
+                        n_devs = 0;
+                for (size_t k = 0; k < c->list.n; k++)
+                        names_with_mac(c->list.items[k], want, devs, n_devs, &v, &n);
+        }
+        *ret = v;
         return n;
 }
 
@@ -330,12 +380,49 @@ static int name_vlans(kn_iface *i, kn_error *err) {
         return 0;
 }
 
+typedef struct unstored {
+        const char *backend;
+        char ***warnings;
+        size_t *n_warnings, n;
+} unstored;
+
+static void warn_unstored(const char *iface, const char *want, const char *got, void *userdata) {
+        unstored *u = userdata;
+        char *w = got ? kn_xasprintf("%s: the %s backend cannot store %s; it reads back as %s",
+                                     iface, u->backend, want, got)
+                      : kn_xasprintf("%s: the %s backend cannot store %s; it is left out", iface,
+                                     u->backend, want);
+        *u->warnings = kn_xrealloc(*u->warnings, (*u->n_warnings + 1) * sizeof **u->warnings);
+        (*u->warnings)[(*u->n_warnings)++] = w;
+        u->n++;
+}
+
+size_t kn_config_prepare_define(kn_config *c, kn_iface *iface, char ***warnings,
+                                size_t *n_warnings) {
+        const kn_backend_vtable *vt = c->backend->vt;
+        size_t n = kn_iface_fill_prefixes(iface, warnings, n_warnings);
+        n += kn_iface_merge_addresses(iface, warnings, n_warnings);
+        if (!vt->normalize)
+                return n;
+        /* what list() will give back, against what was asked */
+        _cleanup_iface_ kn_iface *want = kn_iface_copy(iface);
+        if (name_vlans(want, NULL) < 0)
+                return n; /* define refuses it */
+        _cleanup_iface_ kn_iface *got = kn_iface_copy(want);
+        vt->normalize(c->backend, got);
+        unstored u = {vt->name, warnings, n_warnings, 0};
+        kn_iface_diff(want, got, warn_unstored, &u);
+        return n + u.n;
+}
+
 int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
         _cleanup_iface_ kn_iface *def = kn_iface_copy(iface);
         const kn_backend_vtable *vt = c->backend->vt;
         int r = name_vlans(def, err);
         if (r < 0)
                 return r;
+        /* every reader keeps a repeated address once */
+        kn_iface_merge_addresses(def, NULL, NULL);
         r = kn_iface_validate(def, err);
         if (r < 0)
                 return r;

@@ -9,18 +9,32 @@ void kn_iface_list_add(kn_iface_list *l, kn_iface *iface) {
         l->items[l->n++] = iface;
 }
 
-void kn_iface_list_diag(kn_iface_list *l, const char *file, unsigned line, const char *iface,
-                        const char *fmt, ...) {
+static void add_diag(kn_iface_list *l, bool warning, const char *file, unsigned line,
+                     const char *iface, const char *fmt, va_list ap) {
         GREEDY_REALLOC(l->diags, l->alloc_diags, l->n_diags + 1);
         kn_diag *d = &l->diags[l->n_diags++];
-        va_list ap;
-        va_start(ap, fmt);
         if (vasprintf(&d->message, fmt, ap) < 0)
                 abort();
-        va_end(ap);
         d->file = kn_xstrdup(file);
         d->line = line;
         d->iface = iface ? kn_xstrdup(iface) : NULL;
+        d->warning = warning;
+}
+
+void kn_iface_list_diag(kn_iface_list *l, const char *file, unsigned line, const char *iface,
+                        const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        add_diag(l, false, file, line, iface, fmt, ap);
+        va_end(ap);
+}
+
+void kn_iface_list_warn(kn_iface_list *l, const char *file, unsigned line, const char *iface,
+                        const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        add_diag(l, true, file, line, iface, fmt, ap);
+        va_end(ap);
 }
 
 void kn_iface_list_done(kn_iface_list *l) {

@@ -43,6 +43,14 @@ static int parse_uint(kn_xml *c, xmlNodePtr n, const char *name, bool required, 
         return kn_xml_attr_uint(c, n, name, required, 0, max, ret);
 }
 
+/* A number within its field's one range (kn_limit_get). */
+static int parse_limited(kn_xml *c, xmlNodePtr n, const char *name, bool required, kn_limit_id id,
+                         long *ret) {
+        const kn_limit *l = kn_limit_get(id);
+        return kn_xml_attr_uint(c, n, name, required, (unsigned long) l->min,
+                                (unsigned long) l->max, ret);
+}
+
 static int parse_bool_attr(kn_xml *c, xmlNodePtr n, const char *attr, const char *yes,
                            const char *no, kn_tristate *out) {
         int v = -1;
@@ -89,7 +97,9 @@ static int parse_protocol(kn_xml *c, xmlNodePtr n, kn_iface *i) {
                         kn_error sub = {0};
                         if ((r = kn_xml_check_attrs(c, e, KN_XML_ATTRS("address", "prefix"))) < 0 ||
                             (r = kn_xml_attr(c, e, "address", true, &addr)) < 0 ||
-                            (r = parse_uint(c, e, "prefix", false, v6 ? 128 : 32, &prefix)) < 0 ||
+                            (r = parse_limited(c, e, "prefix", false,
+                                               v6 ? KN_LIMIT_PREFIX6 : KN_LIMIT_PREFIX4, &prefix)) <
+                                    0 ||
                             (r = kn_xml_no_children(c, e)) < 0)
                                 return r;
                         if (kn_protocol_add_ip(p, v6 ? AF_INET6 : AF_INET, addr, (int) prefix,
@@ -126,6 +136,11 @@ static int parse_bridge(kn_xml *c, xmlNodePtr n, kn_iface *i) {
                         return kn_xml_fail(
                                 c, n, "attribute 'delay': '%s' is not a number of seconds >= 0",
                                 delay);
+                char range[96];
+                if (!kn_limit_ok(KN_LIMIT_BRIDGE_DELAY, d))
+                        return kn_xml_fail(
+                                c, n, "attribute 'delay': %s is out of range (valid: %s)", delay,
+                                kn_limit_describe(KN_LIMIT_BRIDGE_DELAY, range, sizeof range));
                 i->delay = d;
         }
         KN_XML_FOREACH_CHILD(c, n, e, r) {
@@ -153,13 +168,13 @@ static int parse_bond(kn_xml *c, xmlNodePtr n, kn_iface *i) {
                         if ((r = kn_xml_check_attrs(c, e,
                                                     KN_XML_ATTRS("freq", "downdelay", "updelay",
                                                                  "carrier"))) < 0 ||
-                            (r = parse_uint(c, e, "freq", true, INT_MAX, &v)) < 0)
+                            (r = parse_limited(c, e, "freq", true, KN_LIMIT_MIIMON_FREQ, &v)) < 0)
                                 return r;
                         i->miimon_freq = (unsigned) v;
-                        if ((r = parse_uint(c, e, "downdelay", false, INT_MAX,
-                                            &i->miimon_downdelay)) < 0 ||
-                            (r = parse_uint(c, e, "updelay", false, INT_MAX, &i->miimon_updelay)) <
-                                    0 ||
+                        if ((r = parse_limited(c, e, "downdelay", false, KN_LIMIT_MIIMON_DELAY,
+                                               &i->miimon_downdelay)) < 0 ||
+                            (r = parse_limited(c, e, "updelay", false, KN_LIMIT_MIIMON_DELAY,
+                                               &i->miimon_updelay)) < 0 ||
                             (r = PARSE_ENUM(c, e, "carrier", kn_miimon_carrier,
                                             i->miimon_carrier)) < 0 ||
                             (r = kn_xml_no_children(c, e)) < 0)
@@ -169,7 +184,8 @@ static int parse_bond(kn_xml *c, xmlNodePtr n, kn_iface *i) {
                         i->monitor = KN_MON_ARPMON;
                         if ((r = kn_xml_check_attrs(
                                      c, e, KN_XML_ATTRS("interval", "target", "validate"))) < 0 ||
-                            (r = parse_uint(c, e, "interval", true, INT_MAX, &v)) < 0 ||
+                            (r = parse_limited(c, e, "interval", true, KN_LIMIT_ARPMON_INTERVAL,
+                                               &v)) < 0 ||
                             (r = kn_xml_attr_ip(c, e, "target", true, AF_INET, &target)) < 0)
                                 return r;
                         i->arpmon_interval = (unsigned) v;
@@ -194,7 +210,7 @@ static int parse_bond(kn_xml *c, xmlNodePtr n, kn_iface *i) {
 static int parse_vlan(kn_xml *c, xmlNodePtr n, kn_iface *i) {
         long tag;
         int r = kn_xml_check_attrs(c, n, KN_XML_ATTRS("tag"));
-        if (r < 0 || (r = parse_uint(c, n, "tag", true, 4095, &tag)) < 0)
+        if (r < 0 || (r = parse_limited(c, n, "tag", true, KN_LIMIT_VLAN_TAG, &tag)) < 0)
                 return r;
         i->vlan_tag = (int) tag;
         KN_XML_FOREACH_CHILD(c, n, e, r) {
@@ -261,7 +277,7 @@ static int parse_iface_child(kn_xml *c, xmlNodePtr n, xmlNodePtr e, iface_role r
         }
         if (top && kn_xml_is(e, "mtu")) {
                 if ((r = kn_xml_check_attrs(c, e, KN_XML_ATTRS("size"))) < 0 ||
-                    (r = parse_uint(c, e, "size", true, 65535, &v)) < 0)
+                    (r = parse_limited(c, e, "size", true, KN_LIMIT_MTU, &v)) < 0)
                         return r;
                 i->mtu = (unsigned) v;
                 return kn_xml_no_children(c, e);
