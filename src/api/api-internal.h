@@ -53,6 +53,7 @@ struct kn_api {
 
         struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
         kn_loop_watch *confirm_timer; /* while txn waits for `confirm` */
+        struct kn_manager_checkpoint *mgr_checkpoint; /* NetworkManager's, of txn (manager.c) */
 };
 
 struct kn_api_session {

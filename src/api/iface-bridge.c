@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include "api-internal.h"
+#include "kvmnet/manager.h"
 
 typedef struct bridge_job {
         bool bridge;       /* else unbridge */
@@ -19,12 +20,15 @@ typedef struct bridge_job {
         kn_api_change change;
         kn_live_txn *live;
         size_t mark; /* steps of live before this change */
+        const char *backend;   /* for the manager's detection */
+        kn_manager_report mgr; /* what a manager did (via NONE: netlink) */
 } bridge_job;
 
 static void job_free(bridge_job *j) {
         kn_iface_free(j->old_nic);
         kn_iface_free(j->old_br);
         kn_iface_free(j->new_def);
+        kn_manager_report_clear(&j->mgr);
         free(j);
 }
 
@@ -45,6 +49,14 @@ static void move_ip(kn_iface *from, kn_iface *to) {
 
 static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
         bridge_job *j = data;
+        /* A network manager serving the namespace does it (docs/managers.md). */
+        int rm = 0;
+        if (j->bridge)
+                rm = kn_manager_bridge(ns, j->backend, j->nic, j->br, &j->mgr, err);
+        else if (j->nic[0])
+                rm = kn_manager_unbridge(ns, j->backend, j->nic, j->br, &j->mgr, err);
+        if (j->mgr.via != KN_MANAGER_NONE)
+                return rm;
         if (j->bridge)
                 return kn_live_bridge(ns, j->nic, j->br, &j->opts, j->live, err);
         return kn_live_unbridge(ns, j->br, j->opts.force, j->live, j->nic, err);
@@ -73,12 +85,16 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
         json_object *steps = json_object_new_array();
         for (size_t k = j->mark; k < n; k++)
                 json_object_array_add(steps, json_object_new_string(kn_live_txn_step(j->live, k)));
+        for (size_t k = 0; k < j->mgr.n_steps; k++)
+                json_object_array_add(steps, json_object_new_string(j->mgr.steps[k]));
         r = kn_api_change_end(req, &j->change, r, result, err);
         if (r >= 0) {
                 json_object_object_add(result, "interface", json_object_new_string(j->nic));
                 json_object_object_add(result, "bridge", json_object_new_string(j->br));
                 json_object_object_add(result, "live", json_object_new_boolean(j->start));
                 json_object_object_add(result, "changes", steps);
+                const char *via = kn_manager_kind_to_string(j->mgr.via);
+                json_object_object_add(result, "via", json_object_new_string(via));
         } else
                 json_object_put(steps);
         job_free(j);
@@ -87,6 +103,7 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
 
 static int go(kn_api_req *req, bridge_job *j, double confirm, kn_error *err) {
         const char *verb = j->bridge ? "iface-bridge" : "iface-unbridge";
+        j->backend = kn_config_backend_name(req->api->cfg);
         int r = kn_api_change_begin(req, verb, j->br, KN_CHANGE_SHARED, confirm, &j->change, err);
         if (r < 0) {
                 job_free(j);

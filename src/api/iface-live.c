@@ -4,6 +4,7 @@
  * (the configured definition applied or torn down over netlink).  Reading
  * never forks; the changing verbs run on the worker thread in the daemon. */
 #include "api-internal.h"
+#include "kvmnet/manager.h"
 
 static kn_netns *netns_or_error(kn_api *api, const char *verb, kn_error *err) {
         kn_netns *ns = kn_api_netns(api, err);
@@ -198,6 +199,8 @@ static int run_iface_dumpxml(kn_api_req *req, json_object *args, json_object *re
 
 typedef struct live_job {
         bool start;
+        const char *backend;   /* for the manager's detection */
+        kn_manager_report mgr; /* what a manager did (via NONE: netlink) */
         kn_iface *def;
         kn_api_change change;
         kn_live_txn *live; /* the change's steps: the worker appends to it */
@@ -208,6 +211,7 @@ typedef struct live_job {
 
 static void live_job_free(live_job *j) {
         kn_iface_free(j->def);
+        kn_manager_report_clear(&j->mgr);
         for (size_t k = 0; k < j->n_steps; k++)
                 free(j->steps[k]);
         free(j->steps);
@@ -217,6 +221,15 @@ static void live_job_free(live_job *j) {
 /* On the worker thread: only the job's copies, its steps and ns. */
 static int live_work(kn_netns *ns, void *data, kn_error *err) {
         live_job *j = data;
+        /* A network manager serving the namespace does it (docs/managers.md). */
+        int rm = j->start ? kn_manager_start(ns, j->backend, j->def, &j->mgr, err)
+                          : kn_manager_stop(ns, j->backend, j->def, &j->mgr, err);
+        if (j->mgr.via != KN_MANAGER_NONE) {
+                j->steps = TAKE_PTR(j->mgr.steps);
+                j->n_steps = j->mgr.n_steps;
+                j->mgr.n_steps = 0;
+                return rm;
+        }
         j->mark = kn_live_txn_size(j->live);
         int r = j->start ? kn_live_apply_in(ns, j->def, j->live, err)
                          : kn_live_stop_in(ns, j->def, j->live, err);
@@ -237,6 +250,8 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
         r = kn_api_change_end(req, &j->change, r, result, err);
         if (r >= 0) {
                 json_object_object_add(result, "name", json_object_new_string(j->def->name));
+                const char *via = kn_manager_kind_to_string(j->mgr.via);
+                json_object_object_add(result, "via", json_object_new_string(via));
                 if (j->start) {
                         json_object *steps = json_object_new_array_ext((int)j->n_steps);
                         for (size_t k = 0; k < j->n_steps; k++)
@@ -279,6 +294,7 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
         }
         live_job *j = kn_xcalloc(1, sizeof *j);
         j->start = start;
+        j->backend = kn_config_backend_name(req->api->cfg);
         /* A copy: the worker never touches the configuration, which may be
          * reloaded or redefined meanwhile. */
         j->def = kn_iface_copy(def);

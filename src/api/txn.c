@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "api-internal.h"
+#include "api-manager.h"
 #include "kvmnet/txn.h"
 #include "rootfs.h"
 #include "strbuf.h"
@@ -79,6 +80,8 @@ static int undo_live(kn_netns *ns, void *data, kn_error *err) {
         kn_error ignored = {0};
         (void) kn_live_tap_ports(ns, &before, &n_before, &ignored);
         int r = kn_txn_rollback_live(t, ns, err);
+        if (r >= 0)
+                r = kn_api_manager_txn_rollback(j->api, err);
         size_t n_cut = n_before ? kn_live_taps_cut_off(ns, before, n_before, &cut) : 0;
         if (n_cut) {
                 kn_strbuf b = {0};
@@ -115,6 +118,8 @@ static int rollback_files(kn_api *api, struct kn_txn *t, int live_r, kn_error *e
         int r = kn_txn_rollback_files(t, kn_config_root_fs(api->cfg), log_line, api, &e);
         kn_error ignored = {0};
         (void)kn_config_reload(api->cfg, &ignored);
+        kn_api_manager_reload(api);
+        kn_api_manager_txn_end(api, false);
         if (live_r < 0)
                 return live_r; /* err says which live step */
         if (r < 0)
@@ -234,6 +239,8 @@ int kn_api_change_begin(kn_api_req *req, const char *verb, const char *name, kn_
         c->own = true;
         if (c->main)
                 api->txn = c->txn; /* changes arriving meanwhile join it */
+        if (c->main)
+                kn_api_manager_txn_begin(api, confirm);
         return 0;
 }
 
@@ -253,11 +260,16 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
         if (r < 0) {
                 /* The live steps undid themselves; the files it wrote go back. */
                 kn_error e = {0};
+                if (c->main)
+                        (void)kn_api_manager_txn_rollback(api, &e);
                 (void)rollback_files(api, c->txn, 0, &e);
                 return r;
         }
+        kn_api_manager_reload(api);
         if (c->confirm > 0)
                 return keep_for_confirm(api, c->txn, c->confirm, result, err);
+        if (c->main)
+                kn_api_manager_txn_end(api, true);
         return kn_txn_commit(c->txn, err);
 }
 
@@ -291,6 +303,7 @@ static int run_iface_begin(kn_api_req *req, json_object *args, json_object *resu
                 kn_error_prefix(err, "iface-begin");
                 return r;
         }
+        kn_api_manager_txn_begin(api, 0);
         _cleanup_free_ char *who = kn_txn_describe(&info);
         json_object_object_add(result, "transaction", json_object_new_string(who));
         publish(api, "begin", who, NULL);
@@ -317,6 +330,7 @@ static int commit_after(kn_api_req *req, int r, json_object *result, kn_error *e
                 return keep_for_confirm(api, api->txn, confirm, result, err);
         timer_stop(api);
         struct kn_txn *t = TAKE_PTR(api->txn);
+        kn_api_manager_txn_end(api, true);
         r = kn_txn_commit(t, err);
         if (r >= 0)
                 publish(api, "committed", NULL, NULL);
