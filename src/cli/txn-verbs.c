@@ -54,6 +54,14 @@ static void print_changes(const cli_cmd *cmd, json_object *result) {
                 printf("  %s\n", json_object_get_string(json_object_array_get_idx(changes, k)));
 }
 
+/* "Through NetworkManager" when a network manager did the live part. */
+static void print_via(json_object *result) {
+        json_object *o;
+        if (json_object_object_get_ex(result, "via", &o) &&
+            !streq(json_object_get_string(o), "netlink"))
+                printf("Through %s\n", json_object_get_string(o));
+}
+
 static int print_bridge(const cli_cmd *cmd, json_object *result) {
         json_object *live;
         bool started = json_object_object_get_ex(result, "live", &live) &&
@@ -61,6 +69,7 @@ static int print_bridge(const cli_cmd *cmd, json_object *result) {
         printf("Created bridge %s with attached device %s\n", cmd->pos[1], cmd->pos[0]);
         if (started)
                 printf("Bridge interface %s started\n", cmd->pos[1]);
+        print_via(result);
         print_changes(cmd, result);
         print_confirm(result);
         return KN_EXIT_OK;
@@ -74,6 +83,7 @@ static int print_unbridge(const cli_cmd *cmd, json_object *result) {
         printf("Device %s un-attached from bridge %s\n", nic, cmd->pos[0]);
         if (json_object_object_get_ex(result, "live", &o) && json_object_get_boolean(o))
                 printf("Interface %s started\n", nic);
+        print_via(result);
         print_changes(cmd, result);
         print_confirm(result);
         return KN_EXIT_OK;
