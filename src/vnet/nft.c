@@ -24,8 +24,14 @@ static const char *const kn_nft_mode_table[_KN_NFT_MODE_MAX] = {
 };
 DEFINE_STRING_TABLE_LOOKUP(kn_nft_mode, kn_nft_mode)
 
+/* nft (1.0.6) takes table names only as bare identifiers, which have no
+ * '+': it becomes '/', which network names never hold. */
 char *kn_nft_table_name(const char *network) {
-        return kn_xasprintf(TABLE_PREFIX "%s", network);
+        char *t = kn_xasprintf(TABLE_PREFIX "%s", network);
+        for (char *p = t; *p; p++)
+                if (*p == '+')
+                        *p = '/';
+        return t;
 }
 
 typedef struct subnet {
@@ -208,8 +214,8 @@ int kn_nft_apply(kn_netns *ns, const kn_nft_params *p, kn_error *err) {
         nft_call c = {.cmd = text};
         r = run(ns, &c, err);
         if (r == -EIO)
-                kn_error_set(err, EIO, "network %s: nftables refused table %s%s: %s", p->network,
-                             TABLE_PREFIX, p->network, c.error);
+                kn_error_set(err, EIO, "network %s: nftables refused its table: %s", p->network,
+                             c.error);
         call_done(&c);
         return r;
 }
@@ -244,7 +250,8 @@ int kn_nft_exists(kn_netns *ns, const char *network, kn_error *err) {
                 call_done(&c);
                 return r;
         }
-        _cleanup_free_ char *want = kn_xasprintf("table inet " TABLE_PREFIX "%s", network);
+        _cleanup_free_ char *table = kn_nft_table_name(network);
+        _cleanup_free_ char *want = kn_xasprintf("table inet %s", table);
         int found = 0;
         for (char *line = c.output; r == 0 && line && *line;) {
                 char *nl = strchr(line, '\n');

@@ -53,7 +53,7 @@ typedef struct kn_nft_params {
         unsigned port_start, port_end;
 } kn_nft_params;
 
-/* "kvmnet-NETWORK": the table's name. */
+/* "kvmnet-NETWORK": the table's name ('+' in a network name as '/'). */
 char *kn_nft_table_name(const char *network);
 
 /* The batch kn_nft_apply() runs, as nft syntax (for logs and tests);

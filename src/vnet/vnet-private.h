@@ -12,20 +12,20 @@
 #include "kvmnet/error.h"
 #include "macro.h"
 
-/* [A-Za-z0-9_.-], starting with a letter or digit, 1..max characters:
- * safe in a path, an argv, a dnsmasq line and a quoted nft string. */
+/* A-Z a-z 0-9 _ . - +, not starting with '.' or '-', 1..max characters
+ * (what network names allow, kvmnet/vnet.h): safe in a path, an argv, a
+ * dnsmasq line and a quoted nft string. */
 static inline int kn_vnet_check_name(const char *what, const char *name, size_t max,
                                      kn_error *err) {
         static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "0123456789_.-";
+                                 "0123456789_.-+";
         if (isempty(name))
                 return kn_error_set(err, EINVAL, "%s is missing", what);
         size_t n = strlen(name);
-        if (n > max || strspn(name, ok) != n || !strchr(ok, name[0]) || name[0] == '_' ||
-            name[0] == '.' || name[0] == '-')
+        if (n > max || strspn(name, ok) != n || name[0] == '.' || name[0] == '-')
                 return kn_error_set(err, EINVAL,
-                                    "%s '%s' is not valid (1 to %zu of A-Z a-z 0-9 _ . -, "
-                                    "starting with a letter or digit)",
+                                    "%s '%s' is not valid (1 to %zu of A-Z a-z 0-9 _ . - +, "
+                                    "not starting with '.' or '-')",
                                     what, name, max);
         return 0;
 }

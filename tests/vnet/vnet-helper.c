@@ -16,6 +16,7 @@
  *         ...); reads commands on stdin: "host MAC,NAME,IP" (add a static
  *         host and reload), "leases", "stop" (stop dnsmasq, exit),
  *         "detach" (exit leaving it running, as a killed kvmnetd would).
+ *   vnet-helper dnsmasq-print STATE OPTS  the configuration file's text
  *
  * OPTS: --name N --bridge B --mode M --dev D --subnet ADDR/PREFIX (again
  * for IPv6) --ports START-END --range START,END --host MAC,NAME,IP
@@ -23,9 +24,14 @@
  * Errors: "error: MESSAGE" on stderr, exit 1. */
 
 #include <getopt.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
 
 #include "kvmnet/live.h"
 #include "macro.h"
+#include "kvmnet/loop.h"
+#include "vnet/dnsmasq.h"
 #include "vnet/nft.h"
 #include "vnet/sysctl.h"
 
@@ -200,12 +206,203 @@ static int cmd_sysctl(const char *verb, int argc, char **argv) {
         return 0;
 }
 
+/* ---- dnsmasq ---- */
+
+#define MAX_HOSTS 32
+
+typedef struct run {
+        kn_loop *loop;
+        kn_netns *ns;
+        kn_dnsmasq *d;
+        kn_dnsmasq_config c;
+        kn_dnsmasq_subnet subnets[MAX_ITEMS];
+        kn_dnsmasq_range ranges[MAX_ITEMS];
+        kn_dnsmasq_host hosts[MAX_HOSTS];
+        kn_dnsmasq_dns_host dns[MAX_HOSTS];
+        char *dns_names[MAX_HOSTS];
+        char *owned[4 * MAX_HOSTS];
+        size_t n_owned;
+        char line[1024];
+        size_t line_len;
+} run;
+
+/* Split "a,b,c" in place into at most n fields. */
+static size_t split(char *s, char **f, size_t n) {
+        size_t k = 0;
+        for (char *save = NULL, *t = strtok_r(s, ",", &save); t && k < n;
+             t = strtok_r(NULL, ",", &save))
+                f[k++] = t;
+        return k;
+}
+
+static void add_host(run *u, char *spec) {
+        char *f[3];
+        if (split(spec, f, 3) != 3 || u->c.n_hosts >= MAX_HOSTS)
+                die("host '%s': not MAC,NAME,IP", spec);
+        u->hosts[u->c.n_hosts++] = (kn_dnsmasq_host){.mac = f[0], .name = f[1], .ip = f[2]};
+}
+
+static void add_dns(run *u, char *spec) {
+        char *f[2];
+        size_t k = u->c.n_dns_hosts;
+        if (split(spec, f, 2) != 2 || k >= MAX_HOSTS)
+                die("DNS host '%s': not IP,NAME", spec);
+        u->dns_names[k] = f[1];
+        u->dns[k] = (kn_dnsmasq_dns_host){
+                .ip = f[0], .names = (const char *const *) &u->dns_names[k], .n_names = 1};
+        u->c.n_dns_hosts++;
+}
+
+static void dnsmasq_config(run *u, opts *o, const char *state) {
+        u->c = (kn_dnsmasq_config){
+                .network = o->name,
+                .bridge = o->bridge,
+                .state_dir = state,
+                .domain = o->domain,
+                .subnets = u->subnets,
+                .n_subnets = o->n_subnets,
+                .ranges = u->ranges,
+                .n_ranges = o->n_ranges,
+                .hosts = u->hosts,
+                .dns_hosts = u->dns,
+                .ipv6_ra = o->ra,
+        };
+        for (size_t k = 0; k < o->n_subnets; k++)
+                u->subnets[k] = (kn_dnsmasq_subnet){o->subnets[k].address, o->subnets[k].prefix};
+        for (size_t k = 0; k < o->n_ranges; k++) {
+                char *f[2];
+                if (split(o->ranges[k], f, 2) != 2)
+                        die("--range %s: not START,END", o->ranges[k]);
+                u->ranges[k] = (kn_dnsmasq_range){f[0], f[1]};
+        }
+        for (size_t k = 0; k < o->n_hosts; k++)
+                add_host(u, o->hosts[k]);
+        for (size_t k = 0; k < o->n_dns_hosts; k++)
+                add_dns(u, o->dns_hosts[k]);
+}
+
+static void on_event(kn_dnsmasq *d, const kn_dnsmasq_event *ev, void *userdata) {
+        const kn_dnsmasq_lease *l = ev->lease;
+        switch (ev->type) {
+        case KN_DNSMASQ_STARTED: printf("started %d\n", (int) ev->pid); break;
+        case KN_DNSMASQ_EXITED:
+                printf("exited %d %d %llu\n", (int) ev->pid, ev->wstatus,
+                       (unsigned long long) ev->restart_usec / 1000);
+                break;
+        case KN_DNSMASQ_START_FAILED: printf("start-failed %s\n", ev->error->message); break;
+        case KN_DNSMASQ_LEASE_ADDED:
+        case KN_DNSMASQ_LEASE_CHANGED:
+        case KN_DNSMASQ_LEASE_REMOVED:
+                printf("lease %s %s %s %s\n",
+                       ev->type == KN_DNSMASQ_LEASE_ADDED     ? "added"
+                       : ev->type == KN_DNSMASQ_LEASE_CHANGED ? "changed"
+                                                              : "removed",
+                       l->ip, l->mac[0] ? l->mac : "-", l->hostname[0] ? l->hostname : "-");
+                break;
+        }
+        fflush(stdout);
+}
+
+static void command(run *u, char *cmd) {
+        kn_error err = {0};
+        if (startswith(cmd, "host ") || startswith(cmd, "dns ")) {
+                char *spec = kn_xstrdup(strchr(cmd, ' ') + 1);
+                if (u->n_owned >= ELEMENTSOF(u->owned))
+                        die("too many updates");
+                u->owned[u->n_owned++] = spec;
+                if (cmd[0] == 'h')
+                        add_host(u, spec);
+                else
+                        add_dns(u, spec);
+                if (kn_dnsmasq_update(u->d, &u->c, &err) < 0)
+                        printf("update-failed %s\n", err.message);
+                else
+                        printf("updated %d\n", (int) kn_dnsmasq_pid(u->d));
+        } else if (streq(cmd, "leases")) {
+                size_t n;
+                const kn_dnsmasq_lease *l = kn_dnsmasq_leases(u->d, &n);
+                for (size_t k = 0; k < n; k++)
+                        printf("has %s %s %s\n", l[k].ip, l[k].mac[0] ? l[k].mac : "-",
+                               l[k].hostname[0] ? l[k].hostname : "-");
+                printf("leases %zu\n", n);
+        } else if (streq(cmd, "stop")) {
+                int r = kn_dnsmasq_stop(u->d, &err);
+                u->d = NULL;
+                printf(r < 0 ? "stop-failed %s\n" : "stopped\n", err.message);
+                kn_loop_quit(u->loop);
+        } else if (streq(cmd, "detach")) {
+                u->d = kn_dnsmasq_free(u->d);
+                printf("detached\n");
+                kn_loop_quit(u->loop);
+        } else
+                printf("unknown-command %s\n", cmd);
+        fflush(stdout);
+}
+
+static void on_stdin(int fd, uint32_t revents, void *userdata) {
+        run *u = userdata;
+        ssize_t n = read(fd, u->line + u->line_len, sizeof u->line - 1 - u->line_len);
+        if (n <= 0) {
+                /* The test went away: stop, leaving nothing behind. */
+                command(u, (char[]){"stop"});
+                return;
+        }
+        u->line_len += (size_t) n;
+        u->line[u->line_len] = '\0';
+        char *nl;
+        while (u->d && (nl = strchr(u->line, '\n'))) {
+                *nl = '\0';
+                command(u, u->line);
+                memmove(u->line, nl + 1, u->line_len - (size_t) (nl + 1 - u->line) + 1);
+                u->line_len = strlen(u->line);
+        }
+}
+
+static int cmd_dnsmasq(const char *verb, int argc, char **argv) {
+        static run u; /* big, and the loop's callbacks hold it */
+        opts o = {0};
+        kn_error err = {0};
+        if (streq(verb, "dnsmasq-print")) {
+                if (argc < 2)
+                        die("usage: dnsmasq-print STATE OPTS");
+                parse_opts(argc - 1, argv + 1, &o);
+                dnsmasq_config(&u, &o, argv[1]);
+                _cleanup_free_ char *text = NULL;
+                if (kn_dnsmasq_config_text(&u.c, &text, &err) < 0)
+                        die("%s", err.message);
+                fputs(text, stdout);
+                return 0;
+        }
+        if (argc < 3)
+                die("usage: dnsmasq-run NETNS STATE OPTS");
+        parse_opts(argc - 2, argv + 2, &o);
+        dnsmasq_config(&u, &o, argv[2]);
+        u.ns = open_ns(argv[1]);
+        if (kn_loop_new(&u.loop) < 0)
+                die("no loop");
+        if (kn_dnsmasq_start(u.loop, u.ns, &u.c, on_event, &u, &u.d, &err) < 0)
+                die("%s", err.message);
+        printf("%s %d\n", kn_dnsmasq_adopted(u.d) ? "adopted" : "started",
+               (int) kn_dnsmasq_pid(u.d));
+        fflush(stdout);
+        kn_loop_add_fd(u.loop, 0, EPOLLIN, on_stdin, &u, NULL);
+        int r = kn_loop_run(u.loop);
+        kn_dnsmasq_free(u.d);
+        kn_loop_free(u.loop);
+        kn_netns_free(u.ns);
+        for (size_t k = 0; k < u.n_owned; k++)
+                free(u.owned[k]);
+        return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2)
                 die("usage: vnet-helper VERB ARGS");
         const char *verb = argv[1];
         if (startswith(verb, "nft-"))
                 return cmd_nft(verb, argc - 1, argv + 1);
+        if (startswith(verb, "dnsmasq-"))
+                return cmd_dnsmasq(verb, argc - 1, argv + 1);
         if (startswith(verb, "sysctl-"))
                 return cmd_sysctl(verb, argc - 1, argv + 1);
         die("unknown verb %s", verb);
