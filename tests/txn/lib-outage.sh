@@ -8,7 +8,8 @@
 # confirm-or-revert).  Source it from bash; needs root.
 #
 #   outage_setup static|dhcp [HOSTNS [LANNS]]
-#       namespaces HOSTNS (default h4-host-$$) and LANNS (h4-lan-$$), a veth
+#       namespaces HOSTNS (default $OUTAGE_NS_PREFIX-$$-host, the prefix
+#       kn-outage unless set) and LANNS (...-lan), a veth
 #       pair eth0 (host) / lan0 (lan); in LANNS lan0 is a port of a switch
 #       (bridge sw0) whose other port leads to client0, the LAN host:
 #       192.0.2.1/24 and 2001:db8::1/64, MAC $OUTAGE_LAN_MAC.  static: 192.0.2.10/24 on eth0, default route via
@@ -161,9 +162,9 @@ outage_setup() {
         case $mode in static | dhcp) ;; *) outage_log "outage_setup static|dhcp"; return 2 ;; esac
         [ -n "$OUTAGE_HOST" ] && outage_teardown
         OUTAGE_MODE=$mode
-        OUTAGE_HOST=${2:-h4-host-$$}
-        OUTAGE_LAN=${3:-h4-lan-$$}
-        OUTAGE_DIR=$(mktemp -d /tmp/h4-outage.XXXXXX) || return 1
+        OUTAGE_HOST=${2:-${OUTAGE_NS_PREFIX:-kn-outage}-$$-host}
+        OUTAGE_LAN=${3:-${OUTAGE_NS_PREFIX:-kn-outage}-$$-lan}
+        OUTAGE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kn-outage.XXXXXX") || return 1
         OUTAGE_RUN_DIR=$OUTAGE_DIR/run
         mkdir -p "$OUTAGE_DIR/snap" "$OUTAGE_RUN_DIR"
         if [ "${OUTAGE_NO_TRAP:-0}" != 1 ]; then
