@@ -159,20 +159,23 @@ PY
         run "$kvmnet" iface-undefine br0
         run "$kvmnet" iface-define "$top/examples/eth0-static.xml"
         run "$kvmnet" iface-start eth0
-        ip netns exec "$lan" ping -n -i 0.001 192.0.2.10 >"$sandbox/ping" 2>&1 &
-        pinger=$!
-        sleep 0.5
+        # The probe of bench/bridge-outage (tests/txn/lib-outage.sh): a 1 ms
+        # ICMP stream and a TCP echo stream from the LAN to the host.
+        OUTAGE_NO_TRAP=1 OUTAGE_BUILD=$build
+        . "$top/tests/txn/lib-outage.sh"
+        outage_attach "$ns" "$lan" 192.0.2.10
+        outage_start_probe --tcp
         run "$kvmnet" iface-bridge eth0 br0 --verbose
         run ip -n "$ns" -br addr
         sleep 0.5
         run "$kvmnet" iface-unbridge br0
         run ip -n "$ns" -br addr
-        sleep 0.5
-        kill -INT "$pinger"; wait "$pinger" || true
-        python3 -c '
-import re, sys
-s = {int(m) for m in re.findall(r"icmp_seq=(\d+)", open(sys.argv[1]).read())}
-print("the ping from the LAN: %d replies, %d lost (below the last reply)" % (len(s), max(s) - len(s)))' "$sandbox/ping"
+        sleep 0.3
+        outage_stop_probe >/dev/null
+        j=$OUTAGE_PROBE_JSON
+        echo "the probe from the LAN: $(outage_json sent "$j") requests at 1 ms, $(outage_json lost "$j") lost," \
+                "longest gap $(outage_json max_gap_ms "$j") ms; TCP stream still up: $(outage_json tcp_up "$j")"
+        outage_teardown
         say "--confirm: a change nobody confirms is reverted by kvmnetd itself"
         run "$kvmnet" iface-bridge eth0 br0 --confirm 2
         run ip -n "$ns" -br link

@@ -18,6 +18,10 @@
 #       busybox udhcpc on eth0, laid out as kvmnet's own client (see
 #       OUTAGE_RUN_DIR below); waits for the lease.  Installs
 #       `trap outage_teardown EXIT` (and INT/TERM) unless OUTAGE_NO_TRAP=1.
+#   outage_attach HOSTNS LANNS ADDR
+#       the probe alone, between two namespaces made elsewhere (the host
+#       answers at ADDR from LANNS): no set-up; outage_teardown then stops
+#       only what the harness started and leaves the namespaces alone
 #   outage_start_probe [--tcp] [PROBE-OPTION...]   (--rt unless OUTAGE_PROBE_RT=0)
 #       starts bench/outage-probe in LANNS against the host address; with
 #       --tcp also an echo server in HOSTNS (port 7777) and one connection
@@ -64,6 +68,7 @@ _outage_probe_pid=
 _outage_probe_out=
 _outage_server_pid=
 _outage_nprobe=0
+_outage_attached=0
 
 outage_log() { printf 'outage: %s\n' "$*" >&2; }
 
@@ -218,6 +223,15 @@ outage_setup() {
         return 1
 }
 
+outage_attach() {
+        [ $# = 3 ] || { outage_log "outage_attach HOSTNS LANNS ADDR"; return 2; }
+        [ -n "$OUTAGE_HOST" ] && outage_teardown
+        OUTAGE_HOST=$1 OUTAGE_LAN=$2 OUTAGE_ADDR=$3 OUTAGE_MODE=attached _outage_attached=1
+        OUTAGE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kn-outage.XXXXXX") || return 1
+        OUTAGE_RUN_DIR=$OUTAGE_DIR/run
+        mkdir -p "$OUTAGE_DIR/snap" "$OUTAGE_RUN_DIR"
+}
+
 outage_start_probe() {
         local tcp=() bin
         if [ "${1:-}" = --tcp ]; then
@@ -259,7 +273,7 @@ outage_stop_probe() {
         local pid=$_outage_probe_pid k line=
         [ -n "$pid" ] || { outage_log "no probe running"; return 1; }
         _outage_probe_pid=
-        kill -TERM "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null || :
         # Polled, not `wait`: in j=$(outage_stop_probe) this runs in a
         # subshell, of which the probe is no child.  It prints after its
         # grace time (200 ms) for late replies.
@@ -340,14 +354,14 @@ outage_compare() { # A B [FROM=TO...]: A's device names mapped, then diffed with
 
 _outage_kill() { # PID...: TERM, then KILL what is still there after 1 s
         local p k
-        for p in "$@"; do kill -TERM "$p" 2>/dev/null; done
+        for p in "$@"; do kill -TERM "$p" 2>/dev/null || :; done
         for ((k = 0; k < 100; k++)); do
                 local left=0
                 for p in "$@"; do kill -0 "$p" 2>/dev/null && left=1; done
                 [ $left = 0 ] && return 0
                 sleep 0.01
         done
-        for p in "$@"; do kill -KILL "$p" 2>/dev/null; done
+        for p in "$@"; do kill -KILL "$p" 2>/dev/null || :; done
 }
 
 outage_teardown() {
@@ -357,14 +371,18 @@ outage_teardown() {
         # this harness or its caller: the probe, the echo server, dnsmasq,
         # udhcpc (or the one kvmnet moved to the bridge), kvmnetd.  Nothing
         # is killed by a pid file: a stale one could name a reused pid.
-        for ns in "$OUTAGE_HOST" "$OUTAGE_LAN"; do
-                [ -n "$ns" ] && [ -e "/run/netns/$ns" ] &&
-                        mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
-        done
+        if [ "$_outage_attached" = 1 ]; then
+                pids=("${_outage_pids[@]}")
+        else
+                for ns in "$OUTAGE_HOST" "$OUTAGE_LAN"; do
+                        [ -n "$ns" ] && [ -e "/run/netns/$ns" ] &&
+                                mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
+                done
+        fi
         [ ${#pids[@]} -gt 0 ] && _outage_kill "${pids[@]}"
-        for p in "${_outage_pids[@]}"; do wait "$p" 2>/dev/null; done
+        for p in "${_outage_pids[@]}"; do wait "$p" 2>/dev/null || :; done
         for ns in "$OUTAGE_HOST" "$OUTAGE_LAN"; do
-                [ -n "$ns" ] && [ -e "/run/netns/$ns" ] && ip netns del "$ns"
+                [ "$_outage_attached" = 0 ] && [ -n "$ns" ] && [ -e "/run/netns/$ns" ] && ip netns del "$ns"
         done
         if [ -n "$OUTAGE_DIR" ] && [ "${OUTAGE_KEEP:-0}" != 1 ]; then
                 rm -rf "$OUTAGE_DIR"
@@ -372,6 +390,6 @@ outage_teardown() {
                 outage_log "kept $OUTAGE_DIR"
         fi
         OUTAGE_HOST= OUTAGE_LAN= OUTAGE_DIR=
-        _outage_pids=() _outage_probe_pid= _outage_server_pid=
+        _outage_pids=() _outage_probe_pid= _outage_server_pid= _outage_attached=0
         return 0
 }
