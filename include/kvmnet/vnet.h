@@ -160,3 +160,73 @@ int kn_net_store_set_autostart(kn_net_store *s, const char *name, bool on, kn_er
  * next free one; *ret_x says which). */
 kn_net *kn_net_default(bool (*taken)(const char *subnet, unsigned prefix, void *), void *data,
                        unsigned *ret_x);
+
+/* ---- Running networks (src/vnet/network-start.c) ---- */
+
+typedef struct kn_loop kn_loop;
+typedef struct kn_netns kn_netns;
+typedef struct kn_net_run kn_net_run;
+
+/* Where a network runs: the served namespace, the loop dnsmasq is
+ * supervised on, the state directory (STATE/networks/NAME.xml marks a
+ * running network; STATE/dnsmasq holds dnsmasq's files, which must be
+ * searchable by others: 0755 up the path). */
+typedef struct kn_net_env {
+        kn_loop *loop;
+        kn_netns *ns;
+        const char *state_dir;
+        const char *dnsmasq_exe; /* NULL: /usr/sbin/dnsmasq */
+} kn_net_env;
+
+/* Whether STATE/networks/NAME.xml says the network runs. */
+bool kn_net_running(const kn_net_env *e, const char *name);
+
+/* net-start.  Refused first, naming the conflict: already active, a link
+ * with the bridge's name exists, a subnet overlaps an address or a route
+ * of the namespace.  Then: the running definition is written, the bridge
+ * made (MAC, MTU, STP, delay, addresses, up: the live layer), forwarding
+ * sysctls taken (nat, route), the nft table applied, dnsmasq started (a
+ * network with an address).  A failed step undoes the ones before it. */
+int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_error *err);
+/* A network that ran before kvmnetd restarted: what is missing (bridge,
+ * table) is put back, dnsmasq adopted, not restarted. */
+int kn_net_adopt(const kn_net_env *e, const char *name, kn_net_run **ret, kn_error *err);
+/* net-destroy: refused while guest taps sit on the bridge (named) unless
+ * force; then dnsmasq stopped, the table deleted, the sysctls released
+ * (restored if kvmnet set them), the bridge deleted.  run is freed. */
+int kn_net_destroy(kn_net_run *run, bool force, kn_error *err);
+/* The same without a handle (offline CLI, a network whose kvmnetd died),
+ * from STATE/networks/NAME.xml. */
+int kn_net_destroy_stale(const kn_net_env *e, const char *name, bool force, kn_error *err);
+/* Let go of the handle and leave the network running (kvmnetd exits). */
+kn_net_run *kn_net_run_free(kn_net_run *run);
+const kn_net *kn_net_run_def(const kn_net_run *run);
+int kn_net_run_dnsmasq_pid(const kn_net_run *run);
+bool kn_net_run_adopted(const kn_net_run *run);
+/* net-update --live: the running definition becomes def; dnsmasq re-reads
+ * its hosts (SIGHUP). */
+int kn_net_run_update(kn_net_run *run, const kn_net *def, kn_error *err);
+
+typedef struct kn_net_lease {
+        int family;
+        long long expiry; /* seconds since the epoch, 0: never */
+        char mac[18];
+        char ip[46];
+        char hostname[256];
+        char client_id[256];
+} kn_net_lease;
+/* dnsmasq's leases of network name (none if it never ran). */
+int kn_net_leases(const kn_net_env *e, const char *name, kn_net_lease **ret, size_t *n,
+                  kn_error *err);
+
+/* ---- What the host already has (the default network's subnet) ---- */
+
+typedef struct kn_net_probe kn_net_probe;
+/* The addresses and routes of ns, read once. */
+int kn_net_probe_open(kn_netns *ns, kn_net_probe **ret, kn_error *err);
+kn_net_probe *kn_net_probe_free(kn_net_probe *p);
+/* Whether address/prefix overlaps one of them. */
+bool kn_net_probe_overlaps(const kn_net_probe *p, const char *address, unsigned prefix);
+/* "route 192.168.122.0/24 dev eth0" or "address 192.168.122.5/24 on eth0"
+ * for the first overlap, "nothing" if none; valid until the next call. */
+const char *kn_net_probe_describe(kn_net_probe *p, const char *address, unsigned prefix);

@@ -6,8 +6,11 @@
 #include <stdio.h>
 
 #include "api-internal.h"
+#include "kvmnet/api-net.h"
 #include "rootfs.h"
 #include "txn/filelog.h"
+
+extern const kn_api_module kn_api_module_net; /* net.c */
 
 /* The one registry: a new module is a new file plus one line here. */
 static const kn_api_module *const modules[] = {
@@ -18,6 +21,7 @@ static const kn_api_module *const modules[] = {
         &kn_api_module_guest,
         &kn_api_module_txn,
         &kn_api_module_bridge,
+        &kn_api_module_net,
 };
 
 /* ---- Arguments ----
@@ -212,6 +216,7 @@ kn_api *kn_api_free(kn_api *api) {
         api->worker = NULL;
         kn_api_live_events_stop(api);
         kn_api_set_guests(api, NULL);
+        kn_api_net_release(api); /* before the namespace its dnsmasq handles use */
         kn_netns_free(api->ns);
         kn_config_free(api->cfg);
         kn_filelog_free(api->files);

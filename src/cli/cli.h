@@ -96,7 +96,7 @@ json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply)
 typedef struct cli_verb cli_verb;
 typedef struct cli_cmd {
         const cli_verb *verb;
-        const char *pos[2];
+        const char *pos[4];
         unsigned n_pos;
         unsigned flags;         /* bit k: the verb's k-th flag was given */
         const char *values[16]; /* the value of the k-th flag, if it takes one */
@@ -128,6 +128,7 @@ struct cli_verb {
 extern const cli_verb cli_verbs[];
 extern const cli_verb cli_guest_verbs[]; /* guest-verbs.c */
 extern const cli_verb cli_txn_verbs[];   /* txn-verbs.c */
+extern const cli_verb cli_net_verbs[];   /* net-verbs.c */
 const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
 /* FLAG's value as a number of seconds (decimals allowed) into args[key];
@@ -155,6 +156,7 @@ void cli_help(FILE *f);
 void cli_verb_help(FILE *f, const cli_verb *v);
 
 int cli_iface_edit(const cli_cmd *cmd, cli_conn *c);
+int cli_net_edit(const cli_cmd *cmd, cli_conn *c);
 int cli_event(const cli_cmd *cmd, cli_conn *c);
 
 /* Where help and errors go: stdout and stderr, except while batch mode

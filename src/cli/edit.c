@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* iface-edit: dumpxml --inactive into a temporary file, $EDITOR, define.
- * The edited file is checked by the same iface-define every other client
- * uses; an invalid edit is never saved. */
+/* iface-edit and net-edit: dumpxml --inactive into a temporary file,
+ * $EDITOR, define.  The edited file is checked by the same define every
+ * other client uses; an invalid edit is never saved. */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cli.h"
 #include "macro.h"
+
+typedef struct edit_kind {
+        const char *verb, *dump, *define, *noun; /* "iface-edit", ..., "Interface" */
+} edit_kind;
+
+static const edit_kind iface_kind = {"iface-edit", "iface-dumpxml", "iface-define", "Interface"};
+static const edit_kind net_kind = {"net-edit", "net-dumpxml", "net-define", "Network"};
 
 static const char *editor(void) {
         const char *e = getenv("EDITOR");
@@ -17,7 +24,7 @@ static const char *editor(void) {
 }
 
 /* Through the shell, as EDITOR may carry arguments ("emacs -nw"). */
-static int run_editor(const char *path) {
+static int run_editor(const edit_kind *k, const char *path) {
         const char *ed = editor();
         _cleanup_free_ char *script = kn_xasprintf("%s \"$1\"", ed);
         fflush(stdout);
@@ -35,10 +42,10 @@ static int run_editor(const char *path) {
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 return 0;
         if (WIFEXITED(status))
-                cli_error("iface-edit: editor '%s' exited with status %d; nothing saved", ed,
+                cli_error("%s: editor '%s' exited with status %d; nothing saved", k->verb, ed,
                           WEXITSTATUS(status));
         else
-                cli_error("iface-edit: editor '%s' was killed by signal %d; nothing saved", ed,
+                cli_error("%s: editor '%s' was killed by signal %d; nothing saved", k->verb, ed,
                           WTERMSIG(status));
         return -ECANCELED;
 }
@@ -91,47 +98,48 @@ static bool ask_again(void) {
         }
 }
 
-static int edit_loop(const cli_cmd *cmd, cli_conn *c, const char *path, const char *orig) {
+static int edit_loop(const edit_kind *k, const cli_cmd *cmd, cli_conn *c, const char *path,
+                     const char *orig) {
         const char *name = cmd->pos[0];
         for (;;) {
                 _cleanup_json_ json_object *reply = NULL;
                 _cleanup_free_ char *xml = NULL;
                 int r;
 
-                if (run_editor(path) < 0)
+                if (run_editor(k, path) < 0)
                         return KN_EXIT_FAILED;
                 r = read_file(path, &xml);
                 if (r < 0) {
-                        cli_error("iface-edit: cannot read back %s: %s", path, strerror(-r));
+                        cli_error("%s: cannot read back %s: %s", k->verb, path, strerror(-r));
                         return KN_EXIT_FAILED;
                 }
                 if (streq(xml, orig)) {
-                        printf("Interface %s XML configuration not changed.\n", name);
+                        printf("%s %s XML configuration not changed.\n", k->noun, name);
                         return KN_EXIT_OK;
                 }
                 json_object *args = json_object_new_object();
                 json_object_object_add(args, "xml", json_object_new_string(xml));
                 json_object_object_add(args, "source", json_object_new_string(path));
-                r = cli_conn_call(c, "iface-define", args, &reply);
+                r = cli_conn_call(c, k->define, args, &reply);
                 if (r != 0)
                         return r;
-                json_object *result = cli_reply_result(c, "iface-define", reply);
+                json_object *result = cli_reply_result(c, k->define, reply);
                 if (result) {
                         json_object *o;
                         const char *defined = json_object_object_get_ex(result, "name", &o)
                                                       ? json_object_get_string(o)
                                                       : name;
-                        printf("Interface %s XML configuration edited.\n", defined);
+                        printf("%s %s XML configuration edited.\n", k->noun, defined);
                         return KN_EXIT_OK;
                 }
                 if (!ask_again()) {
-                        cli_error("iface-edit: %s not changed", name);
+                        cli_error("%s: %s not changed", k->verb, name);
                         return KN_EXIT_FAILED;
                 }
         }
 }
 
-int cli_iface_edit(const cli_cmd *cmd, cli_conn *c) {
+static int edit(const edit_kind *k, const cli_cmd *cmd, cli_conn *c) {
         _cleanup_json_ json_object *reply = NULL;
         const char *name = cmd->pos[0];
         int r;
@@ -139,15 +147,15 @@ int cli_iface_edit(const cli_cmd *cmd, cli_conn *c) {
         json_object *args = json_object_new_object();
         json_object_object_add(args, "name", json_object_new_string(name));
         json_object_object_add(args, "inactive", json_object_new_boolean(true));
-        r = cli_conn_call(c, "iface-dumpxml", args, &reply);
+        r = cli_conn_call(c, k->dump, args, &reply);
         if (r != 0)
                 return r;
-        json_object *result = cli_reply_result(c, "iface-dumpxml", reply), *o;
+        json_object *result = cli_reply_result(c, k->dump, reply), *o;
         if (!result)
                 return KN_EXIT_FAILED;
         if (!json_object_object_get_ex(result, "xml", &o) ||
             !json_object_is_type(o, json_type_string)) {
-                cli_error("iface-edit: the reply carries no XML");
+                cli_error("%s: the reply carries no XML", k->verb);
                 return KN_EXIT_CONNECT;
         }
         const char *orig = json_object_get_string(o);
@@ -158,17 +166,25 @@ int cli_iface_edit(const cli_cmd *cmd, cli_conn *c) {
                 kn_xasprintf("%s/kvmnet-%s-XXXXXX.xml", isempty(tmp) ? "/tmp" : tmp, name);
         _cleanup_close_ int fd = mkstemps(path, 4);
         if (fd < 0) {
-                cli_error("iface-edit: cannot create a temporary file %s: %m", path);
+                cli_error("%s: cannot create a temporary file %s: %m", k->verb, path);
                 return KN_EXIT_FAILED;
         }
         r = write_file(fd, orig, strlen(orig));
         if (r < 0) {
-                cli_error("iface-edit: cannot write %s: %s", path, strerror(-r));
+                cli_error("%s: cannot write %s: %s", k->verb, path, strerror(-r));
                 unlink(path);
                 return KN_EXIT_FAILED;
         }
         close(TAKE_FD(fd));
-        r = edit_loop(cmd, c, path, orig);
+        r = edit_loop(k, cmd, c, path, orig);
         unlink(path);
         return r;
+}
+
+int cli_iface_edit(const cli_cmd *cmd, cli_conn *c) {
+        return edit(&iface_kind, cmd, c);
+}
+
+int cli_net_edit(const cli_cmd *cmd, cli_conn *c) {
+        return edit(&net_kind, cmd, c);
 }

@@ -519,6 +519,9 @@ const cli_verb *cli_verb_find(const char *name) {
         for (const cli_verb *v = cli_guest_verbs; v->name; v++)
                 if (streq(v->name, name))
                         return v;
+        for (const cli_verb *v = cli_net_verbs; v->name; v++)
+                if (streq(v->name, name))
+                        return v;
         return NULL;
 }
 
@@ -552,6 +555,8 @@ void cli_help(FILE *f) {
         for (const cli_verb *v = cli_txn_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);
         for (const cli_verb *v = cli_guest_verbs; v->name; v++)
+                fprintf(f, "  %-16s %s\n", v->name, v->summary);
+        for (const cli_verb *v = cli_net_verbs; v->name; v++)
                 fprintf(f, "  %-16s %s\n", v->name, v->summary);
         fprintf(f, "\nWithout a verb, when standard input is not a terminal, kvmnet reads one\n"
                    "command per line (VERB ARG..., '#' starts a comment) and runs them in\n"

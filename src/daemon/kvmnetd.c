@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "daemon.h"
+#include "kvmnet/api-net.h"
 #include "kvmnet/api.h"
 #include "kvmnet/guest.h"
 #include "macro.h"
@@ -276,6 +277,8 @@ int main(int argc, char **argv) {
         kn_guest_registry *guests = kn_api_guests(d.api);
         kn_guest_registry_set_unplug_timeout(guests, o.unplug_timeout_ms);
         kn_guest_registry_recover(guests, 2000);
+        /* Networks it left running are adopted, autostart ones started. */
+        kn_api_net_boot(d.api);
         /* The read-only path goes first: the rw socket's refusals name it. */
         if (kn_listener_open(&d, &d.ro, o.ro_socket, true) < 0 ||
             kn_listener_open(&d, &d.rw, o.socket, false) < 0)

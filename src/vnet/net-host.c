@@ -134,3 +134,50 @@ int kn_net_host_check(const kn_net *n, const kn_net_host_item *items, size_t n_i
         }
         return 0;
 }
+
+struct kn_net_probe {
+        kn_net_host_item *items;
+        size_t n;
+        char text[128];
+};
+
+int kn_net_probe_open(kn_netns *ns, kn_net_probe **ret, kn_error *err) {
+        kn_net_probe *p = kn_xcalloc(1, sizeof *p);
+        int r = kn_net_host_read(ns, &p->items, &p->n, err);
+        if (r < 0) {
+                free(p);
+                return r;
+        }
+        *ret = p;
+        return 0;
+}
+
+kn_net_probe *kn_net_probe_free(kn_net_probe *p) {
+        if (p) {
+                free(p->items);
+                free(p);
+        }
+        return NULL;
+}
+
+static const kn_net_host_item *probe_find(const kn_net_probe *p, const char *address,
+                                          unsigned prefix) {
+        uint8_t b[16];
+        int family = inet_pton(AF_INET, address, b) == 1 ? AF_INET : AF_INET6;
+        return kn_net_host_overlap(p->items, p->n, family, address, prefix, NULL);
+}
+
+bool kn_net_probe_overlaps(const kn_net_probe *p, const char *address, unsigned prefix) {
+        return probe_find(p, address, prefix) != NULL;
+}
+
+const char *kn_net_probe_describe(kn_net_probe *p, const char *address, unsigned prefix) {
+        const kn_net_host_item *it = probe_find(p, address, prefix);
+        if (!it)
+                snprintf(p->text, sizeof p->text, "nothing");
+        else
+                snprintf(p->text, sizeof p->text, "%s %s/%u %s %s",
+                         it->route ? "the route" : "the address", it->address, it->prefix,
+                         it->route ? "dev" : "on", it->dev);
+        return p->text;
+}
