@@ -263,8 +263,60 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
         return r;
 }
 
+static const kn_live_link *find_link(const kn_live_link *links, size_t n, const char *name,
+                                     int ifindex) {
+        for (size_t k = 0; k < n; k++)
+                if (name ? streq(links[k].iface->name, name) : links[k].ifindex == ifindex)
+                        return &links[k];
+        return NULL;
+}
+
+/* What iface-destroy tears down (a copy in *ret): the definition, or, for
+ * an interface that has none (undefined while it ran), what the kernel
+ * has.  *down: why it is not running (no link, or down), NULL if it is. */
+static int destroy_target(kn_api_req *req, const char *name, kn_iface **ret, const char **down,
+                          kn_error *err) {
+        kn_config *cfg = req->api->cfg;
+        const kn_iface *def = NULL;
+        int r;
+        if (kn_config_lookup(cfg, name, NULL) || kn_config_lookup_diag(cfg, name)) {
+                r = kn_api_lookup_top("iface-destroy", cfg, name, &def, err);
+                if (r < 0)
+                        return r;
+        }
+        kn_netns *ns = netns_or_error(req->api, "iface-destroy", err);
+        if (!ns)
+                return -err->code;
+        kn_live_link *links = NULL;
+        size_t n = 0;
+        r = kn_live_list(ns, &links, &n, err);
+        if (r < 0) {
+                kn_error_prefix(err, "iface-destroy: reading the live state%s",
+                                kn_api_in_netns(req->api));
+                return r;
+        }
+        const kn_live_link *l = find_link(links, n, name, 0);
+        const kn_live_link *master = l && l->master ? find_link(links, n, NULL, l->master) : NULL;
+        if (!def && !l)
+                r = kn_error_set(err, ENOENT, "iface-destroy: no interface named '%s'%s", name,
+                                 kn_api_in_netns(req->api));
+        else if (!def && master)
+                r = kn_error_set(err, EINVAL,
+                                 "iface-destroy: '%s' is not a top-level interface: it is a port "
+                                 "of %s (use iface-destroy on %s)",
+                                 name, master->iface->name, master->iface->name);
+        else {
+                *ret = kn_iface_copy(def ? def : l->iface);
+                *down = !l ? "it has no link" : !l->active ? "its link is down" : NULL;
+        }
+        kn_live_links_free(links, n);
+        return r;
+}
+
 static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *err) {
         const char *verb = start ? "iface-start" : "iface-destroy";
+        _cleanup_iface_ kn_iface *target = NULL;
+        const char *down = NULL;
         const kn_iface *def;
         const char *name;
         double confirm;
@@ -276,8 +328,12 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
                 r = kn_api_arg_confirm(verb, args, &confirm, err);
         if (r >= 0 && !start)
                 r = kn_api_arg_bool(verb, args, "force", &force, err);
-        if (r >= 0)
+        if (r >= 0 && start)
                 r = kn_api_lookup_top(verb, req->api->cfg, name, &def, err);
+        if (r >= 0 && !start) {
+                r = destroy_target(req, name, &target, &down, err);
+                def = target;
+        }
         if (r < 0)
                 return r;
         if (!start && def->type == KN_IFACE_BRIDGE && !force) {
@@ -292,6 +348,12 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
                                             "their network: detach them first, or pass --force",
                                             verb, taps, name);
         }
+        /* As virsh: destroying what does not run is an error. */
+        if (down && !force)
+                return kn_error_set(err, ENETDOWN,
+                                    "%s: interface '%s' is not running (%s%s); --force tears "
+                                    "down what is left",
+                                    verb, name, down, kn_api_in_netns(req->api));
         live_job *j = kn_xcalloc(1, sizeof *j);
         j->start = start;
         j->backend = kn_config_backend_name(req->api->cfg);

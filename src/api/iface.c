@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Configuration verbs: iface-define, iface-undefine, iface-mac,
  * iface-name.  They work on the kn_config only. */
+#include <fcntl.h>
+#include <limits.h>
+
 #include "api-internal.h"
+#include "rootfs.h"
 
 static int run_iface_define(kn_api_req *req, json_object *args, json_object *result,
                             kn_error *err) {
@@ -56,8 +60,41 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
         return 0;
 }
 
+/* The file of a broken definition is still there after its removal: say
+ * what it is.  A symlink whose target is missing is removed through, at
+ * the target, which is not there. */
+static int undefine_left(kn_config *cfg, const char *name, const kn_diag *d, kn_error *err) {
+        const char *root = kn_config_root(cfg);
+        const char *rel = d->file;
+        if (!streq(root, "/") && strncmp(rel, root, strlen(root)) == 0)
+                rel += strlen(root);
+        const kn_root *fs = kn_config_root_fs(cfg);
+        _cleanup_free_ char *dir = kn_xstrdup(rel);
+        char *slash = strrchr(dir, '/');
+        char target[PATH_MAX];
+        ssize_t n = -1;
+        if (slash) {
+                *slash = '\0';
+                _cleanup_close_ int dfd = kn_root_openat(fs, dir, O_RDONLY | O_DIRECTORY, 0);
+                n = dfd >= 0 ? readlinkat(dfd, slash + 1, target, sizeof target - 1) : -1;
+        }
+        struct stat st;
+        if (n > 0 && kn_root_stat(fs, rel, &st) == -ENOENT) {
+                target[n] = '\0';
+                return kn_error_set(err, ENOENT,
+                                    "iface-undefine: %s is a symbolic link to '%s', which does "
+                                    "not exist under %s: nothing was removed (remove the link "
+                                    "itself if it is stale)",
+                                    d->file, target, root);
+        }
+        return kn_error_set(err, EIO,
+                            "iface-undefine: %s still defines '%s' (%s): nothing was removed",
+                            d->file, name, d->message);
+}
+
 static int run_iface_undefine(kn_api_req *req, json_object *args, json_object *result,
                               kn_error *err) {
+        kn_config *cfg = req->api->cfg;
         const char *name;
         int r;
 
@@ -66,11 +103,16 @@ static int run_iface_undefine(kn_api_req *req, json_object *args, json_object *r
                 return r;
         /* kn_config_undefine() refuses ports and unknown names; an interface
          * whose file failed to parse can still be removed. */
-        r = kn_config_undefine(req->api->cfg, name, err);
+        bool broken = kn_config_lookup_diag(cfg, name) != NULL;
+        r = kn_config_undefine(cfg, name, err);
         if (r < 0) {
                 kn_error_prefix(err, "iface-undefine");
                 return r;
         }
+        const kn_diag *d;
+        kn_error e = {0};
+        if (broken && kn_config_reload(cfg, &e) >= 0 && (d = kn_config_lookup_diag(cfg, name)))
+                return undefine_left(cfg, name, d, err);
         json_object_object_add(result, "name", json_object_new_string(name));
         return 0;
 }
