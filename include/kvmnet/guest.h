@@ -116,6 +116,19 @@ void kn_guest_registry_set_logger(kn_guest_registry *reg,
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
                                          void (*fn)(json_object *event, void *userdata),
                                          void *userdata);
+/* The changes attach makes to the served namespace -- a tap created, its
+ * MTU set from the bridge, put on the bridge, brought up -- must not
+ * interleave with other changes there (a --confirm revert deleting that
+ * bridge).  The registry hands them to a runner: run() queues work behind
+ * every change queued before it and returns 0; work (which may block)
+ * runs on another thread and touches only data; done then runs on the
+ * loop's thread with work's outcome.  run() < 0 (err set): neither is
+ * called.  Without a runner the work runs inline. */
+typedef int (*kn_guest_work_fn)(void *data, kn_error *err);
+typedef void (*kn_guest_work_done_fn)(void *data, int r, const kn_error *err);
+typedef int (*kn_guest_runner_fn)(kn_guest_work_fn work, kn_guest_work_done_fn done, void *data,
+                                  void *userdata, kn_error *err);
+void kn_guest_registry_set_runner(kn_guest_registry *reg, kn_guest_runner_fn run, void *userdata);
 /* detach's wait for the guest when the request gives no timeout (ms, >= 0;
  * KN_GUEST_DETACH_TIMEOUT_MS unless set). */
 void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms);

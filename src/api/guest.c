@@ -11,12 +11,42 @@ static void publish(json_object *event, void *userdata) {
         kn_api_publish(userdata, event);
 }
 
+/* The registry's tap step through the worker queue: behind the live
+ * changes queued before it (and a --confirm revert), ahead of those after. */
+typedef struct guest_job {
+        kn_guest_work_fn work;
+        kn_guest_work_done_fn done;
+        void *data;
+} guest_job;
+
+static int guest_job_work(kn_netns *ns, void *data, kn_error *err) {
+        guest_job *j = data;
+        return j->work(j->data, err);
+}
+
+static void guest_job_after(void *data, int r, const kn_error *err) {
+        guest_job *j = data;
+        j->done(j->data, r, err);
+        free(j);
+}
+
+static int run_ordered(kn_guest_work_fn work, kn_guest_work_done_fn done, void *data,
+                       void *userdata, kn_error *err) {
+        guest_job *j = kn_xmalloc(sizeof *j);
+        *j = (guest_job){.work = work, .done = done, .data = data};
+        int r = kn_api_offload(userdata, guest_job_work, guest_job_after, j, err);
+        if (r < 0)
+                free(j);
+        return r;
+}
+
 kn_guest_registry *kn_api_guests(kn_api *api) {
         if (!api->guests) {
                 api->guests = kn_guest_registry_new(api->state_dir ? api->state_dir : KN_STATE_DIR,
                                                     api->netns_name, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
+                kn_guest_registry_set_runner(api->guests, run_ordered, api);
         }
         return api->guests;
 }

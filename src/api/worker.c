@@ -2,7 +2,8 @@
 /* Blocking work off the loop's thread.  Starting an interface may wait
  * seconds (a DHCP lease, many links); the daemon must keep serving
  * meanwhile.  One worker thread runs jobs one at a time, in the order they
- * were queued (live changes stay serialised), with its own netlink handle
+ * were queued (live changes stay serialised, and so do a --confirm revert
+ * and the tap step of a guest attach), with its own netlink handle
  * on the served namespace.  Finished jobs go back to the loop through an
  * eventfd, and their after() step runs there.  Without a loop everything
  * runs inline. */
@@ -36,6 +37,10 @@ struct kn_worker {
         /* The thread's own: a kn_netns is not shared between threads. */
         char *netns, *run_dir;
         kn_netns *ns;
+        /* KVMNET_TEST_WORKER_DELAY_MS: each job waits this long first, so
+         * a test can have a job queued, not yet run, while the loop goes
+         * on (tests/guest/confirm-race.sh). */
+        unsigned test_delay_ms;
 };
 
 static job *pop(job **head, job ***tail) {
@@ -81,6 +86,8 @@ static void *worker_main(void *userdata) {
                         break; /* quit, and nothing left */
                 pthread_mutex_unlock(&w->lock);
 
+                if (w->test_delay_ms)
+                        usleep(w->test_delay_ms * 1000);
                 j->r = thread_netns(w, &j->err);
                 if (j->r >= 0)
                         j->r = j->work(w->ns, j->data, &j->err);
@@ -130,6 +137,9 @@ static int worker_start(kn_api *api, kn_error *err) {
         w->done_tail = &w->done;
         w->netns = kn_xstrdup(api->netns_name);
         w->run_dir = kn_xstrdup(api->run_dir);
+        const char *delay = getenv("KVMNET_TEST_WORKER_DELAY_MS");
+        if (delay && atoi(delay) > 0 && atoi(delay) <= 10000)
+                w->test_delay_ms = (unsigned) atoi(delay);
         pthread_mutex_init(&w->lock, NULL);
         pthread_cond_init(&w->wake, NULL);
         w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

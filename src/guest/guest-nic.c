@@ -123,7 +123,20 @@ void kn_guest_nic_set_state(kn_gnic *n, kn_gnic_state state) {
         kn_guest_state_save(n->guest);
 }
 
+/* The tap step's job (below); it owns copies of what it needs, for it
+ * may run on another thread. */
+typedef struct kn_tap_job {
+        kn_gop *op; /* NULL: the attach went away while queued */
+        char *netns, *bridge, *target;
+        unsigned queues;
+        uint8_t mac[6];
+        int fds[KN_TAP_MAX_QUEUES];
+        char tap[IFNAMSIZ];
+} kn_tap_job;
+
 static void op_free(kn_gop *op) {
+        if (op->tap_job)
+                op->tap_job->op = NULL; /* its fds are closed when it finishes */
         kn_gtimer_stop(op->reg, &op->timer);
         kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
@@ -205,28 +218,86 @@ static int bridge_mtu(const char *bridge, const char *netns, unsigned *ret, kn_e
         return 0;
 }
 
+/* ---- the tap step, in the served namespace's order of changes ----
+ *
+ * Creating the tap, putting it on the bridge and bringing it up changes
+ * the served namespace like a live interface change does, so it runs
+ * through the registry's runner (kvmnetd: the worker queue live changes
+ * and the --confirm revert go through): a revert never deletes the bridge
+ * between the MTU check and the enslaving.  The job owns copies of what
+ * it needs (it may run on another thread); once the attach is gone (QEMU
+ * went away meanwhile) op is NULL and the finished job just closes its
+ * fds, so no tap is left. */
+
+static void tap_job_free(kn_tap_job *j) {
+        kn_tap_close(j->fds, KN_TAP_MAX_QUEUES);
+        free(j->netns);
+        free(j->bridge);
+        free(j->target);
+        free(j);
+}
+
+/* Tests widen the window a bridge could vanish in (without the ordered
+ * queue, a revert would hit it): KVMNET_TEST_TAP_DELAY_MS. */
+static void test_delay(void) {
+        const char *s = getenv("KVMNET_TEST_TAP_DELAY_MS");
+        int ms = s ? atoi(s) : 0;
+        if (ms > 0 && ms <= 10000)
+                usleep((useconds_t) ms * 1000);
+}
+
 /* Create the tap in the served namespace with the host-side MAC and the
  * bridge's MTU, make it a port of the bridge and bring it up.  On failure
  * the fds are closed and the tap is gone. */
-static int tap_prepare(kn_guest *g, kn_gnic *n, int fds[], kn_error *err) {
+static int tap_work(void *data, kn_error *err) {
+        kn_tap_job *j = data;
         kn_netns_guard gd;
-        int r = kn_guest_netns_enter(g->reg->netns, &gd, err);
+        int r = kn_guest_netns_enter(j->netns, &gd, err);
         if (r < 0)
                 return r;
         unsigned mtu = 0;
         uint8_t host_mac[6];
-        r = bridge_mtu(n->nic.source, g->reg->netns, &mtu, err);
-        if (r >= 0)
-                r = kn_tap_create(n->nic.target, n->nic.queues, true, fds, n->tap, err);
+        r = bridge_mtu(j->bridge, j->netns, &mtu, err);
         if (r >= 0) {
-                kn_tap_host_mac(n->nic.mac, host_mac);
-                if ((r = kn_tap_set_mac(n->tap, host_mac, err)) < 0 ||
-                    (r = kn_tap_set_mtu(n->tap, mtu, err)) < 0 ||
-                    (r = kn_tap_set_bridge(n->tap, n->nic.source, err)) < 0 ||
-                    (r = kn_tap_set_up(n->tap, true, err)) < 0)
-                        kn_tap_close(fds, n->nic.queues);
+                test_delay();
+                r = kn_tap_create(j->target, j->queues, true, j->fds, j->tap, err);
+        }
+        if (r >= 0) {
+                kn_tap_host_mac(j->mac, host_mac);
+                if ((r = kn_tap_set_mac(j->tap, host_mac, err)) < 0 ||
+                    (r = kn_tap_set_mtu(j->tap, mtu, err)) < 0 ||
+                    (r = kn_tap_set_bridge(j->tap, j->bridge, err)) < 0 ||
+                    (r = kn_tap_set_up(j->tap, true, err)) < 0)
+                        kn_tap_close(j->fds, j->queues);
         }
         kn_guest_netns_leave(&gd);
+        return r;
+}
+
+static void attach_tap_done(void *data, int r, const kn_error *err);
+
+static int tap_queue(kn_gop *op, kn_error *err) {
+        kn_gnic *n = op->nic;
+        kn_guest_registry *reg = op->reg;
+        kn_tap_job *j = kn_xcalloc(1, sizeof *j);
+        for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
+                j->fds[k] = -1;
+        j->op = op;
+        j->netns = kn_xstrdup(reg->netns);
+        j->bridge = kn_xstrdup(n->nic.source);
+        j->target = n->nic.target ? kn_xstrdup(n->nic.target) : NULL;
+        j->queues = n->nic.queues;
+        memcpy(j->mac, n->nic.mac, 6);
+        op->tap_job = j;
+        if (!reg->run) {
+                attach_tap_done(j, tap_work(j, err), err);
+                return 0;
+        }
+        int r = reg->run(tap_work, attach_tap_done, j, reg->run_data, err);
+        if (r < 0) {
+                op->tap_job = NULL;
+                tap_job_free(j);
+        }
         return r;
 }
 
@@ -496,23 +567,54 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
         op->done = done;
         op->userdata = userdata;
         op->result = result;
-        int r = tap_prepare(g, n, op->tapfds, err);
+        int r = tap_queue(op, err);
         if (r < 0) {
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 op->nic = NULL;
                 op_free(op);
                 kn_gnic_free(n);
-                return r;
         }
+        return r;
+}
+
+/* Before QEMU hears of it: the NIC goes, unlisted, and done gets err. */
+static void attach_fail_early(kn_gop *op, int r, const kn_error *err) {
+        kn_gnic *n = op->nic;
+        kn_error e = err ? *err : (kn_error){0};
+        if (!err)
+                kn_error_set(&e, -r, "%s", strerror(-r));
+        kn_error_prefix(&e, "attach-interface %s", n->guest->name);
+        op->nic = NULL;
+        kn_gnic_forget(n);
+        kn_guest_op_done(op, r, &e);
+}
+
+/* The tap step is done (loop thread): vhost-net, then QEMU. */
+static void attach_tap_done(void *data, int r, const kn_error *err) {
+        kn_tap_job *j = data;
+        kn_gop *op = j->op;
+        if (!op) {
+                tap_job_free(j); /* closes the fds: the tap goes */
+                return;
+        }
+        op->tap_job = NULL;
+        kn_gnic *n = op->nic;
+        kn_guest *g = n->guest;
+        if (r < 0) {
+                tap_job_free(j);
+                return attach_fail_early(op, r, err);
+        }
+        memcpy(op->tapfds, j->fds, sizeof op->tapfds);
+        for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
+                j->fds[k] = -1;
+        memcpy(n->tap, j->tap, sizeof n->tap);
+        tap_job_free(j);
+
+        kn_error e = {0};
         const char *reason = NULL;
-        r = kn_vhost_open(n->nic.queues, g->kvm, op->vhostfds, &reason, err);
-        if (r < 0) {
-                kn_error_prefix(err, "attach-interface %s", g->name);
-                op->nic = NULL;
-                op_free(op);
-                kn_gnic_free(n);
-                return r;
-        }
+        r = kn_vhost_open(n->nic.queues, g->kvm, op->vhostfds, &reason, &e);
+        if (r < 0)
+                return attach_fail_early(op, r, &e);
         op->n_vhost = (unsigned) r;
         n->vhost = r > 0;
         if (!n->vhost)
@@ -529,7 +631,6 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
          * us: we hold its only fds until QEMU has them.) */
         kn_guest_state_save(g);
         attach_send_next(op);
-        return 0;
 }
 
 int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,

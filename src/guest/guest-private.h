@@ -27,6 +27,9 @@ struct kn_guest_registry {
         void (*event)(json_object *event, void *userdata);
         void *event_data;
         int unplug_timeout_ms; /* detach's wait when the request names none */
+        /* Ordered changes to the served namespace (the tap step); NULL: inline */
+        kn_guest_runner_fn run;
+        void *run_data;
 };
 
 typedef enum kn_gnic_state {
@@ -155,7 +158,8 @@ typedef struct kn_gop {
         char **names; /* getfd names: queues tap ones, then n_vhost vhost ones */
         unsigned n_names, n_sent;
         bool netdev_added;
-        int r; /* the failure being rolled back */
+        struct kn_tap_job *tap_job; /* the tap step, queued or running */
+        int r;                      /* the failure being rolled back */
         kn_error err;
         unsigned undo_pending;
         /* detach */

@@ -44,6 +44,11 @@ void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
         reg->event_data = userdata;
 }
 
+void kn_guest_registry_set_runner(kn_guest_registry *reg, kn_guest_runner_fn run, void *userdata) {
+        reg->run = run;
+        reg->run_data = userdata;
+}
+
 void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms) {
         reg->unplug_timeout_ms = timeout_ms >= 0 ? timeout_ms : KN_GUEST_DETACH_TIMEOUT_MS;
 }

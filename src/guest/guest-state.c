@@ -93,7 +93,10 @@ void kn_guest_state_save(kn_guest *g) {
                 kn_gnic *x = g->nics;
                 for (size_t j = 1; j < k; j++)
                         x = x->next;
-                json_object_array_add(nics, nic_to_json(x));
+                /* An attach whose tap step is still queued has nothing
+                 * anywhere yet: nothing to reconcile. */
+                if (x->tap[0])
+                        json_object_array_add(nics, nic_to_json(x));
         }
         json_object_object_add(o, "nics", nics);
         kn_error err = {0};

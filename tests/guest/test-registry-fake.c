@@ -295,11 +295,99 @@ static void test_guest_ejects(void **state) {
         fake_stop(&f);
 }
 
+/* ---- the tap step through a runner ---- */
+
+/* A runner that keeps the job until the test runs it, as kvmnetd's worker
+ * keeps it while live changes queued before it run. */
+static struct {
+        kn_guest_work_fn work;
+        kn_guest_work_done_fn done;
+        void *data;
+} held;
+
+static int hold_runner(kn_guest_work_fn work, kn_guest_work_done_fn done, void *data,
+                       void *userdata, kn_error *err) {
+        assert_null(held.work);
+        held.work = work;
+        held.done = done;
+        held.data = data;
+        return 0;
+}
+
+static void run_held(void) {
+        kn_error err = {0};
+        assert_non_null(held.work);
+        int r = held.work(held.data, &err);
+        kn_guest_work_done_fn done = held.done;
+        void *data = held.data;
+        held.work = NULL;
+        done(data, r, &err);
+}
+
+static json_object *attach_res;
+
+static int attach_mac(fake *f, const char *mac, outcome *o) {
+        kn_guest_nic nic = {.type = (char *) "bridge", .source = (char *) "br0", .queues = 1};
+        assert_int_equal(kn_guest_mac_parse(mac, nic.mac), 0);
+        nic.has_mac = true;
+        kn_error err = {0};
+        json_object_put(attach_res);
+        attach_res = json_object_new_object();
+        return kn_guest_attach(f->reg, "f1", &nic, false, attach_res, on_done, o, &err);
+}
+
+static int tun_count(void) {
+        return test_run("exit $(ip -o link show type tun | wc -l)");
+}
+
+/* The attach waits for its queued tap step and goes on from its callback;
+ * a guest gone while the step is queued leaves no tap once it ran. */
+static void test_runner_orders_tap_step(void **state) {
+        fake f = {0};
+        fake_start(&f); /* one NIC, attached inline (no runner yet) */
+        kn_guest_registry_set_runner(f.reg, hold_runner, NULL);
+        assert_int_equal(tun_count(), 1);
+
+        outcome o = {0};
+        assert_int_equal(attach_mac(&f, "52:54:00:fa:ce:02", &o), 0);
+        bool never = false;
+        loop_run(f.lp, &never, 200);
+        assert_false(o.done); /* queued: no tap yet, QEMU not asked */
+        assert_int_equal(tun_count(), 1);
+        run_held();
+        loop_run(f.lp, &o.done, 5000);
+        assert_true(o.done);
+        if (o.r < 0)
+                fail_msg("attach: %s", o.err.message);
+        assert_int_equal(tun_count(), 2);
+
+        /* Queued again, then the registry goes (kvmnetd exits): the step
+         * still runs, its tap is closed at once. */
+        o = (outcome){0};
+        assert_int_equal(attach_mac(&f, "52:54:00:fa:ce:03", &o), 0);
+        kn_guest_registry_free(f.reg);
+        f.reg = NULL;
+        assert_true(o.done);
+        assert_true(o.r < 0);
+        run_held();
+        kill(f.pid, SIGKILL); /* its two taps go with it */
+        test_peer_finish(f.pid);
+        for (int k = 0; k < 50 && tun_count() > 0; k++)
+                usleep(20000);
+        assert_int_equal(tun_count(), 0);
+        kn_loop_free(f.lp);
+        test_rmtree(f.dir);
+        free(f.dir);
+        free(f.sock);
+        json_object_put(TAKE_PTR(attach_res));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_busy_then_ok),
                 cmocka_unit_test(test_busy_forever),
                 cmocka_unit_test(test_guest_ejects),
+                cmocka_unit_test(test_runner_orders_tap_step),
         };
         return cmocka_run_group_tests(tests, setup_netns, NULL);
 }
