@@ -266,8 +266,10 @@ kn_net *kn_net_default(bool (*taken)(const char *subnet, unsigned prefix, void *
         kn_net_uuid_generate(n->uuid);
         n->forward = KN_NET_NAT;
         snprintf(n->bridge, sizeof n->bridge, "kvbr0");
-        n->stp = 1;
-        n->delay = 0;
+        /* STP off: a host-only bridge has no loop to break, and with STP on
+         * the kernel holds each new port 2 s or more in listening/learning
+         * (libvirt's stp='on' delay='0' is not a setting the kernel takes) */
+        n->stp = 0;
         n->ips = kn_xcalloc(1, sizeof *n->ips);
         n->n_ips = 1;
         kn_net_ip *ip = &n->ips[0];
