@@ -60,8 +60,9 @@ int kn_manager_stop(kn_netns *ns, const char *backend, const kn_iface *def, kn_m
  * manager re-reads them and brings the bridge up with the NIC as its port. */
 int kn_manager_bridge(kn_netns *ns, const char *backend, const char *nic, const char *br,
                       kn_manager_report *rep, kn_error *err);
-/* iface-unbridge: the NIC's file is back, the bridge's gone: re-read, the
- * bridge's profile deactivated, the NIC's activated. */
+/* iface-unbridge (NetworkManager only; networkd: NONE, netlink): the NIC's
+ * file is back, the bridge's gone: re-read, the NIC's profile activated,
+ * the bridge's deactivated. */
 int kn_manager_unbridge(kn_netns *ns, const char *backend, const char *nic, const char *br,
                         kn_manager_report *rep, kn_error *err);
 

@@ -190,6 +190,7 @@ typedef struct kn_api_change {
         bool own;            /* opened for this change alone */
         bool main;           /* the main slot (api->txn while it runs) */
         double confirm;      /* seconds, 0: none */
+        kn_change_kind kind;
         kn_live_txn *scratch; /* live steps without a journal */
 } kn_api_change;
 

@@ -204,7 +204,7 @@ static int keep_for_confirm(kn_api *api, struct kn_txn *t, double seconds, json_
 int kn_api_change_begin(kn_api_req *req, const char *verb, const char *name, kn_change_kind kind,
                         double confirm, kn_api_change *c, kn_error *err) {
         kn_api *api = req->api;
-        *c = (kn_api_change){.confirm = confirm};
+        *c = (kn_api_change){.confirm = confirm, .kind = kind};
         if (api->txn) {
                 if (confirm > 0) {
                         _cleanup_free_ char *who = kn_txn_describe(kn_txn_get_info(api->txn));
@@ -265,7 +265,10 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
                 (void)rollback_files(api, c->txn, 0, &e);
                 return r;
         }
-        kn_api_manager_reload(api);
+        /* Files written: the manager re-reads them.  Not after a live
+         * change: networkd's Reload would make a destroyed bridge anew. */
+        if (c->kind != KN_CHANGE_LIVE)
+                kn_api_manager_reload(api);
         if (c->confirm > 0)
                 return keep_for_confirm(api, c->txn, c->confirm, result, err);
         if (c->main)

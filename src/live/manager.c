@@ -224,11 +224,13 @@ int kn_manager_unbridge(kn_netns *ns, const char *backend, const char *nic, cons
         kn_manager_kind k;
         *rep = (kn_manager_report){0};
         (void) kn_mgr_open(ns, backend, &k, &bus, err);
-        if (k == KN_MANAGER_NONE)
+        /* networkd never deletes a netdev whose file went: kvmnet's own
+         * netlink path moves the NIC back, the Reload after the write syncs. */
+        if (k != KN_MANAGER_NM)
                 return 0;
         const char *names[] = {nic};
         int r = up(bus, k, names, 1, rep, err);
-        if (r < 0 || k != KN_MANAGER_NM)
+        if (r < 0)
                 return r;
         /* The NIC's own profile took it out of the bridge; the bridge's
          * profile went with its file (reloaded): make sure it is down. */
