@@ -62,10 +62,13 @@ for ns in $HOST $LAN $C1 $C2; do
         ip netns add "$ns" || fail "ip netns add $ns"
         NETNS="$NETNS $ns"
         ip -n "$ns" link set lo up
+        # No DAD: router advertisements and SLAAC within the test's time.
+        ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
 done
 h() { ip -n "$HOST" "$@" || fail "ip -n $HOST $*"; }
 h link add kvbr0 type bridge stp_state 0 forward_delay 0
 h addr add 192.168.150.1/24 dev kvbr0
+h addr add fd00:15::1/64 dev kvbr0 nodad
 h link set kvbr0 up
 n=0
 for c in $C1 $C2; do
@@ -135,7 +138,7 @@ pass "bad input refused with one error naming it"
 # ---- dnsmasq under a supervisor (a kn_loop in vnet-helper)
 DNSMASQ_ARGS=(--name net1 --bridge kvbr0 --subnet 192.168.150.1/24
         --range 192.168.150.100,192.168.150.120 --host 52:54:00:00:00:22,pinned,192.168.150.50
-        --dns-host 192.168.150.7,www --domain knet)
+        --dns-host 192.168.150.7,www --domain knet --subnet fd00:15::1/64 --ra)
 mkfifo "$T/cmd"
 start_supervisor() {
         "$VNET_HELPER" dnsmasq-run "$HOST" "$S" "${DNSMASQ_ARGS[@]}" <"$T/cmd" >>"$T/events" 2>&1 &
@@ -175,13 +178,17 @@ dns() { ip netns exec "$C1" busybox nslookup "$1" 192.168.150.1 2>&1; }
 dns www.knet | grep -q "192.168.150.7" || fail "www.knet: $(dns www.knet)"
 dns pinned.knet | grep -q "192.168.150.50" || fail "pinned.knet: $(dns pinned.knet)"
 pass "DNS: www.knet (a <dns><host>) and pinned.knet (a DHCP host) resolve"
+slaac() { ip -n "$C1" -6 -o addr show dev eth0 scope global | grep -q ' fd00:15::'; }
+wait_for slaac || fail "no router advertisement: c1 has no address in fd00:15::/64"
+pass "IPv6: c1 configured an address in fd00:15::/64 from dnsmasq's router advertisements"
 
 # ---- NAT, route, isolated
-[ "$(ip netns exec "$HOST" sysctl -n net.ipv4.ip_forward)" = 0 ] || fail "ip_forward is on already"
-[ "$("$VNET_HELPER" sysctl-enable "$HOST" "$S" net1)" = ipv4 ] || fail "sysctl-enable"
-[ "$(ip netns exec "$HOST" sysctl -n net.ipv4.ip_forward)" = 1 ] || fail "ip_forward not on"
+fwd() { ip netns exec "$HOST" sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | tr '\n' ' '; }
+[ "$(fwd)" = "0 0 " ] || fail "forwarding is on already: $(fwd)"
+[ "$("$VNET_HELPER" sysctl-enable "$HOST" "$S" net1 --ipv6)" = "ipv4 ipv6" ] || fail "sysctl-enable"
+[ "$(fwd)" = "1 1 " ] || fail "forwarding not on: $(fwd)"
 [ "$(seen_from "$C1")" = - ] || fail "the LAN answered without NAT (it has no route back)"
-NFT=(--name net1 --bridge kvbr0 --subnet 192.168.150.1/24)
+NFT=(--name net1 --bridge kvbr0 --subnet 192.168.150.1/24 --subnet fd00:15::1/64)
 "$VNET_HELPER" nft-apply "$HOST" "${NFT[@]}" --mode nat || fail "nft-apply nat"
 [ "$(seen_from "$C1")" = 198.51.100.1 ] || fail "NAT: the LAN saw '$(seen_from "$C1")'"
 pass "NAT: the LAN server sees the host's uplink address 198.51.100.1"
@@ -242,7 +249,7 @@ wait "$SUP" || fail "supervisor exit after stop"
 [ -z "$(ip netns exec "$HOST" nft list tables)" ] || fail "tables left: $(ip netns exec "$HOST" nft list tables)"
 "$VNET_HELPER" nft-delete "$HOST" net1 || fail "a second nft-delete"
 [ "$("$VNET_HELPER" nft-exists "$HOST" net1)" = no ] || fail "nft-exists"
-[ "$("$VNET_HELPER" sysctl-release "$HOST" "$S" net1)" = ipv4 ] || fail "sysctl-release"
-[ "$(ip netns exec "$HOST" sysctl -n net.ipv4.ip_forward)" = 0 ] || fail "ip_forward not restored"
-pass "stop/delete/release: no dnsmasq, no table, ip_forward back to 0, only the lease file kept"
+[ "$("$VNET_HELPER" sysctl-release "$HOST" "$S" net1)" = "ipv4 ipv6" ] || fail "sysctl-release"
+[ "$(fwd)" = "0 0 " ] || fail "forwarding not restored: $(fwd)"
+pass "stop/delete/release: no dnsmasq, no table, forwarding back to 0, only the lease file kept"
 exit 0
