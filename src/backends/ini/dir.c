@@ -185,5 +185,7 @@ static int has_files(const kn_ini_dir_type *type, const kn_root *root, const cha
 int kn_ini_dir_detect(const kn_ini_dir_type *type, const kn_root *root) {
         if (has_files(type, root, type->dir))
                 return 2;
-        return has_files(type, root, type->run_dir);
+        /* The directory alone is the regime's too (a fresh install, or
+         * every file removed), as much as files in the run directory. */
+        return has_files(type, root, type->run_dir) || kn_root_exists(root, type->dir) ? 1 : 0;
 }
