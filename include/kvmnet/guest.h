@@ -56,7 +56,7 @@ typedef struct kn_guest_def {
         uint64_t memory_kib;
         unsigned vcpus;
         char *machine;  /* "pc" or "q35" */
-        char *emulator; /* NULL: qemu-system-x86_64 from PATH */
+        char *emulator; /* NULL: qemu-system-x86_64, looked up by kn_spawn_find() */
         char *kernel, *initrd, *cmdline;
         char *disk;          /* image file, NULL: none */
         char *serial_log;    /* NULL: no serial console */
@@ -98,6 +98,7 @@ void kn_guest_argv_free(char **v);
 /* ---- The registry ---- */
 
 typedef struct kn_guest_registry kn_guest_registry;
+struct kn_netns;
 
 /* state_dir (required) holds guests/ (definitions) and run/ (QMP sockets,
  * logs); netns ("" or NULL: the caller's own) is where taps are made and
@@ -121,10 +122,11 @@ void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
  * interleave with other changes there (a --confirm revert deleting that
  * bridge).  The registry hands them to a runner: run() queues work behind
  * every change queued before it and returns 0; work (which may block)
- * runs on another thread and touches only data; done then runs on the
+ * runs on another thread, with a handle on the served namespace for that
+ * thread (kvmnet/live.h), and touches only data; done then runs on the
  * loop's thread with work's outcome.  run() < 0 (err set): neither is
  * called.  Without a runner the work runs inline. */
-typedef int (*kn_guest_work_fn)(void *data, kn_error *err);
+typedef int (*kn_guest_work_fn)(struct kn_netns *ns, void *data, kn_error *err);
 typedef void (*kn_guest_work_done_fn)(void *data, int r, const kn_error *err);
 typedef int (*kn_guest_runner_fn)(kn_guest_work_fn work, kn_guest_work_done_fn done, void *data,
                                   void *userdata, kn_error *err);

@@ -21,7 +21,7 @@ typedef struct guest_job {
 
 static int guest_job_work(kn_netns *ns, void *data, kn_error *err) {
         guest_job *j = data;
-        return j->work(j->data, err);
+        return j->work(ns, j->data, err);
 }
 
 static void guest_job_after(void *data, int r, const kn_error *err) {

@@ -156,25 +156,12 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         }
         _cleanup_free_ char *line = kn_spawn_argv_string(argv);
         dprintf(logfd, "# %s\n", line);
-        const char *exe = argv[0];
-        _cleanup_free_ char *resolved = NULL;
-        if (!strchr(exe, '/')) {
-                const char *dirs[] = {"/usr/bin", "/usr/local/bin", "/bin"};
-                for (size_t k = 0; k < ELEMENTSOF(dirs) && !resolved; k++) {
-                        char *p = kn_xasprintf("%s/%s", dirs[k], exe);
-                        if (access(p, X_OK) == 0)
-                                resolved = p;
-                        else
-                                free(p);
-                }
-                if (!resolved) {
-                        kn_guest_argv_free(argv);
-                        return kn_error_set(err, ENOENT,
-                                            "guest-start %s: %s not found (install "
-                                            "qemu-system-x86)",
-                                            name, exe);
-                }
-                exe = resolved;
+        _cleanup_free_ char *exe = kn_spawn_find(argv[0]);
+        if (!exe) {
+                kn_error_set(err, ENOENT, "guest-start %s: %s not found (install qemu-system-x86)",
+                             name, argv[0]);
+                kn_guest_argv_free(argv);
+                return -ENOENT;
         }
         kn_spawn_opts o = KN_SPAWN_OPTS_INIT;
         o.stdout_fd = o.stderr_fd = logfd;

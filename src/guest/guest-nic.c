@@ -8,7 +8,6 @@
  * Unplug is guest-nic-detach.c's.  Every state change is written to the
  * guest's runtime state file first (guest-state.c). */
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -16,6 +15,7 @@
 
 #include "guest-private.h"
 #include "guest/netdev-args.h"
+#include "kvmnet/live.h"
 #include "kvmnet/tap.h"
 
 static const char *const gnic_state_names[] = {
@@ -132,6 +132,7 @@ typedef struct kn_tap_job {
         uint8_t mac[6];
         int fds[KN_TAP_MAX_QUEUES];
         char tap[IFNAMSIZ];
+        kn_error err; /* tap_in_netns()'s */
 } kn_tap_job;
 
 static void op_free(kn_gop *op) {
@@ -170,33 +171,10 @@ void kn_guest_op_done(kn_gop *op, int r, const kn_error *err) {
 
 /* ---- network namespace ---- */
 
-int kn_guest_netns_enter(const char *netns, kn_netns_guard *gd, kn_error *err) {
-        gd->saved = gd->target = -1;
-        if (isempty(netns))
-                return 0;
-        _cleanup_free_ char *path =
-                strchr(netns, '/') ? kn_xstrdup(netns) : kn_xasprintf("/run/netns/%s", netns);
-        gd->target = open(path, O_RDONLY | O_CLOEXEC);
-        gd->saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (gd->target < 0 || gd->saved < 0 || setns(gd->target, CLONE_NEWNET) < 0) {
-                int e = errno;
-                if (gd->target >= 0)
-                        close(gd->target);
-                if (gd->saved >= 0)
-                        close(gd->saved);
-                gd->saved = gd->target = -1;
-                return kn_error_set(err, e, "network namespace %s: %s", netns, strerror(e));
-        }
-        return 0;
-}
-
-void kn_guest_netns_leave(kn_netns_guard *gd) {
-        if (gd->saved < 0)
-                return;
-        if (setns(gd->saved, CLONE_NEWNET) < 0)
-                abort(); /* running on in the wrong namespace would be worse */
-        close(gd->saved);
-        close(gd->target);
+kn_netns *kn_guest_netns(kn_guest_registry *reg, kn_error *err) {
+        if (!reg->ns && kn_netns_open(reg->netns, &reg->ns, err) < 0)
+                reg->ns = NULL;
+        return reg->ns;
 }
 
 /* The bridge's MTU, or an error naming it if there is no such link. */
@@ -249,15 +227,12 @@ static void test_delay(void) {
 /* Create the tap in the served namespace with the host-side MAC and the
  * bridge's MTU, make it a port of the bridge and bring it up.  On failure
  * the fds are closed and the tap is gone. */
-static int tap_work(void *data, kn_error *err) {
+static int tap_in_netns(void *data) {
         kn_tap_job *j = data;
-        kn_netns_guard gd;
-        int r = kn_guest_netns_enter(j->netns, &gd, err);
-        if (r < 0)
-                return r;
+        kn_error *err = &j->err;
         unsigned mtu = 0;
         uint8_t host_mac[6];
-        r = bridge_mtu(j->bridge, j->netns, &mtu, err);
+        int r = bridge_mtu(j->bridge, j->netns, &mtu, err);
         if (r >= 0) {
                 test_delay();
                 r = kn_tap_create(j->target, j->queues, true, j->fds, j->tap, err);
@@ -270,7 +245,15 @@ static int tap_work(void *data, kn_error *err) {
                     (r = kn_tap_set_up(j->tap, true, err)) < 0)
                         kn_tap_close(j->fds, j->queues);
         }
-        kn_guest_netns_leave(&gd);
+        return r;
+}
+
+static int tap_work(kn_netns *ns, void *data, kn_error *err) {
+        kn_tap_job *j = data;
+        j->err = (kn_error){0};
+        int r = kn_netns_run(ns, tap_in_netns, j, err);
+        if (r < 0 && j->err.code)
+                *err = j->err;
         return r;
 }
 
@@ -290,7 +273,8 @@ static int tap_queue(kn_gop *op, kn_error *err) {
         memcpy(j->mac, n->nic.mac, 6);
         op->tap_job = j;
         if (!reg->run) {
-                attach_tap_done(j, tap_work(j, err), err);
+                kn_netns *ns = kn_guest_netns(reg, err);
+                attach_tap_done(j, ns ? tap_work(ns, j, err) : -err->code, err);
                 return 0;
         }
         int r = reg->run(tap_work, attach_tap_done, j, reg->run_data, err);

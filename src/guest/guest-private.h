@@ -18,8 +18,9 @@ typedef struct kn_gnic kn_gnic;
 
 struct kn_guest_registry {
         char *state_dir, *guests_dir, *run_dir;
-        char *netns;   /* "" for the caller's own */
-        kn_loop *loop; /* NULL: definitions only */
+        char *netns;         /* "" for the caller's own */
+        struct kn_netns *ns; /* the loop thread's handle on it, opened on first use */
+        kn_loop *loop;       /* NULL: definitions only */
         void (*log)(const char *message, void *userdata);
         void *log_data;
         kn_guest *guests; /* running (or starting) ones */
@@ -194,12 +195,9 @@ void kn_gnic_free(kn_gnic *n);
 /* Add n to (or drop it from) the guest's stored definition, by MAC. */
 void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add);
 
-/* Enter the served network namespace (netns "" or NULL: stay). */
-typedef struct kn_netns_guard {
-        int saved, target;
-} kn_netns_guard;
-int kn_guest_netns_enter(const char *netns, kn_netns_guard *gd, kn_error *err);
-void kn_guest_netns_leave(kn_netns_guard *gd);
+/* The loop thread's handle on the served namespace (kvmnet/live.h: enter
+ * it with kn_netns_run()), opened on first use; NULL with err if it can't. */
+struct kn_netns *kn_guest_netns(kn_guest_registry *reg, kn_error *err);
 
 /* ---- guest-nic-detach.c ---- */
 /* DEVICE_DELETED and friends. */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "guest-private.h"
+#include "kvmnet/live.h"
 
 typedef struct recovery {
         kn_guest_registry *reg;
@@ -100,13 +101,13 @@ static char *qemu_device_netdev(kn_qmp *q, const char *id, int timeout_ms) {
         return s;
 }
 
+static int tap_in_netns(void *data) {
+        return if_nametoindex(data) > 0;
+}
+
 static bool tap_exists(kn_guest_registry *reg, const char *tap) {
-        kn_netns_guard gd;
-        if (isempty(tap) || kn_guest_netns_enter(reg->netns, &gd, NULL) < 0)
-                return false;
-        bool found = if_nametoindex(tap) > 0;
-        kn_guest_netns_leave(&gd);
-        return found;
+        kn_netns *ns = isempty(tap) ? NULL : kn_guest_netns(reg, NULL);
+        return ns && kn_netns_run(ns, tap_in_netns, (void *) tap, NULL) > 0;
 }
 
 /* Remove a backend QEMU may still hold (its tap goes with it); QEMU's

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 
 #include "guest-private.h"
+#include "kvmnet/live.h"
 #include "spawn.h"
 
 void kn_guest_log(kn_guest_registry *reg, const char *fmt, ...) {
@@ -79,6 +80,7 @@ kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg) {
         free(reg->state_dir);
         free(reg->guests_dir);
         free(reg->run_dir);
+        kn_netns_free(reg->ns);
         free(reg->netns);
         free(reg);
         return NULL;

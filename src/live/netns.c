@@ -3,7 +3,9 @@
 /* A netlink handle bound to a network namespace.  A netlink socket belongs
  * to the namespace its creator was in when it was made, for its whole
  * life: so the sockets are made after setns() into the target and the
- * thread goes straight back to its own namespace. */
+ * thread goes straight back to its own namespace.  kn_netns_run() is
+ * kvmnet's one way in and back out (the guest layer's tap step uses it
+ * too); kn_netns_enter() is for a child that stays. */
 
 #include <fcntl.h>
 #include <sched.h>
@@ -66,29 +68,30 @@ int kn_netns_run(const kn_netns *ns, int (*fn)(void *data), void *data, kn_error
         return r;
 }
 
+typedef struct nl_connect_args {
+        int protocol, r;
+        struct nl_sock *sk;
+} nl_connect_args;
+
+static int connect_here(void *data) {
+        nl_connect_args *a = data;
+        a->sk = nl_socket_alloc();
+        if (!a->sk)
+                abort();
+        a->r = nl_connect(a->sk, a->protocol);
+        return 0;
+}
+
 int kn_netns_socket(kn_netns *ns, int protocol, struct nl_sock **ret, kn_error *err) {
-        _cleanup_close_ int own = -1;
-        if (ns->fd >= 0) {
-                own = open_own();
-                if (own < 0)
-                        return kn_error_set(err, errno, "cannot open own network namespace: %m");
-                if (setns(ns->fd, CLONE_NEWNET) < 0)
-                        return kn_error_set(err, errno, "cannot enter network namespace %s: %m",
-                                            ns->name);
-        }
-        struct nl_sock *sk = nl_socket_alloc();
-        if (!sk)
-                abort();
-        int r = nl_connect(sk, protocol);
-        if (own >= 0 && setns(own, CLONE_NEWNET) < 0) {
-                /* Going on would act on the wrong namespace. */
-                fprintf(stderr, "kvmnet: cannot return to own network namespace: %m\n");
-                abort();
-        }
-        if (r < 0) {
+        nl_connect_args a = {.protocol = protocol};
+        int r = kn_netns_run(ns, connect_here, &a, err);
+        if (r < 0)
+                return r;
+        struct nl_sock *sk = a.sk;
+        if (a.r < 0) {
                 nl_socket_free(sk);
                 return kn_error_set(err, EIO, "netlink socket in namespace '%s': %s", ns->name,
-                                    nl_geterror(r));
+                                    nl_geterror(a.r));
         }
         int fd = nl_socket_get_fd(sk), one = 1;
         (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);

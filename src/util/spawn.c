@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "macro.h"
@@ -38,6 +39,27 @@ char *kn_spawn_argv_string(char *const argv[]) {
                 kn_strbuf_putc(&b, '\'');
         }
         return kn_strbuf_steal(&b);
+}
+
+static bool is_exe(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *kn_spawn_find(const char *name) {
+        if (isempty(name))
+                return NULL;
+        if (strchr(name, '/'))
+                return is_exe(name) ? kn_xstrdup(name) : NULL;
+        for (const char *d = KN_SPAWN_PATH; *d;) {
+                size_t l = strcspn(d, ":");
+                char *p = kn_xasprintf("%.*s/%s", (int) l, d, name);
+                if (is_exe(p))
+                        return p;
+                free(p);
+                d += l + (d[l] == ':');
+        }
+        return NULL;
 }
 
 static int move_fd(int fd, int target, int null) {

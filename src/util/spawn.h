@@ -32,5 +32,14 @@ void kn_spawn_set_logger(void (*log)(const char *message, void *userdata), void 
 int kn_spawn(const char *exe, char *const argv[], const kn_spawn_opts *o, pid_t *ret_pid,
              int *ret_pidfd, kn_error *err);
 
+/* Where the executable `name` is: name itself if it contains a '/' (and
+ * is executable), else the first executable regular file of that name in
+ * KN_SPAWN_PATH.  The daemon's own $PATH is not used: what kvmnetd runs
+ * must not depend on the environment it was started from (a service
+ * manager's PATH may lack the sbin directories).  NULL if none; free the
+ * result.  The one way kvmnet looks a program up (qemu, udhcpc, ...). */
+#define KN_SPAWN_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+char *kn_spawn_find(const char *name);
+
 /* argv as one shell-quoted line, for logs. */
 char *kn_spawn_argv_string(char *const argv[]);

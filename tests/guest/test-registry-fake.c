@@ -15,6 +15,7 @@
 
 #include "guest-test.h"
 #include "kvmnet/guest.h"
+#include "kvmnet/live.h"
 
 /* ---- the registry's loop ---- */
 
@@ -316,8 +317,11 @@ static int hold_runner(kn_guest_work_fn work, kn_guest_work_done_fn done, void *
 
 static void run_held(void) {
         kn_error err = {0};
+        kn_netns *ns = NULL;
         assert_non_null(held.work);
-        int r = held.work(held.data, &err);
+        assert_int_equal(kn_netns_open(NULL, &ns, &err), 0); /* the test's namespace */
+        int r = held.work(ns, held.data, &err);
+        kn_netns_free(ns);
         kn_guest_work_done_fn done = held.done;
         void *data = held.data;
         held.work = NULL;
