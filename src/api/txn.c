@@ -230,8 +230,7 @@ int kn_api_change_begin(kn_api_req *req, const char *verb, const char *name, kn_
         c->main = kind == KN_CHANGE_SHARED || confirm > 0;
         _cleanup_free_ char *slot = kn_xasprintf("%s-%s", verb, name);
         int r = kn_txn_begin(api->state_dir, c->main ? KN_TXN_MAIN : slot, &info,
-                             kn_config_root_fs(api->cfg),
-                             c->main ? kn_config_watch_dirs(api->cfg) : NULL, &c->txn, err);
+                             c->main ? api->files : NULL, &c->txn, err);
         if (r < 0) {
                 kn_error_prefix(err, "%s", verb);
                 return r;
@@ -300,8 +299,7 @@ static int run_iface_begin(kn_api_req *req, json_object *args, json_object *resu
         }
         kn_txn_info info;
         fill_info(req, "iface-begin", true, &info);
-        r = kn_txn_begin(api->state_dir, KN_TXN_MAIN, &info, kn_config_root_fs(api->cfg),
-                         kn_config_watch_dirs(api->cfg), &api->txn, err);
+        r = kn_txn_begin(api->state_dir, KN_TXN_MAIN, &info, api->files, &api->txn, err);
         if (r < 0) {
                 kn_error_prefix(err, "iface-begin");
                 return r;
@@ -423,8 +421,8 @@ int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userda
                 return 0; /* never journaled anything: no namespace to open */
         kn_error err = {0};
         kn_netns *ns = kn_api_netns(api, &err);
-        int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), report,
-                               userdata, &err);
+        int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), api->files,
+                               report, userdata, &err);
         if (r < 0 && report) {
                 _cleanup_free_ char *m = kn_xasprintf("recovery: %s", err.message);
                 report(m, userdata);

@@ -11,7 +11,10 @@
  *   txn/manifest   lines appended and fsync'ed, each "TEXT ~CRC\n" where
  *                  CRC is the CRC-32 of TEXT in 8 hex digits:
  *                    kvmnet-filelog 1                  first line
- *                    begin PID START BOOT-ID           an explicit transaction
+ *                    begin PID START BOOT-ID [held]    an explicit transaction;
+ *                                                      held: its journal
+ *                                                      (src/txn/txn.c) decides
+ *                                                      its fate at recovery
  *                    pre N KIND MODE UID GID LEN CRC REL
  *                  KIND: f regular file, l symlink, - did not exist; MODE
  *                  octal; LEN and CRC (hex) of the content; REL relative to
@@ -275,6 +278,7 @@ typedef struct manifest {
         bool exists;   /* txn/ is there */
         bool has_file; /* txn/manifest is there */
         bool begin;    /* an explicit transaction */
+        bool held;     /* ... whose outcome its kn_txn journal decides */
         pid_t pid;
         unsigned long long start;
         char boot[40];
@@ -331,8 +335,11 @@ static bool parse_line(manifest *m, char *line, bool first) {
         if (first)
                 return streq(line, HEADER);
         if (startswith(line, "begin ")) {
+                char tag[8] = "";
                 m->begin = true;
-                return sscanf(line, "begin %d %llu %39s", &m->pid, &m->start, m->boot) == 3;
+                int n = sscanf(line, "begin %d %llu %39s %7s", &m->pid, &m->start, m->boot, tag);
+                m->held = n == 4 && streq(tag, "held");
+                return n == 3 || m->held;
         }
         entry e = {0};
         char kind;
@@ -593,7 +600,7 @@ int kn_filelog_check(kn_filelog *l, kn_error *err) {
         return r;
 }
 
-int kn_filelog_begin(kn_filelog *l, kn_error *err) {
+static int begin(kn_filelog *l, bool held, kn_error *err) {
         if (l->in_txn)
                 return kn_error_set(err, EBUSY, "a transaction is open already on %s", l->dir);
         int r = kn_filelog_lock(l, err);
@@ -608,8 +615,8 @@ int kn_filelog_begin(kn_filelog *l, kn_error *err) {
                         char boot[40];
                         boot_id(boot);
                         kn_strbuf b = {0};
-                        kn_strbuf_printf(&b, "begin %d %llu %s", (int) getpid(),
-                                         proc_start(getpid()), boot);
+                        kn_strbuf_printf(&b, "begin %d %llu %s%s", (int) getpid(),
+                                         proc_start(getpid()), boot, held ? " held" : "");
                         line_end(&b, 0);
                         r = append(l, tfd, b.s, b.len, err);
                         kn_strbuf_done(&b);
@@ -623,6 +630,14 @@ int kn_filelog_begin(kn_filelog *l, kn_error *err) {
         }
         kn_filelog_unlock(l);
         return r;
+}
+
+int kn_filelog_begin(kn_filelog *l, kn_error *err) {
+        return begin(l, false, err);
+}
+
+int kn_filelog_begin_held(kn_filelog *l, kn_error *err) {
+        return begin(l, true, err);
 }
 
 int kn_filelog_commit(kn_filelog *l, kn_error *err) {
@@ -739,6 +754,8 @@ int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                                 "%s: the transaction of pid %d is open; left alone", l->dir,
                                 (int) m.pid);
                         r = 0;
+                } else if (m.held) {
+                        r = 0; /* kn_filelog_settle(), once its journal is read */
                 } else {
                         r = restore_all(l, &m, root,
                                         m.begin ? "the transaction" : "the interrupted change",
@@ -748,6 +765,29 @@ int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                                 if (q < 0)
                                         r = q;
                         }
+                }
+        }
+        manifest_done(&m);
+        kn_filelog_unlock(l);
+        return r;
+}
+
+int kn_filelog_settle(kn_filelog *l, const kn_root *root, bool rollback,
+                      void (*report)(const char *message, void *userdata), void *userdata,
+                      kn_error *err) {
+        if (l->in_txn)
+                return 0; /* ours, and open: its kn_txn ends it */
+        int r = kn_filelog_lock(l, err);
+        manifest m = {0};
+        if (r >= 0)
+                r = manifest_read(l, &m, err);
+        if (r >= 0 && m.exists && m.held && !owner_alive(&m)) {
+                if (rollback)
+                        r = restore_all(l, &m, root, "the transaction", report, userdata, err);
+                if (r >= 0) {
+                        int q = kn_filelog_drop(l, err);
+                        if (q < 0)
+                                r = q;
                 }
         }
         manifest_done(&m);

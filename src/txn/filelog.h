@@ -29,6 +29,9 @@ const char *kn_filelog_dir(const kn_filelog *l);
  * Persisted on disk.  -EBUSY if a record is there already. */
 int kn_filelog_begin(kn_filelog *l, kn_error *err);
 bool kn_filelog_in_txn(const kn_filelog *l);
+/* The same, for a transaction whose journal (src/txn/txn.c) holds its
+ * commit point: kn_filelog_recover() leaves it to kn_filelog_settle(). */
+int kn_filelog_begin_held(kn_filelog *l, kn_error *err);
 /* Forget the pre-images; closes the transaction. */
 int kn_filelog_commit(kn_filelog *l, kn_error *err);
 /* Restore every file of the open transaction byte for byte (content, mode,
@@ -46,6 +49,14 @@ int kn_filelog_rollback(kn_filelog *l, const kn_root *root,
 int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                        void (*report)(const char *message, void *userdata), void *userdata,
                        kn_error *err);
+
+/* At start, once the journal said how a held transaction of a process no
+ * longer running ended: roll its files back (rollback) or keep them.
+ * Nothing to do (0) when there is none.  Returns how many files it
+ * restored. */
+int kn_filelog_settle(kn_filelog *l, const kn_root *root, bool rollback,
+                      void (*report)(const char *message, void *userdata), void *userdata,
+                      kn_error *err);
 
 /* ---- for fileset.c ---- */
 

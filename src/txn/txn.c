@@ -17,13 +17,14 @@
 #include "mkdir.h"
 #include "rootfs.h"
 #include "strbuf.h"
-#include "snapshot.h"
+#include "filelog.h"
 
 struct kn_txn {
         kn_txn_info info;
         char *dir; /* STATE_DIR/txn/SLOT */
         kn_live_txn *live;
         int live_fd;
+        kn_filelog *files; /* the configuration's file log, NULL: files not covered */
 };
 
 static void read_boot_id(char out[40]) {
@@ -51,10 +52,10 @@ static char *meta_text(const kn_txn_info *i) {
         kn_strbuf b = {0};
         kn_strbuf_printf(&b,
                          "explicit=%d\nuid=%u\npid=%d\nclient=%s\nverb=%s\nopened=%lld\n"
-                         "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\n",
+                         "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\nfiles=%d\n",
                          i->explicit_txn, (unsigned) i->uid, (int) i->pid, i->client, i->verb,
                          (long long) i->opened, (long long) i->confirm_by, i->netns,
-                         (int) i->owner_pid, i->boot_id);
+                         (int) i->owner_pid, i->boot_id, i->files);
         return kn_strbuf_steal(&b);
 }
 
@@ -94,6 +95,8 @@ static int meta_parse(const char *text, kn_txn_info *i) {
                         i->owner_pid = atoi(v);
                 else if (streq(k, "boot_id"))
                         copy_field(i->boot_id, sizeof i->boot_id, v);
+                else if (streq(k, "files"))
+                        i->files = atoi(v) != 0;
                 else
                         seen--;
         }
@@ -147,7 +150,7 @@ static bool process_alive(pid_t pid) {
 }
 
 int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *info,
-                 const kn_root *root, const char *const *dirs, kn_txn **ret, kn_error *err) {
+                 kn_filelog *files, kn_txn **ret, kn_error *err) {
         _cleanup_free_ char *dir = txn_dir(state_dir, slot);
         int r = kn_mkdir_p(dir, 0700);
         if (r < 0)
@@ -169,6 +172,7 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
         kn_txn *t = kn_xcalloc(1, sizeof *t);
         t->info = *info;
         t->info.owner_pid = getpid();
+        t->info.files = files != NULL;
         read_boot_id(t->info.boot_id);
         t->dir = TAKE_PTR(dir);
         t->live = kn_live_txn_new();
@@ -179,15 +183,19 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
                 goto fail;
         }
         kn_live_txn_set_log(t->live, t->live_fd);
-        /* The files' copies first, then meta: a kill after meta finds a
-         * transaction with everything it needs to roll back. */
-        kn_snapshot_drop(t->dir);
-        r = dirs ? kn_snapshot_take(t->dir, root, dirs, err) : 0;
-        if (r >= 0)
+        /* The file log's transaction first, then meta: a kill after meta
+         * finds a transaction with everything it needs to roll back; one
+         * before it leaves a held record with nothing in it, which
+         * recovery finds committed (no meta) and drops. */
+        r = files ? kn_filelog_begin_held(files, err) : 0;
+        if (r >= 0) {
+                t->files = files;
                 r = meta_write(t, err);
+        }
         if (r < 0) {
                 unlink(mp);
-                kn_snapshot_drop(t->dir);
+                if (t->files)
+                        (void) kn_filelog_commit(t->files, NULL);
                 goto fail;
         }
         *ret = t;
@@ -233,11 +241,14 @@ static void txn_free(kn_txn *t, bool remove_log) {
 int kn_txn_commit(kn_txn *t, kn_error *err) {
         _cleanup_free_ char *mp = meta_path(t->dir);
         int r = 0;
-        /* The commit point. */
+        /* The commit point; the file log's pre-images go after it (a kill
+         * in between: recovery finds no meta and drops them). */
         if (unlink(mp) < 0 && errno != ENOENT)
                 r = kn_error_set(err, errno, "cannot remove %s: %m", mp);
-        else
-                kn_snapshot_drop(t->dir);
+        else if (t->files) {
+                kn_filelog_step("transaction committed");
+                r = kn_filelog_commit(t->files, err);
+        }
         txn_free(t, r >= 0);
         return r;
 }
@@ -249,12 +260,12 @@ int kn_txn_rollback_live(kn_txn *t, kn_netns *ns, kn_error *err) {
 int kn_txn_rollback_files(kn_txn *t, const kn_root *root,
                           void (*report)(const char *message, void *userdata), void *userdata,
                           kn_error *err) {
-        int r = kn_snapshot_restore(t->dir, root, report, userdata, err);
+        int r = t->files ? kn_filelog_rollback(t->files, root, report, userdata, err) : 0;
         _cleanup_free_ char *mp = meta_path(t->dir);
-        if (r >= 0) {
+        /* Restored: nothing is left to undo.  On failure the file log's
+         * record and meta stay, for the next start to try again. */
+        if (r >= 0)
                 unlink(mp);
-                kn_snapshot_drop(t->dir);
-        }
         txn_free(t, r >= 0);
         return r;
 }
@@ -305,9 +316,10 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
         return r < 0 ? r : (int) n;
 }
 
-static int recover_slot(const char *dir, kn_netns *ns, const kn_root *root,
-                        void (*report)(const char *message, void *userdata), void *userdata,
-                        kn_error *err) {
+/* main: the slot whose transaction holds the file log's (KN_TXN_MAIN). */
+static int recover_slot(const char *dir, bool main, kn_netns *ns, const kn_root *root,
+                        kn_filelog *files, void (*report)(const char *message, void *userdata),
+                        void *userdata, kn_error *err) {
         _cleanup_free_ char *mp = meta_path(dir);
         _cleanup_free_ char *text = NULL;
         size_t len;
@@ -322,16 +334,16 @@ static int recover_slot(const char *dir, kn_netns *ns, const kn_root *root,
                 r = recover_live(dir, &info, ns, report, userdata, err);
                 if (r > 0)
                         done += r;
-                if (r >= 0 && root) {
-                        r = kn_snapshot_restore(dir, root, report, userdata, err);
-                        if (r > 0)
-                                done += r;
-                }
+        }
+        /* Files: rolled back with meta there, kept (committed) without. */
+        if (r >= 0 && main && files) {
+                r = kn_filelog_settle(files, root, have, report, userdata, err);
+                if (r > 0)
+                        done += r;
         }
         if (r < 0)
                 return r;
         /* No meta: committed (killed after the commit point) or never begun. */
-        kn_snapshot_drop(dir);
         _cleanup_free_ char *lp = log_path(dir);
         unlink(mp);
         unlink(lp);
@@ -339,18 +351,21 @@ static int recover_slot(const char *dir, kn_netns *ns, const kn_root *root,
         return done;
 }
 
-int kn_txn_recover(const char *state_dir, kn_netns *ns, const kn_root *root,
+int kn_txn_recover(const char *state_dir, kn_netns *ns, const kn_root *root, kn_filelog *files,
                    void (*report)(const char *message, void *userdata), void *userdata,
                    kn_error *err) {
         _cleanup_free_ char *top = kn_xasprintf("%s/txn", state_dir);
         int done = 0, first = 0;
+        bool main_seen = false;
         DIR *d = opendir(top);
         for (struct dirent *de; d && (de = readdir(d));) {
                 if (de->d_name[0] == '.')
                         continue;
                 _cleanup_free_ char *dir = kn_xasprintf("%s/%s", top, de->d_name);
+                bool main = streq(de->d_name, KN_TXN_MAIN);
+                main_seen = main_seen || main;
                 kn_error e = {0};
-                int r = recover_slot(dir, ns, root, report, userdata, &e);
+                int r = recover_slot(dir, main, ns, root, files, report, userdata, &e);
                 if (r < 0 && !first) {
                         first = r;
                         kn_error_set(err, -r, "%s", e.message);
@@ -359,5 +374,11 @@ int kn_txn_recover(const char *state_dir, kn_netns *ns, const kn_root *root,
         }
         if (d)
                 closedir(d);
+        /* A held file log record without its slot: past the commit point. */
+        if (!main_seen && files && !first) {
+                int r = kn_filelog_settle(files, root, false, report, userdata, err);
+                if (r < 0)
+                        first = r;
+        }
         return first < 0 ? first : done;
 }

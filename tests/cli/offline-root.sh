@@ -111,8 +111,9 @@ EOF
 import os, re, sys
 root, io, exe, sanitized = (os.path.realpath(p) if p else p for p in sys.argv[1:5])
 loading = [r'\.so(\.[0-9]+)*$', r'^/etc/ld\.so\.(cache|preload)$', r'^/etc/libnl/classid$',
-           # src/txn stamps every journal with the boot, also one without live steps
-           r'^/proc/sys/kernel/random/boot_id$']
+           # src/txn stamps every journal with the boot, also one without live steps,
+           # and its file log with the start time of the process that holds it
+           r'^/proc/sys/kernel/random/boot_id$', r'^/proc/[0-9]+/stat$']
 if sanitized:  # the sanitizer runtime reads its own process's /proc files
     loading.append(r'^/proc/(self|thread-self|[0-9]+)/(maps|stat|status|cmdline|environ|auxv|task.*)$')
 def inside(p):

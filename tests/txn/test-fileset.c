@@ -15,6 +15,7 @@
 
 #include "rootfs.h"
 #include "testutil.h"
+#include "kvmnet/txn.h"
 #include "txn/filelog.h"
 #include "txn/fileset.h"
 
@@ -426,6 +427,89 @@ static void test_symlinks(void **state) {
         assert_string_equal(now, old);
 }
 
+/* A transaction of the journal (kvmnet/txn.h) holding the file log, killed
+ * at every step: before its commit point (meta removed) recovery gives the
+ * old set back, after it the new one, and nothing is left either way. */
+/* 43: killed past the commit point. */
+static void txn_crash_hook(const char *what) {
+        if (steps_seen++ == crash_at)
+                _exit(streq(what, "transaction committed") ? 43 : 42);
+}
+
+/* 0: ran to the end; 42: killed at a step; 43: at the one right after the
+ * commit point. */
+static int crash_txn_child(fixture *f, const char *state_dir, int k) {
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                kn_filelog *l = NULL;
+                kn_txn *t = NULL;
+                kn_error err = {0};
+                kn_txn_info info = {.verb = "iface-begin", .explicit_txn = true};
+                crash_at = k;
+                steps_seen = 0;
+                kn_filelog_step_hook = txn_crash_hook;
+                if (kn_filelog_open(f->logdir, &l, &err) < 0 ||
+                    kn_txn_begin(state_dir, KN_TXN_MAIN, &info, l, &t, &err) < 0)
+                        _exit(3);
+                kn_fileset s = {0};
+                new_set(&s, "1");
+                if (kn_fileset_apply(&s, f->r, l, &err) < 0)
+                        _exit(4);
+                kn_fileset_done(&s);
+                new_set(&s, "2"); /* a second change: the first pre-images stay */
+                if (kn_fileset_apply(&s, f->r, l, &err) < 0 || kn_txn_commit(t, &err) < 0)
+                        _exit(5);
+                _exit(0);
+        }
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        if (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 42 && WEXITSTATUS(st) != 43)
+                fail_msg("child failed with %d", WEXITSTATUS(st));
+        return WEXITSTATUS(st);
+}
+
+static void test_txn_crash_every_step(void **state) {
+        fixture *f = *state;
+        _cleanup_free_ char *state_dir = kn_xasprintf("%s/state", f->tmp);
+        _cleanup_free_ char *old = tree(f->root);
+        bool seen_commit = false;
+        for (int k = 0;; k++) {
+                int died = crash_txn_child(f, state_dir, k);
+                kn_error err = {0};
+                kn_filelog *l = NULL;
+                /* As kvmnetd starts: the file log first, then the journal. */
+                assert_int_equal(kn_filelog_open(f->logdir, &l, &err), 0);
+                if (kn_filelog_recover(l, f->r, NULL, NULL, &err) < 0 ||
+                    kn_txn_recover(state_dir, NULL, f->r, l, NULL, NULL, &err) < 0)
+                        fail_msg("recover after a crash at step %d: %s", k, err.message);
+                kn_filelog_free(l);
+                assert_true(log_empty(f));
+                _cleanup_free_ char *now = tree(f->root);
+                bool is_old = streq(now, old);
+                /* The steps from "transaction committed" on come after it. */
+                seen_commit = seen_commit || died == 43;
+                if (is_old != (died && !seen_commit))
+                        fail_msg("killed at step %d (%s the commit point): the %s set", k,
+                                 seen_commit ? "after" : "before", is_old ? "old" : "new");
+                if (!died)
+                        break;
+                /* Back to the old set for the next round. */
+                if (!is_old) {
+                        put(f, "etc/a", "old a\n", 0640);
+                        assert_int_equal(chown(P(f, "etc/a"), 12, 34), 0);
+                        put(f, "etc/b", "old b\n", 0600);
+                        put(f, "etc/gone", "to be removed\n", 0644);
+                        assert_int_equal(test_run("rm -rf '%s'", P(f, "etc/sub")), 0);
+                        _cleanup_free_ char *again = tree(f->root);
+                        assert_string_equal(again, old);
+                }
+        }
+        assert_true(seen_commit);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
@@ -437,6 +521,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_torn_line, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_leftover_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_txn_crash_every_step, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
