@@ -162,11 +162,9 @@ static void child_exited(pid_t pid, int wstatus, void *userdata);
 static int attach(kn_dnsmasq *d, pid_t pid, int pidfd, kn_error *err) {
         int dup = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
         int r = dup < 0 ? -errno : kn_loop_add_pidfd(d->loop, dup, pid, child_exited, d, &d->child);
-        if (r < 0) {
-                close(pidfd);
+        if (r < 0)
                 return kn_error_set(err, -r, "network %s: cannot watch dnsmasq %d: %s", d->network,
                                     (int) pid, strerror(-r));
-        }
         d->pid = pid;
         d->pidfd = pidfd;
         d->started = kn_loop_now_usec();
@@ -229,7 +227,14 @@ static int spawn(kn_dnsmasq *d, kn_error *err) {
                 return r;
         }
         d->adopted = false;
-        return attach(d, pid, pidfd, err);
+        r = attach(d, pid, pidfd, err);
+        if (r < 0) {
+                /* Unwatched, it would serve on with nobody to stop it. */
+                pidfd_signal(pidfd, SIGKILL);
+                wait_exit(pidfd, STOP_TIMEOUT_MS);
+                close(pidfd);
+        }
+        return r;
 }
 
 /* Stop following the current process and stop it. */
@@ -455,6 +460,8 @@ int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
         }
         if (r == 0 && pid > 0) {
                 r = attach(d, pid, pidfd, err);
+                if (r < 0)
+                        close(pidfd);
                 d->adopted = true;
                 if (r == 0 && hosts_changed)
                         pidfd_signal(d->pidfd, SIGHUP);

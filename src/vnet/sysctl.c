@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "mkdir.h"
@@ -78,6 +79,60 @@ static char *saved_path(const char *state_dir, int family) {
         return kn_xasprintf("%s/forward/%s.saved", state_dir, fam_name(family));
 }
 
+static int ino_in_ns(void *data) {
+        struct stat st;
+        if (stat("/proc/thread-self/ns/net", &st) < 0)
+                return -errno;
+        *(unsigned long *) data = (unsigned long) st.st_ino;
+        return 0;
+}
+
+static void remove_dir_files(const char *path) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        while (d && (e = readdir(d)))
+                if (e->d_name[0] != '.')
+                        unlinkat(dirfd(d), e->d_name, 0);
+        if (d)
+                closedir(d);
+}
+
+/* The state is about one namespace in one boot (its boot id and the
+ * namespace's inode, in STATE/forward/namespace).  State of another (after
+ * a reboot, or a namespace deleted and made again) is stale: its networks
+ * are gone and its sysctls were reset, so it is dropped. */
+static int check_namespace(kn_netns *ns, const char *state_dir, kn_error *err) {
+        unsigned long ino = 0;
+        int r = kn_netns_run(ns, ino_in_ns, &ino, err);
+        if (r < 0)
+                return kn_error_set(err, -r, "network namespace '%s': %s", kn_netns_name(ns),
+                                    strerror(-r));
+        char boot[64] = "";
+        _cleanup_fclose_ FILE *b = fopen("/proc/sys/kernel/random/boot_id", "re");
+        if (!b || !fgets(boot, sizeof boot, b))
+                return kn_error_set(err, errno ? errno : EIO,
+                                    "cannot read /proc/sys/kernel/random/boot_id: %m");
+        boot[strcspn(boot, "\n")] = '\0';
+        _cleanup_free_ char *want = kn_xasprintf("%s %lu\n", boot, ino);
+        _cleanup_free_ char *dir = kn_xasprintf("%s/forward", state_dir);
+        _cleanup_free_ char *path = kn_xasprintf("%s/namespace", dir);
+        char have[128] = "";
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (f && fgets(have, sizeof have, f) && streq(have, want))
+                return 0;
+        static const int families[] = {AF_INET, AF_INET6};
+        for (size_t k = 0; f && k < ELEMENTSOF(families); k++) {
+                _cleanup_free_ char *users = users_dir(state_dir, families[k]);
+                _cleanup_free_ char *saved = saved_path(state_dir, families[k]);
+                remove_dir_files(users);
+                unlink(saved);
+        }
+        r = kn_mkdir_p(dir, 0755);
+        if (r < 0)
+                return kn_error_set(err, -r, "state directory %s: %s", dir, strerror(-r));
+        return kn_write_file_atomic(path, want, strlen(want), 0644, false, err);
+}
+
 static int acquire_one(kn_netns *ns, const char *state_dir, const char *network, int family,
                        bool *changed, kn_error *err) {
         _cleanup_free_ char *dir = users_dir(state_dir, family);
@@ -85,7 +140,8 @@ static int acquire_one(kn_netns *ns, const char *state_dir, const char *network,
         if (r < 0)
                 return kn_error_set(err, -r, "state directory %s: %s", dir, strerror(-r));
         _cleanup_free_ char *user = kn_xasprintf("%s/%s", dir, network);
-        r = kn_write_file_atomic(user, "", 0, 0644, true, err);
+        /* Not fsync'ed: a crash that loses it resets the sysctls too. */
+        r = kn_write_file_atomic(user, "", 0, 0644, false, err);
         if (r < 0)
                 return r;
         int v = kn_sysctl_forward_get(ns, family, err);
@@ -95,7 +151,7 @@ static int acquire_one(kn_netns *ns, const char *state_dir, const char *network,
          * restores it.  An older saved value (from such a kill) wins. */
         _cleanup_free_ char *saved = saved_path(state_dir, family);
         if (access(saved, F_OK) < 0) {
-                r = kn_write_file_atomic(saved, "0\n", 2, 0644, true, err);
+                r = kn_write_file_atomic(saved, "0\n", 2, 0644, false, err);
                 if (r < 0)
                         return r;
         }
@@ -151,6 +207,9 @@ int kn_sysctl_forward_acquire(kn_netns *ns, const char *state_dir, const char *n
         int r = kn_vnet_check_name("network name", network, 64, err);
         if (r < 0)
                 return r;
+        r = check_namespace(ns, state_dir, err);
+        if (r < 0)
+                return r;
         r = acquire_one(ns, state_dir, network, AF_INET, &c.ipv4, err);
         if (r == 0 && ipv6)
                 r = acquire_one(ns, state_dir, network, AF_INET6, &c.ipv6, err);
@@ -169,6 +228,9 @@ int kn_sysctl_forward_release(kn_netns *ns, const char *state_dir, const char *n
                               kn_sysctl_change *ret, kn_error *err) {
         kn_sysctl_change c = {0};
         int r = kn_vnet_check_name("network name", network, 64, err);
+        if (r < 0)
+                return r;
+        r = check_namespace(ns, state_dir, err);
         if (r < 0)
                 return r;
         r = release_one(ns, state_dir, network, AF_INET, &c.ipv4, err);

@@ -9,7 +9,9 @@
  * sysctl on, the old value is saved first (STATE_DIR/forward/ipv4.saved),
  * so a killed kvmnetd still knows.  When the last registered network
  * releases it, the saved value is written back; a sysctl that was on
- * before kvmnet came is never switched off.
+ * before kvmnet came is never switched off.  The state names the namespace
+ * and the boot it is about (STATE_DIR/forward/namespace): state left from
+ * another boot or an earlier namespace of the same name is dropped.
  *
  * IPv6: forwarding on makes the kernel ignore router advertisements on
  * links whose accept_ra is 1 (2 keeps them); networks ask for it only when

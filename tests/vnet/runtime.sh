@@ -252,4 +252,15 @@ wait "$SUP" || fail "supervisor exit after stop"
 [ "$("$VNET_HELPER" sysctl-release "$HOST" "$S" net1)" = "ipv4 ipv6" ] || fail "sysctl-release"
 [ "$(fwd)" = "0 0 " ] || fail "forwarding not restored: $(fwd)"
 pass "stop/delete/release: no dnsmasq, no table, forwarding back to 0, only the lease file kept"
+
+# ---- sysctl state of a namespace that is gone is dropped, not obeyed
+RE=$P-re
+ip netns add "$RE" && NETNS="$NETNS $RE" || fail "ip netns add $RE"
+[ "$("$VNET_HELPER" sysctl-enable "$RE" "$T/re" net1)" = ipv4 ] || fail "sysctl-enable in $RE"
+ip netns del "$RE" && ip netns add "$RE" || fail "re-making $RE"
+[ "$("$VNET_HELPER" sysctl-release "$RE" "$T/re" net1)" = - ] || fail "stale state was restored"
+[ "$("$VNET_HELPER" sysctl-enable "$RE" "$T/re" net2)" = ipv4 ] || fail "sysctl-enable after re-making"
+[ "$(ls "$T/re/forward/ipv4")" = net2 ] || fail "stale users kept: $(ls "$T/re/forward/ipv4")"
+[ "$("$VNET_HELPER" sysctl-release "$RE" "$T/re" net2)" = ipv4 ] || fail "release after re-making"
+pass "forwarding state of a deleted namespace is dropped when one of that name is made again"
 exit 0
