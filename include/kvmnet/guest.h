@@ -16,12 +16,14 @@
  * that waits on QEMU is asynchronous over the event loop given at creation
  * (kvmnet/loop.h: monitors as fd watches, retries and deadlines as timers,
  * QEMU's exit as a child watch); the result of an operation is handed to a
- * kn_guest_done_fn. */
+ * kn_guest_done_fn.  What it reports comes back as structs
+ * (kn_guest_status, kn_gnic_info, kn_gnic_event); src/api turns them into
+ * protocol JSON. */
 
-#include <json-c/json.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kvmnet/error.h"
 #include "kvmnet/loop.h"
@@ -110,12 +112,71 @@ kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg);
 void kn_guest_registry_set_logger(kn_guest_registry *reg,
                                   void (*log)(const char *message, void *userdata), void *userdata);
 
-/* Events for subscribed clients, one JSON object each (borrowed for the
- * call): {"event": "guest-nic", "action": "attached" | "unplug-pending" |
- * "removed" | "dropped", "guest", "mac", "tap", "device", "source", and
- * "reason" when there is one}.  Runs on the loop's thread. */
+/* ---- What the registry reports ---- */
+
+/* One NIC of a running guest, as domiflist lists it and attach / detach
+ * report it.  Owns its strings: kn_gnic_info_done(). */
+typedef struct kn_gnic_info {
+        char tap[IFNAMSIZ];
+        uint8_t mac[6];
+        char *type, *source, *model;
+        unsigned queues;
+        const char *state; /* "attaching", "attached", "detaching", "unplug pending", "removing" */
+        char device[32], netdev[32];
+        char *root_port; /* q35: the pcie-root-port it sits on; NULL: none */
+        bool vhost;
+} kn_gnic_info;
+void kn_gnic_info_done(kn_gnic_info *i);
+void kn_gnic_info_free_array(kn_gnic_info *a, size_t n);
+
+/* What a guest has left for hot-plug: q35 counts its reserved root ports,
+ * pc the slots of PCI bus 0 when they were counted (guest-info). */
+typedef struct kn_guest_hotplug {
+        bool q35;
+        unsigned root_ports; /* q35 */
+        unsigned slots;      /* pc: 32 when counted, 0: not counted */
+        unsigned free;       /* free ports (q35) or slots (pc, when counted) */
+} kn_guest_hotplug;
+
+/* A guest as guest-list, guest-start, guest-adopt and guest-info report
+ * it; each verb reports its own fields of it.  Owns its strings:
+ * kn_guest_status_done(). */
+typedef struct kn_guest_status {
+        char *name;
+        const char *state; /* "running", "starting", "stopping", "shut off" */
+        pid_t pid;         /* 0: not running */
+        bool persistent;   /* has a definition */
+        bool adopted;
+        bool kvm;
+        unsigned vcpus;
+        char *qmp;             /* its monitor socket */
+        unsigned n_interfaces; /* kvmnet's NICs */
+        kn_guest_hotplug hotplug;
+} kn_guest_status;
+void kn_guest_status_done(kn_guest_status *s);
+void kn_guest_status_free_array(kn_guest_status *a, size_t n);
+
+/* attach / detach: the NIC as attached or as it was when it went. */
+typedef struct kn_gnic_result {
+        char *guest;
+        kn_gnic_info nic;
+        double elapsed_ms;
+} kn_gnic_result;
+void kn_gnic_result_done(kn_gnic_result *r);
+
+/* A change of a guest NIC for subscribed clients (borrowed for the call;
+ * the api publishes it as a "guest-nic" event). */
+typedef struct kn_gnic_event {
+        const char *action; /* "attached", "unplug-pending", "removed", "dropped" */
+        const char *guest;
+        uint8_t mac[6];
+        const char *tap, *device, *source;
+        const char *reason; /* NULL: none */
+} kn_gnic_event;
+
+/* Runs on the loop's thread. */
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
-                                         void (*fn)(json_object *event, void *userdata),
+                                         void (*fn)(const kn_gnic_event *event, void *userdata),
                                          void *userdata);
 /* The changes attach makes to the served namespace -- a tap created, its
  * MTU set from the bridge, put on the bridge, brought up -- must not
@@ -146,33 +207,44 @@ void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms
  * the number of guests re-attached. */
 int kn_guest_registry_recover(kn_guest_registry *reg, int timeout_ms);
 
-/* Outcome of an asynchronous operation: r 0 with result filled (owned by
- * the callee), or r < 0 with err. */
+/* Outcome of an asynchronous operation: r 0 with its result filled (the
+ * caller's struct, given at the call; it must stay valid until done), or
+ * r < 0 with err. */
 typedef void (*kn_guest_done_fn)(int r, const kn_error *err, void *userdata);
 
-int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err);
-int kn_guest_undefine(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err);
-int kn_guest_list(kn_guest_registry *reg, json_object *result, kn_error *err);
-int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err);
+/* The stored guest's name to *ret_name (free it). */
+int kn_guest_define(kn_guest_registry *reg, const char *xml, char **ret_name, kn_error *err);
+/* *ret_running: the guest runs on (transient now). */
+int kn_guest_undefine(kn_guest_registry *reg, const char *name, bool *ret_running, kn_error *err);
+/* Defined guests and running ones without a definition, by name: name,
+ * state, pid, persistent, adopted (kn_guest_status_free_array()). */
+int kn_guest_list(kn_guest_registry *reg, kn_guest_status **ret, size_t *ret_n, kn_error *err);
+/* The stored definition, formatted (free it). */
+int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, char **ret_xml, kn_error *err);
 
 /* These return 0 after calling done (at once or later from the loop) or a
- * negative errno with err set and done never called. */
-int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result,
+ * negative errno with err set and done never called.  result (may be
+ * NULL) is filled before done: start with name, pid, qmp, n_interfaces;
+ * stop with name; adopt with name, pid, hotplug.q35, kvm; info with
+ * everything but persistent. */
+int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                    kn_guest_done_fn done, void *userdata, kn_error *err);
-int kn_guest_stop(kn_guest_registry *reg, const char *name, json_object *result,
+int kn_guest_stop(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                   kn_guest_done_fn done, void *userdata, kn_error *err);
 int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_path,
-                   json_object *result, kn_guest_done_fn done, void *userdata, kn_error *err);
-int kn_guest_info(kn_guest_registry *reg, const char *name, json_object *result,
+                   kn_guest_status *result, kn_guest_done_fn done, void *userdata, kn_error *err);
+int kn_guest_info(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                   kn_guest_done_fn done, void *userdata, kn_error *err);
-int kn_guest_domiflist(kn_guest_registry *reg, const char *name, json_object *result,
-                       kn_error *err);
+/* The guest's NICs, oldest first (kn_gnic_info_free_array()), and its
+ * hot-plug capacity (slots of a pc guest are not counted here). */
+int kn_guest_domiflist(kn_guest_registry *reg, const char *name, kn_gnic_info **ret, size_t *ret_n,
+                       kn_guest_hotplug *ret_hotplug, kn_error *err);
 
 /* nic is copied. */
 int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
-                    bool persistent, json_object *result, kn_guest_done_fn done, void *userdata,
+                    bool persistent, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err);
 /* The NIC with mac; timeout_ms < 0: the default. */
 int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[6], bool persistent,
-                    int timeout_ms, json_object *result, kn_guest_done_fn done, void *userdata,
+                    int timeout_ms, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err);

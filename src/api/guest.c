@@ -3,12 +3,68 @@
  * guest-dumpxml), life cycle (guest-start, guest-stop, guest-adopt,
  * guest-info) and NIC hot-plug (attach-interface, attach-device,
  * detach-interface, detach-device, domiflist).  The work is the guest
- * registry's (src/guest); verbs that wait on QEMU finish from the loop. */
+ * registry's (src/guest), which reports structs; the protocol JSON of
+ * every reply and guest-nic event is made here.  Verbs that wait on QEMU
+ * finish from the loop. */
 #include "api-internal.h"
 #include "kvmnet/guest.h"
 
-static void publish(json_object *event, void *userdata) {
-        kn_api_publish(userdata, event);
+/* ---- structs to protocol JSON ---- */
+
+static json_object *mac_json(const uint8_t mac[6]) {
+        char s[18];
+        kn_guest_mac_format(mac, s);
+        return json_object_new_string(s);
+}
+
+static json_object *gnic_json(const kn_gnic_info *n) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "tap", json_object_new_string(n->tap));
+        json_object_object_add(o, "mac", mac_json(n->mac));
+        json_object_object_add(o, "type", json_object_new_string(n->type ? n->type : ""));
+        json_object_object_add(o, "source", json_object_new_string(n->source ? n->source : ""));
+        json_object_object_add(o, "model", json_object_new_string(n->model ? n->model : ""));
+        json_object_object_add(o, "queues", json_object_new_int((int) n->queues));
+        json_object_object_add(o, "state", json_object_new_string(n->state));
+        json_object_object_add(o, "device", json_object_new_string(n->device));
+        json_object_object_add(o, "netdev", json_object_new_string(n->netdev));
+        json_object_object_add(o, "root_port", kn_json_string_or_null(n->root_port));
+        json_object_object_add(o, "vhost", json_object_new_boolean(n->vhost));
+        return o;
+}
+
+/* {"machine"} and, for q35, "root_ports" and "free"; for pc "slots" and
+ * "free" when they were counted. */
+static json_object *hotplug_json(const kn_guest_hotplug *h) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "machine", json_object_new_string(h->q35 ? "q35" : "pc"));
+        if (h->q35) {
+                json_object_object_add(o, "root_ports", json_object_new_int((int) h->root_ports));
+                json_object_object_add(o, "free", json_object_new_int((int) h->free));
+        } else if (h->slots) {
+                json_object_object_add(o, "slots", json_object_new_int((int) h->slots));
+                json_object_object_add(o, "free", json_object_new_int((int) h->free));
+        }
+        return o;
+}
+
+static void put_name(json_object *result, const char *name) {
+        json_object_object_add(result, "name", json_object_new_string(name ? name : ""));
+}
+
+static void publish(const kn_gnic_event *ev, void *userdata) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("guest-nic"));
+        json_object_object_add(e, "action", json_object_new_string(ev->action));
+        json_object_object_add(e, "guest", json_object_new_string(ev->guest));
+        json_object_object_add(e, "mac", mac_json(ev->mac));
+        json_object_object_add(e, "tap", json_object_new_string(ev->tap));
+        json_object_object_add(e, "device", json_object_new_string(ev->device));
+        json_object_object_add(e, "source", json_object_new_string(ev->source));
+        if (ev->reason)
+                json_object_object_add(e, "reason", json_object_new_string(ev->reason));
+        kn_api_publish(userdata, e);
+        json_object_put(e);
 }
 
 /* The registry's tap step through the worker queue: behind the live
@@ -56,12 +112,80 @@ void kn_api_set_guests(kn_api *api, kn_guest_registry *reg) {
         api->guests = reg;
 }
 
-static void finish(int r, const kn_error *err, void *userdata) {
-        kn_api_req_finish(userdata, r, err);
+/* A verb waiting on QEMU: the registry fills st or nr, the reply is made
+ * from it once the operation is done. */
+typedef struct guest_call {
+        kn_api_req *req;
+        void (*put)(json_object *result, const struct guest_call *c);
+        kn_guest_status st;
+        kn_gnic_result nr;
+} guest_call;
+
+static guest_call *call_new(kn_api_req *req, void (*put)(json_object *, const guest_call *)) {
+        guest_call *c = kn_xcalloc(1, sizeof *c);
+        c->req = req;
+        c->put = put;
+        return c;
 }
 
-static int pending(int r) {
+static void call_free(guest_call *c) {
+        kn_guest_status_done(&c->st);
+        kn_gnic_result_done(&c->nr);
+        free(c);
+}
+
+static void finish(int r, const kn_error *err, void *userdata) {
+        guest_call *c = userdata;
+        if (r >= 0)
+                c->put(c->req->result, c);
+        kn_api_req_finish(c->req, r, err);
+        call_free(c);
+}
+
+/* The verb's return value; the call is done's to free unless it failed. */
+static int pending(guest_call *c, int r) {
+        if (r < 0)
+                call_free(c);
         return r < 0 ? r : KN_API_PENDING;
+}
+
+static void put_start(json_object *result, const guest_call *c) {
+        put_name(result, c->st.name);
+        json_object_object_add(result, "pid", json_object_new_int(c->st.pid));
+        json_object_object_add(result, "qmp", kn_json_string_or_null(c->st.qmp));
+        json_object_object_add(result, "interfaces", json_object_new_int((int) c->st.n_interfaces));
+}
+
+static void put_stop(json_object *result, const guest_call *c) {
+        put_name(result, c->st.name);
+}
+
+static void put_adopt(json_object *result, const guest_call *c) {
+        put_name(result, c->st.name);
+        json_object_object_add(result, "pid", json_object_new_int(c->st.pid));
+        json_object_object_add(result, "machine",
+                               json_object_new_string(c->st.hotplug.q35 ? "q35" : "pc"));
+        json_object_object_add(result, "kvm", json_object_new_boolean(c->st.kvm));
+}
+
+static void put_info(json_object *result, const guest_call *c) {
+        const kn_guest_status *s = &c->st;
+        put_name(result, s->name);
+        json_object_object_add(result, "state", json_object_new_string(s->state));
+        json_object_object_add(result, "pid", json_object_new_int(s->pid));
+        json_object_object_add(result, "adopted", json_object_new_boolean(s->adopted));
+        json_object_object_add(result, "accel", json_object_new_string(s->kvm ? "kvm" : "tcg"));
+        json_object_object_add(result, "vcpus", json_object_new_int((int) s->vcpus));
+        json_object_object_add(result, "qmp", kn_json_string_or_null(s->qmp));
+        json_object_object_add(result, "interfaces", json_object_new_int((int) s->n_interfaces));
+        json_object_object_add(result, "hotplug", hotplug_json(&s->hotplug));
+}
+
+/* attach and detach */
+static void put_nic(json_object *result, const guest_call *c) {
+        put_name(result, c->nr.guest);
+        json_object_object_add(result, "interface", gnic_json(&c->nr.nic));
+        json_object_object_add(result, "elapsed_ms", json_object_new_double(c->nr.elapsed_ms));
 }
 
 static int arg_name(const char *v, json_object *args, const char **ret, kn_error *err) {
@@ -103,9 +227,12 @@ static int run_define(kn_api_req *req, json_object *args, json_object *result, k
         int r = kn_api_arg_string("guest-define", args, "xml", true, &xml, err);
         if (r < 0)
                 return r;
-        r = kn_guest_define(kn_api_guests(req->api), xml, result, err);
+        _cleanup_free_ char *name = NULL;
+        r = kn_guest_define(kn_api_guests(req->api), xml, &name, err);
         if (r < 0 && !strstr(err->message, "guest-define"))
                 kn_error_prefix(err, "guest-define");
+        if (r >= 0)
+                put_name(result, name);
         return r;
 }
 
@@ -114,14 +241,38 @@ static int run_undefine(kn_api_req *req, json_object *args, json_object *result,
         int r = arg_name("guest-undefine", args, &name, err);
         if (r < 0)
                 return r;
-        r = kn_guest_undefine(kn_api_guests(req->api), name, result, err);
-        if (r < 0)
+        bool running = false;
+        r = kn_guest_undefine(kn_api_guests(req->api), name, &running, err);
+        if (r < 0) {
                 kn_error_prefix(err, "guest-undefine");
-        return r;
+                return r;
+        }
+        put_name(result, name);
+        json_object_object_add(result, "running", json_object_new_boolean(running));
+        return 0;
 }
 
 static int run_list(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
-        return kn_guest_list(kn_api_guests(req->api), result, err);
+        kn_guest_status *list = NULL;
+        size_t n = 0;
+        int r = kn_guest_list(kn_api_guests(req->api), &list, &n, err);
+        if (r < 0)
+                return r;
+        json_object *a = json_object_new_array();
+        for (size_t k = 0; k < n; k++) {
+                json_object *o = json_object_new_object();
+                put_name(o, list[k].name);
+                json_object_object_add(o, "state", json_object_new_string(list[k].state));
+                json_object_object_add(o, "pid",
+                                       list[k].pid ? json_object_new_int(list[k].pid) : NULL);
+                json_object_object_add(o, "persistent",
+                                       json_object_new_boolean(list[k].persistent));
+                json_object_object_add(o, "adopted", json_object_new_boolean(list[k].adopted));
+                json_object_array_add(a, o);
+        }
+        kn_guest_status_free_array(list, n);
+        json_object_object_add(result, "guests", a);
+        return 0;
 }
 
 static int run_dumpxml(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
@@ -129,10 +280,15 @@ static int run_dumpxml(kn_api_req *req, json_object *args, json_object *result, 
         int r = arg_name("guest-dumpxml", args, &name, err);
         if (r < 0)
                 return r;
-        r = kn_guest_dumpxml(kn_api_guests(req->api), name, result, err);
-        if (r < 0)
+        _cleanup_free_ char *xml = NULL;
+        r = kn_guest_dumpxml(kn_api_guests(req->api), name, &xml, err);
+        if (r < 0) {
                 kn_error_prefix(err, "guest-dumpxml");
-        return r;
+                return r;
+        }
+        put_name(result, name);
+        json_object_object_add(result, "xml", json_object_new_string(xml));
+        return 0;
 }
 
 /* ---- life cycle ---- */
@@ -142,7 +298,8 @@ static int run_start(kn_api_req *req, json_object *args, json_object *result, kn
         int r = arg_name("guest-start", args, &name, err);
         if (r < 0)
                 return r;
-        return pending(kn_guest_start(kn_api_guests(req->api), name, result, finish, req, err));
+        guest_call *c = call_new(req, put_start);
+        return pending(c, kn_guest_start(kn_api_guests(req->api), name, &c->st, finish, c, err));
 }
 
 static int run_stop(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
@@ -150,7 +307,8 @@ static int run_stop(kn_api_req *req, json_object *args, json_object *result, kn_
         int r = arg_name("guest-stop", args, &name, err);
         if (r < 0)
                 return r;
-        return pending(kn_guest_stop(kn_api_guests(req->api), name, result, finish, req, err));
+        guest_call *c = call_new(req, put_stop);
+        return pending(c, kn_guest_stop(kn_api_guests(req->api), name, &c->st, finish, c, err));
 }
 
 static int run_adopt(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
@@ -160,8 +318,9 @@ static int run_adopt(kn_api_req *req, json_object *args, json_object *result, kn
                 r = kn_api_arg_string("guest-adopt", args, "qmp", true, &qmp, err);
         if (r < 0)
                 return r;
-        return pending(
-                kn_guest_adopt(kn_api_guests(req->api), name, qmp, result, finish, req, err));
+        guest_call *c = call_new(req, put_adopt);
+        return pending(c,
+                       kn_guest_adopt(kn_api_guests(req->api), name, qmp, &c->st, finish, c, err));
 }
 
 static int run_info(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
@@ -169,7 +328,8 @@ static int run_info(kn_api_req *req, json_object *args, json_object *result, kn_
         int r = arg_name("guest-info", args, &name, err);
         if (r < 0)
                 return r;
-        return pending(kn_guest_info(kn_api_guests(req->api), name, result, finish, req, err));
+        guest_call *c = call_new(req, put_info);
+        return pending(c, kn_guest_info(kn_api_guests(req->api), name, &c->st, finish, c, err));
 }
 
 static int run_domiflist(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
@@ -177,7 +337,20 @@ static int run_domiflist(kn_api_req *req, json_object *args, json_object *result
         int r = arg_name("domiflist", args, &name, err);
         if (r < 0)
                 return r;
-        return kn_guest_domiflist(kn_api_guests(req->api), name, result, err);
+        kn_gnic_info *nics = NULL;
+        size_t n = 0;
+        kn_guest_hotplug hp;
+        r = kn_guest_domiflist(kn_api_guests(req->api), name, &nics, &n, &hp, err);
+        if (r < 0)
+                return r;
+        json_object *a = json_object_new_array();
+        for (size_t k = 0; k < n; k++)
+                json_object_array_add(a, gnic_json(&nics[k]));
+        kn_gnic_info_free_array(nics, n);
+        put_name(result, name);
+        json_object_object_add(result, "interfaces", a);
+        json_object_object_add(result, "hotplug", hotplug_json(&hp));
+        return 0;
 }
 
 /* ---- hot-plug ---- */
@@ -217,8 +390,9 @@ static int run_attach_interface(kn_api_req *req, json_object *args, json_object 
         nic.model = (char *) (model ? model : "virtio");
         nic.queues = (unsigned) queues;
         nic.target = (char *) target;
-        return pending(kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, result,
-                                       finish, req, err));
+        guest_call *c = call_new(req, put_nic);
+        return pending(c, kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, &c->nr,
+                                          finish, c, err));
 }
 
 static int run_attach_device(kn_api_req *req, json_object *args, json_object *result,
@@ -243,10 +417,11 @@ static int run_attach_device(kn_api_req *req, json_object *args, json_object *re
                 kn_guest_nic_done(&nic);
                 return -EINVAL;
         }
-        r = kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, result, finish, req,
+        guest_call *c = call_new(req, put_nic);
+        r = kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, &c->nr, finish, c,
                             err);
         kn_guest_nic_done(&nic);
-        return pending(r);
+        return pending(c, r);
 }
 
 static int detach(kn_api_req *req, const char *v, json_object *args, json_object *result,
@@ -259,8 +434,9 @@ static int detach(kn_api_req *req, const char *v, json_object *args, json_object
             (r = kn_api_arg_bool(v, args, "persistent", &persistent, err)) < 0 ||
             (r = arg_uint(v, args, "timeout_ms", 3600000, &timeout, err)) < 0)
                 return r;
-        return pending(kn_guest_detach(kn_api_guests(req->api), name, mac, persistent,
-                                       (int) timeout, result, finish, req, err));
+        guest_call *c = call_new(req, put_nic);
+        return pending(c, kn_guest_detach(kn_api_guests(req->api), name, mac, persistent,
+                                          (int) timeout, &c->nr, finish, c, err));
 }
 
 static int run_detach_interface(kn_api_req *req, json_object *args, json_object *result,

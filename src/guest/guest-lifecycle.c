@@ -39,12 +39,11 @@ static void start_cont_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
                 return;
         }
         g->state = KN_GUEST_RUNNING;
-        json_object_object_add(g->result, "pid", json_object_new_int(g->pid));
-        json_object_object_add(g->result, "qmp", json_object_new_string(g->qmp_path));
         unsigned n = 0;
         for (kn_gnic *x = g->nics; x; x = x->next)
                 n++;
-        json_object_object_add(g->result, "interfaces", json_object_new_int((int) n));
+        if (g->result)
+                kn_guest_status_fill(g, g->result);
         kn_guest_log(g->reg, "guest %s: running (pid %d, %u interfaces)", g->name, (int) g->pid, n);
         kn_guest_state_save(g);
         finish_op(g, 0, NULL);
@@ -118,7 +117,7 @@ static int check_sun_path(const char *path, kn_error *err) {
         return 0;
 }
 
-int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result,
+int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                    kn_guest_done_fn done, void *userdata, kn_error *err) {
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         if (!reg->loop)
@@ -190,7 +189,6 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, json_object *result
         g->done = done;
         g->done_data = userdata;
         g->result = result;
-        json_object_object_add(result, "name", json_object_new_string(name));
         /* For operators (and test clean-up) to find QEMU without kvmnetd. */
         _cleanup_free_ char *pidpath = kn_xasprintf("%s/%s.pid", reg->run_dir, name);
         _cleanup_fclose_ FILE *pf = fopen(pidpath, "we");
@@ -237,7 +235,7 @@ static void stop_quit_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata)
         /* QEMU exits right after answering; the pidfd or EOF ends the stop. */
 }
 
-int kn_guest_stop(kn_guest_registry *reg, const char *name, json_object *result,
+int kn_guest_stop(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                   kn_guest_done_fn done, void *userdata, kn_error *err) {
         int r = kn_guest_name_validate(name, err);
         if (r < 0)
@@ -248,7 +246,10 @@ int kn_guest_stop(kn_guest_registry *reg, const char *name, json_object *result,
         if (g->done)
                 return kn_error_set(err, EBUSY, "guest-stop: guest '%s' is busy %s", name,
                                     g->state == KN_GUEST_STOPPING ? "stopping" : "starting");
-        json_object_object_add(result, "name", json_object_new_string(name));
+        if (result) {
+                kn_guest_status_done(result);
+                result->name = kn_xstrdup(name);
+        }
         g->state = KN_GUEST_STOPPING;
         g->done = done;
         g->done_data = userdata;
@@ -287,9 +288,8 @@ static void adopt_ports_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdat
                         g->ports[g->n_ports++] = kn_xstrdup(json_object_get_string(v));
         }
         g->state = KN_GUEST_RUNNING;
-        json_object_object_add(g->result, "pid", json_object_new_int(g->pid));
-        json_object_object_add(g->result, "machine", json_object_new_string(g->q35 ? "q35" : "pc"));
-        json_object_object_add(g->result, "kvm", json_object_new_boolean(g->kvm));
+        if (g->result)
+                kn_guest_status_fill(g, g->result);
         kn_guest_log(g->reg, "guest %s: adopted QEMU pid %d (%s, %s)", g->name, (int) g->pid,
                      g->q35 ? "q35" : "pc", g->kvm ? "kvm" : "tcg");
         kn_guest_state_save(g);
@@ -331,7 +331,7 @@ static void adopt_kvm_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata)
 }
 
 int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_path,
-                   json_object *result, kn_guest_done_fn done, void *userdata, kn_error *err) {
+                   kn_guest_status *result, kn_guest_done_fn done, void *userdata, kn_error *err) {
         int r = kn_guest_name_validate(name, err);
         if (r < 0) {
                 kn_error_prefix(err, "guest-adopt");
@@ -367,7 +367,6 @@ int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_pat
         g->done = done;
         g->done_data = userdata;
         g->result = result;
-        json_object_object_add(result, "name", json_object_new_string(name));
         r = kn_guest_watch(g, err);
         if (r >= 0)
                 r = kn_guest_qmp_send(g, "query-kvm", NULL, -1, adopt_kvm_done, g, err);

@@ -47,12 +47,7 @@ static void removed(kn_gnic *n) {
                                    : NULL);
         if (op) {
                 double ms = (double) (kn_guest_now_us() - op->t0_us) / 1000.0;
-                if (op->result) {
-                        json_object_object_add(op->result, "name", json_object_new_string(g->name));
-                        json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
-                        json_object_object_add(op->result, "elapsed_ms",
-                                               json_object_new_double(ms));
-                }
+                kn_gop_report(op, n, ms);
                 op->nic = NULL;
                 n->op = NULL;
                 kn_gnic_forget(n);
@@ -195,7 +190,7 @@ static void detach_request(kn_gop *op) {
 }
 
 int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[6], bool persistent,
-                    int timeout_ms, json_object *result, kn_guest_done_fn done, void *userdata,
+                    int timeout_ms, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err) {
         kn_guest *g;
         char m[18];

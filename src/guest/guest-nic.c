@@ -41,47 +41,6 @@ int64_t kn_guest_now_us(void) {
         return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-json_object *kn_gnic_to_json(const kn_gnic *n) {
-        json_object *o = json_object_new_object();
-        char mac[18];
-        kn_guest_mac_format(n->nic.mac, mac);
-        json_object_object_add(o, "tap", json_object_new_string(n->tap));
-        json_object_object_add(o, "mac", json_object_new_string(mac));
-        json_object_object_add(o, "type", json_object_new_string(n->nic.type));
-        json_object_object_add(o, "source", json_object_new_string(n->nic.source));
-        json_object_object_add(o, "model", json_object_new_string(n->nic.model));
-        json_object_object_add(o, "queues", json_object_new_int((int) n->nic.queues));
-        json_object_object_add(o, "state",
-                               json_object_new_string(kn_gnic_state_to_string(n->state)));
-        json_object_object_add(o, "device", json_object_new_string(n->device_id));
-        json_object_object_add(o, "netdev", json_object_new_string(n->netdev_id));
-        json_object_object_add(o, "root_port",
-                               n->root_port ? json_object_new_string(n->root_port) : NULL);
-        json_object_object_add(o, "vhost", json_object_new_boolean(n->vhost));
-        return o;
-}
-
-void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
-        kn_guest_registry *reg = n->guest->reg;
-        if (!reg->event)
-                return;
-        char mac[18];
-        kn_guest_mac_format(n->nic.mac, mac);
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "event", json_object_new_string("guest-nic"));
-        json_object_object_add(e, "action", json_object_new_string(action));
-        json_object_object_add(e, "guest", json_object_new_string(n->guest->name));
-        json_object_object_add(e, "mac", json_object_new_string(mac));
-        json_object_object_add(e, "tap", json_object_new_string(n->tap));
-        json_object_object_add(e, "device", json_object_new_string(n->device_id));
-        json_object_object_add(e, "source",
-                               json_object_new_string(n->nic.source ? n->nic.source : ""));
-        if (reason)
-                json_object_object_add(e, "reason", json_object_new_string(reason));
-        reg->event(e, reg->event_data);
-        json_object_put(e);
-}
-
 /* ---- the NIC list ---- */
 
 kn_gnic *kn_guest_nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
@@ -375,11 +334,7 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
         kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s, %u queue%s%s) in %.1f ms",
                      n->guest->name, n->device_id, n->tap, n->nic.source, n->nic.queues,
                      n->nic.queues > 1 ? "s" : "", n->vhost ? ", vhost" : "", ms);
-        if (op->result) {
-                json_object_object_add(op->result, "name", json_object_new_string(n->guest->name));
-                json_object_object_add(op->result, "interface", kn_gnic_to_json(n));
-                json_object_object_add(op->result, "elapsed_ms", json_object_new_double(ms));
-        }
+        kn_gop_report(op, n, ms);
         kn_gnic_publish(n, "attached", NULL);
         kn_guest_op_done(op, 0, NULL);
 }
@@ -473,7 +428,8 @@ static void generate_mac(kn_guest_registry *reg, uint8_t mac[6]) {
 }
 
 static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, bool boot,
-                        json_object *result, kn_guest_done_fn done, void *userdata, kn_error *err) {
+                        kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
+                        kn_error *err) {
         char mac[18];
         if (streq_ptr(nic->type, "network"))
                 return kn_error_set(err, EOPNOTSUPP,
@@ -618,7 +574,7 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
 }
 
 int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
-                    bool persistent, json_object *result, kn_guest_done_fn done, void *userdata,
+                    bool persistent, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err) {
         kn_guest *g;
         int r = kn_guest_get_running(reg, "attach-interface", name, &g, err);

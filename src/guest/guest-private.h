@@ -25,7 +25,7 @@ struct kn_guest_registry {
         void *log_data;
         kn_guest *guests; /* running (or starting) ones */
         /* guest-nic events for subscribed clients (kvmnetd: kn_api_publish) */
-        void (*event)(json_object *event, void *userdata);
+        void (*event)(const kn_gnic_event *event, void *userdata);
         void *event_data;
         int unplug_timeout_ms; /* detach's wait when the request names none */
         /* Ordered changes to the served namespace (the tap step); NULL: inline */
@@ -93,8 +93,8 @@ struct kn_guest {
         /* start / stop / adopt waiting for QEMU */
         kn_guest_done_fn done;
         void *done_data;
-        json_object *result;
-        kn_loop_watch *timer; /* monitor connect retries, stop deadline */
+        kn_guest_status *result; /* the caller's, may be NULL */
+        kn_loop_watch *timer;    /* monitor connect retries, stop deadline */
         unsigned tries;
         size_t boot_nic;   /* start: the next definition NIC to attach */
         kn_guest_def *def; /* start: the definition started */
@@ -151,7 +151,7 @@ typedef struct kn_gop {
         bool attach, boot;
         kn_guest_done_fn done;
         void *userdata;
-        json_object *result;
+        kn_gnic_result *result; /* the caller's, may be NULL */
         int64_t t0_us;
         /* attach */
         int tapfds[KN_TAP_MAX_QUEUES], vhostfds[KN_TAP_MAX_QUEUES];
@@ -183,7 +183,14 @@ void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,
                                void (*done)(kn_guest *g, int r, const kn_error *err));
 /* QEMU is gone: fail the operations, close every fd, forget the NICs. */
 void kn_guest_nics_gone(kn_guest *g, const kn_error *why);
-json_object *kn_gnic_to_json(const kn_gnic *n);
+/* ---- guest-report.c: what the registry reports, as structs ---- */
+/* n as domiflist lists it (copies). */
+void kn_gnic_info_fill(const kn_gnic *n, kn_gnic_info *ret);
+/* attach / detach: op's result (if any) gets n and the time since op began. */
+void kn_gop_report(const struct kn_gop *op, const kn_gnic *n, double elapsed_ms);
+/* The guest's own part of a status: name, pid, adopted, kvm, vcpus, qmp,
+ * NIC count, hot-plug capacity (pc slots: not counted). */
+void kn_guest_status_fill(const kn_guest *g, kn_guest_status *ret);
 /* Free root ports of a q35 guest. */
 size_t kn_guest_free_ports(const kn_guest *g);
 /* A guest-nic event (action: attached, unplug-pending, removed, dropped)

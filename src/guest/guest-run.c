@@ -39,7 +39,7 @@ kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netn
 }
 
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
-                                         void (*fn)(json_object *event, void *userdata),
+                                         void (*fn)(const kn_gnic_event *event, void *userdata),
                                          void *userdata) {
         reg->event = fn;
         reg->event_data = userdata;
@@ -320,16 +320,10 @@ size_t kn_guest_free_ports(const kn_guest *g) {
 
 static void info_pci_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
         kn_guest *g = userdata;
-        json_object *h = json_object_new_object();
-        json_object_object_add(h, "machine", json_object_new_string(g->q35 ? "q35" : "pc"));
-        if (g->q35) {
-                json_object_object_add(h, "root_ports", json_object_new_int((int) g->n_ports));
-                json_object_object_add(h, "free",
-                                       json_object_new_int((int) kn_guest_free_ports(g)));
-        } else if (reply->r >= 0) {
+        if (!g->q35 && reply->r >= 0 && g->result) {
                 /* Slots of bus 0 not taken (slot 0 is the host bridge's). */
                 json_object *bus = json_object_array_get_idx(reply->ret, 0), *devs;
-                int used = 0;
+                unsigned used = 0;
                 if (bus && json_object_object_get_ex(bus, "devices", &devs)) {
                         bool slot[32] = {false};
                         for (size_t k = 0; k < json_object_array_length(devs); k++) {
@@ -341,10 +335,9 @@ static void info_pci_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) 
                         for (int k = 0; k < 32; k++)
                                 used += slot[k];
                 }
-                json_object_object_add(h, "slots", json_object_new_int(32));
-                json_object_object_add(h, "free", json_object_new_int(32 - used));
+                g->result->hotplug.slots = 32;
+                g->result->hotplug.free = 32 - used;
         }
-        json_object_object_add(g->result, "hotplug", h);
         kn_guest_done_fn done = g->done;
         void *data = g->done_data;
         g->done = NULL;
@@ -352,7 +345,7 @@ static void info_pci_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) 
         done(0, NULL, data);
 }
 
-int kn_guest_info(kn_guest_registry *reg, const char *name, json_object *result,
+int kn_guest_info(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                   kn_guest_done_fn done, void *userdata, kn_error *err) {
         kn_guest *g;
         int r = kn_guest_get_running(reg, "guest-info", name, &g, err);
@@ -360,17 +353,8 @@ int kn_guest_info(kn_guest_registry *reg, const char *name, json_object *result,
                 return r;
         if (g->done)
                 return kn_error_set(err, EBUSY, "guest-info: guest '%s' is busy", name);
-        json_object_object_add(result, "name", json_object_new_string(name));
-        json_object_object_add(result, "state", json_object_new_string("running"));
-        json_object_object_add(result, "pid", json_object_new_int(g->pid));
-        json_object_object_add(result, "adopted", json_object_new_boolean(g->adopted));
-        json_object_object_add(result, "accel", json_object_new_string(g->kvm ? "kvm" : "tcg"));
-        json_object_object_add(result, "vcpus", json_object_new_int((int) g->vcpus));
-        json_object_object_add(result, "qmp", json_object_new_string(g->qmp_path));
-        int n = 0;
-        for (kn_gnic *x = g->nics; x; x = x->next)
-                n++;
-        json_object_object_add(result, "interfaces", json_object_new_int(n));
+        if (result)
+                kn_guest_status_fill(g, result);
         g->done = done;
         g->done_data = userdata;
         g->result = result;
@@ -382,32 +366,26 @@ int kn_guest_info(kn_guest_registry *reg, const char *name, json_object *result,
         return r;
 }
 
-int kn_guest_domiflist(kn_guest_registry *reg, const char *name, json_object *result,
-                       kn_error *err) {
+int kn_guest_domiflist(kn_guest_registry *reg, const char *name, kn_gnic_info **ret, size_t *ret_n,
+                       kn_guest_hotplug *ret_hotplug, kn_error *err) {
         kn_guest *g;
         int r = kn_guest_get_running(reg, "domiflist", name, &g, err);
         if (r < 0)
                 return r;
-        json_object *list = json_object_new_array();
-        /* Oldest first, as they were attached. */
         size_t n = 0;
         for (kn_gnic *x = g->nics; x; x = x->next)
                 n++;
-        for (size_t k = n; k > 0; k--) {
-                kn_gnic *x = g->nics;
-                for (size_t j = 1; j < k; j++)
-                        x = x->next;
-                json_object_array_add(list, kn_gnic_to_json(x));
-        }
-        json_object_object_add(result, "name", json_object_new_string(name));
-        json_object_object_add(result, "interfaces", list);
-        json_object *h = json_object_new_object();
-        json_object_object_add(h, "machine", json_object_new_string(g->q35 ? "q35" : "pc"));
+        kn_gnic_info *list = kn_xcalloc(n + 1, sizeof *list);
+        /* Oldest first, as they were attached (the list is newest first). */
+        size_t k = n;
+        for (kn_gnic *x = g->nics; x; x = x->next)
+                kn_gnic_info_fill(x, &list[--k]);
+        *ret = list;
+        *ret_n = n;
+        *ret_hotplug = (kn_guest_hotplug){.q35 = g->q35};
         if (g->q35) {
-                json_object_object_add(h, "root_ports", json_object_new_int((int) g->n_ports));
-                json_object_object_add(h, "free",
-                                       json_object_new_int((int) kn_guest_free_ports(g)));
+                ret_hotplug->root_ports = (unsigned) g->n_ports;
+                ret_hotplug->free = (unsigned) kn_guest_free_ports(g);
         }
-        json_object_object_add(result, "hotplug", h);
         return 0;
 }

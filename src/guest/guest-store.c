@@ -59,7 +59,7 @@ int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error
         return kn_write_file_atomic(path, xml, strlen(xml), 0644, true, err);
 }
 
-int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result, kn_error *err) {
+int kn_guest_define(kn_guest_registry *reg, const char *xml, char **ret_name, kn_error *err) {
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         int r = kn_guest_def_parse(xml, &def, err);
         if (r < 0)
@@ -73,12 +73,12 @@ int kn_guest_define(kn_guest_registry *reg, const char *xml, json_object *result
         r = kn_guest_def_store(reg, def, err);
         if (r < 0)
                 return r;
-        json_object_object_add(result, "name", json_object_new_string(def->name));
+        if (ret_name)
+                *ret_name = kn_xstrdup(def->name);
         return 0;
 }
 
-int kn_guest_undefine(kn_guest_registry *reg, const char *name, json_object *result,
-                      kn_error *err) {
+int kn_guest_undefine(kn_guest_registry *reg, const char *name, bool *ret_running, kn_error *err) {
         int r = kn_guest_name_validate(name, err);
         if (r < 0)
                 return r;
@@ -88,21 +88,18 @@ int kn_guest_undefine(kn_guest_registry *reg, const char *name, json_object *res
                         return kn_error_set(err, ENOENT, "no guest named '%s' is defined", name);
                 return kn_error_set(err, errno, "%s: %m", path);
         }
-        json_object_object_add(result, "name", json_object_new_string(name));
         /* A running guest keeps running, now transient. */
-        json_object_object_add(result, "running",
-                               json_object_new_boolean(kn_guest_find(reg, name) != NULL));
+        if (ret_running)
+                *ret_running = kn_guest_find(reg, name) != NULL;
         return 0;
 }
 
-int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, json_object *result, kn_error *err) {
+int kn_guest_dumpxml(kn_guest_registry *reg, const char *name, char **ret_xml, kn_error *err) {
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         int r = kn_guest_def_load(reg, name, &def, err);
         if (r < 0)
                 return r;
-        json_object_object_add(result, "name", json_object_new_string(name));
-        _cleanup_free_ char *xml = kn_guest_def_format(def);
-        json_object_object_add(result, "xml", json_object_new_string(xml));
+        *ret_xml = kn_guest_def_format(def);
         return 0;
 }
 
@@ -120,7 +117,7 @@ static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-int kn_guest_list(kn_guest_registry *reg, json_object *result, kn_error *err) {
+int kn_guest_list(kn_guest_registry *reg, kn_guest_status **ret, size_t *ret_n, kn_error *err) {
         char **names = NULL;
         size_t n = 0, alloc = 0;
         DIR *d = opendir(reg->guests_dir);
@@ -149,21 +146,20 @@ int kn_guest_list(kn_guest_registry *reg, json_object *result, kn_error *err) {
                 }
         }
         qsort_safe(names, n, sizeof *names, cmp_str);
-        json_object *list = json_object_new_array();
+        kn_guest_status *list = kn_xcalloc(n + 1, sizeof *list);
         for (size_t k = 0; k < n; k++) {
                 kn_guest *g = kn_guest_find(reg, names[k]);
                 _cleanup_free_ char *path = kn_guest_def_path(reg, names[k]);
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "name", json_object_new_string(names[k]));
-                json_object_object_add(o, "state", json_object_new_string(guest_state(g)));
-                json_object_object_add(o, "pid", g ? json_object_new_int(g->pid) : NULL);
-                json_object_object_add(o, "persistent",
-                                       json_object_new_boolean(access(path, F_OK) == 0));
-                json_object_object_add(o, "adopted", json_object_new_boolean(g && g->adopted));
-                json_object_array_add(list, o);
-                free(names[k]);
+                list[k] = (kn_guest_status){
+                        .name = names[k],
+                        .state = guest_state(g),
+                        .pid = g ? g->pid : 0,
+                        .persistent = access(path, F_OK) == 0,
+                        .adopted = g && g->adopted,
+                };
         }
         free(names);
-        json_object_object_add(result, "guests", list);
+        *ret = list;
+        *ret_n = n;
         return 0;
 }

@@ -36,10 +36,11 @@ static void on_log(const char *message, void *userdata) {
         snprintf(logbuf + l, sizeof logbuf - l, "%s\n", message);
 }
 
-static void on_event(json_object *ev, void *userdata) {
+/* One line per event: "action=A tap=T device=D source=S reason=R". */
+static void on_event(const kn_gnic_event *ev, void *userdata) {
         size_t l = strlen(events);
-        snprintf(events + l, sizeof events - l, "%s\n",
-                 json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
+        snprintf(events + l, sizeof events - l, "action=%s tap=%s device=%s source=%s reason=%s\n",
+                 ev->action, ev->tap, ev->device, ev->source, ev->reason ? ev->reason : "");
 }
 
 typedef struct outcome {
@@ -163,25 +164,32 @@ static void fake_start(fake *f) {
 
         kn_error err = {0};
         outcome o = {0};
-        json_object *res = json_object_new_object();
-        assert_int_equal(kn_guest_adopt(f->reg, "f1", f->sock, res, on_done, &o, &err), 0);
+        kn_guest_status st = {0};
+        assert_int_equal(kn_guest_adopt(f->reg, "f1", f->sock, &st, on_done, &o, &err), 0);
         loop_run(f->lp, &o.done, 5000);
         assert_true(o.done);
         assert_int_equal(o.r, 0);
-        json_object_put(res);
+        assert_string_equal(st.name, "f1");
+        assert_int_equal(st.pid, f->pid);
+        assert_false(st.hotplug.q35); /* the fake says pc-i440fx */
+        kn_guest_status_done(&st);
 
         kn_guest_nic nic = {.type = (char *) "bridge", .source = (char *) "br0", .queues = 1};
         assert_int_equal(kn_guest_mac_parse("52:54:00:fa:ce:01", nic.mac), 0);
         nic.has_mac = true;
         o = (outcome){0};
-        res = json_object_new_object();
-        assert_int_equal(kn_guest_attach(f->reg, "f1", &nic, false, res, on_done, &o, &err), 0);
+        kn_gnic_result res = {0};
+        assert_int_equal(kn_guest_attach(f->reg, "f1", &nic, false, &res, on_done, &o, &err), 0);
         loop_run(f->lp, &o.done, 5000);
         assert_true(o.done);
         if (o.r < 0)
                 fail_msg("attach: %s", o.err.message);
-        json_object_put(res);
-        assert_non_null(strstr(events, "\"action\":\"attached\""));
+        assert_string_equal(res.guest, "f1");
+        assert_string_equal(res.nic.state, "attached");
+        assert_string_equal(res.nic.device, "kn-net0");
+        assert_memory_equal(res.nic.mac, nic.mac, 6);
+        kn_gnic_result_done(&res);
+        assert_non_null(strstr(events, "action=attached tap=kvn"));
 }
 
 static void fake_stop(fake *f) {
@@ -205,14 +213,16 @@ static int detach(fake *f, int timeout_ms, outcome *o, int64_t *ret_ms) {
         uint8_t mac[6];
         kn_error err = {0};
         kn_guest_mac_parse("52:54:00:fa:ce:01", mac);
-        json_object *res = json_object_new_object();
+        kn_gnic_result res = {0};
         int64_t t0 = test_now_us();
-        int r = kn_guest_detach(f->reg, "f1", mac, false, timeout_ms, res, on_done, o, &err);
+        int r = kn_guest_detach(f->reg, "f1", mac, false, timeout_ms, &res, on_done, o, &err);
         assert_int_equal(r, 0);
         loop_run(f->lp, &o->done, 15000);
         *ret_ms = (test_now_us() - t0) / 1000;
         assert_true(o->done);
-        json_object_put(res);
+        if (o->r >= 0)
+                assert_string_equal(res.nic.device, "kn-net0");
+        kn_gnic_result_done(&res);
         return o->r;
 }
 
@@ -237,7 +247,7 @@ static void test_busy_then_ok(void **state) {
         assert_int_equal(count(logbuf, "retrying in"), 2);
         assert_true(ms >= 300 && ms < 2000);
         assert_non_null(strstr(logbuf, "kn-net0 detached"));
-        assert_non_null(strstr(events, "\"action\":\"removed\""));
+        assert_non_null(strstr(events, "action=removed tap=kvn"));
         /* the fake QEMU closed its tap fd at netdev_del: the tap is gone */
         assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 1);
         printf("busy twice, then accepted: detached in %" PRId64 " ms\n", ms);
@@ -260,14 +270,16 @@ static void test_busy_forever(void **state) {
                                               "progress, try again later'); the NIC stays "
                                               "attached: try again later"));
         assert_true(ms >= 700 && ms < 1000);
-        assert_null(strstr(events, "\"action\":\"removed\""));
+        assert_null(strstr(events, "action=removed"));
         /* Still attached, tap and all; a later detach goes through. */
-        json_object *res = json_object_new_object();
+        kn_gnic_info *nics = NULL;
+        size_t n = 0;
+        kn_guest_hotplug hp;
         kn_error err = {0};
-        assert_int_equal(kn_guest_domiflist(f.reg, "f1", res, &err), 0);
-        assert_non_null(strstr(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
-                               "\"state\":\"attached\""));
-        json_object_put(res);
+        assert_int_equal(kn_guest_domiflist(f.reg, "f1", &nics, &n, &hp, &err), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(nics[0].state, "attached");
+        kn_gnic_info_free_array(nics, n);
         assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 0);
         printf("busy forever: '%s' after %" PRId64 " ms\n", o.err.message, ms);
         fake_stop(&f);
@@ -281,18 +293,18 @@ static void test_guest_ejects(void **state) {
         fake_start(&f);
         eject_after_attach = false;
         bool never = false;
-        for (int k = 0; k < 40 && !strstr(events, "\"action\":\"removed\""); k++)
+        for (int k = 0; k < 40 && !strstr(events, "action=removed"); k++)
                 loop_run(f.lp, &never, 50);
-        assert_non_null(strstr(events, "\"action\":\"removed\""));
-        assert_non_null(strstr(events, "\"reason\":\"ejected by the guest\""));
+        assert_non_null(strstr(events, " device=kn-net0 source=br0 reason=ejected by the guest\n"));
         assert_non_null(strstr(logbuf, "kn-net0 was ejected by the guest itself"));
         assert_int_equal(test_run("ip link show type tun | grep -q kvn"), 1);
-        json_object *res = json_object_new_object();
+        kn_gnic_info *nics = NULL;
+        size_t n = 7;
+        kn_guest_hotplug hp;
         kn_error err = {0};
-        assert_int_equal(kn_guest_domiflist(f.reg, "f1", res, &err), 0);
-        assert_non_null(strstr(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN),
-                               "\"interfaces\":[]"));
-        json_object_put(res);
+        assert_int_equal(kn_guest_domiflist(f.reg, "f1", &nics, &n, &hp, &err), 0);
+        assert_int_equal(n, 0);
+        kn_gnic_info_free_array(nics, n);
         fake_stop(&f);
 }
 
@@ -328,16 +340,15 @@ static void run_held(void) {
         done(data, r, &err);
 }
 
-static json_object *attach_res;
+static kn_gnic_result attach_res;
 
 static int attach_mac(fake *f, const char *mac, outcome *o) {
         kn_guest_nic nic = {.type = (char *) "bridge", .source = (char *) "br0", .queues = 1};
         assert_int_equal(kn_guest_mac_parse(mac, nic.mac), 0);
         nic.has_mac = true;
         kn_error err = {0};
-        json_object_put(attach_res);
-        attach_res = json_object_new_object();
-        return kn_guest_attach(f->reg, "f1", &nic, false, attach_res, on_done, o, &err);
+        kn_gnic_result_done(&attach_res);
+        return kn_guest_attach(f->reg, "f1", &nic, false, &attach_res, on_done, o, &err);
 }
 
 static int tun_count(void) {
@@ -383,7 +394,7 @@ static void test_runner_orders_tap_step(void **state) {
         test_rmtree(f.dir);
         free(f.dir);
         free(f.sock);
-        json_object_put(TAKE_PTR(attach_res));
+        kn_gnic_result_done(&attach_res);
 }
 
 int main(void) {

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the registry reports, as structs: NICs, guests, NIC events.  They
+ * own copies, so an answer outlives the NIC it describes (a detach reports
+ * the NIC it just removed).  Protocol JSON is src/api's (guest.c). */
+#include "guest-private.h"
+
+void kn_gnic_info_fill(const kn_gnic *n, kn_gnic_info *ret) {
+        *ret = (kn_gnic_info){
+                .queues = n->nic.queues,
+                .state = kn_gnic_state_to_string(n->state),
+                .vhost = n->vhost,
+        };
+        memcpy(ret->tap, n->tap, sizeof ret->tap);
+        memcpy(ret->mac, n->nic.mac, 6);
+        ret->type = n->nic.type ? kn_xstrdup(n->nic.type) : NULL;
+        ret->source = n->nic.source ? kn_xstrdup(n->nic.source) : NULL;
+        ret->model = n->nic.model ? kn_xstrdup(n->nic.model) : NULL;
+        snprintf(ret->device, sizeof ret->device, "%s", n->device_id);
+        snprintf(ret->netdev, sizeof ret->netdev, "%s", n->netdev_id);
+        ret->root_port = n->root_port ? kn_xstrdup(n->root_port) : NULL;
+}
+
+void kn_gnic_info_done(kn_gnic_info *i) {
+        free(i->type);
+        free(i->source);
+        free(i->model);
+        free(i->root_port);
+        *i = (kn_gnic_info){0};
+}
+
+void kn_gnic_info_free_array(kn_gnic_info *a, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                kn_gnic_info_done(&a[k]);
+        free(a);
+}
+
+void kn_gnic_result_done(kn_gnic_result *r) {
+        free(r->guest);
+        kn_gnic_info_done(&r->nic);
+        *r = (kn_gnic_result){0};
+}
+
+void kn_gop_report(const kn_gop *op, const kn_gnic *n, double elapsed_ms) {
+        if (!op->result)
+                return;
+        kn_gnic_result_done(op->result);
+        op->result->guest = kn_xstrdup(n->guest->name);
+        kn_gnic_info_fill(n, &op->result->nic);
+        op->result->elapsed_ms = elapsed_ms;
+}
+
+void kn_guest_status_fill(const kn_guest *g, kn_guest_status *ret) {
+        unsigned n = 0;
+        for (kn_gnic *x = g->nics; x; x = x->next)
+                n++;
+        kn_guest_status_done(ret);
+        *ret = (kn_guest_status){
+                .name = kn_xstrdup(g->name),
+                .state = g->state == KN_GUEST_STARTING   ? "starting"
+                         : g->state == KN_GUEST_STOPPING ? "stopping"
+                                                         : "running",
+                .pid = g->pid,
+                .adopted = g->adopted,
+                .kvm = g->kvm,
+                .vcpus = g->vcpus,
+                .qmp = g->qmp_path ? kn_xstrdup(g->qmp_path) : NULL,
+                .n_interfaces = n,
+                .hotplug = {.q35 = g->q35},
+        };
+        if (g->q35) {
+                ret->hotplug.root_ports = (unsigned) g->n_ports;
+                ret->hotplug.free = (unsigned) kn_guest_free_ports(g);
+        }
+}
+
+void kn_guest_status_done(kn_guest_status *s) {
+        free(s->name);
+        free(s->qmp);
+        *s = (kn_guest_status){0};
+}
+
+void kn_guest_status_free_array(kn_guest_status *a, size_t n) {
+        for (size_t k = 0; k < n; k++)
+                kn_guest_status_done(&a[k]);
+        free(a);
+}
+
+void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
+        kn_guest_registry *reg = n->guest->reg;
+        if (!reg->event)
+                return;
+        kn_gnic_event e = {
+                .action = action,
+                .guest = n->guest->name,
+                .tap = n->tap,
+                .device = n->device_id,
+                .source = n->nic.source ? n->nic.source : "",
+                .reason = reason,
+        };
+        memcpy(e.mac, n->nic.mac, 6);
+        reg->event(&e, reg->event_data);
+}
