@@ -77,6 +77,9 @@ typedef struct kn_backend_vtable {
          * request gives is named in a warning at define time
          * (kn_config_prepare_define). */
         void (*normalize)(kn_backend *b, kn_iface *iface);
+        /* normalize() says what is stored but not in which order ports come
+         * back (file names it cannot know): list() again after define. */
+        bool relist;
 
         /* How much the root says it uses this regime: 0 not at all, 1 its
          * directory or default files only, 2 files configuring interfaces. */
@@ -102,6 +105,13 @@ struct kn_backend {
         kn_device_macs_fn device_macs;
         void *device_macs_data;
 };
+
+/* Order i's ports or slaves as a regime that reads them in file-name order
+ * lists them (for normalize()): by key(b, child), the child's name when key
+ * is NULL or gives NULL; with keep_first the first stays first (a bond's
+ * primary, which the files mark). */
+void kn_backend_sort_children(kn_backend *b, kn_iface *i, bool keep_first,
+                              const char *(*key)(kn_backend *b, const kn_iface *child));
 
 /* The devices' MACs as b is told to learn them (see kn_device_macs_fn):
  * the hook, else ROOT/sys/class/net; a root without sys/class/net has

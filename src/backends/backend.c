@@ -79,3 +79,27 @@ int kn_device_mac_find(const kn_device_mac *ms, size_t n_ms, const char *name, c
         memcpy(mac, m->mac, sizeof m->mac);
         return 0;
 }
+
+typedef struct sort_ctx {
+        kn_backend *b;
+        const char *(*key)(kn_backend *b, const kn_iface *child);
+} sort_ctx;
+
+static const char *child_key(const sort_ctx *x, const kn_iface *c) {
+        const char *k = x->key ? x->key(x->b, c) : NULL;
+        return k ? k : c->name;
+}
+
+static int cmp_child(const void *a, const void *b, void *userdata) {
+        const kn_iface *x = *(kn_iface *const *) a, *y = *(kn_iface *const *) b;
+        return strcmp(child_key(userdata, x), child_key(userdata, y));
+}
+
+void kn_backend_sort_children(kn_backend *b, kn_iface *i, bool keep_first,
+                              const char *(*key)(kn_backend *b, const kn_iface *child)) {
+        size_t skip = keep_first ? 1 : 0;
+        sort_ctx x = {b, key};
+        if (i->n_children > skip + 1)
+                qsort_r(i->children + skip, i->n_children - skip, sizeof *i->children, cmp_child,
+                        &x);
+}

@@ -436,7 +436,7 @@ int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
                 return r;
         /* A definition that settles a broken file changes the diagnostics
          * too: only the backend can say how, so ask it for everything. */
-        bool full = (vt->lossy && !vt->normalize) || has_diag(c, def);
+        bool full = (vt->lossy && (!vt->normalize || vt->relist)) || has_diag(c, def);
         r = vt->define(c->backend, def, err);
         if (r < 0 || full) {
                 c->dirty = true;

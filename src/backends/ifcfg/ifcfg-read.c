@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -432,11 +433,14 @@ static int read_bridge(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p)
         if (r > 0) {
                 char *end;
                 double d = strtod(l->value, &end);
-                if (*end || end == l->value || !isfinite(d) || d < 0 || d > 1e6)
-                        return problem(p, KN_IFCFG_MAIN, l->lineno,
-                                       "DELAY=%s: expected a forward delay in seconds, like 0 "
-                                       "or 2.5",
-                                       l->value);
+                char range[96];
+                if (*end || end == l->value || !kn_limit_ok(KN_LIMIT_BRIDGE_DELAY, d))
+                        return problem(
+                                p, KN_IFCFG_MAIN, l->lineno,
+                                "DELAY=%s: expected a forward delay in seconds, like 0 "
+                                "or 2.5 (valid: %s)",
+                                l->value,
+                                kn_limit_describe(KN_LIMIT_BRIDGE_DELAY, range, sizeof range));
                 i->delay = d;
         }
         return 0;
@@ -480,10 +484,13 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                         if (ok)
                                 i->bond_mode = (kn_bond_mode)e;
                 } else if (streq(t, "miimon")) {
-                        ok = parse_ulong(val, UINT32_MAX, &miimon);
-                        have_miimon = ok;
+                        /* 0 turns the MII monitor off, as no miimon= */
+                        ok = parse_ulong(val, ULONG_MAX, &miimon) &&
+                             (miimon == 0 || kn_limit_ok(KN_LIMIT_MIIMON_FREQ, (double) miimon));
+                        have_miimon = ok && miimon > 0;
                 } else if (streq(t, "downdelay") || streq(t, "updelay")) {
-                        ok = parse_ulong(val, INT32_MAX, &v);
+                        ok = parse_ulong(val, ULONG_MAX, &v) &&
+                             kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v);
                         if (ok)
                                 *(t[0] == 'd' ? &i->miimon_downdelay : &i->miimon_updelay) =
                                         (long)v;
@@ -491,8 +498,9 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                         ok = streq(val, "0") || streq(val, "1");
                         i->miimon_carrier = streq(val, "1") ? KN_CARRIER_NETIF : KN_CARRIER_IOCTL;
                 } else if (streq(t, "arp_interval")) {
-                        ok = parse_ulong(val, UINT32_MAX, &v);
-                        i->arpmon_interval = (unsigned)v;
+                        ok = parse_ulong(val, ULONG_MAX, &v) &&
+                             (v == 0 || kn_limit_ok(KN_LIMIT_ARPMON_INTERVAL, (double) v));
+                        i->arpmon_interval = ok ? (unsigned) v : 0;
                 } else if (streq(t, "arp_ip_target")) {
                         if (*val == '+')
                                 val++;
@@ -618,8 +626,10 @@ int kn_ifcfg_read(const kn_ifcfg_file *f, const char *name,
          * (interface.rng has no place for them). */
         if (!info->master[0]) {
                 unsigned long mtu;
+                const kn_limit *lim = kn_limit_get(KN_LIMIT_MTU);
                 if ((r = read_start(f, i, p)) < 0 ||
-                    (r = get_ulong(f, "MTU", 68, 65536, &mtu, p)) < 0)
+                    (r = get_ulong(f, "MTU", (unsigned long) lim->min, (unsigned long) lim->max,
+                                   &mtu, p)) < 0)
                         return r;
                 if (r > 0)
                         i->mtu = (unsigned)mtu;

@@ -34,6 +34,10 @@ typedef struct rec {
         char *err, *err_rel;          /* why not, in which file, */
         unsigned err_line;            /* at which line */
         size_t pos;                   /* in recs[] */
+        /* An Ethernet file whose HWADDR= is not the MAC of the device of
+         * its name: initscripts ignores it for that device ("different MAC
+         * address than expected"), and so does kvmnet; not indexed. */
+        char other_mac[KN_MAC_STRLEN + 1]; /* the device's, if ignored */
 } rec;
 
 /* Everything known under one interface name. */
@@ -49,6 +53,8 @@ typedef struct ifcfg_backend {
         rec **recs; /* NULL slots are removed records */
         size_t n_recs, alloc_recs, n_dead;
         kn_ifcfg_map names; /* name -> entry */
+        kn_device_mac *devs; /* the devices' MACs, read at load */
+        size_t n_devs, n_ignored;
 } ifcfg_backend;
 
 static char *ifcfg_rel(const char *suffix) {
@@ -111,7 +117,9 @@ static void rec_add(ifcfg_backend *b, rec *r) {
         GREEDY_REALLOC(b->recs, b->alloc_recs, b->n_recs + 1);
         r->pos = b->n_recs;
         b->recs[b->n_recs++] = r;
-        if (!r->name[0])
+        if (r->other_mac[0])
+                b->n_ignored++;
+        if (!r->name[0] || r->other_mac[0])
                 return;
         r->entry = entry_get(b, r->name, true);
         vec_push(&r->entry->defs, &r->entry->n_defs, r);
@@ -130,6 +138,8 @@ static void rec_remove(ifcfg_backend *b, rec *r) {
                 vec_drop(r->master_entry->kids, &r->master_entry->n_kids, r);
                 entry_gc(b, r->info.master, r->master_entry);
         }
+        if (r->other_mac[0])
+                b->n_ignored--;
         b->recs[r->pos] = NULL;
         b->n_dead++;
         rec_free(r);
@@ -140,8 +150,11 @@ static void state_clear(ifcfg_backend *b) {
                 rec_free(b->recs[k]);
         free(b->recs);
         b->recs = NULL;
-        b->n_recs = b->alloc_recs = b->n_dead = 0;
+        b->n_recs = b->alloc_recs = b->n_dead = b->n_ignored = 0;
         kn_ifcfg_map_done(&b->names, entry_free);
+        free(b->devs);
+        b->devs = NULL;
+        b->n_devs = 0;
 }
 
 /* ---- reading ---- */
@@ -230,9 +243,14 @@ static rec *rec_load(ifcfg_backend *b, const dir_listing *d, const char *suffix)
                         rels[KN_IFCFG_ROUTE4] ? &routes[KN_IFCFG_ROUTE4] : NULL,
                         rels[KN_IFCFG_ROUTE6] ? &routes[KN_IFCFG_ROUTE6] : NULL,
                 };
+                char dev[KN_MAC_STRLEN + 1];
                 if (kn_ifcfg_read(&f, r->name, rp, &r->info, &p) < 0)
                         rec_fail(r, p.which == KN_IFCFG_MAIN ? rel : rels[p.which], p.line, "%s",
                                  p.message);
+                else if (r->info.iface->type == KN_IFACE_ETHERNET && r->info.iface->mac[0] &&
+                         kn_device_mac_find(b->devs, b->n_devs, r->name, dev) >= 0 &&
+                         !streq(dev, r->info.iface->mac))
+                        memcpy(r->other_mac, dev, sizeof dev);
                 for (kn_ifcfg_which w = 0; w < _KN_IFCFG_WHICH_MAX; w++) {
                         kn_ifcfg_file_done(&routes[w]);
                         free(rels[w]);
@@ -271,6 +289,9 @@ static int ifcfg_load(kn_backend *base, kn_error *err) {
         int r = kn_root_list_dir(base->root, KN_IFCFG_DIR, &d.names, &d.n);
         if (r == -ENOENT)
                 return 0;
+        /* for HWADDR=: a device nobody can read is one without a MAC */
+        if (r >= 0 && kn_backend_device_macs(base, &b->devs, &b->n_devs) < 0)
+                b->n_devs = 0;
         if (r < 0) {
                 _cleanup_free_ char *shown = kn_root_display(base->root, KN_IFCFG_DIR);
                 return kn_error_set(err, -r, "%s: cannot list the directory: %s", shown,
@@ -366,6 +387,15 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                 const rec *r = b->recs[k];
                 const entry *e = r->entry;
                 char buf[256];
+                if (r->other_mac[0]) {
+                        _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
+                        _cleanup_free_ char *file = kn_root_display(root, rel);
+                        kn_iface_list_warn(out, file, 0, r->name,
+                                           "HWADDR=%s is not the MAC of %s (%s): this file is "
+                                           "for another NIC, ignored for %s as initscripts does",
+                                           r->info.iface->mac, r->name, r->other_mac, r->name);
+                        continue;
+                }
                 if (e && e->n_defs > 1) {
                         if (r != e->defs[0])
                                 continue;
@@ -388,8 +418,19 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                                 kn_iface_list_diag(out, file, r->info.master_line, r->name, "%s",
                                                    buf);
                         }
-                } else
-                        kn_iface_list_add(out, build(r));
+                } else {
+                        kn_iface *i = build(r);
+                        kn_error err = {0};
+                        /* what is listed, define takes back (a bond without
+                         * slaves has no XML that libvirt's schema accepts) */
+                        if (kn_iface_validate(i, &err) < 0) {
+                                _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
+                                _cleanup_free_ char *file = kn_root_display(root, rel);
+                                kn_iface_list_diag(out, file, 0, r->name, "%s", err.message);
+                                kn_iface_free(i);
+                        } else
+                                kn_iface_list_add(out, i);
+                }
         }
 }
 
@@ -540,6 +581,10 @@ static int plan_node(ifcfg_backend *b, plan *p, const kn_iface *top, const kn_if
                 return dup_error(b, e, node->name, err);
         rec *old = e && e->n_defs ? e->defs[0] : NULL;
         const char *suffix = old ? old->suffix : node->name;
+        /* ifcfg-NAME of another NIC (its HWADDR=) becomes this one's */
+        for (size_t k = 0; !old && b->n_ignored && k < b->n_recs; k++)
+                if (b->recs[k] && b->recs[k]->other_mac[0] && streq(b->recs[k]->suffix, suffix))
+                        plan_drop(p, b->recs[k]);
         _cleanup_free_ char *rel = ifcfg_rel(suffix);
         int k = plan_file(b, p, rel, err);
         if (k < 0)
@@ -740,11 +785,31 @@ static const char *const *ifcfg_watch_dirs(kn_backend *base) {
         return dirs;
 }
 
+/* The file a port's definition is in: ifcfg-SUFFIX, listed in that order. */
+static const char *child_suffix(kn_backend *base, const kn_iface *c) {
+        ifcfg_backend *b = (ifcfg_backend *) base;
+        entry *e = b ? entry_get(b, c->name, false) : NULL;
+        return e && e->n_defs ? e->defs[0]->suffix : NULL;
+}
+
+static void normalize_children(kn_backend *base, kn_iface *i) {
+        /* ports and slaves come in file-name order; the primary= of
+         * BONDING_OPTS (written for these modes, with two slaves or more)
+         * puts a bond's first slave first */
+        bool primary = i->type == KN_IFACE_BOND && i->n_children > 1 &&
+                       (i->bond_mode == KN_BOND_ACTIVE_BACKUP ||
+                        i->bond_mode == KN_BOND_BALANCE_TLB || i->bond_mode == KN_BOND_BALANCE_ALB);
+        kn_backend_sort_children(base, i, primary, child_suffix);
+        for (size_t k = 0; k < i->n_children; k++)
+                normalize_children(base, i->children[k]);
+}
+
 /* BOOTPROTO=none with no address reads back as no IPv4 at all. */
 static void ifcfg_normalize(kn_backend *base, kn_iface *i) {
         kn_protocol *p = &i->ipv4;
         if (p->present && !p->dhcp && !p->n_ips && !p->gateway[0])
                 p->present = false;
+        normalize_children(base, i);
 }
 
 const kn_backend_vtable kn_ifcfg_vtable = {

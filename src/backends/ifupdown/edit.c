@@ -58,7 +58,13 @@ static const char *indent_of(const ifu_line *l, size_t *n) {
 }
 
 bool ifu_foreign_option(const ifu_stanza *s, const ifu_line *l) {
-        return l->kind == IFU_OPTION && ifu_opt_lookup(l->words[0], s->family) < 0;
+        if (l->kind != IFU_OPTION)
+                return false;
+        int o = ifu_opt_lookup(l->words[0], s->family);
+        /* accept_ra is the model's only as "auto" with accept_ra 0 */
+        if (o == IFU_O_ACCEPT_RA)
+                return !streq_ptr(s->method, "auto") || !streq(l->value, "0");
+        return o < 0;
 }
 
 /* Remove a stanza.  keep_comments: its comment lines stay where they are
@@ -175,6 +181,12 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
                 if (j == w->n_opts) {
                         /* bridge_hw naming a device: nothing the model says */
                         if (o == IFU_O_BRIDGE_HW && kn_mac_parse(l->value, NULL) < 0)
+                                continue;
+                        /* only "accept_ra 0" in an "auto" stanza is the
+                         * model's (no <autoconf/>); 1 or 2 there, or any
+                         * value in another method, is the user's */
+                        if (o == IFU_O_ACCEPT_RA &&
+                            (!streq(l->value, "0") || !streq(w->method, "auto")))
                                 continue;
                         ed->del[i] = true;
                         continue;

@@ -61,17 +61,22 @@ static const char *const *ifupdown_watch_dirs(kn_backend *b) {
 }
 
 /* What interfaces(5) has no words for: DHCP's peerdns (DNS from a lease
- * is resolvconf's business, not the stanza's), an empty protocol (a
- * stanza without addresses is just "manual"). */
-static void normalize_protocol(kn_protocol *p) {
+ * is resolvconf's business, not the stanza's), a gateway without an
+ * address or a method ("manual" takes none), an empty IPv4 protocol (a
+ * stanza without addresses is just "manual"; an empty IPv6 one is "auto"
+ * with accept_ra 0). */
+static void normalize_protocol(kn_protocol *p, bool v6) {
         p->peerdns = KN_UNSET;
-        if (!p->dhcp && !p->autoconf && !p->n_ips && !p->gateway[0])
-                p->present = false;
+        if (!p->dhcp && !p->autoconf && !p->n_ips) {
+                p->gateway[0] = '\0';
+                if (!v6)
+                        p->present = false;
+        }
 }
 
 static void normalize_tree(kn_iface *i) {
-        normalize_protocol(&i->ipv4);
-        normalize_protocol(&i->ipv6);
+        normalize_protocol(&i->ipv4, false);
+        normalize_protocol(&i->ipv6, true);
         for (size_t k = 0; k < i->n_children; k++)
                 normalize_tree(i->children[k]);
 }

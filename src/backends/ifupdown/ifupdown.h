@@ -85,6 +85,10 @@ ifu_file *ifu_file_free(ifu_file *f);
 bool ifu_key_eq(const char *a, const char *b);
 /* A method of the family that ifupdown knows. */
 bool ifu_method_known(ifu_family family, const char *method);
+/* Two stanzas saying the same word for word: family, method, the same
+ * option lines in the same order (comments and blank lines aside). */
+bool ifu_stanza_same(const ifu_file *fa, const ifu_stanza *a, const ifu_file *fb,
+                     const ifu_stanza *b);
 /* The value of the option KEY in the stanza (first occurrence), or NULL. */
 const char *ifu_stanza_option(const ifu_file *f, const ifu_stanza *s, const char *key,
                               const ifu_line **line);
@@ -173,6 +177,7 @@ typedef enum ifu_opt {
         IFU_O_NETMASK,
         IFU_O_GATEWAY,
         IFU_O_AUTOCONF,
+        IFU_O_ACCEPT_RA, /* inet6; kvmnet writes only "accept_ra 0" (see want.c) */
         IFU_O_HWADDRESS,
         IFU_O_MTU,
         IFU_O_BRIDGE_PORTS,

@@ -14,6 +14,7 @@ static const struct {
         [IFU_O_NETMASK] = {"netmask", IFU_SCOPE_STANZA},
         [IFU_O_GATEWAY] = {"gateway", IFU_SCOPE_FAMILY},
         [IFU_O_AUTOCONF] = {"autoconf", IFU_SCOPE_STANZA},
+        [IFU_O_ACCEPT_RA] = {"accept_ra", IFU_SCOPE_STANZA},
         [IFU_O_HWADDRESS] = {"hwaddress", IFU_SCOPE_LINK},
         [IFU_O_MTU] = {"mtu", IFU_SCOPE_LINK},
         [IFU_O_BRIDGE_PORTS] = {"bridge_ports", IFU_SCOPE_LINK},
@@ -37,9 +38,9 @@ static const struct {
 int ifu_opt_lookup(const char *key, ifu_family family) {
         for (size_t k = 0; k < _IFU_O_MAX; k++)
                 if (ifu_key_eq(opts[k].key, key)) {
-                        /* autoconf is an inet6 option; address & co. only mean
+                        /* autoconf and accept_ra are inet6 options; address & co. only mean
                          * something to inet and inet6 */
-                        if (k == IFU_O_AUTOCONF && family != IFU_INET6)
+                        if ((k == IFU_O_AUTOCONF || k == IFU_O_ACCEPT_RA) && family != IFU_INET6)
                                 return -1;
                         if (opts[k].scope != IFU_SCOPE_LINK && family != IFU_INET &&
                             family != IFU_INET6)

@@ -68,6 +68,34 @@ const char *ifu_stanza_option(const ifu_file *f, const ifu_stanza *s, const char
         return NULL;
 }
 
+static size_t next_option(const ifu_file *f, const ifu_stanza *s, size_t i) {
+        while (i < s->end && f->lines[i].kind != IFU_OPTION)
+                i++;
+        return i;
+}
+
+bool ifu_stanza_same(const ifu_file *fa, const ifu_stanza *a, const ifu_file *fb,
+                     const ifu_stanza *b) {
+        const ifu_line *ha = &fa->lines[a->first], *hb = &fb->lines[b->first];
+        if (a->family != b->family || !streq_ptr(a->method, b->method) ||
+            ha->n_words != hb->n_words)
+                return false;
+        for (size_t w = 0; w < ha->n_words; w++)
+                if (!streq(ha->words[w], hb->words[w]))
+                        return false;
+        size_t i = next_option(fa, a, a->first + 1), j = next_option(fb, b, b->first + 1);
+        for (; i < a->end && j < b->end;
+             i = next_option(fa, a, i + 1), j = next_option(fb, b, j + 1)) {
+                const ifu_line *x = &fa->lines[i], *y = &fb->lines[j];
+                if (x->n_words != y->n_words)
+                        return false;
+                for (size_t w = 0; w < x->n_words; w++)
+                        if (!streq(x->words[w], y->words[w]))
+                                return false;
+        }
+        return i >= a->end && j >= b->end;
+}
+
 _printf_(3, 4) static void set_error(ifu_file *f, unsigned lineno, const char *fmt, ...) {
         if (f->err)
                 return;

@@ -9,22 +9,22 @@
  * (hwaddress, mtu, bridge_*, bond-*, vlan-raw-device) may sit in any stanza
  * of the interface.
  *
- * What is a duplicated stanza (an error naming both places; the interface
- * is not listed until it is fixed or redefined):
- *  - two stanzas of one interface with the same family and the same method,
- *    unless the method is "static": a second dhcp/auto/manual stanza adds
- *    nothing but a second DHCP client or a repeated setup (an exact repeat,
- *    e.g. a file sourced twice, always falls here or under the next rule);
- *  - the same address in two static stanzas (or lines) of one family;
+ * Several stanzas of one interface and family are what interfaces(5) allows
+ * (ifupdown runs each, in order): "dhcp" plus "static" (<dhcp/> and <ip/>
+ * side by side), several "static" ones (how ifupdown 0.8 takes more than
+ * one address), two "dhcp" ones.  What is only a warning (the interface is
+ * listed, read as if the repeat were not there):
+ *  - a stanza repeated word for word (a file sourced twice);
+ *  - the same address with the same prefix twice.
+ * What is an error naming both places (the interface is not listed until
+ * it is fixed or redefined):
+ *  - the same address with two different prefixes;
  *  - an option kvmnet owns given twice in one stanza (ifupdown 0.8 joins the
  *    values into one broken multi-line value), or given in two stanzas with
- *    different values (gateway per family; link options per interface).
- * Not duplicates: "dhcp" plus "static" stanzas of one family (ifupdown runs
- * both and the model has <dhcp/> and <ip/> side by side), and several
- * "static" stanzas with different addresses (how ifupdown 0.8 takes more
- * than one address). */
+ *    different values (gateway per family; link options per interface). */
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <stdarg.h>
 
 #include "read.h"
@@ -39,6 +39,17 @@ _printf_(4, 5) void ifu_diag(reader *r, node *n, loc at, const char *fmt, ...) {
                            msg);
         if (n)
                 n->bad = true;
+}
+
+/* A warning: the interface is still listed. */
+_printf_(4, 5) void ifu_warn(reader *r, node *n, loc at, const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        kn_iface_list_warn(r->out, at.f ? at.f->shown : "", at.line, n ? n->e->name : NULL, "%s",
+                           msg);
 }
 
 /* The node of NAME if it has stanzas (or had, in a file with errors). */
@@ -69,6 +80,7 @@ typedef struct stanza_ctx {
         /* addresses seen per family, for the duplicate check */
         struct {
                 char address[46];
+                int prefix;
                 loc at;
         } * seen[2];
         size_t n_seen[2];
@@ -126,15 +138,31 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
                 ifu_diag(c->r, c->n, at, "iface %s: %s", name, e.message);
                 return;
         }
-        const char *canon = c->proto[fi]->ips[c->proto[fi]->n_ips - 1].address;
-        for (size_t k = 0; k < c->n_seen[fi]; k++)
-                if (streq(c->seen[fi][k].address, canon)) {
-                        ifu_diag(c->r, c->n, at, "iface %s: duplicated address %s (also at %s:%u)",
-                                 name, canon, c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
+        kn_protocol *p = c->proto[fi];
+        const kn_ipaddr *added = &p->ips[p->n_ips - 1];
+        for (size_t k = 0; k < c->n_seen[fi]; k++) {
+                if (!streq(c->seen[fi][k].address, added->address))
+                        continue;
+                /* ifupdown runs both; the second `ip addr add` of the same
+                 * address and prefix changes nothing: kept once */
+                if (c->seen[fi][k].prefix == added->prefix) {
+                        ifu_warn(c->r, c->n, at,
+                                 "iface %s: address %s is given again (also at %s:%u); "
+                                 "read once",
+                                 name, l->value, c->seen[fi][k].at.f->shown,
+                                 c->seen[fi][k].at.line);
+                        p->n_ips--;
                         return;
                 }
+                ifu_diag(c->r, c->n, at,
+                         "iface %s: duplicated address %s, with another prefix (also at %s:%u)",
+                         name, added->address, c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
+                return;
+        }
+        const char *canon = added->address;
         c->seen[fi] = kn_xrealloc(c->seen[fi], (c->n_seen[fi] + 1) * sizeof *c->seen[fi]);
         snprintf(c->seen[fi][c->n_seen[fi]].address, 46, "%s", canon);
+        c->seen[fi][c->n_seen[fi]].prefix = added->prefix;
         c->seen[fi][c->n_seen[fi]++].at = at;
 }
 
@@ -219,8 +247,11 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
                 p->present = true;
         if (dhcp)
                 p->dhcp = true;
-        if (autom || (fi == 1 && !manual && local[IFU_O_AUTOCONF].value &&
-                      streq(local[IFU_O_AUTOCONF].value, "1")))
+        /* "auto" with accept_ra 0 takes no router advertisement: IPv6
+         * with its link-local address only */
+        bool no_ra = local[IFU_O_ACCEPT_RA].value && streq(local[IFU_O_ACCEPT_RA].value, "0");
+        if ((autom && !no_ra) || (fi == 1 && !manual && local[IFU_O_AUTOCONF].value &&
+                                  streq(local[IFU_O_AUTOCONF].value, "1")))
                 p->autoconf = true;
 }
 
@@ -259,9 +290,11 @@ static void read_link(stanza_ctx *c) {
         const slot *L = c->link;
         unsigned long v;
 
+        char range[96];
         if (L[IFU_O_MTU].value) {
-                if (ifu_parse_uint(L[IFU_O_MTU].value, 65535, &v) < 0 || v == 0)
-                        BAD_VALUE(IFU_O_MTU, "1-65535");
+                if (ifu_parse_uint(L[IFU_O_MTU].value, ULONG_MAX, &v) < 0 ||
+                    !kn_limit_ok(KN_LIMIT_MTU, (double) v))
+                        BAD_VALUE(IFU_O_MTU, kn_limit_describe(KN_LIMIT_MTU, range, sizeof range));
                 i->mtu = (unsigned) v;
         }
         if (L[IFU_O_HWADDRESS].value) {
@@ -289,8 +322,10 @@ static void read_link(stanza_ctx *c) {
         if (L[IFU_O_BRIDGE_FD].value) {
                 char *end;
                 double d = strtod(L[IFU_O_BRIDGE_FD].value, &end);
-                if (*end || d < 0 || d != d)
-                        BAD_VALUE(IFU_O_BRIDGE_FD, "seconds, >= 0");
+                if (*end || end == L[IFU_O_BRIDGE_FD].value ||
+                    !kn_limit_ok(KN_LIMIT_BRIDGE_DELAY, d))
+                        BAD_VALUE(IFU_O_BRIDGE_FD,
+                                  kn_limit_describe(KN_LIMIT_BRIDGE_DELAY, range, sizeof range));
                 i->delay = d;
         }
         n->master_name = L[IFU_O_BOND_MASTER].value;
@@ -325,26 +360,37 @@ static void read_link(stanza_ctx *c) {
                 n->primary = L[IFU_O_BOND_PRIMARY].value;
                 n->bond_opts = true;
         }
+        /* 0 turns a monitor off; else the model's one range */
         unsigned long miimon = 0, arp = 0;
         if (L[IFU_O_BOND_MIIMON].value &&
-            ifu_parse_uint(L[IFU_O_BOND_MIIMON].value, 1000000000, &miimon) < 0)
-                BAD_VALUE(IFU_O_BOND_MIIMON, "milliseconds");
+            (ifu_parse_uint(L[IFU_O_BOND_MIIMON].value, ULONG_MAX, &miimon) < 0 ||
+             (miimon && !kn_limit_ok(KN_LIMIT_MIIMON_FREQ, (double) miimon))))
+                BAD_VALUE(IFU_O_BOND_MIIMON,
+                          kn_limit_describe(KN_LIMIT_MIIMON_FREQ, range, sizeof range));
         if (L[IFU_O_BOND_ARP_INTERVAL].value &&
-            ifu_parse_uint(L[IFU_O_BOND_ARP_INTERVAL].value, 1000000000, &arp) < 0)
-                BAD_VALUE(IFU_O_BOND_ARP_INTERVAL, "milliseconds");
+            (ifu_parse_uint(L[IFU_O_BOND_ARP_INTERVAL].value, ULONG_MAX, &arp) < 0 ||
+             (arp && !kn_limit_ok(KN_LIMIT_ARPMON_INTERVAL, (double) arp))))
+                BAD_VALUE(IFU_O_BOND_ARP_INTERVAL,
+                          kn_limit_describe(KN_LIMIT_ARPMON_INTERVAL, range, sizeof range));
         n->bond_opts |= L[IFU_O_BOND_MIIMON].value || L[IFU_O_BOND_ARP_INTERVAL].value;
         /* As ifenslave: with both, bond-arp-interval is ignored. */
         if (miimon > 0) {
                 i->monitor = KN_MON_MIIMON;
                 i->miimon_freq = (unsigned) miimon;
                 if (L[IFU_O_BOND_DOWNDELAY].value) {
-                        if (ifu_parse_uint(L[IFU_O_BOND_DOWNDELAY].value, 1000000000, &v) < 0)
-                                BAD_VALUE(IFU_O_BOND_DOWNDELAY, "milliseconds");
+                        if (ifu_parse_uint(L[IFU_O_BOND_DOWNDELAY].value, ULONG_MAX, &v) < 0 ||
+                            !kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v))
+                                BAD_VALUE(IFU_O_BOND_DOWNDELAY,
+                                          kn_limit_describe(KN_LIMIT_MIIMON_DELAY, range,
+                                                            sizeof range));
                         i->miimon_downdelay = (long) v;
                 }
                 if (L[IFU_O_BOND_UPDELAY].value) {
-                        if (ifu_parse_uint(L[IFU_O_BOND_UPDELAY].value, 1000000000, &v) < 0)
-                                BAD_VALUE(IFU_O_BOND_UPDELAY, "milliseconds");
+                        if (ifu_parse_uint(L[IFU_O_BOND_UPDELAY].value, ULONG_MAX, &v) < 0 ||
+                            !kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v))
+                                BAD_VALUE(IFU_O_BOND_UPDELAY,
+                                          kn_limit_describe(KN_LIMIT_MIIMON_DELAY, range,
+                                                            sizeof range));
                         i->miimon_updelay = (long) v;
                 }
                 if (L[IFU_O_BOND_USE_CARRIER].value) {
@@ -406,17 +452,22 @@ void ifu_read_node(reader *r, node *n) {
                 loc at = {f, f->lines[s->first].lineno};
                 if (!n->at.f)
                         n->at = at;
-                for (size_t j = 0; j < n_seen; j++) {
-                        const ifu_stanza *o = seen[j].s;
-                        if (s->method && o->family == s->family &&
-                            streq_ptr(o->method, s->method) && !streq(s->method, "static"))
-                                ifu_diag(r, n, at,
-                                         "duplicated stanza 'iface %s %s %s': here and at %s:%u",
-                                         e->name, ifu_family_to_string(s->family), s->method,
-                                         seen[j].f->shown, seen[j].f->lines[o->first].lineno);
+                /* Several stanzas of one family are legal (ifupdown runs
+                 * each in turn); one repeated word for word (a file
+                 * sourced twice) adds nothing: a warning, read once. */
+                bool again = false;
+                for (size_t j = 0; j < n_seen && !again; j++) {
+                        if (!ifu_stanza_same(seen[j].f, seen[j].s, f, s))
+                                continue;
+                        again = true;
+                        ifu_warn(r, n, at,
+                                 "stanza 'iface %s %s %s' is repeated word for word (also at "
+                                 "%s:%u); read once",
+                                 e->name, ifu_family_to_string(s->family), s->method,
+                                 seen[j].f->shown, seen[j].f->lines[seen[j].s->first].lineno);
                 }
-                if (n->bad)
-                        break;
+                if (again)
+                        continue;
                 if (n_seen == ELEMENTSOF(seen)) {
                         ifu_diag(r, n, at, "iface %s: more than %zu stanzas", e->name, n_seen);
                         break;

@@ -35,6 +35,7 @@ typedef struct reader {
 } reader;
 
 _printf_(4, 5) void ifu_diag(reader *r, node *n, loc at, const char *fmt, ...);
+_printf_(4, 5) void ifu_warn(reader *r, node *n, loc at, const char *fmt, ...);
 /* The node of NAME if it has stanzas (or had, in a file with errors). */
 node *ifu_node_of(reader *r, const char *name);
 /* The node of NAME, with stanzas or not (a port may have none). */

@@ -314,6 +314,13 @@ void ifu_list(ifu_backend *u, kn_iface_list *out) {
                 if (!n->iface || n->skip || n->master)
                         continue;
                 kn_iface *i = build(&r, n, true, 0);
+                kn_error e = {0};
+                /* what is listed, define takes back (a bond with no slave
+                 * would print as XML no schema accepts) */
+                if (i && kn_iface_validate(i, &e) < 0) {
+                        ifu_diag(&r, n, n->at, "%s", e.message);
+                        i = kn_iface_free(i);
+                }
                 if (i)
                         kn_iface_list_add(out, i);
         }

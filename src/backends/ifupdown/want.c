@@ -48,6 +48,11 @@ static void want_protocols(wnode *n) {
                 }
         }
         if (p6->present) {
+                /* IPv6 on, link-local only: "auto" with router
+                 * advertisements off (ifupdown sets accept_ra=0; "manual"
+                 * would leave the kernel's default, which takes them). */
+                if (!p6->dhcp && !p6->autoconf && !p6->n_ips)
+                        push_opt(push_want(n, IFU_INET6, "auto"), IFU_O_ACCEPT_RA, "0");
                 if (p6->dhcp || p6->autoconf) {
                         want *w = push_want(n, IFU_INET6, p6->dhcp ? "dhcp" : "auto");
                         if (p6->dhcp && p6->autoconf)

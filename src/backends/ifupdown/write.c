@@ -387,6 +387,16 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         continue;
                 ifu_file *f = ex[k]->file;
                 const ifu_stanza *s = &f->stanzas[ex[k]->idx];
+                /* a word-for-word repeat of an earlier stanza: its lines
+                 * are already where that one's went */
+                bool repeat = false;
+                for (size_t j = 0; j < k && !repeat; j++)
+                        repeat = ifu_stanza_same(ex[j]->file, &ex[j]->file->stanzas[ex[j]->idx], f,
+                                                 s);
+                if (repeat) {
+                        ifu_delete_stanza(ifu_edit_for(p, f, NULL), s, true);
+                        continue;
+                }
                 want *to = NULL;
                 for (size_t j = 0; j < n->n_w && !to; j++)
                         if (n->w[j].s && n->w[j].family == s->family)

@@ -168,10 +168,37 @@ static const char *const *nd_watch_dirs(kn_backend *base) {
         return dirs;
 }
 
+/* What networkd-read.c lists back (see its mapping): no start mode is
+ * onboot, an empty IPv4 protocol is nothing, <miimon carrier='netif'> is
+ * the kernel's default with no key of its own. */
+static void normalize_tree(kn_iface *i, bool top) {
+        if (top) {
+                if (!i->start)
+                        i->start = KN_START_ONBOOT;
+                kn_protocol *p = &i->ipv4;
+                if (p->present && !p->dhcp && !p->n_ips && !p->gateway[0])
+                        *p = (kn_protocol){0};
+        }
+        if (i->type == KN_IFACE_BOND && i->miimon_carrier == KN_CARRIER_NETIF)
+                i->miimon_carrier = KN_CARRIER_UNSET;
+        /* ports come in file-name order (10-kvmnet-NAME.network), an
+         * active-backup bond's first slave first (PrimarySlave=yes) */
+        kn_backend_sort_children(
+                NULL, i, i->type == KN_IFACE_BOND && i->bond_mode == KN_BOND_ACTIVE_BACKUP, NULL);
+        for (size_t k = 0; k < i->n_children; k++)
+                normalize_tree(i->children[k], false);
+}
+
+static void nd_normalize(kn_backend *base, kn_iface *i) {
+        normalize_tree(i, true);
+}
+
 const kn_backend_vtable kn_networkd_vtable = {
         .name = "networkd",
         .object_size = sizeof(nd_backend),
         .lossy = true,
+        .normalize = nd_normalize,
+        .relist = true,
         .detect = nd_detect,
         .done = nd_done,
         .load = nd_load,

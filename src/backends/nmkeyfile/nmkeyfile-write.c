@@ -120,7 +120,9 @@ static void write_type(nm_backend *b, kn_ini *ini, const kn_iface *i) {
                 set_bool(ini, "bridge", "stp", i->stp);
                 /* NetworkManager ignores a forward-delay below its minimum of
                  * 2 (it keeps 15 s); with STP off (the only way such a delay
-                 * passes the define check) the kernel does not use it. */
+                 * passes the define check) the kernel does not use it.  Not
+                 * silently: nm_normalize() says so, which names it in a
+                 * warning at define time. */
                 set_num(ini, "bridge", "forward-delay", i->delay >= 2 ? (long) i->delay : -1);
                 break;
         case KN_IFACE_BOND: write_bond(ini, i); break;
@@ -216,7 +218,9 @@ static void write_ip(kn_ini *ini, bool v6, const kn_protocol *p) {
         }
         const char *gw = kn_ini_get(ini, sect, "gateway");
         char canon[46];
-        if (!p->gateway[0])
+        /* method=disabled takes no gateway (NetworkManager refuses the
+         * profile): nm_normalize() leaves such a protocol out */
+        if (!p->gateway[0] || !p->present || (!v6 && !p->dhcp && !p->n_ips))
                 kn_ini_set(ini, sect, "gateway", NULL);
         else if (!gw || kn_ip_canonical(v6 ? AF_INET6 : AF_INET, gw, canon) < 0 ||
                  !streq(canon, p->gateway))

@@ -203,10 +203,48 @@ static const char *const *nm_watch_dirs(kn_backend *base) {
         return dirs;
 }
 
+static void normalize_protocol(kn_protocol *p, bool v6) {
+        /* an IPv4 with neither DHCP nor addresses is method=disabled */
+        if (!v6 && p->present && !p->dhcp && !p->n_ips)
+                *p = (kn_protocol){0};
+        /* method=auto is router advertisements, which start DHCPv6 when
+         * they ask for it: autoconf with DHCP reads back as autoconf */
+        if (v6 && p->autoconf && p->dhcp) {
+                p->dhcp = false;
+                p->peerdns = KN_UNSET;
+        }
+}
+
+static void normalize_tree(kn_iface *i, bool top) {
+        if (top) {
+                /* no start mode but autoconnect on or off */
+                i->start = i->start == KN_START_NONE ? KN_START_NONE : KN_START_ONBOOT;
+                normalize_protocol(&i->ipv4, false);
+                normalize_protocol(&i->ipv6, true);
+        }
+        /* below NetworkManager's minimum of 2 s (it would keep 15 s) the
+         * forward delay is not written; with STP off the kernel does not
+         * use it (with STP on define refuses it) */
+        if (i->type == KN_IFACE_BRIDGE && i->delay >= 0 && i->delay < 2)
+                i->delay = -1;
+        /* ports come in file-name order (NAME.nmconnection), an
+         * active-backup bond's primary= first */
+        kn_backend_sort_children(
+                NULL, i, i->type == KN_IFACE_BOND && i->bond_mode == KN_BOND_ACTIVE_BACKUP, NULL);
+        for (size_t k = 0; k < i->n_children; k++)
+                normalize_tree(i->children[k], false);
+}
+
+static void nm_normalize(kn_backend *base, kn_iface *i) {
+        normalize_tree(i, true);
+}
+
 const kn_backend_vtable kn_nmkeyfile_vtable = {
         .name = "nmkeyfile",
         .object_size = sizeof(nm_backend),
         .lossy = true,
+        .normalize = nm_normalize,
+        .relist = true,
         .detect = nm_detect,
         .done = nm_done,
         .load = nm_load,
