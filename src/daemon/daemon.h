@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdarg.h>
+
 /* kvmnetd's private pieces: the listening sockets and their clients
  * (server.c), the watch on the configuration files (watch.c), startup and
  * signals (kvmnetd.c).
@@ -59,7 +61,6 @@ typedef struct kn_watch {
 struct kn_daemon {
         kn_loop *loop;
         kn_api *api;
-        bool verbose;
         bool quit; /* a signal said so */
 
         int sig_fd;
@@ -80,6 +81,21 @@ struct kn_daemon {
         kn_watch watch;
 };
 
+/* log.c: priorities as syslog(3) numbers them. */
+enum {
+        KN_LOG_ERR = 3,
+        KN_LOG_WARNING = 4,
+        KN_LOG_NOTICE = 5,
+        KN_LOG_INFO = 6,
+        KN_LOG_DEBUG = 7,
+};
+/* Log what is at priority or more urgent (default: info). */
+void kn_log_setup(int priority);
+int kn_log_level_from_string(const char *s);
+bool kn_log_enabled(int priority);
+_printf_(2, 0) void kn_logv(int priority, const char *fmt, va_list ap);
+_printf_(2, 3) void kn_logp(int priority, const char *fmt, ...);
+/* At info. */
 _printf_(1, 2) void kn_log(const char *fmt, ...);
 
 /* server.c */

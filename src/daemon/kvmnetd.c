@@ -22,25 +22,14 @@
 #define KN_VERSION "unknown"
 #endif
 
-void kn_log(const char *fmt, ...) {
-        va_list ap;
-        int saved = errno;
-        fputs("kvmnetd: ", stderr);
-        va_start(ap, fmt);
-        errno = saved; /* for %m */
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-        errno = saved;
-}
-
 static void help(void) {
         printf("Usage: kvmnetd [OPTION...]\n"
                "Serve the host's interfaces, configured and live, to kvmnet clients.\n\n"
                "  --socket PATH      read-write socket (default %s/%s, mode 0660)\n"
                "  --ro-socket PATH   read-only socket (default %s/%s, mode 0666)\n"
                "  --root DIR         configuration root (default /)\n"
-               "  --backend NAME     ifcfg or ifupdown (default: detected from the root)\n"
+               "  --backend NAME     ifcfg, ifupdown, networkd or nmkeyfile (default: detected\n"
+               "                     from the root)\n"
                "  --netns NAME       network namespace to serve (a name from /run/netns or\n"
                "                     a path; default: the daemon's own)\n"
                "  --state-dir DIR    state directory: journals (default %s,\n"
@@ -48,10 +37,13 @@ static void help(void) {
                "  --group NAME       group allowed on the read-write socket besides root\n"
                "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
                "                     the NIC unless the request says (default %d)\n"
-               "  -v, --verbose      log every connection and request\n"
+               "  --log-level LEVEL  error, warning, notice, info (default) or debug: log\n"
+               "                     that and what is more urgent\n"
+               "  -v, --verbose      --log-level debug: also every connection and request\n"
                "  -h, --help         show this help\n"
                "  -V, --version      show the version\n\n"
-               "Runs in the foreground and logs to stderr; SIGTERM or SIGINT stop it,\n"
+               "Runs in the foreground and logs to stderr (with the time and priority; as\n"
+               "<PRIORITY>message lines when that is the journal); SIGTERM or SIGINT stop it,\n"
                "SIGHUP reloads the configuration files.  $KVMNET_RUN_DIR replaces %s\n"
                "in the default socket paths.  See docs/protocol.md.\n",
                KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR,
@@ -60,7 +52,7 @@ static void help(void) {
 
 typedef struct options {
         const char *socket, *ro_socket, *root, *backend, *state_dir, *group, *netns;
-        bool verbose;
+        int log_level;
         int unplug_timeout_ms;
         char *default_socket, *default_ro_socket, *default_state_dir;
 } options;
@@ -81,6 +73,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 ARG_GROUP,
                 ARG_NETNS,
                 ARG_UNPLUG_TIMEOUT,
+                ARG_LOG_LEVEL,
         };
         static const struct option longopts[] = {
                 {"socket", required_argument, NULL, ARG_SOCKET},
@@ -91,6 +84,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 {"group", required_argument, NULL, ARG_GROUP},
                 {"netns", required_argument, NULL, ARG_NETNS},
                 {"unplug-timeout", required_argument, NULL, ARG_UNPLUG_TIMEOUT},
+                {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
@@ -105,6 +99,7 @@ static int parse_options(int argc, char **argv, options *o) {
         o->ro_socket = o->default_ro_socket;
         o->root = "/";
         o->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
+        o->log_level = KN_LOG_INFO;
         int c;
         char *end;
         long v;
@@ -129,7 +124,17 @@ static int parse_options(int argc, char **argv, options *o) {
                         }
                         o->unplug_timeout_ms = (int) v;
                         break;
-                case 'v': o->verbose = true; break;
+                case ARG_LOG_LEVEL:
+                        o->log_level = kn_log_level_from_string(optarg);
+                        if (o->log_level < 0) {
+                                fprintf(stderr,
+                                        "kvmnetd: --log-level '%s': valid: error, warning, "
+                                        "notice, info, debug\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case 'v': o->log_level = KN_LOG_DEBUG; break;
                 case 'h': help(); return 0;
                 case 'V': printf("kvmnetd %s\n", KN_VERSION); return 0;
                 default: return -EINVAL;
@@ -160,7 +165,8 @@ static int resolve_group(kn_daemon *d, const char *name) {
         } else {
                 int r = getgrnam_r(name, &gr, buf, sizeof buf, &res);
                 if (r != 0 || !res) {
-                        kn_log("--group %s: %s", name, r ? strerror(r) : "no such group");
+                        kn_logp(KN_LOG_ERR, "--group %s: %s", name,
+                                r ? strerror(r) : "no such group");
                         return -ENOENT;
                 }
                 d->gid = res->gr_gid;
@@ -232,25 +238,26 @@ int main(int argc, char **argv) {
         r = parse_options(argc, argv, &o);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
-        d.verbose = o.verbose;
+        kn_log_setup(o.log_level);
         if (o.group && resolve_group(&d, o.group) < 0)
                 return 1;
 
         r = kn_mkdir_p(o.state_dir, 0755);
         if (r < 0) {
-                kn_log("cannot create the state directory %s: %s", o.state_dir, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot create the state directory %s: %s", o.state_dir,
+                        strerror(-r));
                 return 1;
         }
         /* Files a killed predecessor left half written, before they are read. */
         kn_filelog *files = NULL;
         r = kn_api_recover_files(o.state_dir, o.root, log_message, NULL, &files, &err);
         if (r < 0) {
-                kn_log("%s", err.message);
+                kn_logp(KN_LOG_ERR, "%s", err.message);
                 goto out;
         }
         r = kn_config_open(o.root, o.backend, &cfg, &err);
         if (r < 0) {
-                kn_log("%s", err.message);
+                kn_logp(KN_LOG_ERR, "%s", err.message);
                 kn_filelog_free(files);
                 goto out;
         }
@@ -260,12 +267,12 @@ int main(int argc, char **argv) {
         kn_api_set_logger(d.api, log_message, NULL);
         r = kn_api_set_netns(d.api, o.netns, &err);
         if (r < 0) {
-                kn_log("%s", err.message);
+                kn_logp(KN_LOG_ERR, "%s", err.message);
                 goto out;
         }
         r = kn_loop_new(&d.loop);
         if (r < 0) {
-                kn_log("cannot create the event loop: %s", strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot create the event loop: %s", strerror(-r));
                 goto out;
         }
         kn_api_set_loop(d.api, d.loop);
@@ -292,11 +299,12 @@ int main(int argc, char **argv) {
                kn_config_root(cfg), kn_config_backend_name(cfg), n, nd,
                isempty(o.netns) ? "(its own)" : o.netns, d.rw.path, d.ro.path);
         for (size_t k = 0; k < nd; k++)
-                kn_log("%s:%u: %s", diags[k].file, diags[k].line, diags[k].message);
+                kn_logp(KN_LOG_WARNING, "%s:%u: %s", diags[k].file, diags[k].line,
+                        diags[k].message);
 
         r = kn_loop_run(d.loop);
         if (r < 0)
-                kn_log("event loop: %s", strerror(-r));
+                kn_logp(KN_LOG_ERR, "event loop: %s", strerror(-r));
         ret = d.quit ? 0 : 1;
         kn_log("served %lu requests; stopped", d.n_requests);
 out:

@@ -71,14 +71,14 @@ static int clear_stale_socket(const struct sockaddr_un *sa, const char *path) {
         if (lstat(path, &st) < 0)
                 return errno == ENOENT ? 0 : -errno;
         if (!S_ISSOCK(st.st_mode)) {
-                kn_log("%s exists and is not a socket; not removing it", path);
+                kn_logp(KN_LOG_ERR, "%s exists and is not a socket; not removing it", path);
                 return -EEXIST;
         }
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
         if (connect(fd, (const struct sockaddr *) sa, sizeof *sa) == 0) {
-                kn_log("%s: another daemon is listening there", path);
+                kn_logp(KN_LOG_ERR, "%s: another daemon is listening there", path);
                 return -EADDRINUSE;
         }
         if (unlink(path) < 0 && errno != ENOENT)
@@ -95,21 +95,21 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         l->read_only = read_only;
         l->fd = -1;
         if (strlen(path) >= sizeof sa.sun_path) {
-                kn_log("socket path %s is too long (at most %zu bytes)", path,
-                       sizeof sa.sun_path - 1);
+                kn_logp(KN_LOG_ERR, "socket path %s is too long (at most %zu bytes)", path,
+                        sizeof sa.sun_path - 1);
                 return -ENAMETOOLONG;
         }
         strcpy(sa.sun_path, path);
 
         r = mkdir_parents(path);
         if (r < 0) {
-                kn_log("cannot create the directory of %s: %s", path, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot create the directory of %s: %s", path, strerror(-r));
                 return r;
         }
         r = clear_stale_socket(&sa, path);
         if (r < 0) {
                 if (r != -EADDRINUSE && r != -EEXIST)
-                        kn_log("%s: %s", path, strerror(-r));
+                        kn_logp(KN_LOG_ERR, "%s: %s", path, strerror(-r));
                 return r;
         }
 
@@ -122,19 +122,20 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         umask(old);
         if (r < 0) {
                 r = -errno;
-                kn_log("cannot bind %s: %s", path, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot bind %s: %s", path, strerror(-r));
                 return r;
         }
         if (!read_only && d->have_group && chown(path, (uid_t) -1, d->gid) < 0) {
                 r = -errno;
-                kn_log("cannot give %s to group %s: %s", path, d->group_name, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot give %s to group %s: %s", path, d->group_name,
+                        strerror(-r));
                 unlink(path);
                 return r;
         }
         if (chmod(path, read_only ? 0666 : 0660) < 0 || stat(path, &st) < 0 ||
             listen(fd, 128) < 0) {
                 r = -errno;
-                kn_log("cannot set up %s: %s", path, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot set up %s: %s", path, strerror(-r));
                 unlink(path);
                 return r;
         }
@@ -143,7 +144,7 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         l->path = kn_xstrdup(path);
         r = kn_loop_add_fd(d->loop, fd, EPOLLIN, listener_handler, l, &l->watch);
         if (r < 0) {
-                kn_log("cannot watch %s: %s", path, strerror(-r));
+                kn_logp(KN_LOG_ERR, "cannot watch %s: %s", path, strerror(-r));
                 unlink(path);
                 return r;
         }
@@ -232,10 +233,10 @@ static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
         if (c->fd < 0)
                 return;
         if (why)
-                kn_log("client %lu (uid %u pid %d): %s; dropped", c->id, (unsigned) c->cred.uid,
-                       (int) c->cred.pid, why);
-        else if (d->verbose)
-                kn_log("client %lu: disconnected", c->id);
+                kn_logp(KN_LOG_WARNING, "client %lu (uid %u pid %d): %s; dropped", c->id,
+                        (unsigned) c->cred.uid, (int) c->cred.pid, why);
+        else
+                kn_logp(KN_LOG_DEBUG, "client %lu: disconnected", c->id);
         kn_loop_del(d->loop, TAKE_PTR(c->watch));
         close(c->fd);
         c->fd = -1;
@@ -293,12 +294,13 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                 _cleanup_close_ int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
                         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                kn_log("accept on %s: %m", l->path);
+                                kn_logp(KN_LOG_ERR, "accept on %s: %m", l->path);
                         return;
                 }
                 if (d->n_clients >= KN_DAEMON_MAX_CLIENTS) {
-                        kn_log("%u clients connected already; refusing another on %s", d->n_clients,
-                               l->path);
+                        kn_logp(KN_LOG_WARNING,
+                                "%u clients connected already; refusing another on %s",
+                                d->n_clients, l->path);
                         continue;
                 }
                 kn_client *c = kn_xcalloc(1, sizeof *c);
@@ -308,7 +310,7 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                 c->read_only = l->read_only;
                 socklen_t len = sizeof c->cred;
                 if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
-                        kn_log("SO_PEERCRED on %s: %m", l->path);
+                        kn_logp(KN_LOG_ERR, "SO_PEERCRED on %s: %m", l->path);
                         free(c);
                         continue;
                 }
@@ -317,9 +319,10 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                         c->denied = access_denied(d, c);
                         c->fd = -1;
                         if (c->denied)
-                                kn_log("client %lu: uid %u pid %d is not allowed on %s; "
-                                       "refusing its requests",
-                                       c->id, (unsigned) c->cred.uid, (int) c->cred.pid, l->path);
+                                kn_logp(KN_LOG_WARNING,
+                                        "client %lu: uid %u pid %d is not allowed on %s; "
+                                        "refusing its requests",
+                                        c->id, (unsigned) c->cred.uid, (int) c->cred.pid, l->path);
                 }
                 if (kn_loop_add_fd(d->loop, fd, EPOLLIN, client_handler, c, &c->watch) < 0) {
                         client_free(c);
@@ -336,9 +339,9 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                         c->next->prev = c;
                 d->clients = c;
                 d->n_clients++;
-                if (d->verbose)
-                        kn_log("client %lu: uid %u pid %d on %s%s", c->id, (unsigned) c->cred.uid,
-                               (int) c->cred.pid, l->path, l->read_only ? " (read-only)" : "");
+                kn_logp(KN_LOG_DEBUG, "client %lu: uid %u pid %d on %s%s", c->id,
+                        (unsigned) c->cred.uid, (int) c->cred.pid, l->path,
+                        l->read_only ? " (read-only)" : "");
         }
 }
 
@@ -369,9 +372,10 @@ static void client_event(const char *event_json, void *userdata) {
                 return;
         if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
                 if (c->events_lost++ == 0)
-                        kn_log("client %lu (uid %u pid %d): reads its events too slowly; "
-                               "dropping them until it catches up",
-                               c->id, (unsigned) c->cred.uid, (int) c->cred.pid);
+                        kn_logp(KN_LOG_WARNING,
+                                "client %lu (uid %u pid %d): reads its events too slowly; "
+                                "dropping them until it catches up",
+                                c->id, (unsigned) c->cred.uid, (int) c->cred.pid);
                 return;
         }
         line_append(c, event_json, strlen(event_json));
@@ -392,20 +396,21 @@ static void log_request(kn_daemon *d, kn_client *c, json_object *request, json_o
         const char *verb = NULL, *name = NULL;
         if (json_object_object_get_ex(request, "verb", &o))
                 verb = json_object_get_string(o);
-        bool mutates = kn_api_verb_mutates(verb);
-        if (!mutates && !d->verbose)
+        /* Changes are news; reads only when debugging. */
+        int prio = kn_api_verb_mutates(verb) ? KN_LOG_INFO : KN_LOG_DEBUG;
+        if (!kn_log_enabled(prio))
                 return;
         if (json_object_object_get_ex(reply, "result", &o) &&
             json_object_object_get_ex(o, "name", &o))
                 name = json_object_get_string(o);
         if (r >= 0) {
-                kn_log("client %lu (uid %u): %s%s%s: ok", c->id, (unsigned) c->cred.uid,
-                       verb ? verb : "?", name ? " " : "", name ? name : "");
+                kn_logp(prio, "client %lu (uid %u): %s%s%s: ok", c->id, (unsigned) c->cred.uid,
+                        verb ? verb : "?", name ? " " : "", name ? name : "");
                 return;
         }
         kn_error err;
         kn_api_reply_error(reply, &err);
-        kn_log("client %lu (uid %u): error: %s", c->id, (unsigned) c->cred.uid, err.message);
+        kn_logp(prio, "client %lu (uid %u): error: %s", c->id, (unsigned) c->cred.uid, err.message);
 }
 
 static void client_resume(kn_daemon *d, kn_client *c);
@@ -436,8 +441,7 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
         r = kn_api_parse_request(line, len, &request, &err);
         if (r < 0) {
                 reply = kn_api_error_reply(NULL, err.code, "%s", err.message);
-                if (d->verbose)
-                        kn_log("client %lu: %s", c->id, err.message);
+                kn_logp(KN_LOG_DEBUG, "client %lu: %s", c->id, err.message);
         } else if (c->denied) {
                 if (json_object_is_type(request, json_type_object))
                         json_object_object_get_ex(request, "id", &id);
@@ -449,9 +453,9 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
                 r = kn_api_call(d->api, c->session, request, c->read_only ? KN_API_READ_ONLY : 0,
                                 client_done, c);
                 c->calling = false;
-                if (r == KN_API_PENDING && d->verbose)
-                        kn_log("client %lu: %s: running", c->id,
-                               json_object_get_string(json_object_object_get(request, "verb")));
+                if (r == KN_API_PENDING)
+                        kn_logp(KN_LOG_DEBUG, "client %lu: %s: running", c->id,
+                                json_object_get_string(json_object_object_get(request, "verb")));
                 return;
         }
         reply_append(c, reply);
@@ -466,8 +470,8 @@ static void line_too_long(kn_client *c) {
                 KN_DAEMON_MAX_LINE);
         reply_append(c, reply);
         json_object_put(reply);
-        kn_log("client %lu (uid %u pid %d): request line over %u bytes; closing", c->id,
-               (unsigned) c->cred.uid, (int) c->cred.pid, KN_DAEMON_MAX_LINE);
+        kn_logp(KN_LOG_WARNING, "client %lu (uid %u pid %d): request line over %u bytes; closing",
+                c->id, (unsigned) c->cred.uid, (int) c->cred.pid, KN_DAEMON_MAX_LINE);
         c->closing = true;
 }
 

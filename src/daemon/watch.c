@@ -30,7 +30,7 @@ static void watch_clear(kn_watch *w) {
 static void watch_add(kn_watch *w, const char *path, const char *want) {
         int wd = inotify_add_watch(w->fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
         if (wd < 0) {
-                kn_log("cannot watch %s: %m", path);
+                kn_logp(KN_LOG_WARNING, "cannot watch %s: %m", path);
                 return;
         }
         /* inotify hands out one wd per inode: a directory listed twice shares it. */
@@ -162,22 +162,49 @@ static void watch_event(int fd, uint32_t events, void *userdata) {
         kn_loop_timer_set(d->loop, w->timer, left < quiet ? left : quiet);
 }
 
+/* What the configuration says, as one number: kvmnetd's own writes have
+ * been read back already when their inotify events arrive, so a reload
+ * that changes nothing is not news. */
+static uint64_t config_digest(kn_config *cfg) {
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
+        const kn_iface *const *list;
+        const kn_diag *diags;
+        size_t n = kn_config_list(cfg, &list);
+        size_t nd = kn_config_diags(cfg, &diags);
+        for (size_t k = 0; k < n + nd; k++) {
+                _cleanup_free_ char *text =
+                        k < n ? kn_iface_format_xml(list[k], KN_XML_INACTIVE)
+                              : kn_xasprintf("%s:%u:%s", diags[k - n].file, diags[k - n].line,
+                                             diags[k - n].message);
+                for (const char *c = text; *c; c++)
+                        h = (h ^ (unsigned char) *c) * 1099511628211ull;
+                h = (h ^ 0xff) * 1099511628211ull; /* between items */
+        }
+        return h;
+}
+
 void kn_watch_reload(kn_daemon *d, const char *why) {
         kn_error err = {0};
         d->watch.pending = false;
         /* A reload (SIGHUP) covers the changes a timer was waiting for. */
         kn_loop_timer_set(d->loop, d->watch.timer, KN_LOOP_TIMER_OFF);
+        uint64_t before = config_digest(kn_api_config(d->api));
         int r = kn_config_reload(kn_api_config(d->api), &err);
         if (r < 0)
-                kn_log("reloading %s after %s failed, keeping what was loaded before: %s",
-                       kn_config_root(kn_api_config(d->api)), why, err.message);
+                kn_logp(KN_LOG_ERR,
+                        "reloading %s after %s failed, keeping what was loaded before: %s",
+                        kn_config_root(kn_api_config(d->api)), why, err.message);
         else {
                 const kn_iface *const *list;
                 const kn_diag *diags;
                 size_t n = kn_config_list(kn_api_config(d->api), &list);
                 size_t nd = kn_config_diags(kn_api_config(d->api), &diags);
-                kn_log("reloaded %s after %s: %zu interfaces, %zu configuration errors",
-                       kn_config_root(kn_api_config(d->api)), why, n, nd);
+                /* After inotify only: a SIGHUP is always answered. */
+                bool same = !streq(why, "SIGHUP") && config_digest(kn_api_config(d->api)) == before;
+                kn_logp(same ? KN_LOG_DEBUG : KN_LOG_INFO,
+                        "reloaded %s after %s: %zu interfaces, %zu configuration errors%s",
+                        kn_config_root(kn_api_config(d->api)), why, n, nd,
+                        same ? " (nothing new)" : "");
         }
         /* Directories may have come or gone. */
         watch_arm(d);

@@ -104,7 +104,7 @@ daemon_on() { # ROOT: kvmnetd's first lines, then it is stopped
 }
 mkdir -p "$T/empty"
 daemon_on "$T/empty"
-grep -q "^kvmnetd: .*cannot tell the configuration regime of $T/empty" "$T/d.log" ||
+grep -q "kvmnetd: .*cannot tell the configuration regime of $T/empty" "$T/d.log" ||
         fail "no regime: no error: $(cat "$T/d.log")"
 mkdir -p "$T/nd/etc/systemd/network" "$T/nm/etc/NetworkManager/system-connections"
 daemon_on "$T/nd"

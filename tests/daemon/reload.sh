@@ -27,13 +27,13 @@ wait_for not_listed eth5 || fail "outside undefine not picked up"
 pass "an outside undefine is picked up"
 
 # A burst of changes ends in few reloads, not one per file.
-before=$(grep -c '^kvmnetd: reloaded' "$T/daemon.log")
+before=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
 for i in $(seq 20); do xml_ethernet "burst$i" "52:54:00:00:01:$(printf %02x "$i")" >"$T/burst$i.xml"; done
 for i in $(seq 20); do echo "iface-define $T/burst$i.xml"; done | "$KVMNET" --root "$ROOT" >/dev/null ||
         fail "outside batch define"
 wait_for listed burst20 || fail "burst not picked up"
 sleep 1.2
-after=$(grep -c '^kvmnetd: reloaded' "$T/daemon.log")
+after=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
 [ $((after - before)) -ge 1 ] && [ $((after - before)) -le 3 ] ||
         fail "20 outside defines gave $((after - before)) reloads"
 pass "a burst of 20 outside changes gave $((after - before)) reload(s)"
@@ -52,7 +52,7 @@ wait_for not_listed burst1 || fail "changes after the directory came back not pi
 pass "a directory that goes and comes back is watched again"
 
 # SIGHUP reloads at once.
-before=$(grep -c '^kvmnetd: reloaded .* after SIGHUP' "$T/daemon.log")
+before=$(grep -c ' kvmnetd: reloaded .* after SIGHUP' "$T/daemon.log")
 kill -HUP "$DAEMON_PID"
 wait_for grep -q 'after SIGHUP' "$T/daemon.log" || fail "SIGHUP did not reload"
 daemon_alive "SIGHUP"
