@@ -60,11 +60,13 @@ int kn_manager_stop(kn_netns *ns, const char *backend, const kn_iface *def, kn_m
  * manager re-reads them and brings the bridge up with the NIC as its port. */
 int kn_manager_bridge(kn_netns *ns, const char *backend, const char *nic, const char *br,
                       kn_manager_report *rep, kn_error *err);
-/* iface-unbridge (NetworkManager only; networkd: NONE, netlink): the NIC's
- * file is back, the bridge's gone: re-read, the NIC's profile activated,
- * the bridge's deactivated. */
+/* iface-unbridge: the NIC's file is back, the bridge's gone.
+ * NetworkManager re-reads them, activates the NIC's profile and takes the
+ * bridge's down.  networkd deletes no netdev: kvmnet's own netlink path
+ * (kn_live_unbridge, its steps in txn) moves the NIC back, then networkd
+ * re-reads the files and reconfigures the NIC. */
 int kn_manager_unbridge(kn_netns *ns, const char *backend, const char *nic, const char *br,
-                        kn_manager_report *rep, kn_error *err);
+                        bool force, kn_live_txn *txn, kn_manager_report *rep, kn_error *err);
 
 /* After files were written or restored: the manager re-reads them
  * (NetworkManager ReloadConnections, networkd Reload).  0 with no manager. */

@@ -54,7 +54,8 @@ static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
         if (j->bridge)
                 rm = kn_manager_bridge(ns, j->backend, j->nic, j->br, &j->mgr, err);
         else if (j->nic[0])
-                rm = kn_manager_unbridge(ns, j->backend, j->nic, j->br, &j->mgr, err);
+                rm = kn_manager_unbridge(ns, j->backend, j->nic, j->br, j->opts.force, j->live,
+                                         &j->mgr, err);
         if (j->mgr.via != KN_MANAGER_NONE)
                 return rm;
         if (j->bridge)

@@ -252,6 +252,10 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
         kn_api *api = req->api;
         kn_live_txn_free(c->scratch);
         c->scratch = NULL;
+        /* Files written: the manager re-reads them.  Not after a live
+         * change: networkd's Reload would make a destroyed bridge anew. */
+        if (r >= 0 && c->kind != KN_CHANGE_LIVE)
+                kn_api_manager_reload(api);
         if (!c->own)
                 return r;
         if (c->main)
@@ -264,10 +268,6 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
                 (void)rollback_files(api, c->txn, 0, &e);
                 return r;
         }
-        /* Files written: the manager re-reads them.  Not after a live
-         * change: networkd's Reload would make a destroyed bridge anew. */
-        if (c->kind != KN_CHANGE_LIVE)
-                kn_api_manager_reload(api);
         if (c->confirm > 0)
                 return keep_for_confirm(api, c->txn, c->confirm, result, err);
         if (c->main)

@@ -4,6 +4,7 @@
  * manager-networkd.c; this file finds the bus and the manager and says
  * which path was taken. */
 
+#include <net/if.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -219,16 +220,26 @@ int kn_manager_bridge(kn_netns *ns, const char *backend, const char *nic, const 
 }
 
 int kn_manager_unbridge(kn_netns *ns, const char *backend, const char *nic, const char *br,
-                        kn_manager_report *rep, kn_error *err) {
+                        bool force, kn_live_txn *txn, kn_manager_report *rep, kn_error *err) {
         _cleanup_bus_ sd_bus *bus = NULL;
         kn_manager_kind k;
         *rep = (kn_manager_report){0};
         (void) kn_mgr_open(ns, backend, &k, &bus, err);
-        /* networkd never deletes a netdev whose file went: kvmnet's own
-         * netlink path moves the NIC back, the Reload after the write syncs. */
-        if (k != KN_MANAGER_NM)
+        if (k == KN_MANAGER_NONE)
                 return 0;
         const char *names[] = {nic};
+        if (k == KN_MANAGER_NETWORKD) {
+                /* networkd never deletes a netdev whose file went: kvmnet's
+                 * netlink path moves the NIC back; then networkd, which saw
+                 * the port released under its old file, re-reads the new one
+                 * and configures the NIC by it. */
+                char released[IFNAMSIZ] = "";
+                int r = kn_live_unbridge(ns, br, force, txn, released, err);
+                if (r < 0)
+                        return r;
+                kn_mgr_step(rep, "netlink: %s released from %s, %s deleted", nic, br, br);
+                return up(bus, k, names, 1, rep, err);
+        }
         int r = up(bus, k, names, 1, rep, err);
         if (r < 0)
                 return r;

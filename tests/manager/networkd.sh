@@ -79,3 +79,43 @@ pass "a networkd of another namespace on the same bus is not used"
 KVMNET_SYSTEM_BUS=unix:path=$T/no-such-socket kv --netns "$O" iface-destroy br1 >"$T/nobus.out" 2>&1 ||
         fail "iface-destroy with no bus: $(cat "$T/nobus.out")"
 pass "no bus: the netlink path"
+
+# 5. iface-bridge of a NIC networkd configured: the files written, networkd
+# reloaded, the bridge and its port reconfigured and waited for.
+ip -n "$H" link add eth1 address 02:00:00:00:0e:02 type veth peer name lan1 netns "$L" &&
+        ip -n "$L" addr add 10.15.0.1/24 dev lan1 && ip -n "$L" link set lan1 up || fail "eth1 setup"
+cat >"$T/eth1.xml" <<'X'
+<interface type='ethernet' name='eth1'>
+  <start mode='onboot'/>
+  <protocol family='ipv4'>
+    <ip address='10.15.0.2' prefix='24'/>
+  </protocol>
+</interface>
+X
+kv --netns "$H" iface-define "$T/eth1.xml" >/dev/null || fail "iface-define eth1"
+# The define's Reload: networkd configures eth1 by itself.
+for _ in $(seq 300); do [ "$(networkd_admin_state eth1)" = configured ] && break; sleep 0.1; done
+[ "$(networkd_admin_state eth1)" = configured ] || fail "networkd did not configure eth1 after the define"
+kv --netns "$H" iface-bridge eth1 br2 --verbose >"$T/bridge.out" 2>&1 ||
+        fail "iface-bridge eth1 br2: $(cat "$T/bridge.out")"
+grep -qx 'Through systemd-networkd' "$T/bridge.out" && grep -q 'br2 configured' "$T/bridge.out" ||
+        fail "iface-bridge not through networkd: $(cat "$T/bridge.out")"
+[ "$(networkd_admin_state br2)" = configured ] || fail "br2 is $(networkd_admin_state br2)"
+ip -n "$H" link show eth1 | grep -q 'master br2' || fail "eth1 is not a port of br2"
+ip netns exec "$L" ping -c 2 -W 2 -q 10.15.0.2 >/dev/null || fail "10.15.0.2 does not answer on br2"
+pass "iface-bridge through systemd-networkd"
+
+# networkd deletes no netdev: kvmnet moves the NIC back over netlink, then
+# networkd (which saw the port released under the old file) is reloaded
+# and reconfigures eth1 by the new one.
+kv --netns "$H" iface-unbridge br2 --verbose >"$T/unbridge.out" 2>&1 ||
+        fail "iface-unbridge: $(cat "$T/unbridge.out")"
+grep -qx 'Through systemd-networkd' "$T/unbridge.out" &&
+        grep -q 'netlink: eth1 released from br2' "$T/unbridge.out" &&
+        grep -q 'systemd-networkd: eth1 configured' "$T/unbridge.out" ||
+        fail "iface-unbridge steps: $(cat "$T/unbridge.out")"
+ip -n "$H" link show br2 >/dev/null 2>&1 && fail "br2 still there after iface-unbridge"
+ip -n "$H" -br addr show eth1 | grep -q ' 10\.15\.0\.2/24' || fail "eth1 lacks 10.15.0.2/24 after unbridge"
+[ "$(networkd_admin_state eth1)" = configured ] || fail "networkd: eth1 is $(networkd_admin_state eth1) after unbridge"
+ip netns exec "$L" ping -c 2 -W 2 -q 10.15.0.2 >/dev/null || fail "10.15.0.2 does not answer after unbridge"
+pass "iface-unbridge: netlink, then networkd reloaded and eth1 configured by it"
