@@ -426,8 +426,24 @@ kn_dnsmasq *kn_dnsmasq_free(kn_dnsmasq *d) {
         return NULL;
 }
 
+static void remove_files(const kn_dnsmasq_paths *p, bool leases, bool log);
+
+/* A start that failed leaves no files behind but the log its error names
+ * and the leases, unless an instance (not ours to clean up) runs. */
+static int start_failed(kn_dnsmasq *d, int r) {
+        if (kn_dnsmasq_running(d->state_dir, d->network) == 0)
+                remove_files(&d->p, false, false);
+        kn_dnsmasq_free(d);
+        return r;
+}
+
 int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
                      kn_dnsmasq_event_fn fn, void *userdata, kn_dnsmasq **ret, kn_error *err) {
+        /* Checked before any path is made of the names. */
+        _cleanup_free_ char *text = NULL;
+        int r = kn_dnsmasq_config_text(c, &text, err);
+        if (r < 0)
+                return r;
         kn_dnsmasq *d = kn_xcalloc(1, sizeof *d);
         d->loop = loop;
         d->ns = ns;
@@ -440,16 +456,14 @@ int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
         kn_dnsmasq_paths_init(&d->p, d->state_dir, d->network);
 
         bool conf_changed, hosts_changed;
-        int r = kn_dnsmasq_write_files(c, &d->p, &conf_changed, &hosts_changed, err);
+        r = kn_dnsmasq_write_files(c, &d->p, &conf_changed, &hosts_changed, err);
         if (r == 0 && access(d->exe, X_OK) < 0)
                 r = kn_error_set(err, ENOENT, "network %s: no dnsmasq at %s (install dnsmasq-base)",
                                  d->network, d->exe);
         if (r == 0)
                 r = watch_leases(d, err);
-        if (r < 0) {
-                kn_dnsmasq_free(d);
-                return r;
-        }
+        if (r < 0)
+                return start_failed(d, r);
         int pidfd = -1;
         pid_t pid = find_instance(&d->p, &pidfd);
         if (pid > 0 && conf_changed) {
@@ -467,10 +481,8 @@ int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
                         pidfd_signal(d->pidfd, SIGHUP);
         } else if (r == 0)
                 r = spawn(d, err);
-        if (r < 0) {
-                kn_dnsmasq_free(d);
-                return r;
-        }
+        if (r < 0)
+                return start_failed(d, r);
         *ret = d;
         return 0;
 }
@@ -500,9 +512,9 @@ int kn_dnsmasq_update(kn_dnsmasq *d, const kn_dnsmasq_config *c, kn_error *err) 
         return r;
 }
 
-static void remove_files(const kn_dnsmasq_paths *p, bool purge) {
-        const char *v[] = {p->conf, p->hostsfile, p->addnhosts,
-                           p->pid,  p->log,       purge ? p->leases : NULL};
+static void remove_files(const kn_dnsmasq_paths *p, bool leases, bool log) {
+        const char *v[] = {p->conf, p->hostsfile,        p->addnhosts,
+                           p->pid,  log ? p->log : NULL, leases ? p->leases : NULL};
         for (size_t k = 0; k < ELEMENTSOF(v); k++)
                 if (v[k])
                         unlink(v[k]);
@@ -513,7 +525,7 @@ int kn_dnsmasq_stop(kn_dnsmasq *d, kn_error *err) {
                 return 0;
         int r = stop_current(d, err);
         if (r == 0)
-                remove_files(&d->p, false);
+                remove_files(&d->p, false, true);
         kn_dnsmasq_free(d);
         return r;
 }
@@ -557,7 +569,7 @@ int kn_dnsmasq_kill(const char *state_dir, const char *network, bool purge, kn_e
                 close(pidfd);
         }
         if (r == 0)
-                remove_files(&p, purge);
+                remove_files(&p, purge, true);
         kn_dnsmasq_paths_done(&p);
         return r;
 }

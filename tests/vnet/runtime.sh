@@ -154,6 +154,28 @@ new_start() {
         p=$(event '^started ' | cut -d' ' -f2)
         [ -n "$p" ] && [ "$p" != "$1" ]
 }
+# Port 53 on the bridge taken: one error naming the cause, nothing left
+# but the log it names.
+ip netns exec "$HOST" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.150.1", 53))
+open(sys.argv[1], "w").close()
+time.sleep(10)' "$T/busy" &
+BUSY=$!
+PIDS="$PIDS $BUSY"
+wait_for test -e "$T/busy" || fail "port 53 holder did not start"
+out=$("$VNET_HELPER" dnsmasq-run "$HOST" "$S" "${DNSMASQ_ARGS[@]}" </dev/null 2>&1) &&
+        fail "dnsmasq started with port 53 taken"
+case $out in
+"error: network net1: dnsmasq exited at start (dnsmasq: failed to create listening socket for 192.168.150.1: Address already in use; log: $S/net1.log)") ;;
+*) fail "port 53 taken: $out" ;;
+esac
+[ "$(ls "$S" | tr '\n' ' ')" = "net1.leases net1.log " ] || fail "a failed start left: $(ls "$S")"
+kill "$BUSY"
+wait "$BUSY" 2>/dev/null
+pass "port 53 taken: dnsmasq's own message in one error, only the log and lease file left"
+
 : >"$T/events"
 start_supervisor
 wait_for grep -q '^started ' "$T/events" || fail "dnsmasq did not start"
