@@ -171,11 +171,27 @@ typedef struct kn_net_run kn_net_run;
  * supervised on, the state directory (STATE/networks/NAME.xml marks a
  * running network; STATE/dnsmasq holds dnsmasq's files, which must be
  * searchable by others: 0755 up the path). */
+typedef struct kn_net_lease kn_net_lease;
+
+/* What a running network's dnsmasq did: "lease-added", "lease-changed",
+ * "lease-removed" (lease set), "dnsmasq-started" (pid), "dnsmasq-exited"
+ * (pid, wstatus), "dnsmasq-start-failed" (message). */
+typedef struct kn_net_event {
+        const char *network;
+        const char *what;
+        const kn_net_lease *lease;
+        int pid, wstatus;
+        const char *message;
+} kn_net_event;
+
 typedef struct kn_net_env {
         kn_loop *loop;
         kn_netns *ns;
         const char *state_dir;
         const char *dnsmasq_exe; /* NULL: /usr/sbin/dnsmasq */
+        /* Called on the loop's thread; may be NULL. */
+        void (*on_event)(const kn_net_event *ev, void *userdata);
+        void *userdata;
 } kn_net_env;
 
 /* Whether STATE/networks/NAME.xml says the network runs. */
@@ -207,14 +223,14 @@ bool kn_net_run_adopted(const kn_net_run *run);
  * its hosts (SIGHUP). */
 int kn_net_run_update(kn_net_run *run, const kn_net *def, kn_error *err);
 
-typedef struct kn_net_lease {
+struct kn_net_lease {
         int family;
         long long expiry; /* seconds since the epoch, 0: never */
         char mac[18];
         char ip[46];
         char hostname[256];
         char client_id[256];
-} kn_net_lease;
+};
 /* dnsmasq's leases of network name (none if it never ran). */
 int kn_net_leases(const kn_net_env *e, const char *name, kn_net_lease **ret, size_t *n,
                   kn_error *err);

@@ -40,9 +40,43 @@ static void log_line(kn_api *api, const char *fmt, ...) {
                 api->log(m, api->log_data);
 }
 
+/* Leases go out as "net-lease" events the moment dnsmasq writes them;
+ * dnsmasq's deaths and restarts go to the log. */
+static void net_event(const kn_net_event *ev, void *userdata) {
+        kn_api *api = userdata;
+        if (!ev->lease) {
+                if (streq(ev->what, "dnsmasq-exited"))
+                        log_line(api, "network %s: dnsmasq %d exited (status 0x%x); restarting",
+                                 ev->network, ev->pid, (unsigned) ev->wstatus);
+                else if (streq(ev->what, "dnsmasq-start-failed"))
+                        log_line(api, "network %s: dnsmasq did not start: %s", ev->network,
+                                 ev->message ? ev->message : "?");
+                else if (streq(ev->what, "dnsmasq-started"))
+                        log_line(api, "network %s: dnsmasq %d serves it", ev->network, ev->pid);
+                return;
+        }
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("net-lease"));
+        json_object_object_add(e, "action", json_object_new_string(ev->what + strlen("lease-")));
+        json_object_object_add(e, "network", json_object_new_string(ev->network));
+        json_object_object_add(
+                e, "family",
+                json_object_new_string(ev->lease->family == AF_INET ? "ipv4" : "ipv6"));
+        json_object_object_add(e, "ip", json_object_new_string(ev->lease->ip));
+        if (ev->lease->mac[0])
+                json_object_object_add(e, "mac", json_object_new_string(ev->lease->mac));
+        if (ev->lease->hostname[0])
+                json_object_object_add(e, "hostname", json_object_new_string(ev->lease->hostname));
+        json_object_object_add(e, "expiry", json_object_new_int64(ev->lease->expiry));
+        kn_api_publish(api, e);
+        json_object_put(e);
+}
+
 static bool env_of(net_state *s, kn_net_env *e, kn_error *err) {
         kn_api *api = s->api;
-        *e = (kn_net_env){.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR};
+        *e = (kn_net_env){.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR,
+                          .on_event = api->loop ? net_event : NULL,
+                          .userdata = api};
         if (!api->loop && !s->own_loop && kn_loop_new(&s->own_loop) < 0) {
                 kn_error_set(err, ENOMEM, "cannot make an event loop");
                 return false;
@@ -624,8 +658,12 @@ static const kn_api_verb net_verbs[] = {
         {"net-update", KN_VERB_MUTATES, args_update, run_update},
 };
 
+/* A lease given, renewed or gone, at once (dnsmasq's lease file, inotify). */
+static const char *const net_event_types[] = {"net-lease", NULL};
+
 const kn_api_module kn_api_module_net = {
         .name = "net",
         .verbs = net_verbs,
         .n_verbs = ELEMENTSOF(net_verbs),
+        .event_types = net_event_types,
 };

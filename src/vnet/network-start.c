@@ -145,6 +145,39 @@ static void dns_conf_init(dns_conf *d, const kn_net_env *e, const kn_net *n) {
                         .n_names = n->dns_hosts[k].n_hostnames};
 }
 
+static void lease_of(const kn_dnsmasq_lease *l, kn_net_lease *v) {
+        *v = (kn_net_lease){.family = l->family, .expiry = l->expiry};
+        snprintf(v->mac, sizeof v->mac, "%s", l->mac);
+        snprintf(v->ip, sizeof v->ip, "%s", l->ip);
+        snprintf(v->hostname, sizeof v->hostname, "%s", l->hostname);
+        snprintf(v->client_id, sizeof v->client_id, "%s", l->client_id);
+}
+
+/* dnsmasq's events, as the network's (the api publishes and logs them) */
+static void on_dnsmasq(kn_dnsmasq *d, const kn_dnsmasq_event *ev, void *userdata) {
+        kn_net_run *run = userdata;
+        static const char *const what[] = {
+                [KN_DNSMASQ_STARTED] = "dnsmasq-started",
+                [KN_DNSMASQ_EXITED] = "dnsmasq-exited",
+                [KN_DNSMASQ_START_FAILED] = "dnsmasq-start-failed",
+                [KN_DNSMASQ_LEASE_ADDED] = "lease-added",
+                [KN_DNSMASQ_LEASE_CHANGED] = "lease-changed",
+                [KN_DNSMASQ_LEASE_REMOVED] = "lease-removed",
+        };
+        if (!run->env.on_event || (size_t) ev->type >= ELEMENTSOF(what))
+                return;
+        kn_net_lease l;
+        if (ev->lease)
+                lease_of(ev->lease, &l);
+        kn_net_event e = {.network = run->def->name,
+                          .what = what[ev->type],
+                          .lease = ev->lease ? &l : NULL,
+                          .pid = ev->pid,
+                          .wstatus = ev->wstatus,
+                          .message = ev->error ? ev->error->message : NULL};
+        run->env.on_event(&e, run->env.userdata);
+}
+
 /* ---- nft parameters ---- */
 
 static int apply_nft(const kn_net_env *e, const kn_net *n, kn_error *err) {
@@ -257,7 +290,8 @@ int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_er
                 dns_conf_init(&d, e, def);
                 r = kn_mkdir_p(d.dir, 0755);
                 if (r >= 0)
-                        r = kn_dnsmasq_start(e->loop, e->ns, &d.c, NULL, NULL, &run->dnsmasq, err);
+                        r = kn_dnsmasq_start(e->loop, e->ns, &d.c, on_dnsmasq, run, &run->dnsmasq,
+                                             err);
                 else
                         kn_error_set(err, -r, "%s: %s", d.dir, strerror(-r));
                 dns_conf_done(&d);
@@ -308,7 +342,7 @@ int kn_net_adopt(const kn_net_env *e, const char *name, kn_net_run **ret, kn_err
         if (run->def->n_ips) {
                 dns_conf d;
                 dns_conf_init(&d, e, run->def);
-                r = kn_dnsmasq_start(e->loop, e->ns, &d.c, NULL, NULL, &run->dnsmasq, err);
+                r = kn_dnsmasq_start(e->loop, e->ns, &d.c, on_dnsmasq, run, &run->dnsmasq, err);
                 dns_conf_done(&d);
                 if (r < 0)
                         goto fail;
@@ -435,13 +469,8 @@ int kn_net_leases(const kn_net_env *e, const char *name, kn_net_lease **ret, siz
         if (r < 0)
                 return r;
         kn_net_lease *v = kn_xcalloc(nl + 1, sizeof *v);
-        for (size_t k = 0; k < nl; k++) {
-                v[k] = (kn_net_lease){.family = l[k].family, .expiry = l[k].expiry};
-                snprintf(v[k].mac, sizeof v[k].mac, "%s", l[k].mac);
-                snprintf(v[k].ip, sizeof v[k].ip, "%s", l[k].ip);
-                snprintf(v[k].hostname, sizeof v[k].hostname, "%s", l[k].hostname);
-                snprintf(v[k].client_id, sizeof v[k].client_id, "%s", l[k].client_id);
-        }
+        for (size_t k = 0; k < nl; k++)
+                lease_of(&l[k], &v[k]);
         free(l);
         *ret = v;
         *n = nl;

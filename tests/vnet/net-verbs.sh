@@ -98,6 +98,10 @@ ip -n "$H" link add g1p type veth peer name eth0 netns "$G1" &&
         ip -n "$H" link set g1p master kvbr1 && ip -n "$H" link set g1p up &&
         ip -n "$G1" link set eth0 address 52:54:00:77:00:01 && ip -n "$G1" link set eth0 up ||
         fail "guest veth"
+"$KVMNET" -c "unix://$T/ro" event --loop --json --timeout 30 >"$T/events" 2>&1 &
+EV=$!
+EXTRA_PIDS="$EXTRA_PIDS $EV"
+wait_for grep -q "event-subscribe: ok" "$T/daemon.log" || fail "event did not subscribe"
 cat >"$T/udhcpc.sh" <<'EOF'
 #!/bin/sh
 case $1 in
@@ -116,8 +120,11 @@ ip -n "$G1" -4 -o addr show dev eth0 | grep -q "10.77.0.11/24" || fail "not the 
 wait_for sh -c "\"$KVMNET\" -c unix://$T/rw net-dhcp-leases lab | grep -q '52:54:00:77:00:01 *ipv4 *10.77.0.11/24'" ||
         fail "net-dhcp-leases: $(kv net-dhcp-leases lab)"
 [ "$(kv net-dhcp-leases lab --mac 52:54:00:00:00:99 | grep -c ipv4)" = 0 ] || fail "--mac filter"
+wait_for grep -q '"event":"net-lease","action":"added","network":"lab","family":"ipv4","ip":"10.77.0.11","mac":"52:54:00:77:00:01"' "$T/events" ||
+        fail "no net-lease event: $(cat "$T/events")"
+kill "$EV"
 ip netns exec "$G1" ping -c 1 -W 2 192.0.2.1 >/dev/null || fail "no way to the LAN through the NAT"
-pass "a guest gets its pinned address (net-dhcp-leases shows it) and reaches the LAN"
+pass "a guest gets its pinned address (net-dhcp-leases and a net-lease event show it) and reaches the LAN"
 
 # ---- net-update: live (same dnsmasq) and in the file
 kv net-update lab add dns-host "<host ip='10.77.0.50'><hostname>db</hostname></host>" |
@@ -172,6 +179,13 @@ grep -q "^DHCP/DNS: *$PID1 (adopted)" "$T/out" || fail "dnsmasq not adopted: $(c
 grep -q "network lab: adopted" "$T/daemon.log" || fail "no adoption logged"
 kv net-dhcp-leases lab | grep -q "10.77.0.11/24" || fail "the lease is gone after the restart"
 pass "kill -9 of kvmnetd and a restart adopt dnsmasq (same pid) and keep the lease"
+
+# ---- a killed dnsmasq is started again
+kill -9 "$PID1"
+wait_for sh -c "pgrep -f 'conf-file=$T/state/dnsmasq/lab.conf' | grep -vx $PID1" ||
+        fail "dnsmasq was not restarted"
+grep -q "network lab: dnsmasq $PID1 exited" "$T/daemon.log" || fail "the death is not logged"
+pass "a killed dnsmasq is restarted by kvmnetd (and logged)"
 
 # ---- destroy: nothing left
 kv net-destroy lab --force | grep -q "^Network lab destroyed$" || fail "net-destroy --force"
