@@ -84,6 +84,9 @@ typedef struct kn_backend_vtable {
         /* How much the root says it uses this regime: 0 not at all, 1 its
          * directory or default files only, 2 files configuring interfaces. */
         int (*detect)(const kn_root *root);
+        /* What detect() looks at (root-relative, NULL-terminated), named
+         * when no regime is found. */
+        const char *const *detect_paths;
         void (*done)(kn_backend *b);
         int (*load)(kn_backend *b, kn_error *err);
         void (*list)(kn_backend *b, kn_iface_list *out);

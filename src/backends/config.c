@@ -4,6 +4,7 @@
 
 #include "macro.h"
 #include "rootfs.h"
+#include "strbuf.h"
 
 /* One entry per interface name in every tree: lets a lookup find a port
  * as fast as a top-level interface (bsearch, no per-request scan). */
@@ -155,6 +156,21 @@ static const kn_backend_vtable *detect(const kn_root *root) {
         return best;
 }
 
+/* "ROOT/etc/network/interfaces (ifupdown), ..." */
+static void detect_paths(const kn_root *root, kn_strbuf *out) {
+        for (size_t k = 0; kn_backends[k]; k++) {
+                const char *const *p = kn_backends[k]->detect_paths;
+                for (size_t j = 0; p && p[j]; j++) {
+                        _cleanup_free_ char *shown = kn_root_display(root, p[j]);
+                        kn_strbuf_printf(out, "%s%s", out->len ? ", " : "", shown);
+                }
+                if (p && p[0])
+                        kn_strbuf_printf(out, " (%s)", kn_backends[k]->name);
+        }
+        if (!out->s)
+                kn_strbuf_putn(out, "", 0);
+}
+
 static void backend_names(char *buf, size_t size) {
         buf[0] = '\0';
         for (size_t k = 0; kn_backends[k]; k++)
@@ -184,10 +200,12 @@ int kn_config_open(const char *root, const char *backend, kn_config **ret, kn_er
         if (!vt) {
                 char names[128];
                 backend_names(names, sizeof names);
+                _cleanup_strbuf_ kn_strbuf looked = {0};
+                detect_paths(c->root, &looked);
                 r = kn_error_set(err, ENOENT,
                                  "cannot tell the configuration regime of %s: none of its files "
-                                 "are there; choose one with --backend (%s)",
-                                 kn_root_path(c->root), names);
+                                 "are there (looked for %s); choose one with --backend (%s)",
+                                 kn_root_path(c->root), looked.s, names);
                 kn_config_free(c);
                 return r;
         }

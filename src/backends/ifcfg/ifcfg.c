@@ -816,6 +816,7 @@ const kn_backend_vtable kn_ifcfg_vtable = {
         .name = "ifcfg",
         .object_size = sizeof(ifcfg_backend),
         .detect = ifcfg_detect,
+        .detect_paths = (const char *const[]){KN_IFCFG_DIR "/", NULL},
         .done = ifcfg_done,
         .load = ifcfg_load,
         .list = ifcfg_list,

@@ -93,6 +93,7 @@ const kn_backend_vtable kn_ifupdown_vtable = {
         .lossy = true,
         .object_size = sizeof(ifu_backend),
         .detect = ifupdown_detect,
+        .detect_paths = (const char *const[]){IFU_MAIN, NULL},
         .done = ifupdown_done,
         .load = ifupdown_load,
         .list = ifupdown_list,

@@ -200,6 +200,7 @@ const kn_backend_vtable kn_networkd_vtable = {
         .normalize = nd_normalize,
         .relist = true,
         .detect = nd_detect,
+        .detect_paths = (const char *const[]){ND_DIR "/", ND_RUN_DIR "/", NULL},
         .done = nd_done,
         .load = nd_load,
         .list = nd_list,

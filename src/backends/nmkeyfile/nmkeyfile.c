@@ -246,6 +246,7 @@ const kn_backend_vtable kn_nmkeyfile_vtable = {
         .normalize = nm_normalize,
         .relist = true,
         .detect = nm_detect,
+        .detect_paths = (const char *const[]){NM_DIR "/", NM_RUN_DIR "/", NULL},
         .done = nm_done,
         .load = nm_load,
         .list = nm_list,
