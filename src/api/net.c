@@ -266,13 +266,16 @@ static bool link_exists(const char *name, void *data) {
 }
 
 static int run_define(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
-        const char *xml;
+        const char *xml, *source;
         net_state *s = state(req->api, err);
         int r = kn_api_arg_string("net-define", args, "xml", true, &xml, err);
+        if (r >= 0) /* the file the XML came from, for its errors (net-edit) */
+                r = kn_api_arg_string("net-define", args, "source", false, &source, err);
         if (!s || r < 0)
                 return s ? r : -err->code;
         kn_net *n = NULL;
-        if ((r = kn_net_parse_xml(xml, strlen(xml), "net-define XML", &n, err)) < 0)
+        if ((r = kn_net_parse_xml(xml, strlen(xml), source ? source : "net-define XML", &n,
+                                  err)) < 0)
                 return r;
         kn_error ignore = {0};
         in_use_ctx c = {.ns = req->api->no_live ? NULL : kn_api_netns(req->api, &ignore)};
@@ -634,7 +637,7 @@ void kn_api_net_boot(kn_api *api) {
 }
 
 static const char *const args_name[] = {"name", NULL};
-static const char *const args_xml[] = {"xml", NULL};
+static const char *const args_define[] = {"xml", "source", NULL};
 static const char *const args_list[] = {"all", NULL};
 static const char *const args_dump[] = {"name", "inactive", NULL};
 static const char *const args_auto[] = {"name", "disable", NULL};
@@ -646,7 +649,7 @@ static const char *const args_update[] = {"name", "command", "section", "xml",
 #define LIVE (KN_VERB_MUTATES | KN_VERB_LIVE)
 
 static const kn_api_verb net_verbs[] = {
-        {"net-define", KN_VERB_MUTATES, args_xml, run_define},
+        {"net-define", KN_VERB_MUTATES, args_define, run_define},
         {"net-undefine", KN_VERB_MUTATES, args_name, run_undefine},
         {"net-start", LIVE, args_name, run_start},
         {"net-destroy", LIVE, args_destroy, run_destroy},

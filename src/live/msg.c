@@ -11,6 +11,7 @@
 #include <netlink/route/route.h>
 
 #include "live-internal.h"
+#include "mac.h"
 
 struct nl_msg *kn_msg_link(int type, int flags, int ifindex, const char *name) {
         struct nl_msg *m = nlmsg_alloc_simple(type, flags);
@@ -51,9 +52,8 @@ struct nl_msg *kn_msg_link_promote_secondaries(int ifindex, bool on) {
 }
 
 int kn_msg_put_mac(struct nl_msg *m, const char *mac) {
-        uint8_t b[6];
-        if (sscanf(mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &b[0], &b[1], &b[2], &b[3], &b[4],
-                   &b[5]) != 6)
+        uint8_t b[KN_MAC_LEN];
+        if (kn_mac_from_string(mac, b) < 0)
                 return -EINVAL;
         if (nla_put(m, IFLA_ADDRESS, sizeof b, b) < 0)
                 abort();

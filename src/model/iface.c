@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "mac.h"
 #include "macro.h"
 #include "string-table.h"
 
@@ -126,17 +127,13 @@ int kn_protocol_add_ip(kn_protocol *p, int family, const char *address, int pref
         return 0;
 }
 
+/* The model keeps MACs as canonical text; the one parser is util's. */
 int kn_mac_parse(const char *s, char *out) {
-        if (!s || strlen(s) != KN_MAC_STRLEN)
+        uint8_t b[KN_MAC_LEN];
+        if (kn_mac_from_string(s, b) < 0)
                 return -EINVAL;
-        for (size_t k = 0; k < KN_MAC_STRLEN; k++) {
-                if (k % 3 == 2 ? s[k] != ':' : !isxdigit((unsigned char) s[k]))
-                        return -EINVAL;
-        }
-        if (out) {
-                for (size_t k = 0; k <= KN_MAC_STRLEN; k++)
-                        out[k] = (char) tolower((unsigned char) s[k]);
-        }
+        if (out)
+                kn_mac_to_string(b, out);
         return 0;
 }
 

@@ -65,6 +65,7 @@ cat >"$T/lab.xml" <<'EOF'
   <forward mode='nat'/>
   <bridge stp='off'/>
   <mtu size='1400'/>
+  <mac address='52:54:00:0A:0B:0C'/>
   <ip address='10.77.0.1' netmask='255.255.255.0'>
     <dhcp>
       <range start='10.77.0.100' end='10.77.0.200'/>
@@ -80,6 +81,7 @@ kv net-start lab >"$T/out" || fail "net-start: $(cat "$T/out")"
 grep -q "^Network lab started on kvbr1 (dnsmasq pid [0-9]*)" "$T/out" || fail "net-start: $(cat "$T/out")"
 PID1=$(sed -n 's/.*dnsmasq pid \([0-9]*\).*/\1/p' "$T/out")
 ip -n "$H" -d link show kvbr1 | grep -q "mtu 1400" || fail "kvbr1 mtu"
+ip -n "$H" link show kvbr1 | grep -q "link/ether 52:54:00:0a:0b:0c" || fail "kvbr1 mac: $(ip -n "$H" link show kvbr1)"
 ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null || fail "no nft table"
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "ip_forward not on"
 kv net-list --json | python3 -c '
@@ -199,6 +201,17 @@ kv net-destroy default >/dev/null || fail "destroy default"
 ip netns exec "$H" nft list tables | grep -q kvmnet && fail "a kvmnet table left"
 pgrep -f "conf-file=$T/state/dnsmasq/" >/dev/null && fail "a dnsmasq left"
 pass "net-destroy leaves no bridge, table, dnsmasq; the last network gives ip_forward back"
+
+# ---- net-edit: $EDITOR on the stored definition, checked by net-define
+EDITOR="sed -i s/1400/1300/" kv net-edit lab | grep -q "^Network lab XML configuration edited.$" ||
+        fail "net-edit"
+grep -q "<mtu size='1300'/>" "$ROOT/etc/kvmnet/networks/lab.xml" || fail "net-edit did not save"
+rc=0
+EDITOR="sed -i s/1300/99999/" kv net-edit lab </dev/null >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] && grep -q "kvmnet-lab-.*\.xml:[0-9]*: element <mtu>: attribute 'size': 99999 is out of range" "$T/err" &&
+        grep -q "net-edit: lab not changed" "$T/err" || fail "a bad edit: rc $rc, $(cat "$T/err")"
+grep -q "<mtu size='1300'/>" "$ROOT/etc/kvmnet/networks/lab.xml" || fail "a bad edit was saved"
+pass "net-edit saves a valid edit and refuses an invalid one"
 
 # ---- autostart, undefine; a restart starts autostart networks only
 kv net-autostart lab | grep -q "marked as autostarted" || fail "net-autostart"
