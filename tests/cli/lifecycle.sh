@@ -104,12 +104,15 @@ daemon_on() { # ROOT: kvmnetd's first lines, then it is stopped
 }
 mkdir -p "$T/empty"
 daemon_on "$T/empty"
-grep -q "kvmnetd: .*cannot tell the configuration regime of $T/empty" "$T/d.log" ||
-        fail "no regime: no error: $(cat "$T/d.log")"
+for p in etc/network/interfaces etc/sysconfig/network-scripts/ etc/systemd/network/ \
+        run/systemd/network/ etc/NetworkManager/system-connections/ run/NetworkManager/system-connections/; do
+        grep -q "kvmnetd: .*cannot tell the configuration regime of $T/empty.*looked for.*$T/empty/$p" "$T/d.log" ||
+                fail "no regime: the error does not name $p: $(cat "$T/d.log")"
+done
 mkdir -p "$T/nd/etc/systemd/network" "$T/nm/etc/NetworkManager/system-connections"
 daemon_on "$T/nd"
 grep -q "serving $T/nd (backend networkd" "$T/d.log" || fail "empty etc/systemd/network: $(cat "$T/d.log")"
 daemon_on "$T/nm"
 grep -q "serving $T/nm (backend nmkeyfile" "$T/d.log" ||
         fail "empty etc/NetworkManager/system-connections: $(cat "$T/d.log")"
-pass "an empty networkd or NetworkManager directory is that regime"
+pass "no regime names the paths; an empty networkd or NetworkManager directory is that regime"
