@@ -207,6 +207,13 @@ int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, v
                 if (r < 0)
                         return r;
         }
+        /* From a job's after() while kn_worker_free() runs: nothing would
+         * run it any more; the caller does without the queue. */
+        pthread_mutex_lock(&api->worker->lock);
+        bool quit = api->worker->quit;
+        pthread_mutex_unlock(&api->worker->lock);
+        if (quit)
+                return kn_error_set(err, ECANCELED, "background job: the daemon is stopping");
         enqueue(api->worker, (job){.work = work, .bg_after = after, .data = data});
         return 0;
 }

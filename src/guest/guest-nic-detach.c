@@ -10,6 +10,10 @@
  * which makes QEMU finish pending unplugs -- and subscribed clients get a
  * guest-nic "removed" event.  Every state change is written to the
  * guest's runtime state file first (guest-state.c). */
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
 #include "guest-private.h"
 
 /* device_del answered "busy" / "in progress": retried after 100, 200,
@@ -56,8 +60,110 @@ static void removed(kn_gnic *n) {
                 kn_gnic_forget(n);
 }
 
+/* ---- the tap's removal, in the served namespace's order of changes ----
+ *
+ * netdev_del makes QEMU close the tap's fds, and the kernel deletes the
+ * tap right then: a change of the served namespace like any other.  So it
+ * waits for its turn in the registry's runner (kvmnetd: the worker queue
+ * of live changes and --confirm reverts), and the queue waits for it: the
+ * job holds the worker until QEMU has answered (HOLD_MAX_MS at most), so a
+ * revert never sees a tap vanish half way through (it would take it for
+ * one it cut off its bridge). */
+#define HOLD_MAX_MS 2000
+
+struct kn_gnic_hold {
+        kn_gnic *nic; /* NULL once the NIC is gone */
+        kn_loop *loop;
+        int turn, release; /* eventfds: the worker's "your turn", the loop's "done" */
+        kn_loop_watch *watch;
+        bool sent; /* netdev_del sent, or given up */
+};
+
+static void netdev_del_send(kn_gnic *n);
+
+static void hold_release(kn_gnic_hold *h) {
+        uint64_t one = 1;
+        (void) !write(h->release, &one, sizeof one);
+}
+
+/* Worker thread: hand the turn to the loop, wait until it is done. */
+static int hold_work(struct kn_netns *ns, void *data, kn_error *err) {
+        kn_gnic_hold *h = data;
+        uint64_t one = 1;
+        (void) !write(h->turn, &one, sizeof one);
+        struct pollfd p = {.fd = h->release, .events = POLLIN};
+        (void) poll(&p, 1, HOLD_MAX_MS);
+        return 0;
+}
+
+static void hold_go(kn_gnic_hold *h) {
+        kn_loop_del(h->loop, TAKE_PTR(h->watch));
+        h->sent = true;
+        if (h->nic)
+                netdev_del_send(h->nic);
+        else
+                hold_release(h);
+}
+
+static void on_turn(int fd, uint32_t revents, void *userdata) {
+        uint64_t v;
+        (void) !read(fd, &v, sizeof v);
+        hold_go(userdata);
+}
+
+void kn_gnic_hold_forget(kn_gnic *n) {
+        if (n->hold)
+                n->hold->nic = NULL;
+        n->hold = NULL;
+}
+
+/* Loop thread, after hold_work (or instead of it: cancelled). */
+static void hold_done(void *data, int r, const kn_error *err) {
+        kn_gnic_hold *h = data;
+        if (h->nic)
+                h->nic->hold = NULL;
+        if (!h->sent) /* never ran: the removal goes ahead all the same */
+                hold_go(h);
+        close(h->turn);
+        close(h->release);
+        free(h);
+}
+
+/* Queue the removal; < 0: no runner (or it failed), remove at once. */
+static int hold_queue(kn_gnic *n) {
+        kn_guest_registry *reg = n->guest->reg;
+        if (!reg->run || !reg->loop || reg->closing)
+                return -EOPNOTSUPP;
+        kn_gnic_hold *h = kn_xcalloc(1, sizeof *h);
+        h->nic = n;
+        h->loop = reg->loop;
+        h->turn = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        h->release = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        kn_error e = {0};
+        int r = h->turn < 0 || h->release < 0 ? -errno : 0;
+        if (r >= 0)
+                r = kn_loop_add_fd(reg->loop, h->turn, EPOLLIN, on_turn, h, &h->watch);
+        if (r >= 0) {
+                n->hold = h;
+                r = reg->run(hold_work, hold_done, h, reg->run_data, &e);
+                if (r < 0)
+                        n->hold = NULL;
+        }
+        if (r < 0) {
+                kn_loop_del(reg->loop, h->watch);
+                if (h->turn >= 0)
+                        close(h->turn);
+                if (h->release >= 0)
+                        close(h->release);
+                free(h);
+        }
+        return r;
+}
+
 static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
         kn_gnic *n = userdata;
+        if (n->hold)
+                hold_release(n->hold); /* the tap is gone: the queue goes on */
         /* An error here means the backend is gone already (QEMU drops it
          * with the device when it was never ours to delete). */
         if (reply->r < 0 && reply->r != -ECANCELED)
@@ -70,16 +176,24 @@ static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
 
 /* The guest let go of the device: the backend (and with it the tap) goes. */
 static void released(kn_gnic *n) {
-        kn_error e = {0};
         if (n->op)
                 kn_gtimer_stop(n->guest->reg, &n->op->timer);
         kn_guest_nic_set_state(n, KN_GNIC_REMOVING);
+        if (hold_queue(n) < 0)
+                netdev_del_send(n);
+}
+
+static void netdev_del_send(kn_gnic *n) {
+        kn_error e = {0};
         json_object *a = json_object_new_object();
         json_object_object_add(a, "id", json_object_new_string(n->netdev_id));
         int r = kn_guest_qmp_send(n->guest, "netdev_del", a, -1, netdev_del_done, n, &e);
         json_object_put(a);
-        if (r < 0)
+        if (r < 0) {
+                if (n->hold)
+                        hold_release(n->hold);
                 removed(n);
+        }
 }
 
 void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev) {

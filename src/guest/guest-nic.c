@@ -60,6 +60,7 @@ kn_gnic *kn_gnic_new(kn_guest *g) {
 
 void kn_gnic_free(kn_gnic *n) {
         kn_guest *g = n->guest;
+        kn_gnic_hold_forget(n);
         for (kn_gnic **p = &g->nics; *p; p = &(*p)->next)
                 if (*p == n) {
                         *p = n->next;
@@ -94,11 +95,51 @@ typedef struct kn_tap_job {
         kn_error err; /* tap_in_netns()'s */
 } kn_tap_job;
 
+/* Closing our last fds of a tap deletes it: a change of the served
+ * namespace, so it takes its turn in the runner's queue like the tap step
+ * (a revert running meanwhile would take the vanished tap for one it cut
+ * off its bridge).  The fds move to the job; inline without a runner. */
+typedef struct taps_close_job {
+        int fds[KN_TAP_MAX_QUEUES];
+} taps_close_job;
+
+static int taps_close_work(kn_netns *ns, void *data, kn_error *err) {
+        taps_close_job *j = data;
+        kn_tap_close(j->fds, KN_TAP_MAX_QUEUES);
+        return 0;
+}
+
+static void taps_close_done(void *data, int r, const kn_error *err) {
+        taps_close_job *j = data;
+        kn_tap_close(j->fds, KN_TAP_MAX_QUEUES); /* cancelled: not closed yet */
+        free(j);
+}
+
+static void taps_close(kn_guest_registry *reg, int fds[KN_TAP_MAX_QUEUES]) {
+        bool any = false;
+        for (unsigned k = 0; k < KN_TAP_MAX_QUEUES && !any; k++)
+                any = fds[k] >= 0;
+        if (!any || !reg->run || !reg->loop || reg->closing) {
+                kn_tap_close(fds, KN_TAP_MAX_QUEUES);
+                return;
+        }
+        taps_close_job *j = kn_xmalloc(sizeof *j);
+        memcpy(j->fds, fds, sizeof j->fds);
+        kn_error e = {0};
+        if (reg->run(taps_close_work, taps_close_done, j, reg->run_data, &e) < 0) {
+                free(j);
+                kn_tap_close(fds, KN_TAP_MAX_QUEUES);
+                return;
+        }
+        for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
+                fds[k] = -1;
+}
+
 static void op_free(kn_gop *op) {
         if (op->tap_job)
                 op->tap_job->op = NULL; /* its fds are closed when it finishes */
         kn_gtimer_stop(op->reg, &op->timer);
-        kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
+        taps_close(op->reg, op->tapfds);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
         for (unsigned k = 0; k < op->n_names; k++)
                 free(op->names[k]);
@@ -231,7 +272,7 @@ static int tap_queue(kn_gop *op, kn_error *err) {
         j->queues = n->nic.queues;
         memcpy(j->mac, n->nic.mac, 6);
         op->tap_job = j;
-        if (!reg->run) {
+        if (!reg->run || reg->closing) {
                 kn_netns *ns = kn_guest_netns(reg, err);
                 attach_tap_done(j, ns ? tap_work(ns, j, err) : -err->code, err);
                 return 0;
@@ -284,7 +325,7 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
         else
                 for (unsigned k = 0; k < op->n_sent; k++)
                         undo_send(op, "closefd", "fdname", op->names[k]);
-        kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
+        taps_close(op->reg, op->tapfds);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
         kn_qmp_reply none = {0};
         undo_step_done(NULL, &none, op);

@@ -15,6 +15,7 @@
 
 typedef struct kn_guest kn_guest;
 typedef struct kn_gnic kn_gnic;
+typedef struct kn_gnic_hold kn_gnic_hold;
 
 struct kn_guest_registry {
         char *state_dir, *guests_dir, *run_dir;
@@ -31,6 +32,7 @@ struct kn_guest_registry {
         /* Ordered changes to the served namespace (the tap step); NULL: inline */
         kn_guest_runner_fn run;
         void *run_data;
+        bool closing; /* kn_guest_registry_free(): no more queueing */
 };
 
 typedef enum kn_gnic_state {
@@ -59,6 +61,8 @@ struct kn_gnic {
         bool ejected;             /* the guest removed it without being asked */
         /* the operation in progress: attach or detach */
         struct kn_gop *op;
+        /* its removal (netdev_del) waiting for, or holding, the runner's queue */
+        struct kn_gnic_hold *hold;
 };
 
 typedef enum kn_guest_state {
@@ -207,5 +211,7 @@ void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add);
 struct kn_netns *kn_guest_netns(kn_guest_registry *reg, kn_error *err);
 
 /* ---- guest-nic-detach.c ---- */
+/* n goes before its removal had its turn: the turn just lets the queue go on. */
+void kn_gnic_hold_forget(kn_gnic *n);
 /* DEVICE_DELETED and friends. */
 void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev);

@@ -67,6 +67,9 @@ static void guest_free(kn_guest *g);
 kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg) {
         if (!reg)
                 return NULL;
+        /* Whoever runs the queue may be gone already (kvmnetd stops its
+         * worker first): what is left to undo is done inline. */
+        reg->closing = true;
         while (reg->guests) {
                 kn_guest *g = reg->guests;
                 reg->guests = g->next;

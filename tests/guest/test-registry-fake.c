@@ -6,6 +6,7 @@
  * and the NIC stays attached; a NIC the guest ejects by itself is removed
  * (backend, tap) and reported.  Taps are made in a network namespace of
  * the test's own. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -397,12 +398,80 @@ static void test_runner_orders_tap_step(void **state) {
         kn_gnic_result_done(&attach_res);
 }
 
+/* The held job on a thread of its own, as kvmnetd's worker runs it, while
+ * the loop goes on here; done then runs here, as on kvmnetd's loop. */
+typedef struct held_thread {
+        pthread_t t;
+        int r;
+        kn_error err;
+        kn_netns *ns;
+} held_thread;
+
+static void *held_main(void *userdata) {
+        held_thread *h = userdata;
+        h->r = held.work(h->ns, held.data, &h->err);
+        return NULL;
+}
+
+/* A detach's removal (netdev_del: QEMU closes the tap) waits for its turn
+ * in the queue, and holds the queue until QEMU has answered. */
+static void test_runner_orders_tap_removal(void **state) {
+        fake f = {0};
+        busy_answers = 0; /* device_del accepted, DEVICE_DELETED at once */
+        fake_start(&f);
+        kn_guest_registry_set_runner(f.reg, hold_runner, NULL);
+        assert_int_equal(tun_count(), 1);
+        uint8_t mac[6];
+        kn_guest_mac_parse("52:54:00:fa:ce:01", mac);
+        outcome o = {0};
+        kn_gnic_result res = {0};
+        kn_error err = {0};
+        assert_int_equal(kn_guest_detach(f.reg, "f1", mac, false, 5000, &res, on_done, &o, &err),
+                         0);
+        bool never = false;
+        loop_run(f.lp, &never, 300);
+        /* released by the guest, the removal queued: tap and NIC still there */
+        assert_false(o.done);
+        assert_non_null(held.work);
+        assert_int_equal(tun_count(), 1);
+        kn_gnic_info *nics = NULL;
+        size_t n = 0;
+        kn_guest_hotplug hp;
+        assert_int_equal(kn_guest_domiflist(f.reg, "f1", &nics, &n, &hp, &err), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(nics[0].state, "removing");
+        kn_gnic_info_free_array(nics, n);
+
+        held_thread h = {0};
+        assert_int_equal(kn_netns_open(NULL, &h.ns, &err), 0);
+        assert_int_equal(pthread_create(&h.t, NULL, held_main, &h), 0);
+        int64_t t0 = test_now_us();
+        loop_run(f.lp, &o.done, 5000);
+        pthread_join(h.t, NULL);
+        /* the job held the queue only until QEMU answered */
+        assert_true(test_now_us() - t0 < 1000000);
+        kn_guest_work_done_fn done = held.done;
+        void *data = held.data;
+        held.work = NULL;
+        done(data, h.r, &h.err);
+        kn_netns_free(h.ns);
+        assert_true(o.done);
+        if (o.r < 0)
+                fail_msg("detach: %s", o.err.message);
+        assert_string_equal(res.nic.device, "kn-net0");
+        kn_gnic_result_done(&res);
+        assert_int_equal(tun_count(), 0);
+        assert_non_null(strstr(logbuf, "kn-net0 detached"));
+        fake_stop(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_busy_then_ok),
                 cmocka_unit_test(test_busy_forever),
                 cmocka_unit_test(test_guest_ejects),
                 cmocka_unit_test(test_runner_orders_tap_step),
+                cmocka_unit_test(test_runner_orders_tap_removal),
         };
         return cmocka_run_group_tests(tests, setup_netns, NULL);
 }
