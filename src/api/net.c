@@ -274,8 +274,8 @@ static int run_define(kn_api_req *req, json_object *args, json_object *result, k
         if (!s || r < 0)
                 return s ? r : -err->code;
         kn_net *n = NULL;
-        if ((r = kn_net_parse_xml(xml, strlen(xml), source ? source : "net-define XML", &n,
-                                  err)) < 0)
+        if ((r = kn_net_parse_xml(xml, strlen(xml), source ? source : "net-define XML", &n, err)) <
+            0)
                 return r;
         kn_error ignore = {0};
         in_use_ctx c = {.ns = req->api->no_live ? NULL : kn_api_netns(req->api, &ignore)};
@@ -584,6 +584,24 @@ static int run_update(kn_api_req *req, json_object *args, json_object *result, k
         add_str(result, "name", name);
         json_object_object_add(result, "config", json_object_new_boolean(do_config));
         json_object_object_add(result, "live", json_object_new_boolean(do_live));
+        return 0;
+}
+
+/* ---- guests on networks ---- */
+
+int kn_api_net_bridge(kn_api *api, const char *network, char bridge[16], kn_error *err) {
+        net_state *s = state(api, err);
+        if (!s)
+                return -err->code;
+        kn_net_env e = {.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR};
+        _cleanup_net_ kn_net *live = running_def(s, &e, network);
+        if (!live) {
+                if (!kn_net_store_lookup(s->store, network))
+                        return kn_error_set(err, ENOENT, "network %s is not defined", network);
+                return kn_error_set(err, ENETDOWN, "network %s is not active (net-start %s)",
+                                    network, network);
+        }
+        snprintf(bridge, 16, "%s", live->bridge);
         return 0;
 }
 
