@@ -253,6 +253,21 @@ A1b=$(lease "$C1") || fail "no lease from the restarted dnsmasq"
 [ "$A1b" = "$A1" ] || fail "c1 got $A1b after the restart, not $A1 again"
 pass "killed dnsmasq $PID restarted as $PID2; c1 gets $A1 again"
 
+# A restart that fails is tried again, later each time, until it works.
+cp "$S/net1.conf" "$T/good.conf"
+echo "no-such-option" >>"$S/net1.conf"
+kill "$PID2"
+wait_for grep -q '^start-failed ' "$T/events" || fail "no failed restart with a broken NET.conf"
+line=$(event '^start-failed ')
+case $line in
+"start-failed "[1-9]*" network net1: dnsmasq exited at start (dnsmasq: bad option at line "*) ;;
+*) fail "failed restart: $line" ;;
+esac
+cp "$T/good.conf" "$S/net1.conf"
+wait_for new_start "$PID2" || fail "no restart once NET.conf was good again"
+PID2=$(event '^started ' | cut -d' ' -f2)
+pass "a failing restart is tried again ($(echo "$line" | cut -d' ' -f2) ms later): $PID2 runs once NET.conf is good"
+
 # ---- a new supervisor adopts the running dnsmasq
 echo detach >&3
 wait "$SUP" || fail "supervisor exit on detach"

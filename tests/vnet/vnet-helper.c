@@ -289,7 +289,10 @@ static void on_event(kn_dnsmasq *d, const kn_dnsmasq_event *ev, void *userdata) 
                 printf("exited %d %d %llu\n", (int) ev->pid, ev->wstatus,
                        (unsigned long long) ev->restart_usec / 1000);
                 break;
-        case KN_DNSMASQ_START_FAILED: printf("start-failed %s\n", ev->error->message); break;
+        case KN_DNSMASQ_START_FAILED:
+                printf("start-failed %llu %s\n", (unsigned long long) ev->restart_usec / 1000,
+                       ev->error->message);
+                break;
         case KN_DNSMASQ_LEASE_ADDED:
         case KN_DNSMASQ_LEASE_CHANGED:
         case KN_DNSMASQ_LEASE_REMOVED:
