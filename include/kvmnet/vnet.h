@@ -214,6 +214,12 @@ int kn_net_destroy(kn_net_run *run, bool force, kn_error *err);
 /* The same without a handle (offline CLI, a network whose kvmnetd died),
  * from STATE/networks/NAME.xml. */
 int kn_net_destroy_stale(const kn_net_env *e, const char *name, bool force, kn_error *err);
+/* net-undefine of a network that does not run: its dnsmasq files, the
+ * lease file too, go.  A running one is left alone. */
+int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err);
+/* The names of the running networks (STATE/networks), sorted; free with
+ * kn_strv_free. */
+int kn_net_running_list(const kn_net_env *e, char ***ret, size_t *n);
 /* Let go of the handle and leave the network running (kvmnetd exits). */
 kn_net_run *kn_net_run_free(kn_net_run *run);
 const kn_net *kn_net_run_def(const kn_net_run *run);

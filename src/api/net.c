@@ -298,6 +298,10 @@ static int run_undefine(kn_api_req *req, json_object *args, json_object *result,
                 kn_error_prefix(err, "net-undefine");
                 return r;
         }
+        /* a network that does not run takes its leases along */
+        kn_net_env e = {.state_dir = req->api->state_dir ? req->api->state_dir : KN_STATE_DIR};
+        kn_error ignore = {0};
+        (void) kn_net_purge(&e, name, &ignore);
         add_str(result, "name", name);
         return 0;
 }
@@ -324,6 +328,21 @@ static int run_list(kn_api_req *req, json_object *args, json_object *result, kn_
                 describe(s, &e, list[k], list[k]->name, o);
                 json_object_array_add(a, o);
         }
+        /* running without a definition (undefined while active) */
+        char **running = NULL;
+        size_t nr = 0;
+        (void) kn_net_running_list(&e, &running, &nr);
+        for (size_t k = 0; k < nr; k++) {
+                if (kn_net_store_lookup(s->store, running[k]))
+                        continue;
+                _cleanup_net_ kn_net *live = running_def(s, &e, running[k]);
+                if (!live)
+                        continue;
+                json_object *o = json_object_new_object();
+                describe(s, &e, NULL, running[k], o);
+                json_object_array_add(a, o);
+        }
+        kn_strv_free(running, nr);
         json_object_object_add(result, "networks", a);
         const char *const *errors;
         size_t ne = kn_net_store_errors(s->store, &errors);

@@ -421,6 +421,41 @@ int kn_net_destroy_stale(const kn_net_env *e, const char *name, bool force, kn_e
         return teardown(e, def, NULL, err);
 }
 
+int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err) {
+        if (kn_net_running(e, name))
+                return 0;
+        _cleanup_free_ char *dir = dnsmasq_dir(e);
+        return kn_dnsmasq_kill(dir, name, true, err);
+}
+
+int kn_net_running_list(const kn_net_env *e, char ***ret, size_t *n) {
+        _cleanup_free_ char *dir = kn_xasprintf("%s/networks", e->state_dir);
+        kn_root *root = NULL;
+        char **names = NULL;
+        size_t nn = 0, k = 0;
+        *ret = NULL;
+        *n = 0;
+        int r = kn_root_open("/", &root, NULL);
+        if (r >= 0)
+                r = kn_root_list_dir(root, dir, &names, &nn);
+        kn_root_free(root);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (size_t j = 0; j < nn; j++) {
+                size_t l = strlen(names[j]);
+                if (l > 4 && streq(names[j] + l - 4, ".xml")) {
+                        names[j][l - 4] = '\0';
+                        names[k++] = names[j];
+                } else
+                        free(names[j]);
+        }
+        *ret = names;
+        *n = k;
+        return 0;
+}
+
 /* ---- the rest ---- */
 
 kn_net_run *kn_net_run_free(kn_net_run *run) {

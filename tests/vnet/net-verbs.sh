@@ -222,8 +222,13 @@ stop_daemon
 start_daemon --netns "$H" -v
 kv net-list | grep -Eq '^ lab +active' || fail "lab not autostarted"
 kv net-list | grep -q " default " && fail "default started though not autostart"
-kv net-destroy lab >/dev/null && kv net-undefine lab >/dev/null || fail "destroy, undefine"
+kv net-undefine lab >/dev/null || fail "undefine"
 [ ! -e "$ROOT/etc/kvmnet/networks/lab.xml" ] && [ ! -e "$ROOT/etc/kvmnet/networks/autostart/lab.xml" ] ||
         fail "lab's files left"
+kv net-list | grep -Eq '^ lab +active +no +no +kvbr1' || fail "undefined lab not listed as running: $(kv net-list)"
+kv net-destroy lab >/dev/null || fail "destroy of an undefined running network"
+kv net-list --all | grep -q " lab " && fail "lab still listed"
+kv net-undefine default >/dev/null || fail "undefine default"
+[ ! -e "$T/state/dnsmasq/default.leases" ] || fail "an undefined network's leases kept"
 stop_daemon
-pass "net-autostart [--disable]: kvmnetd starts exactly the autostart networks; net-undefine"
+pass "net-autostart [--disable]: kvmnetd starts exactly the autostart networks; net-undefine of a running network leaves it running until destroy"
