@@ -76,7 +76,9 @@ static bool env_of(net_state *s, kn_net_env *e, kn_error *err) {
         kn_api *api = s->api;
         *e = (kn_net_env){.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR,
                           .on_event = api->loop ? net_event : NULL,
-                          .userdata = api};
+                          .userdata = api,
+                          /* tests: a dnsmasq that fails, to see start undo itself */
+                          .dnsmasq_exe = getenv("KVMNET_TEST_DNSMASQ")};
         if (!api->loop && !s->own_loop && kn_loop_new(&s->own_loop) < 0) {
                 kn_error_set(err, ENOMEM, "cannot make an event loop");
                 return false;

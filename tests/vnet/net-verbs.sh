@@ -38,8 +38,29 @@ ip -n "$H" link add taken0 type veth peer name taken0p &&
 
 ROOT=$T/root
 make_root "$ROOT" ifupdown
-mkdir -m 755 "$T/state" # dnsmasq (nobody) re-reads its hosts files there
+mkdir -m 755 "$T/state" "$T/state2" # dnsmasq (nobody) re-reads its hosts files there
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward set already"
+
+# ---- offline, before kvmnetd: a start whose last step fails leaves nothing
+ROOT2=$T/root2
+make_root "$ROOT2" ifupdown
+printf "<network><name>lab2</name><forward mode='nat'/><bridge name='kvbr9'/><ip address='10.88.0.1' prefix='24'><dhcp><range start='10.88.0.10' end='10.88.0.20'/></dhcp></ip></network>" >"$T/lab2.xml"
+off() { "$KVMNET" --root "$ROOT2" --netns "$H" --state-dir "$T/state2" "$@"; }
+off net-define "$T/lab2.xml" >/dev/null || fail "offline net-define"
+rc=0
+KVMNET_TEST_DNSMASQ=/bin/false off net-start lab2 >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "^error: net-start lab2: " "$T/out" || fail "a failing dnsmasq: rc $rc, $(cat "$T/out")"
+ip -n "$H" link show kvbr9 >/dev/null 2>&1 && fail "kvbr9 left by a failed start"
+ip netns exec "$H" nft list tables | grep -q kvmnet && fail "a table left by a failed start"
+[ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward left on"
+[ ! -e "$T/state2/networks/lab2.xml" ] || fail "lab2 marked running"
+off net-list --all | grep -Eq '^ lab2 +inactive' || fail "lab2 not inactive"
+off net-start lab2 | grep -q "^Network lab2 started on kvbr9" || fail "offline net-start"
+ip -n "$H" link show kvbr9 >/dev/null || fail "no kvbr9"
+off net-destroy lab2 | grep -q "^Network lab2 destroyed" || fail "offline net-destroy"
+[ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward left on"
+pgrep -f "conf-file=$T/state2/" >/dev/null && fail "offline dnsmasq left"
+pass "offline: a start whose dnsmasq fails undoes bridge, table and sysctl; start and destroy without kvmnetd"
 
 KVMNET_SHIP_DEFAULT_NETWORK=1 start_daemon --netns "$H" -v
 kv() { "$KVMNET" -c "unix://$T/rw" "$@"; }
