@@ -192,8 +192,13 @@ static void run_drop(net_state *s, net_run_entry *e) {
 
 /* ---- helpers ---- */
 
+/* A network's name or UUID; checked here, before it is part of any path
+ * under the state directory. */
 static int arg_name(const char *v, json_object *args, const char **ret, kn_error *err) {
-        return kn_api_arg_string(v, args, "name", true, ret, err);
+        int r = kn_api_arg_string(v, args, "name", true, ret, err);
+        if (r >= 0 && (r = kn_net_name_validate(*ret, err)) < 0)
+                kn_error_prefix(err, "%s", v);
+        return r;
 }
 
 static const kn_net *lookup(net_state *s, const char *v, const char *name, kn_error *err) {

@@ -181,6 +181,10 @@ expect_error 1 "16 characters long, the kernel allows at most 15" kv net-define 
 printf "<network><name>x</name>\n<dhcp/></network>" >"$T/i.xml"
 expect_error 1 "net-define XML:2: element <dhcp>: not expected inside <network>" kv net-define "$T/i.xml"
 [ ! -e "$ROOT/etc/x.xml" ] && [ ! -e "$ROOT/etc/kvmnet/networks/x.xml" ] || fail "a refused define wrote"
+for verb in net-start net-destroy net-info net-dumpxml net-dhcp-leases net-undefine net-autostart; do
+        expect_error 1 "$verb: network name '../../etc/passwd' must not start with '.'" kv $verb ../../etc/passwd
+done
+expect_error 1 "net-update: network name 'a/b' contains '/'" kv net-update a/b add dns-host "<host ip='1.2.3.4'><hostname>x</hostname></host>"
 expect_error 1 "network lab is already active" kv net-start lab
 kv net-undefine clash >/dev/null && kv net-undefine busy >/dev/null || fail "undefine"
 [ ! -e "$ROOT/etc/kvmnet/networks/clash.xml" ] || fail "clash.xml left"
