@@ -142,10 +142,14 @@ static int stop_process(const char *network, pid_t pid, int pidfd, kn_error *err
         return kn_error_set(err, EBUSY, "network %s: dnsmasq %d does not exit", network, (int) pid);
 }
 
-static void last_line(const char *path, char *out, size_t size) {
+/* The last line written to path after offset (the log is appended to by
+ * every start). */
+static void last_line(const char *path, long offset, char *out, size_t size) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         char line[512];
         out[0] = '\0';
+        if (f && fseek(f, offset, SEEK_SET) < 0)
+                return;
         while (f && fgets(line, sizeof line, f)) {
                 line[strcspn(line, "\n")] = '\0';
                 if (line[0])
@@ -173,7 +177,7 @@ static int attach(kn_dnsmasq *d, pid_t pid, int pidfd, kn_error *err) {
 
 /* Until its pid file names it: dnsmasq writes it once its sockets are
  * bound, and exits at once on a bad configuration. */
-static int wait_ready(kn_dnsmasq *d, pid_t pid, int pidfd, kn_error *err) {
+static int wait_ready(kn_dnsmasq *d, pid_t pid, int pidfd, long log_offset, kn_error *err) {
         for (int waited = 0; waited < READY_TIMEOUT_MS; waited += 2) {
                 if (read_pidfile(d->p.pid) == pid)
                         return 0;
@@ -183,9 +187,11 @@ static int wait_ready(kn_dnsmasq *d, pid_t pid, int pidfd, kn_error *err) {
                 siginfo_t si = {0};
                 waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED);
                 char line[512];
-                last_line(d->p.log, line, sizeof line);
-                return kn_error_set(err, EIO, "network %s: dnsmasq exited at start (%s; log: %s)",
-                                    d->network, line[0] ? line : "no message", d->p.log);
+                last_line(d->p.log, log_offset, line, sizeof line);
+                return kn_error_set(err, EIO,
+                                    "network %s: dnsmasq exited at start with %s %d (%s; log: %s)",
+                                    d->network, si.si_code == CLD_EXITED ? "status" : "signal",
+                                    si.si_status, line[0] ? line : "no message", d->p.log);
         }
         pidfd_signal(pidfd, SIGKILL);
         wait_exit(pidfd, STOP_TIMEOUT_MS);
@@ -198,6 +204,7 @@ static int spawn(kn_dnsmasq *d, kn_error *err) {
                 open(d->p.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0644);
         if (logfd < 0)
                 return kn_error_set(err, errno, "network %s: %s: %m", d->network, d->p.log);
+        long log_offset = (long) lseek(logfd, 0, SEEK_END);
         unlink(d->p.pid);
         _cleanup_free_ char *conf = kn_xasprintf("--conf-file=%s", d->p.conf);
         /* In the foreground: our child, followed by a pidfd; its messages
@@ -221,7 +228,7 @@ static int spawn(kn_dnsmasq *d, kn_error *err) {
                 return kn_error_set(err, ENOSYS, "network %s: no pidfd for dnsmasq (Linux >= 5.3)",
                                     d->network);
         }
-        r = wait_ready(d, pid, pidfd, err);
+        r = wait_ready(d, pid, pidfd, log_offset < 0 ? 0 : log_offset, err);
         if (r < 0) {
                 close(pidfd);
                 return r;

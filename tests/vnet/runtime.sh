@@ -170,7 +170,7 @@ wait_for test -e "$T/busy" || fail "port 53 holder did not start"
 out=$("$VNET_HELPER" dnsmasq-run "$HOST" "$S" "${DNSMASQ_ARGS[@]}" </dev/null 2>&1) &&
         fail "dnsmasq started with port 53 taken"
 case $out in
-"error: network net1: dnsmasq exited at start (dnsmasq: failed to create listening socket for 192.168.150.1: Address already in use; log: $S/net1.log)") ;;
+"error: network net1: dnsmasq exited at start with status 2 (dnsmasq: failed to create listening socket for 192.168.150.1: Address already in use; log: $S/net1.log)") ;;
 *) fail "port 53 taken: $out" ;;
 esac
 [ "$(ls "$S" | tr '\n' ' ')" = "net1.leases net1.log " ] || fail "a failed start left: $(ls "$S")"
@@ -260,7 +260,7 @@ kill "$PID2"
 wait_for grep -q '^start-failed ' "$T/events" || fail "no failed restart with a broken NET.conf"
 line=$(event '^start-failed ')
 case $line in
-"start-failed "[1-9]*" network net1: dnsmasq exited at start (dnsmasq: bad option at line "*) ;;
+"start-failed "[1-9]*" network net1: dnsmasq exited at start with status 1 (dnsmasq: bad option at line "*) ;;
 *) fail "failed restart: $line" ;;
 esac
 cp "$T/good.conf" "$S/net1.conf"

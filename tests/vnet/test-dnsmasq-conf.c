@@ -74,6 +74,14 @@ static void test_config_text(void **state) {
                 if (!has_line(t, want[k]))
                         fail_msg("no line '%s' in:\n%s", want[k], t);
         assert_false(has_line(t, "strict-order"));
+
+        /* Upstream DNS wanted: the namespace's resolv.conf, in order. */
+        free(t);
+        t = NULL;
+        c.forward_dns = true;
+        assert_int_equal(kn_dnsmasq_config_text(&c, &t, &err), 0);
+        assert_true(has_line(t, "strict-order"));
+        assert_false(has_line(t, "no-resolv"));
 }
 
 /* Hosts go to the files dnsmasq re-reads on SIGHUP: adding one leaves
