@@ -636,24 +636,27 @@ int kn_api_net_bridge(kn_api *api, const char *network, char bridge[16], kn_erro
 void kn_api_net_boot(kn_api *api) {
         kn_error err = {0};
         net_state *s = state(api, &err);
-        kn_net_env e;
-        if (!s || !env_of(s, &e, &err)) {
+        if (!s) {
                 log_line(api, "networks: %s", err.message);
                 return;
         }
-        /* running before the restart: adopt (dnsmasq keeps its leases) */
-        _cleanup_free_ char *dir = kn_xasprintf("%s/networks", e.state_dir);
-        kn_root *root = NULL;
+        kn_net_env e = {.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR};
         char **names = NULL;
-        size_t n = 0;
-        if (kn_root_open("/", &root, NULL) >= 0)
-                (void) kn_root_list_dir(root, dir, &names, &n);
-        kn_root_free(root);
+        size_t n = 0, n_auto = 0;
+        (void) kn_net_running_list(&e, &names, &n);
+        const kn_net *const *list;
+        size_t nl = kn_net_store_list(s->store, &list);
+        for (size_t k = 0; k < nl; k++)
+                n_auto += kn_net_store_autostart(s->store, list[k]->name);
+        /* nothing ran, nothing to start: the namespace is not even opened */
+        if ((n == 0 && n_auto == 0) || !env_of(s, &e, &err)) {
+                if (err.code)
+                        log_line(api, "networks: %s", err.message);
+                kn_strv_free(names, n);
+                return;
+        }
+        /* running before the restart: adopt (dnsmasq keeps its leases) */
         for (size_t k = 0; k < n; k++) {
-                size_t l = strlen(names[k]);
-                if (l < 5 || !streq(names[k] + l - 4, ".xml"))
-                        continue;
-                names[k][l - 4] = '\0';
                 kn_net_run *run = NULL;
                 kn_error_clear(&err);
                 if (kn_net_adopt(&e, names[k], &run, &err) < 0)
@@ -665,8 +668,6 @@ void kn_api_net_boot(kn_api *api) {
                 }
         }
         kn_strv_free(names, n);
-        const kn_net *const *list;
-        size_t nl = kn_net_store_list(s->store, &list);
         for (size_t k = 0; k < nl; k++) {
                 if (!kn_net_store_autostart(s->store, list[k]->name) ||
                     kn_net_running(&e, list[k]->name))
