@@ -91,28 +91,30 @@ fi
 [ "$MODE" = daemon ] && stop_daemon
 
 # Regimes: none, then an empty directory of each.
-daemon_on() { # ROOT: kvmnetd's first lines, then it is stopped
-        timeout 5 "$KVMNETD" --root "$1" --socket "$T/rw2" --ro-socket "$T/ro2" \
-                --state-dir "$T/state2" 2>"$T/d.log" &
+daemon_on() { # ROOT TAG: kvmnetd's first lines in $T/d.log, then it is stopped
+        "$KVMNETD" --root "$1" --netns "$NS" --socket "$T/rw-$2" --ro-socket "$T/ro-$2" \
+                --state-dir "$T/state-$2" 2>"$T/d.log" &
         local pid=$! i
+        EXTRA_PIDS="$EXTRA_PIDS $pid"
         for i in $(seq 100); do
                 grep -q 'serving\|error' "$T/d.log" && break
+                kill -0 "$pid" 2>/dev/null || break
                 sleep 0.05
         done
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
 }
 mkdir -p "$T/empty"
-daemon_on "$T/empty"
+daemon_on "$T/empty" empty
 for p in etc/network/interfaces etc/sysconfig/network-scripts/ etc/systemd/network/ \
         run/systemd/network/ etc/NetworkManager/system-connections/ run/NetworkManager/system-connections/; do
         grep -q "kvmnetd: .*cannot tell the configuration regime of $T/empty.*looked for.*$T/empty/$p" "$T/d.log" ||
                 fail "no regime: the error does not name $p: $(cat "$T/d.log")"
 done
 mkdir -p "$T/nd/etc/systemd/network" "$T/nm/etc/NetworkManager/system-connections"
-daemon_on "$T/nd"
+daemon_on "$T/nd" nd
 grep -q "serving $T/nd (backend networkd" "$T/d.log" || fail "empty etc/systemd/network: $(cat "$T/d.log")"
-daemon_on "$T/nm"
+daemon_on "$T/nm" nm
 grep -q "serving $T/nm (backend nmkeyfile" "$T/d.log" ||
         fail "empty etc/NetworkManager/system-connections: $(cat "$T/d.log")"
 pass "no regime names the paths; an empty networkd or NetworkManager directory is that regime"
