@@ -316,7 +316,8 @@ static const char *const args_confirm[] = {"SECONDS", NULL};
 static const char *const flags_destroy[] = {"--confirm", "--force", NULL};
 static const char *const help_destroy[] = {
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
-        "destroy a bridge although guest NICs sit on it",
+        "destroy a bridge although guest NICs sit on it, or what is left of an "
+        "interface that is not running",
         NULL,
 };
 static const char *const args_destroy[] = {"SECONDS", NULL, NULL};
@@ -416,8 +417,11 @@ const cli_verb cli_verbs[] = {
                 .summary = "stop an interface: tear down its live state",
                 .description = "Stops NAME's DHCP client, deletes the bridges, bonds and vlans "
                                "of its definition and brings its physical interfaces down, "
-                               "without addresses. The configuration is kept. A bridge that guest "
-                               "NICs sit on is refused, naming them, unless --force.",
+                               "without addresses. The configuration is kept. An interface "
+                               "undefined while it ran is torn down from what the kernel has. "
+                               "One that is not running (no link, or down) is an error, as in "
+                               "virsh, and so is a bridge that guest NICs sit on (naming "
+                               "them), unless --force.",
                 .flags = flags_destroy,
                 .flag_help = help_destroy,
                 .flag_args = args_destroy,
@@ -445,7 +449,8 @@ const cli_verb cli_verbs[] = {
                 .args_synopsis = "NAME",
                 .summary = "remove an interface's configuration",
                 .description = "Removes the configuration of the top-level interface NAME "
-                               "(with its ports or slaves).",
+                               "(with its ports or slaves). Its live state stays: iface-destroy "
+                               "NAME still tears it down.",
                 .n_pos = 1,
                 .build = cli_build_name,
                 .print = print_done,
