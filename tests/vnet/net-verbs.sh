@@ -93,6 +93,7 @@ cat >"$T/lab.xml" <<'EOF'
       <host mac='52:54:00:77:00:01' name='g1' ip='10.77.0.11'/>
     </dhcp>
   </ip>
+  <ip family='ipv6' address='fd00:77::1' prefix='64'/>
 </network>
 EOF
 kv net-define "$T/lab.xml" | grep -q "^Network lab defined$" || fail "net-define"
@@ -103,12 +104,14 @@ grep -q "^Network lab started on kvbr1 (dnsmasq pid [0-9]*)" "$T/out" || fail "n
 PID1=$(sed -n 's/.*dnsmasq pid \([0-9]*\).*/\1/p' "$T/out")
 ip -n "$H" -d link show kvbr1 | grep -q "mtu 1400" || fail "kvbr1 mtu"
 ip -n "$H" link show kvbr1 | grep -q "link/ether 52:54:00:0a:0b:0c" || fail "kvbr1 mac: $(ip -n "$H" link show kvbr1)"
+ip -n "$H" -6 addr show dev kvbr1 | grep -q "fd00:77::1/64" || fail "kvbr1 has no fd00:77::1"
+[ "$(ip netns exec "$H" cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ] || fail "IPv6 forwarding not on"
 ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null || fail "no nft table"
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "ip_forward not on"
 kv net-list --json | python3 -c '
 import json, sys
 n = {x["name"]: x for x in json.load(sys.stdin)["networks"]}
-assert n["lab"]["active"] and n["lab"]["subnets"] == ["10.77.0.0/24"], n
+assert n["lab"]["active"] and n["lab"]["subnets"] == ["10.77.0.0/24", "fd00:77::/64"], n
 ' || fail "net-list --json"
 kv net-info lab | grep -q "^DHCP/DNS: *$PID1$" || fail "net-info: $(kv net-info lab)"
 kv net-dumpxml lab >"$T/lab.out.xml" || fail "net-dumpxml"
@@ -221,6 +224,7 @@ ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null 2>&1 && fail "table
 pgrep -f "conf-file=$T/state/dnsmasq/lab.conf" >/dev/null && fail "dnsmasq left"
 kv net-list --all | grep -Eq '^ lab +inactive' || fail "lab not inactive"
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 1 ] || fail "default still forwards"
+[ "$(ip netns exec "$H" cat /proc/sys/net/ipv6/conf/all/forwarding)" = 0 ] || fail "IPv6 forwarding not restored"
 kv net-destroy default >/dev/null || fail "destroy default"
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward not restored"
 ip netns exec "$H" nft list tables | grep -q kvmnet && fail "a kvmnet table left"
