@@ -131,6 +131,9 @@ int kn_mgr_open(kn_netns *ns, const char *backend, kn_manager_kind *kind, sd_bus
         sd_bus *bus = NULL;
         *kind = KN_MANAGER_NONE;
         *ret = NULL;
+        /* ifcfg, ifupdown: files no manager here reads; no bus traffic. */
+        if (backend && !streq(backend, "nmkeyfile") && !streq(backend, "networkd"))
+                return 0;
         if (kn_mgr_bus_open(&bus, &ignored) < 0)
                 return 0; /* no bus: no manager on it */
         *kind = kn_mgr_detect_on(bus, ns, backend);

@@ -138,12 +138,25 @@ kv iface-begin >/dev/null && kv iface-bridge eth0 br0 >/dev/null && kv iface-com
         fail "begin, bridge, commit"
 bridged || fail "committed: not bridged"
 [ "$(nm_checkpoints)" = "ao 0" ] || fail "checkpoints left after commit: $(nm_checkpoints)"
+pass "a committed transaction keeps the bridge and destroys the checkpoint"
+
+# 6. iface-destroy and iface-start of the bridge: NetworkManager takes
+# down its profile and the port's, and deletes the bridge it made.
+kv iface-destroy br0 >"$T/destroy-br.out" 2>&1 || fail "iface-destroy br0: $(cat "$T/destroy-br.out")"
+through_nm "$T/destroy-br.out"
+for _ in $(seq 50); do ip -n "$H" link show br0 >/dev/null 2>&1 || break; sleep 0.1; done
+ip -n "$H" link show br0 >/dev/null 2>&1 && fail "br0 still there after iface-destroy"
+reachable && fail "192.0.2.10 answers after iface-destroy br0"
+kv iface-start br0 >"$T/start-br.out" 2>&1 || fail "iface-start br0: $(cat "$T/start-br.out")"
+through_nm "$T/start-br.out"
+bridged || fail "iface-start br0: $(ip -n "$H" -br addr); br0: $(nm_device_state br0)"
+reachable || fail "iface-start br0: 192.0.2.10 does not answer"
 kv iface-unbridge br0 >/dev/null || fail "iface-unbridge after commit"
 for _ in $(seq 50); do unbridged && break; sleep 0.1; done
 unbridged || fail "iface-unbridge after commit"
-pass "a committed transaction keeps the bridge and destroys the checkpoint"
+pass "iface-destroy and iface-start of the bridge through NetworkManager"
 
-# 6. iface-destroy and iface-start: NetworkManager deactivates, activates.
+# 7. iface-destroy and iface-start of eth0: NetworkManager deactivates, activates.
 kv iface-destroy eth0 >"$T/destroy.out" 2>&1 || fail "iface-destroy: $(cat "$T/destroy.out")"
 through_nm "$T/destroy.out"
 ip -n "$H" -br addr show eth0 | grep -q 192.0.2.10 && fail "eth0 keeps its address after iface-destroy"
