@@ -203,12 +203,14 @@ kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
 rm -f "$T/rw" "$T/ro"
+ip netns exec "$H" nft delete table inet kvmnet-lab || fail "nft delete" # lost meanwhile
 start_daemon --netns "$H" -v
+ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null || fail "the lost table not put back"
 kv net-info lab >"$T/out" || fail "net-info after restart"
 grep -q "^DHCP/DNS: *$PID1 (adopted)" "$T/out" || fail "dnsmasq not adopted: $(cat "$T/out")"
 grep -q "network lab: adopted" "$T/daemon.log" || fail "no adoption logged"
 kv net-dhcp-leases lab | grep -q "10.77.0.11/24" || fail "the lease is gone after the restart"
-pass "kill -9 of kvmnetd and a restart adopt dnsmasq (same pid) and keep the lease"
+pass "kill -9 of kvmnetd and a restart adopt dnsmasq (same pid), keep the lease, put a lost nft table back"
 
 # ---- a killed dnsmasq is started again
 kill -9 "$PID1"
