@@ -5,6 +5,7 @@
  * rtnetlink records), and the messages that put it on another link. */
 
 #include <arpa/inet.h>
+#include <sys/types.h>
 
 #include "live-internal.h"
 
@@ -38,3 +39,20 @@ bool kn_ipconf_addr_is_dynamic(const struct nlmsghdr *h);
 /* "192.0.2.10/24", "default via 192.0.2.1 table 254 metric 0". */
 void kn_ipconf_describe_addr(const struct nlmsghdr *h, char *buf, size_t size);
 void kn_ipconf_describe_route(const struct nlmsghdr *h, char *buf, size_t size);
+
+/* kvmnet's DHCP client moved in two halves (dhcp.c), so that
+ * iface-unbridge deletes the bridge while the client on the NIC waits for
+ * its lease: begin kills the client of `from` (no release: the address was
+ * copied already) and starts one on `to` asking for the same address; end
+ * waits for its lease, and must be called after a begin that succeeded,
+ * whatever happened meanwhile (it reaps the client's first process).
+ * kn_dhcp_move() is both in a row. */
+typedef struct kn_dhcp_client {
+        pid_t pid;
+        int pidfd;
+        int family;
+        char ifname[IFNAMSIZ], from[IFNAMSIZ];
+} kn_dhcp_client;
+int kn_dhcp_move_begin(kn_netns *ns, const char *from, const char *to, kn_dhcp_client *c,
+                       kn_error *err);
+int kn_dhcp_move_end(kn_netns *ns, kn_dhcp_client *c, kn_error *err);

@@ -9,7 +9,7 @@
  *             routes off nic -> addresses off nic -> DHCP client to br
  *   unbridge: neighbours, addresses, routes back on nic (still a port) ->
  *             release nic and take br down in one netlink batch -> DHCP
- *             client to nic -> delete br
+ *             client to nic -> delete br (while the client gets its lease)
  *
  * Until nic is enslaved it receives as before; from then on frames reach
  * br, which already holds the addresses; nic keeps transmitting until its
@@ -185,15 +185,18 @@ static int read_link(kn_netns *ns, const char *name, kn_nl_link *out, kn_error *
         return 0;
 }
 
-/* IPv4 secondaries first: deleting a primary would take them along. */
+/* IPv6 first, then IPv4 secondaries (deleting a primary would take them
+ * along), then IPv4 primaries: the kernel flushes a link's ARP cache with
+ * its last IPv4 address, so only the last step of all does that. */
 static int remove_addresses(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, kn_error *err) {
-        for (int pass = 0; pass < 2; pass++)
+        for (int pass = 0; pass < 3; pass++)
                 for (size_t k = 0; k < c->n_addrs; k++) {
                         const struct nlmsghdr *h = c->addrs[k];
                         const struct ifaddrmsg *a = nlmsg_data(h);
-                        bool secondary = a->ifa_family == AF_INET &&
-                                         (a->ifa_flags & IFA_F_SECONDARY);
-                        if (kn_ipconf_addr_is_link_local(h) || secondary != (pass == 0))
+                        int want = a->ifa_family != AF_INET            ? 0
+                                   : (a->ifa_flags & IFA_F_SECONDARY) ? 1
+                                                                       : 2;
+                        if (kn_ipconf_addr_is_link_local(h) || want != pass)
                                 continue;
                         char d[64];
                         kn_ipconf_describe_addr(h, d, sizeof d);
@@ -343,6 +346,14 @@ static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
                 r = remove_routes(ns, t, c, err);
         if (r >= 0)
                 r = remove_addresses(ns, t, c, err);
+        /* The NIC's neighbours went with its last IPv4 address, the last
+         * step above.  On undo they come back before its addresses: else
+         * its first reply waits for ARP, and the answer to a request sent
+         * while the NIC is still a port reaches the bridge, not the NIC
+         * (seen: 0.5 s of silence). */
+        for (size_t k = 0; r >= 0 && k < c->n_neighs; k++)
+                kn_txn_note(t, kn_ipconf_neigh_msg(c->neighs[k], nic->ifindex),
+                            "give %s a neighbour back first on undo", nic->name);
         if (r >= 0 && dhcp)
                 r = kn_dhcp_move(ns, nic->name, br, err);
         return r;
@@ -470,17 +481,26 @@ static int unbridge_steps(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b
                          kn_msg_link_up(b->ifindex, true), set_master(nic->ifindex, b->ifindex),
                          err, "release %s from %s and take %s down", nic->name, b->name,
                          b->name);
+        kn_dhcp_client client = {.pid = -1, .pidfd = -1};
         if (r >= 0 && dhcp)
-                r = kn_dhcp_move(ns, b->name, nic->name, err);
+                r = kn_dhcp_move_begin(ns, b->name, nic->name, &client, err);
         if (r < 0)
                 return r;
         /* Recreated with the same ifindex on undo, so every later undo
-         * message still names the right link. */
-        return kn_txn_do(ns, t, kn_msg_link(RTM_DELLINK, 0, b->ifindex, NULL),
-                         bridge_create_msg(b->name, b->ifindex, b->mac, b->mtu, b->u.br.stp,
-                                           b->u.br.fwd_delay >= 0 ? b->u.br.fwd_delay / 100.0
-                                                                  : -1),
-                         err, "delete bridge %s", b->name);
+         * message still names the right link.  The kernel takes tens of ms
+         * to delete a link (RCU grace periods); the client's DHCP exchange
+         * on the NIC, which already has the address, runs meanwhile. */
+        r = kn_txn_do(ns, t, kn_msg_link(RTM_DELLINK, 0, b->ifindex, NULL),
+                      bridge_create_msg(b->name, b->ifindex, b->mac, b->mtu, b->u.br.stp,
+                                        b->u.br.fwd_delay >= 0 ? b->u.br.fwd_delay / 100.0 : -1),
+                      err, "delete bridge %s", b->name);
+        if (dhcp) {
+                kn_error e = {0};
+                int rc = kn_dhcp_move_end(ns, &client, r < 0 ? &e : err);
+                if (r >= 0)
+                        r = rc;
+        }
+        return r;
 }
 
 int kn_live_unbridge(kn_netns *ns, const char *br, bool force, kn_live_txn *t, char *ret_nic,

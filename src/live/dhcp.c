@@ -9,11 +9,13 @@
  * the child. */
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bridge-move.h"
 #include "live-internal.h"
 #include "spawn.h"
 #include "mkdir.h"
@@ -29,7 +31,11 @@ static const char script[] =
         "# in $KVMNET_LEASE.  Other addresses of the link are left alone.\n"
         "lf=\"$KVMNET_LEASE\"\n"
         "old=\n"
-        "[ -n \"$lf\" ] && [ -f \"$lf\" ] && old=$(sed -n 's/^address=//p' \"$lf\")\n"
+        "if [ -n \"$lf\" ] && [ -f \"$lf\" ]; then\n"
+        "\twhile IFS= read -r l; do\n"
+        "\t\tcase $l in address=*) old=${l#address=} ;; esac\n"
+        "\tdone <\"$lf\"\n"
+        "fi\n"
         "case \"$1\" in\n"
         "deconfig)\n"
         "\t[ -n \"$old\" ] && ip -4 addr del \"$old\" dev \"$interface\" 2>/dev/null\n"
@@ -39,11 +45,20 @@ static const char script[] =
         "\tnew=\"$ip/${mask:-32}\"\n"
         "\t[ -n \"$old\" ] && [ \"$old\" != \"$new\" ] && ip -4 addr del \"$old\" dev "
         "\"$interface\" 2>/dev/null\n"
-        "\tip -4 addr replace \"$new\" ${broadcast:+broadcast \"$broadcast\"} dev \"$interface\" "
-        "\\\n\t\tvalid_lft \"${lease:-forever}\" preferred_lft \"${lease:-forever}\" || exit 1\n"
-        "\tfor r in $router; do\n"
-        "\t\tip -4 route replace default via \"$r\" dev \"$interface\" proto dhcp && break\n"
-        "\tdone\n"
+        "\tlft=\"valid_lft ${lease:-forever} preferred_lft ${lease:-forever}\"\n"
+        "\tfirst=${router%% *}\n"
+        "\t# One ip for the address and the first router; each step alone if that fails.\n"
+        "\tif ! ip -4 -batch - 2>/dev/null <<EOF\n"
+        "addr replace $new ${broadcast:+broadcast $broadcast} dev $interface $lft\n"
+        "${first:+route replace default via $first dev $interface proto dhcp}\n"
+        "EOF\n"
+        "\tthen\n"
+        "\t\tip -4 addr replace \"$new\" ${broadcast:+broadcast \"$broadcast\"} dev \"$interface\" "
+        "$lft || exit 1\n"
+        "\t\tfor r in $router; do\n"
+        "\t\t\tip -4 route replace default via \"$r\" dev \"$interface\" proto dhcp && break\n"
+        "\t\tdone\n"
+        "\tfi\n"
         "\tif [ -n \"$lf\" ]; then\n"
         "\t\tprintf 'address=%s\\nrouter=%s\\ndns=%s\\ndomain=%s\\nlease=%s\\n' \"$new\" "
         "\"$router\" \"$dns\" \"$domain\" \"$lease\" >\"$lf.tmp\" && mv -f \"$lf.tmp\" \"$lf\"\n"
@@ -134,9 +149,12 @@ static int enter_netns(void *data) {
         return kn_netns_enter(data);
 }
 
-/* request: the address to ask for (-r), or NULL. */
-static int start_client(kn_netns *ns, const char *ifname, int family, const char *request,
-                        kn_error *err) {
+/* request: the address to ask for (-r), or NULL.  Starts udhcpc without
+ * waiting for it: wait_client() does, and must be called in any case. */
+static int spawn_client(kn_netns *ns, const char *ifname, int family, const char *request,
+                        kn_dhcp_client *c, kn_error *err) {
+        *c = (kn_dhcp_client){.pid = -1, .pidfd = -1, .family = family};
+        snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
         if (family != AF_INET)
                 return kn_error_set(err, EOPNOTSUPP, "%s: only IPv4 DHCP is supported", ifname);
         const char *exe = find_client();
@@ -169,32 +187,66 @@ static int start_client(kn_netns *ns, const char *ifname, int family, const char
         o.envp = envp;
         o.child_setup = enter_netns;
         o.child_data = ns;
-        pid_t pid;
-        r = kn_spawn(exe, argv, &o, &pid, NULL, err);
+        r = kn_spawn(exe, argv, &o, &c->pid, &c->pidfd, err);
         if (r < 0) {
+                c->pid = -1;
                 kn_error_prefix(err, "%s", ifname);
-                return r;
         }
+        return r;
+}
 
-        int st = 0;
-        long waited = 0;
-        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && waited < LEASE_TIMEOUT_MS) {
-                sleep_ms(10);
-                waited += 10;
+static long now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* waitpid() of c's first process, which exits once it holds a lease (or
+ * gave up): woken by its pidfd the moment it exits, polled every ms
+ * without one.  0 when it did not exit within timeout_ms. */
+static pid_t wait_exit(const kn_dhcp_client *c, long timeout_ms, int *st) {
+        long end = now_ms() + timeout_ms;
+        for (;;) {
+                pid_t r = waitpid(c->pid, st, WNOHANG);
+                long left = end - now_ms();
+                if (r != 0 || left <= 0)
+                        return r;
+                if (c->pidfd >= 0) {
+                        struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+                        (void)poll(&p, 1, (int)left);
+                } else
+                        sleep_ms(1);
         }
+}
+
+/* The lease of a client spawn_client() started: its first process exits
+ * once it holds one, after forking the daemon that writes the pid file. */
+static int wait_client(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
+        if (c->pid <= 0)
+                return 0;
+        const char *ifname = c->ifname;
+        int family = c->family;
+        _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
+        _cleanup_free_ char *log = state_path(ns, ifname, family, "log");
+        int st = 0;
+        pid_t r = wait_exit(c, LEASE_TIMEOUT_MS, &st);
         if (r == 0) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &st, 0);
+                kill(c->pid, SIGKILL);
+                waitpid(c->pid, &st, 0);
+        }
+        pid_t pid = c->pid;
+        c->pid = -1;
+        if (c->pidfd >= 0)
+                close(c->pidfd);
+        c->pidfd = -1;
+        if (r == 0)
                 return kn_error_set(err, ETIMEDOUT, "%s: no DHCP lease after %d s (log: %s)",
                                     ifname, LEASE_TIMEOUT_MS / 1000, log);
-        }
         if (r < 0)
-                return kn_error_set(err, errno, "%s: waiting for udhcpc: %m", ifname);
-        /* udhcpc's foreground process exits once it has forked the daemon,
-         * which writes its pid file only then. */
+                return kn_error_set(err, errno, "%s: waiting for udhcpc %d: %m", ifname, (int)pid);
         bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-        for (int k = 0; ok && k < 300 && kn_dhcp_running(ns, ifname, family) <= 0; k++)
-                sleep_ms(10);
+        for (int k = 0; ok && k < 3000 && kn_dhcp_running(ns, ifname, family) <= 0; k++)
+                sleep_ms(1);
         if (ok && kn_dhcp_running(ns, ifname, family) <= 0)
                 return kn_error_set(err, ESRCH,
                                     "%s: udhcpc got a lease but is not running (pid file %s)",
@@ -206,6 +258,13 @@ static int start_client(kn_netns *ns, const char *ifname, int family, const char
                                     line[0] ? line : "udhcpc exited", log);
         }
         return 0;
+}
+
+static int start_client(kn_netns *ns, const char *ifname, int family, const char *request,
+                        kn_error *err) {
+        kn_dhcp_client c;
+        int r = spawn_client(ns, ifname, family, request, &c, err);
+        return r < 0 ? r : wait_client(ns, &c, err);
 }
 
 int kn_dhcp_stop(kn_netns *ns, const char *ifname, int family, kn_error *err) {
@@ -254,10 +313,16 @@ static bool leased_address(kn_netns *ns, const char *ifname, char *out, size_t s
         return false;
 }
 
-int kn_dhcp_move(kn_netns *ns, const char *from, const char *to, kn_error *err) {
+int kn_dhcp_move_begin(kn_netns *ns, const char *from, const char *to, kn_dhcp_client *c,
+                       kn_error *err) {
+        *c = (kn_dhcp_client){.pid = -1, .pidfd = -1, .family = AF_INET};
         char addr[128] = "";
         bool have = leased_address(ns, from, addr, sizeof addr);
         pid_t pid = kn_dhcp_running(ns, from, AF_INET);
+        /* Already there: an undo whose forward move never happened (the
+         * step before it failed) must not start a second client. */
+        if (pid <= 0 && kn_dhcp_running(ns, to, AF_INET) > 0)
+                return 0;
         if (pid > 0) {
                 /* SIGKILL: no release, no deconfig; the address stays where
                  * it is (it was copied to `to` already). */
@@ -269,10 +334,24 @@ int kn_dhcp_move(kn_netns *ns, const char *from, const char *to, kn_error *err) 
         _cleanup_free_ char *lease = state_path(ns, from, AF_INET, "lease");
         unlink(pidfile);
         unlink(lease);
-        int r = start_client(ns, to, AF_INET, have ? addr : NULL, err);
+        int r = spawn_client(ns, to, AF_INET, have ? addr : NULL, c, err);
+        snprintf(c->from, sizeof c->from, "%s", from);
         if (r < 0)
                 kn_error_prefix(err, "moving the DHCP client from %s to %s", from, to);
         return r;
+}
+
+int kn_dhcp_move_end(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
+        int r = wait_client(ns, c, err);
+        if (r < 0)
+                kn_error_prefix(err, "moving the DHCP client from %s to %s", c->from, c->ifname);
+        return r;
+}
+
+int kn_dhcp_move(kn_netns *ns, const char *from, const char *to, kn_error *err) {
+        kn_dhcp_client c;
+        int r = kn_dhcp_move_begin(ns, from, to, &c, err);
+        return r < 0 ? r : kn_dhcp_move_end(ns, &c, err);
 }
 
 int kn_dhcp_move_undo(kn_netns *ns, const char *arg, kn_error *err) {

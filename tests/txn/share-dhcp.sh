@@ -79,8 +79,39 @@ lost=$(outage_json lost "$OUTAGE_PROBE_JSON")
 [ "$(wc -l <"$LEASES")" = 1 ] || fail "dnsmasq has more than one lease: $(cat "$LEASES")"
 outage_compare "$ORIG" "$(outage_snapshot after)" >"$T/diff" ||
         fail "after unbridge the addresses, routes or lease differ: $(cat "$T/diff")"
+pass "a DHCP lease stays: same address on br0 and back on eth0, the client moves with it, one lease at dnsmasq, $lost requests lost, TCP up, addresses and routes as before"
+
+# A failure before the client moved: the undo must not start a second one.
+clients() { # the live udhcpc processes in the host namespace
+        local p n=0
+        for p in $(ip netns pids "$H"); do
+                tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "^udhcpc " &&
+                        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] && n=$((n + 1))
+        done
+        echo "$n"
+}
+stop_daemon
+KVMNET_TEST_FAIL_STEP="make eth0 a port" start_daemon --netns "$H"
+kv iface-bridge eth0 br0 >"$T/out" 2>&1 && fail "a failure at the enslave was not reported"
+grep -q "injected failure" "$T/out" || fail "failure at the enslave: $(cat "$T/out")"
+[ "$(clients)" = 1 ] && client_on eth0 || fail "after a failed iface-bridge: $(clients) DHCP clients, not one on eth0"
+outage_compare "$ORIG" "$(outage_snapshot failed-bridge)" >"$T/diff" ||
+        fail "a failed iface-bridge left: $(cat "$T/diff")"
+stop_daemon
+KVMNET_TEST_FAIL_STEP="release eth0" start_daemon --netns "$H"
+kv iface-bridge eth0 br0 >"$T/out" 2>&1 || fail "iface-bridge: $(cat "$T/out")"
+BR=$(outage_snapshot bridged-again)
+kv iface-unbridge br0 >"$T/out" 2>&1 && fail "a failure at the release was not reported"
+grep -q "injected failure" "$T/out" || fail "failure at the release: $(cat "$T/out")"
+[ "$(clients)" = 1 ] && client_on br0 || fail "after a failed iface-unbridge: $(clients) DHCP clients, not one on br0"
+outage_compare "$BR" "$(outage_snapshot failed-unbridge)" >"$T/diff" ||
+        fail "a failed iface-unbridge left: $(cat "$T/diff")"
+stop_daemon
+start_daemon --netns "$H"
+kv iface-unbridge br0 >"$T/out" 2>&1 || fail "iface-unbridge: $(cat "$T/out")"
+[ "$(clients)" = 1 ] && client_on eth0 || fail "after iface-unbridge: $(clients) DHCP clients, not one on eth0"
+pass "a failed iface-bridge or iface-unbridge (injected at the enslave, at the release) leaves one DHCP client, where it was, and the state as before"
 kv iface-destroy eth0 >/dev/null || fail "destroy"
 ! client_on eth0 || fail "iface-destroy left the DHCP client running"
-pass "a DHCP lease stays: same address on br0 and back on eth0, the client moves with it, one lease at dnsmasq, $lost requests lost, TCP up, addresses and routes as before"
 stop_daemon
 exit 0
