@@ -243,6 +243,18 @@ A3=$(lease "$C2") || fail "no lease after the update"
 [ "$A3" = 192.168.150.60/24 ] || fail "updated host got $A3, not 192.168.150.60"
 pass "net-update: a host added by SIGHUP ($PID still serving) gets 192.168.150.60"
 
+# A new domain is a change of NET.conf: dnsmasq restarted with it.
+echo "domain knet2" >&3
+updated_twice() { [ "$(grep -c '^updated ' "$T/events")" -ge 2 ]; }
+wait_for updated_twice || fail "no reply to the domain update"
+PIDD=$(event '^updated ' | cut -d' ' -f2)
+[ "$PIDD" != "$PID" ] && kill -0 "$PIDD" || fail "domain update: dnsmasq $PIDD not restarted"
+grep -qx "domain=knet2" "$S/net1.conf" || fail "domain not in NET.conf"
+dns www.knet2 | grep -q "192.168.150.7" || fail "www.knet2: $(dns www.knet2)"
+DNSMASQ_ARGS=("${DNSMASQ_ARGS[@]/knet/knet2}")
+PID=$PIDD
+pass "a new domain restarts dnsmasq ($PID): www.knet2 resolves"
+
 # ---- supervision: killed, restarted
 kill "$PID"
 wait_for grep -q "^exited $PID " "$T/events" || fail "the exit of $PID was not seen"

@@ -14,7 +14,7 @@
  *         supervises dnsmasq on a kn_loop and prints what happens, one
  *         line each ("started PID", "lease added MAC IP NAME", "exited",
  *         ...); reads commands on stdin: "host MAC,NAME,IP" (add a static
- *         host and reload), "leases", "stop" (stop dnsmasq, exit),
+ *         host and reload), "dns IP,NAME", "domain NAME", "leases", "stop" (stop dnsmasq, exit),
  *         "detach" (exit leaving it running, as a killed kvmnetd would).
  *   vnet-helper dnsmasq-print STATE OPTS  the configuration file's text
  *
@@ -308,15 +308,17 @@ static void on_event(kn_dnsmasq *d, const kn_dnsmasq_event *ev, void *userdata) 
 
 static void command(run *u, char *cmd) {
         kn_error err = {0};
-        if (startswith(cmd, "host ") || startswith(cmd, "dns ")) {
+        if (startswith(cmd, "host ") || startswith(cmd, "dns ") || startswith(cmd, "domain ")) {
                 char *spec = kn_xstrdup(strchr(cmd, ' ') + 1);
                 if (u->n_owned >= ELEMENTSOF(u->owned))
                         die("too many updates");
                 u->owned[u->n_owned++] = spec;
                 if (cmd[0] == 'h')
                         add_host(u, spec);
-                else
+                else if (startswith(cmd, "dns "))
                         add_dns(u, spec);
+                else
+                        u->c.domain = spec;
                 if (kn_dnsmasq_update(u->d, &u->c, &err) < 0)
                         printf("update-failed %s\n", err.message);
                 else
