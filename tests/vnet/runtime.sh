@@ -93,12 +93,13 @@ s.listen(8)
 open(sys.argv[1], "w").close()
 while True:
     c, a = s.accept()
-    c.sendall(a[0].encode())
+    c.sendall(("%s %d" % a[:2]).encode())
     c.close()' "$T/server-ready" &
 PIDS="$PIDS $!"
 wait_for test -e "$T/server-ready" || fail "LAN server did not start"
-# What the LAN server saw of a connection from namespace $1 ("-" if none).
-seen_from() {
+# The address and port the LAN server saw of a connection from namespace
+# $1 ("-" if none).
+seen() {
         ip netns exec "$1" python3 -c '
 import socket
 try:
@@ -107,6 +108,7 @@ try:
 except OSError:
     print("-")'
 }
+seen_from() { seen "$1" | cut -d' ' -f1; }
 
 cat >"$T/udhcpc.sh" <<'EOF'
 #!/bin/sh
@@ -220,6 +222,15 @@ NFT=(--name net1 --bridge kvbr0 --subnet 192.168.150.1/24 --subnet fd00:15::1/64
 "$VNET_HELPER" nft-apply "$HOST" "${NFT[@]}" --mode nat || fail "nft-apply nat"
 [ "$(seen_from "$C1")" = 198.51.100.1 ] || fail "NAT: the LAN saw '$(seen_from "$C1")'"
 pass "NAT: the LAN server sees the host's uplink address 198.51.100.1"
+
+"$VNET_HELPER" nft-apply "$HOST" "${NFT[@]}" --mode nat --dev up0 --ports 20000-20009 ||
+        fail "nft-apply nat dev=up0"
+read -r addr port <<<"$(seen "$C1")"
+[ "$addr" = 198.51.100.1 ] && [ "$port" -ge 20000 ] && [ "$port" -le 20009 ] ||
+        fail "NAT dev=up0 ports 20000-20009: the LAN saw $addr $port"
+"$VNET_HELPER" nft-apply "$HOST" "${NFT[@]}" --mode nat --dev eth9 || fail "nft-apply dev=eth9"
+[ "$(seen_from "$C1")" = - ] || fail "NAT dev=eth9: the LAN was reached through up0"
+pass "NAT dev=up0 with ports 20000-20009: source $addr:$port; dev=eth9: no way out through up0"
 
 ip -n "$LAN" route add 192.168.150.0/24 via 198.51.100.1 || fail "LAN route"
 "$VNET_HELPER" nft-apply "$HOST" "${NFT[@]}" --mode route || fail "nft-apply route"
