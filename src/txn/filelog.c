@@ -739,6 +739,21 @@ int kn_filelog_rollback(kn_filelog *l, const kn_root *root,
         return r;
 }
 
+/* Put the record's files back (unless keep), then drop the record. */
+static int restore_and_drop(kn_filelog *l, const manifest *m, const kn_root *root, bool keep,
+                            void (*report)(const char *, void *), void *ud, kn_error *err) {
+        int r = keep ? 0
+                     : restore_all(l, m, root,
+                                   m->begin ? "the transaction" : "the interrupted change",
+                                   report, ud, err);
+        if (r >= 0) {
+                int q = kn_filelog_drop(l, err);
+                if (q < 0)
+                        r = q;
+        }
+        return r;
+}
+
 int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                        void (*report)(const char *message, void *userdata), void *userdata,
                        kn_error *err) {
@@ -756,16 +771,8 @@ int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                         r = 0;
                 } else if (m.held) {
                         r = 0; /* kn_filelog_settle(), once its journal is read */
-                } else {
-                        r = restore_all(l, &m, root,
-                                        m.begin ? "the transaction" : "the interrupted change",
-                                        report, userdata, err);
-                        if (r >= 0) {
-                                int q = kn_filelog_drop(l, err);
-                                if (q < 0)
-                                        r = q;
-                        }
-                }
+                } else
+                        r = restore_and_drop(l, &m, root, false, report, userdata, err);
         }
         manifest_done(&m);
         kn_filelog_unlock(l);
@@ -781,15 +788,8 @@ int kn_filelog_settle(kn_filelog *l, const kn_root *root, bool rollback,
         manifest m = {0};
         if (r >= 0)
                 r = manifest_read(l, &m, err);
-        if (r >= 0 && m.exists && m.held && !owner_alive(&m)) {
-                if (rollback)
-                        r = restore_all(l, &m, root, "the transaction", report, userdata, err);
-                if (r >= 0) {
-                        int q = kn_filelog_drop(l, err);
-                        if (q < 0)
-                                r = q;
-                }
-        }
+        if (r >= 0 && m.exists && m.held && !owner_alive(&m))
+                r = restore_and_drop(l, &m, root, !rollback, report, userdata, err);
         manifest_done(&m);
         kn_filelog_unlock(l);
         return r;
