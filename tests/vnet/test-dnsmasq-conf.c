@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -153,6 +154,43 @@ static void test_refusals(void **state) {
                         "not starting with '.' or '-')");
 }
 
+/* dnsmasq itself accepts what kvmnet writes (its --test syntax check):
+ * IPv4 and IPv6 ranges, static-only subnets, ra-only, upstream DNS. */
+static void test_dnsmasq_accepts(void **state) {
+        if (access("/usr/sbin/dnsmasq", X_OK) < 0)
+                skip();
+        _cleanup_free_ char *dir = test_tmpdir();
+        kn_dnsmasq_subnet v6only[] = {{"fd00:1::1", 64}};
+        kn_dnsmasq_range v6range[] = {{"fd00:1::10", "fd00:1::ff"}};
+        kn_dnsmasq_config cs[4];
+        for (size_t k = 0; k < ELEMENTSOF(cs); k++)
+                cs[k] = config(dir);
+        cs[1].forward_dns = true;
+        cs[1].n_ranges = 0; /* hosts only: static ranges in both families */
+        cs[2] = (kn_dnsmasq_config){.network = "ra",
+                                    .bridge = "kvbr1",
+                                    .state_dir = dir,
+                                    .subnets = v6only,
+                                    .n_subnets = 1,
+                                    .ipv6_ra = true};
+        cs[3] = cs[2];
+        cs[3].ranges = v6range;
+        cs[3].n_ranges = 1;
+        for (size_t k = 0; k < ELEMENTSOF(cs); k++) {
+                _cleanup_free_ char *t = NULL;
+                kn_error err = {0};
+                assert_int_equal(kn_dnsmasq_config_text(&cs[k], &t, &err), 0);
+                _cleanup_free_ char *path = kn_xasprintf("%s/t%zu.conf", dir, k);
+                test_write_file(path, t);
+                if (test_run("/usr/sbin/dnsmasq --test --conf-file='%s' >/dev/null 2>&1", path) !=
+                    0) {
+                        test_run("/usr/sbin/dnsmasq --test --conf-file='%s'", path);
+                        fail_msg("dnsmasq rejects:\n%s", t);
+                }
+        }
+        test_rmtree(dir);
+}
+
 static void test_leases(void **state) {
         static const char text[] =
                 "1700003600 52:54:00:aa:bb:cc 192.168.122.10 web 01:52:54:00:aa:bb:cc\n"
@@ -240,8 +278,8 @@ static void test_nft_ruleset(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_config_text), cmocka_unit_test(test_files),
-                cmocka_unit_test(test_refusals),    cmocka_unit_test(test_leases),
-                cmocka_unit_test(test_nft_ruleset),
+                cmocka_unit_test(test_refusals),    cmocka_unit_test(test_dnsmasq_accepts),
+                cmocka_unit_test(test_leases),      cmocka_unit_test(test_nft_ruleset),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
