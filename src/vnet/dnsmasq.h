@@ -137,7 +137,8 @@ int kn_dnsmasq_update(kn_dnsmasq *d, const kn_dnsmasq_config *c, kn_error *err);
 int kn_dnsmasq_stop(kn_dnsmasq *d, kn_error *err);
 
 /* Let go of the instance and free d, leaving dnsmasq running: for a
- * kvmnetd that exits while its networks stay up. */
+ * kvmnetd that exits while its networks stay up.  Before the loop is
+ * freed: d's watches are on it. */
 kn_dnsmasq *kn_dnsmasq_free(kn_dnsmasq *d);
 
 /* The running instance's pid, 0 between a death and its restart. */
