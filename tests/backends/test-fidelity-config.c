@@ -103,10 +103,12 @@ static void ifcfg_hwaddr(void) {
         kn_error err = {0};
         CHECK(kn_config_define(c, def, &err) >= 0, "define: %s", err.message);
         kn_config_free(c);
-        _cleanup_free_ char *old =
-                test_read_file(kn_xasprintf("%s/etc/sysconfig/network-scripts/ifcfg-eth0", root));
-        _cleanup_free_ char *new = test_read_file(
-                kn_xasprintf("%s/etc/sysconfig/network-scripts/ifcfg-eth0-new", root));
+        _cleanup_free_ char *old_path =
+                kn_xasprintf("%s/etc/sysconfig/network-scripts/ifcfg-eth0", root);
+        _cleanup_free_ char *new_path =
+                kn_xasprintf("%s/etc/sysconfig/network-scripts/ifcfg-eth0-new", root);
+        _cleanup_free_ char *old = test_read_file(old_path);
+        _cleanup_free_ char *new = test_read_file(new_path);
         CHECK(strstr(old, "BOOTPROTO=dhcp") && !strstr(old, "MTU"), "the other file changed");
         CHECK(strstr(new, "MTU=9000") && strstr(new, "10.0.0.3"), "ifcfg-eth0-new:\n%s", new);
         test_rmtree(root);
