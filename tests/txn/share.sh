@@ -56,7 +56,6 @@ files() { (cd "$ROOT" && find etc -type f -print0 | sort -z | xargs -0 sha256sum
 has_addr() { ip -n "$H" -o addr show dev "$1" 2>/dev/null | grep -q " $2/"; }
 
 ORIG=$(snap)
-ORIG_FILES=$(files)
 
 # The probe around one change.  lost_ok fails on more than one request
 # lost or a TCP connection that broke: the kernel drops frames for an
