@@ -50,6 +50,9 @@ typedef struct kn_guest_nic {
         char *model;     /* "virtio" unless told */
         unsigned queues; /* >= 1 */
         char *target;    /* tap name asked for, NULL: kvmnet's allocator */
+        /* type "network": the network's bridge, resolved when the NIC is
+         * attached (never in the XML; kn_guest_registry_set_network_resolver) */
+        char *bridge;
 } kn_guest_nic;
 
 typedef struct kn_guest_def {
@@ -87,6 +90,9 @@ int kn_guest_nic_parse(const char *xml, kn_guest_nic *ret, kn_error *err);
 int kn_guest_nic_from_node(void *node, kn_guest_nic *ret, kn_error *err);
 void kn_guest_nic_format(const kn_guest_nic *nic, const char *indent, void *strbuf);
 void kn_guest_nic_done(kn_guest_nic *nic);
+/* The bridge the NIC's tap goes on: the source of a bridge NIC, the
+ * resolved bridge of a network NIC (NULL until resolved). */
+const char *kn_guest_nic_bridge(const kn_guest_nic *nic);
 int kn_guest_nic_copy(const kn_guest_nic *from, kn_guest_nic *to);
 
 int kn_guest_mac_parse(const char *s, uint8_t mac[6]);
@@ -120,6 +126,7 @@ typedef struct kn_gnic_info {
         char tap[IFNAMSIZ];
         uint8_t mac[6];
         char *type, *source, *model;
+        char *bridge; /* the bridge the tap is on (a network NIC's: its network's) */
         unsigned queues;
         const char *state; /* "attaching", "attached", "detaching", "unplug pending", "removing" */
         char device[32], netdev[32];
@@ -192,6 +199,16 @@ typedef void (*kn_guest_work_done_fn)(void *data, int r, const kn_error *err);
 typedef int (*kn_guest_runner_fn)(kn_guest_work_fn work, kn_guest_work_done_fn done, void *data,
                                   void *userdata, kn_error *err);
 void kn_guest_registry_set_runner(kn_guest_registry *reg, kn_guest_runner_fn run, void *userdata);
+/* A NIC of type 'network' goes on its network's bridge, and the registry
+ * knows no networks: resolve (kvmnetd: src/api, the running network's
+ * bridge) names the bridge of network (IFNAMSIZ bytes) or fails with err
+ * naming the network (not defined, not active).  Called on the loop's
+ * thread at attach and, for the definition's NICs, before guest-start
+ * spawns QEMU.  Without a resolver network NICs are refused. */
+typedef int (*kn_guest_network_fn)(const char *network, char bridge[IFNAMSIZ], void *userdata,
+                                   kn_error *err);
+void kn_guest_registry_set_network_resolver(kn_guest_registry *reg, kn_guest_network_fn resolve,
+                                            void *userdata);
 /* detach's wait for the guest when the request gives no timeout (ms, >= 0;
  * KN_GUEST_DETACH_TIMEOUT_MS unless set). */
 void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms);
@@ -240,7 +257,14 @@ int kn_guest_info(kn_guest_registry *reg, const char *name, kn_guest_status *res
 int kn_guest_domiflist(kn_guest_registry *reg, const char *name, kn_gnic_info **ret, size_t *ret_n,
                        kn_guest_hotplug *ret_hotplug, kn_error *err);
 
-/* nic is copied. */
+/* The running guests' NICs that use network (type 'network' with that
+ * source) or sit on bridge (either may be NULL):
+ * guest name and NIC (kn_gnic_result_done() each, free the array).
+ * Returns how many. */
+size_t kn_guest_nics_on(kn_guest_registry *reg, const char *network, const char *bridge,
+                        kn_gnic_result **ret);
+
+/* nic is copied; a network NIC is resolved to its bridge first. */
 int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
                     bool persistent, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err);

@@ -7,7 +7,9 @@
  * every reply and guest-nic event is made here.  Verbs that wait on QEMU
  * finish from the loop. */
 #include "api-internal.h"
+#include "kvmnet/api-net.h"
 #include "kvmnet/guest.h"
+#include "kvmnet/vnet.h"
 
 /* ---- structs to protocol JSON ---- */
 
@@ -23,6 +25,8 @@ static json_object *gnic_json(const kn_gnic_info *n) {
         json_object_object_add(o, "mac", mac_json(n->mac));
         json_object_object_add(o, "type", json_object_new_string(n->type ? n->type : ""));
         json_object_object_add(o, "source", json_object_new_string(n->source ? n->source : ""));
+        if (streq_ptr(n->type, "network")) /* the source is the network; its bridge: */
+                json_object_object_add(o, "bridge", kn_json_string_or_null(n->bridge));
         json_object_object_add(o, "model", json_object_new_string(n->model ? n->model : ""));
         json_object_object_add(o, "queues", json_object_new_int((int) n->queues));
         json_object_object_add(o, "state", json_object_new_string(n->state));
@@ -96,6 +100,15 @@ static int run_ordered(kn_guest_work_fn work, kn_guest_work_done_fn done, void *
         return r;
 }
 
+/* --network NET and <interface type='network'>: the running network's
+ * bridge (net.c), so the guest layer never depends on networks.  The name
+ * is checked before it is part of a state-directory path. */
+static int resolve_network(const char *network, char bridge[IFNAMSIZ], void *userdata,
+                           kn_error *err) {
+        int r = kn_net_name_validate(network, err);
+        return r < 0 ? r : kn_api_net_bridge(userdata, network, bridge, err);
+}
+
 kn_guest_registry *kn_api_guests(kn_api *api) {
         if (!api->guests) {
                 api->guests = kn_guest_registry_new(api->state_dir ? api->state_dir : KN_STATE_DIR,
@@ -103,6 +116,7 @@ kn_guest_registry *kn_api_guests(kn_api *api) {
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
                 kn_guest_registry_set_runner(api->guests, run_ordered, api);
+                kn_guest_registry_set_network_resolver(api->guests, resolve_network, api);
         }
         return api->guests;
 }
@@ -372,21 +386,22 @@ static int run_attach_interface(kn_api_req *req, json_object *args, json_object 
             (r = arg_uint(v, args, "queues", 256, &queues, err)) < 0 ||
             (r = arg_mac(v, args, false, nic.mac, &nic.has_mac, err)) < 0)
                 return r;
-        if (network)
-                return kn_error_set(err, EOPNOTSUPP,
-                                    "%s %s: --network arrives with virtual networks (a later "
-                                    "release); use --bridge BRIDGE for now",
-                                    v, name);
-        if (!bridge)
-                return kn_error_set(err, EINVAL, "%s %s: argument 'bridge' is required", v, name);
+        if (bridge && network)
+                return kn_error_set(err, EINVAL,
+                                    "%s %s: give a bridge or a network, not both (bridge %s, "
+                                    "network %s)",
+                                    v, name, bridge, network);
+        if (!bridge && !network)
+                return kn_error_set(err, EINVAL,
+                                    "%s %s: argument 'bridge' or 'network' is required", v, name);
         if (queues < 1)
                 return kn_error_set(err, EINVAL, "%s %s: queues must be at least 1", v, name);
         if (model && !streq(model, "virtio"))
                 return kn_error_set(err, EINVAL,
                                     "%s %s: model '%s' is not supported (valid: virtio)", v, name,
                                     model);
-        nic.type = (char *) "bridge";
-        nic.source = (char *) bridge;
+        nic.type = (char *) (network ? "network" : "bridge");
+        nic.source = (char *) (network ? network : bridge);
         nic.model = (char *) (model ? model : "virtio");
         nic.queues = (unsigned) queues;
         nic.target = (char *) target;

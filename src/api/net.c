@@ -8,8 +8,10 @@
 
 #include "api-internal.h"
 #include "kvmnet/api-net.h"
+#include "kvmnet/guest.h"
 #include "kvmnet/vnet.h"
 #include "rootfs.h"
+#include "strbuf.h"
 
 typedef struct net_run_entry {
         char *name;
@@ -456,6 +458,28 @@ static int run_start(kn_api_req *req, json_object *args, json_object *result, kn
         return def ? start_one(s, def, result, err) : -err->code;
 }
 
+/* Guests' NICs on the network (type 'network', or a bridge NIC on its
+ * bridge) keep it: net-destroy names them and needs --force.  (Taps the
+ * guest registry does not know are the bridge-port check's below.) */
+static int guests_check(kn_api *api, const char *name, bool force, kn_error *err) {
+        net_state *s = state(api, err);
+        kn_net_env e = {.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR};
+        _cleanup_net_ kn_net *live = s && api->guests && !force ? running_def(s, &e, name) : NULL;
+        kn_gnic_result *u = NULL;
+        size_t n = live ? kn_guest_nics_on(api->guests, name, live->bridge, &u) : 0;
+        if (!n)
+                return 0;
+        _cleanup_strbuf_ kn_strbuf b = {0};
+        for (size_t k = 0; k < n; k++) {
+                kn_strbuf_printf(&b, "%s%s (%s)", k ? ", " : "", u[k].guest, u[k].nic.tap);
+                kn_gnic_result_done(&u[k]);
+        }
+        free(u);
+        return kn_error_set(err, EBUSY,
+                            "network %s is in use by guest%s %s; detach %s or give --force", name,
+                            n > 1 ? "s" : "", b.s, n > 1 ? "their NICs" : "its NIC");
+}
+
 static int run_destroy(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         const char *name;
         bool force;
@@ -465,6 +489,10 @@ static int run_destroy(kn_api_req *req, json_object *args, json_object *result, 
                 r = kn_api_arg_bool("net-destroy", args, "force", &force, err);
         if (!s || r < 0)
                 return s ? r : -err->code;
+        if ((r = guests_check(req->api, name, force, err)) < 0) {
+                kn_error_prefix(err, "net-destroy");
+                return r;
+        }
         kn_net_env e;
         if (!env_of(s, &e, err))
                 return -err->code;

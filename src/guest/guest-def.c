@@ -171,7 +171,12 @@ void kn_guest_nic_done(kn_guest_nic *nic) {
         free(nic->source);
         free(nic->model);
         free(nic->target);
+        free(nic->bridge);
         *nic = (kn_guest_nic){0};
+}
+
+const char *kn_guest_nic_bridge(const kn_guest_nic *nic) {
+        return streq_ptr(nic->type, "bridge") ? nic->source : nic->bridge;
 }
 
 int kn_guest_nic_copy(const kn_guest_nic *from, kn_guest_nic *to) {
@@ -180,6 +185,7 @@ int kn_guest_nic_copy(const kn_guest_nic *from, kn_guest_nic *to) {
         to->source = from->source ? kn_xstrdup(from->source) : NULL;
         to->model = from->model ? kn_xstrdup(from->model) : NULL;
         to->target = from->target ? kn_xstrdup(from->target) : NULL;
+        to->bridge = from->bridge ? kn_xstrdup(from->bridge) : NULL;
         return 0;
 }
 
@@ -200,6 +206,15 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
         if (isempty(nic->source)) {
                 kn_error_set(err, EINVAL, "line %d: <interface type='%s'> needs <source %s='...'/>",
                              line, nic->type, key);
+                goto fail;
+        }
+        /* Network names follow the rules of guest names (and become paths
+         * when the api resolves them). */
+        if (streq(key, "network") && kn_guest_name_validate(nic->source, NULL) < 0) {
+                kn_error_set(err, EINVAL,
+                             "line %d: <source network='%s'> is not a network name (valid: 1-%d "
+                             "letters, digits, '-', '_', '.', '+', not starting with '.' or '-')",
+                             line, nic->source, KN_GUEST_NAME_MAX);
                 goto fail;
         }
         xmlNode *m = child(n, "mac");

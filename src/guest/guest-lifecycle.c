@@ -132,6 +132,16 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *re
         if (kn_guest_find(reg, name))
                 return kn_error_set(err, EEXIST, "guest-start: guest '%s' is already running",
                                     name);
+        /* A network that is not running is refused before QEMU exists (the
+         * NICs are resolved again when they are attached). */
+        for (size_t k = 0; k < def->n_nics; k++) {
+                char bridge[IFNAMSIZ];
+                if (streq(def->nics[k].type, "network") &&
+                    (r = kn_guest_network_bridge(reg, def->nics[k].source, bridge, err)) < 0) {
+                        kn_error_prefix(err, "guest-start %s", name);
+                        return r;
+                }
+        }
         r = mkdir(reg->state_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
         if (r >= 0)
                 r = mkdir(reg->run_dir, 0700) < 0 && errno != EEXIST ? -errno : 0;

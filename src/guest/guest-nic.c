@@ -267,7 +267,7 @@ static int tap_queue(kn_gop *op, kn_error *err) {
                 j->fds[k] = -1;
         j->op = op;
         j->netns = kn_xstrdup(reg->netns);
-        j->bridge = kn_xstrdup(n->nic.source);
+        j->bridge = kn_xstrdup(kn_guest_nic_bridge(&n->nic));
         j->target = n->nic.target ? kn_xstrdup(n->nic.target) : NULL;
         j->queues = n->nic.queues;
         memcpy(j->mac, n->nic.mac, 6);
@@ -372,8 +372,10 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
                 kn_gnic_persist(n->guest, n, true);
         n->persistent = false;
         double ms = (double) (kn_guest_now_us() - op->t0_us) / 1000.0;
-        kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s, %u queue%s%s) in %.1f ms",
-                     n->guest->name, n->device_id, n->tap, n->nic.source, n->nic.queues,
+        bool net = streq(n->nic.type, "network");
+        kn_guest_log(n->guest->reg, "guest %s: %s attached (%s on %s%s%s, %u queue%s%s) in %.1f ms",
+                     n->guest->name, n->device_id, n->tap, kn_guest_nic_bridge(&n->nic),
+                     net ? " of network " : "", net ? n->nic.source : "", n->nic.queues,
                      n->nic.queues > 1 ? "s" : "", n->vhost ? ", vhost" : "", ms);
         kn_gop_report(op, n, ms);
         kn_gnic_publish(n, "attached", NULL);
@@ -450,6 +452,20 @@ static void attach_send_next(kn_gop *op) {
                 attach_fail(op, r, &e);
 }
 
+int kn_guest_network_bridge(kn_guest_registry *reg, const char *network, char bridge[IFNAMSIZ],
+                            kn_error *err) {
+        if (!reg->resolve)
+                return kn_error_set(err, EOPNOTSUPP,
+                                    "network %s: no virtual networks here (kvmnetd resolves "
+                                    "them)",
+                                    network);
+        bridge[0] = '\0';
+        int r = reg->resolve(network, bridge, reg->resolve_data, err);
+        if (r >= 0 && isempty(bridge))
+                r = kn_error_set(err, ENODEV, "network %s has no bridge", network);
+        return r;
+}
+
 static bool mac_in_use(kn_guest_registry *reg, const uint8_t mac[6]) {
         for (kn_guest *g = reg->guests; g; g = g->next)
                 if (kn_guest_nic_by_mac(g, mac))
@@ -471,15 +487,18 @@ static void generate_mac(kn_guest_registry *reg, uint8_t mac[6]) {
 static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, bool boot,
                         kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                         kn_error *err) {
-        char mac[18];
-        if (streq_ptr(nic->type, "network"))
-                return kn_error_set(err, EOPNOTSUPP,
-                                    "attach-interface %s: --network arrives with virtual "
-                                    "networks; use --bridge for now",
+        char mac[18], bridge[IFNAMSIZ] = "";
+        int r;
+        if (!(streq_ptr(nic->type, "bridge") || streq_ptr(nic->type, "network")) ||
+            isempty(nic->source))
+                return kn_error_set(err, EINVAL,
+                                    "attach-interface %s: a bridge or a network is required",
                                     g->name);
-        if (!streq_ptr(nic->type, "bridge") || isempty(nic->source))
-                return kn_error_set(err, EINVAL, "attach-interface %s: a bridge is required",
-                                    g->name);
+        if (streq(nic->type, "network") &&
+            (r = kn_guest_network_bridge(g->reg, nic->source, bridge, err)) < 0) {
+                kn_error_prefix(err, "attach-interface %s", g->name);
+                return r;
+        }
         if (nic->has_mac && (nic->mac[0] & 1)) {
                 kn_guest_mac_format(nic->mac, mac);
                 return kn_error_set(err, EINVAL,
@@ -536,6 +555,10 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
         if (!n->nic.has_mac)
                 memcpy(n->nic.mac, new_mac, 6);
         n->nic.has_mac = true;
+        if (bridge[0]) {
+                free(n->nic.bridge);
+                n->nic.bridge = kn_xstrdup(bridge);
+        }
         n->index = g->next_index++;
         snprintf(n->device_id, sizeof n->device_id, "kn-net%u", n->index);
         snprintf(n->netdev_id, sizeof n->netdev_id, "kn-hostnet%u", n->index);
@@ -548,7 +571,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
         op->done = done;
         op->userdata = userdata;
         op->result = result;
-        int r = tap_queue(op, err);
+        r = tap_queue(op, err);
         if (r < 0) {
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 op->nic = NULL;

@@ -32,6 +32,9 @@ struct kn_guest_registry {
         /* Ordered changes to the served namespace (the tap step); NULL: inline */
         kn_guest_runner_fn run;
         void *run_data;
+        /* network NICs: the bridge of a network (src/api); NULL: refused */
+        kn_guest_network_fn resolve;
+        void *resolve_data;
         bool closing; /* kn_guest_registry_free(): no more queueing */
 };
 
@@ -181,6 +184,10 @@ void kn_guest_nic_set_state(kn_gnic *n, kn_gnic_state state);
 kn_gop *kn_guest_op_new(kn_gnic *nic, bool attach);
 void kn_guest_op_done(kn_gop *op, int r, const kn_error *err);
 
+/* The bridge of a network NIC's network (the registry's resolver), or an
+ * error naming the network. */
+int kn_guest_network_bridge(kn_guest_registry *reg, const char *network, char bridge[IFNAMSIZ],
+                            kn_error *err);
 /* The NICs of the definition, attached one after another at start;
  * done(r) when all are (r < 0: the first that failed). */
 void kn_guest_attach_boot_nics(kn_guest *g, const kn_guest_def *def,

@@ -152,6 +152,7 @@ static int nic_from_json(kn_guest *g, json_object *o, kn_gnic **ret) {
         n->index = (unsigned) jint(o, "index", 0);
         n->nic.type = jdup(o, "type");
         n->nic.source = jdup(o, "source");
+        n->nic.bridge = jdup(o, "bridge"); /* network NICs only (older files: none) */
         n->nic.model = jdup(o, "model");
         n->nic.target = jdup(o, "target");
         n->nic.queues = (unsigned) jint(o, "queues", 1);

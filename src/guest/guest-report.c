@@ -15,6 +15,8 @@ void kn_gnic_info_fill(const kn_gnic *n, kn_gnic_info *ret) {
         ret->type = n->nic.type ? kn_xstrdup(n->nic.type) : NULL;
         ret->source = n->nic.source ? kn_xstrdup(n->nic.source) : NULL;
         ret->model = n->nic.model ? kn_xstrdup(n->nic.model) : NULL;
+        const char *br = kn_guest_nic_bridge(&n->nic);
+        ret->bridge = br ? kn_xstrdup(br) : NULL;
         snprintf(ret->device, sizeof ret->device, "%s", n->device_id);
         snprintf(ret->netdev, sizeof ret->netdev, "%s", n->netdev_id);
         ret->root_port = n->root_port ? kn_xstrdup(n->root_port) : NULL;
@@ -24,6 +26,7 @@ void kn_gnic_info_done(kn_gnic_info *i) {
         free(i->type);
         free(i->source);
         free(i->model);
+        free(i->bridge);
         free(i->root_port);
         *i = (kn_gnic_info){0};
 }
@@ -38,6 +41,24 @@ void kn_gnic_result_done(kn_gnic_result *r) {
         free(r->guest);
         kn_gnic_info_done(&r->nic);
         *r = (kn_gnic_result){0};
+}
+
+size_t kn_guest_nics_on(kn_guest_registry *reg, const char *network, const char *bridge,
+                        kn_gnic_result **ret) {
+        size_t n = 0;
+        *ret = NULL;
+        for (kn_guest *g = reg->guests; g; g = g->next)
+                for (kn_gnic *x = g->nics; x; x = x->next) {
+                        bool on = (network && streq_ptr(x->nic.type, "network") &&
+                                   streq_ptr(x->nic.source, network)) ||
+                                  (bridge && streq_ptr(kn_guest_nic_bridge(&x->nic), bridge));
+                        if (!on)
+                                continue;
+                        *ret = kn_xrealloc(*ret, (n + 1) * sizeof **ret);
+                        (*ret)[n] = (kn_gnic_result){.guest = kn_xstrdup(g->name)};
+                        kn_gnic_info_fill(x, &(*ret)[n++].nic);
+                }
+        return n;
 }
 
 void kn_gop_report(const kn_gop *op, const kn_gnic *n, double elapsed_ms) {

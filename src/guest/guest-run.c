@@ -50,6 +50,12 @@ void kn_guest_registry_set_runner(kn_guest_registry *reg, kn_guest_runner_fn run
         reg->run_data = userdata;
 }
 
+void kn_guest_registry_set_network_resolver(kn_guest_registry *reg, kn_guest_network_fn resolve,
+                                            void *userdata) {
+        reg->resolve = resolve;
+        reg->resolve_data = userdata;
+}
+
 void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms) {
         reg->unplug_timeout_ms = timeout_ms >= 0 ? timeout_ms : KN_GUEST_DETACH_TIMEOUT_MS;
 }

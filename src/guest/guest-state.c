@@ -13,7 +13,8 @@
  *              "source": "br0", "model": "virtio", "queues": 1,
  *              "target": null, "root_port": null, "vhost": false,
  *              "state": "attached", "persistent": false}]}
- * ("pending_since_us": CLOCK_MONOTONIC of the unplug request, for a NIC
+ * (A NIC of type "network" has its network as "source" and its bridge as
+ * "bridge"; "pending_since_us": CLOCK_MONOTONIC of the unplug request, for a NIC
  * in "unplug pending".) */
 #include "guest-private.h"
 #include "rootfs.h"
@@ -37,6 +38,8 @@ static json_object *nic_to_json(const kn_gnic *n) {
         json_object_object_add(o, "mac", json_object_new_string(mac));
         json_object_object_add(o, "type", str_or_null(n->nic.type));
         json_object_object_add(o, "source", str_or_null(n->nic.source));
+        if (n->nic.bridge) /* a network NIC's bridge; files without it still load */
+                json_object_object_add(o, "bridge", json_object_new_string(n->nic.bridge));
         json_object_object_add(o, "model", str_or_null(n->nic.model));
         json_object_object_add(o, "queues", json_object_new_int((int) n->nic.queues));
         json_object_object_add(o, "target", str_or_null(n->nic.target));
