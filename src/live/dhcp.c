@@ -85,15 +85,10 @@ static int write_script(const kn_netns *ns, char **ret, kn_error *err) {
 }
 
 /* udhcpc itself, or busybox to run it as an applet. */
-static const char *find_client(void) {
-        static const char *const paths[] = {
-                "/usr/sbin/udhcpc", "/sbin/udhcpc",     "/usr/bin/udhcpc",
-                "/bin/udhcpc",      "/usr/bin/busybox", "/bin/busybox",
-        };
-        for (size_t k = 0; k < ELEMENTSOF(paths); k++)
-                if (access(paths[k], X_OK) == 0)
-                        return paths[k];
-        return NULL;
+/* udhcpc, or busybox to run it as an applet. */
+static char *find_client(void) {
+        char *exe = kn_spawn_find("udhcpc");
+        return exe ? exe : kn_spawn_find("busybox");
 }
 
 static bool alive(pid_t pid) {
@@ -157,7 +152,7 @@ static int spawn_client(kn_netns *ns, const char *ifname, int family, const char
         snprintf(c->ifname, sizeof c->ifname, "%s", ifname);
         if (family != AF_INET)
                 return kn_error_set(err, EOPNOTSUPP, "%s: only IPv4 DHCP is supported", ifname);
-        const char *exe = find_client();
+        _cleanup_free_ char *exe = find_client();
         if (!exe)
                 return kn_error_set(err, ENOENT, "%s: no DHCP client: install busybox (udhcpc)",
                                     ifname);

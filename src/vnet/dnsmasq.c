@@ -23,7 +23,7 @@
 #define P_PIDFD 3
 #endif
 
-#define DEFAULT_EXE        "/usr/sbin/dnsmasq"
+#define DEFAULT_EXE        "dnsmasq"
 #define READY_TIMEOUT_MS   5000
 #define STOP_TIMEOUT_MS    2000
 #define BACKOFF_FIRST_USEC 250000ULL
@@ -459,14 +459,14 @@ int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
         d->pidfd = d->ino = -1;
         d->network = kn_xstrdup(c->network ? c->network : "");
         d->state_dir = kn_xstrdup(c->state_dir ? c->state_dir : "");
-        d->exe = kn_xstrdup(c->exe ? c->exe : DEFAULT_EXE);
+        d->exe = kn_spawn_find(c->exe ? c->exe : DEFAULT_EXE);
         kn_dnsmasq_paths_init(&d->p, d->state_dir, d->network);
 
         bool conf_changed, hosts_changed;
         r = kn_dnsmasq_write_files(c, &d->p, &conf_changed, &hosts_changed, err);
-        if (r == 0 && access(d->exe, X_OK) < 0)
-                r = kn_error_set(err, ENOENT, "network %s: no dnsmasq at %s (install dnsmasq-base)",
-                                 d->network, d->exe);
+        if (r == 0 && !d->exe)
+                r = kn_error_set(err, ENOENT, "network %s: no %s (install dnsmasq-base)",
+                                 d->network, c->exe ? c->exe : DEFAULT_EXE);
         if (r == 0)
                 r = watch_leases(d, err);
         if (r < 0)
