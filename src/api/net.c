@@ -469,15 +469,22 @@ static int guests_check(kn_api *api, const char *name, bool force, kn_error *err
         size_t n = live ? kn_guest_nics_on(api->guests, name, live->bridge, &u) : 0;
         if (!n)
                 return 0;
+        /* "g1 (kvn0, kvn2), g2 (kvn1)": a guest's NICs come together */
         _cleanup_strbuf_ kn_strbuf b = {0};
+        unsigned guests = 0;
         for (size_t k = 0; k < n; k++) {
-                kn_strbuf_printf(&b, "%s%s (%s)", k ? ", " : "", u[k].guest, u[k].nic.tap);
-                kn_gnic_result_done(&u[k]);
+                bool same = k && streq(u[k].guest, u[k - 1].guest);
+                guests += !same;
+                kn_strbuf_printf(&b, "%s%s%s%s", k ? (same ? ", " : "), ") : "",
+                                 same ? "" : u[k].guest, same ? "" : " (", u[k].nic.tap);
         }
+        kn_strbuf_puts(&b, ")");
+        for (size_t k = 0; k < n; k++)
+                kn_gnic_result_done(&u[k]);
         free(u);
         return kn_error_set(err, EBUSY,
                             "network %s is in use by guest%s %s; detach %s or give --force", name,
-                            n > 1 ? "s" : "", b.s, n > 1 ? "their NICs" : "its NIC");
+                            guests > 1 ? "s" : "", b.s, n > 1 ? "the NICs" : "the NIC");
 }
 
 static int run_destroy(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {

@@ -164,7 +164,7 @@ static int build_attach(const cli_cmd *cmd, json_object **args) {
                         json_object_object_add(*args, strs[k][1], json_object_new_string(s));
         }
         if (!cli_cmd_value(cmd, "--bridge") && !cli_cmd_value(cmd, "--network")) {
-                cli_error("%s: give --bridge BRIDGE", v);
+                cli_error("%s: give --bridge BRIDGE or --network NETWORK", v);
                 return KN_EXIT_USAGE;
         }
         if (cli_cmd_value(cmd, "--queues")) {
@@ -225,9 +225,11 @@ static int print_nic(const cli_cmd *cmd, json_object *result) {
         if (!json_object_object_get_ex(result, "interface", &n))
                 return KN_EXIT_CONNECT;
         bool attach = strncmp(cmd->verb->name, "attach", 6) == 0;
-        printf("Interface %s %s guest %s: tap %s on %s, %s queue(s) (%.1f ms)\n", str(n, "mac"),
-               attach ? "attached to" : "detached from", str(result, "name"), str(n, "tap"),
-               str(n, "source"), str(n, "queues"),
+        bool net = streq_ptr(str(n, "type"), "network");
+        printf("Interface %s %s guest %s: tap %s on %s%s%s%s, %s queue(s) (%.1f ms)\n",
+               str(n, "mac"), attach ? "attached to" : "detached from", str(result, "name"),
+               str(n, "tap"), net ? "network " : "", str(n, "source"), net ? ", bridge " : "",
+               net ? str(n, "bridge") : "", str(n, "queues"),
                json_object_get_double(json_object_object_get(result, "elapsed_ms")));
         return KN_EXIT_OK;
 }
@@ -237,15 +239,16 @@ static const char *const help_json[] = {"print the reply as JSON", NULL};
 static const char *const flags_attach[] = {"--bridge",     "--network", "--mac",
                                            "--model",      "--queues",  "--target",
                                            "--persistent", "--json",    NULL};
-static const char *const help_attach[] = {"bridge to put the tap on",
-                                          "virtual network (not yet: refused)",
-                                          "guest MAC (default: 52:54:00 + random)",
-                                          "NIC model: virtio (default)",
-                                          "queue pairs (multiqueue tap, vectors 2N+2)",
-                                          "tap name (default: kvmnet's allocator, kvnN)",
-                                          "also add it to the guest's definition",
-                                          "print the reply as JSON",
-                                          NULL};
+static const char *const help_attach[] = {
+        "bridge to put the tap on",
+        "virtual network to put it on (a running one: its bridge)",
+        "guest MAC (default: 52:54:00 + random)",
+        "NIC model: virtio (default)",
+        "queue pairs (multiqueue tap, vectors 2N+2)",
+        "tap name (default: kvmnet's allocator, kvnN)",
+        "also add it to the guest's definition",
+        "print the reply as JSON",
+        NULL};
 static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL",
                                           "N",      "NAME",    NULL,  NULL};
 static const char *const flags_detach[] = {"--mac", "--timeout", "--persistent", "--json", NULL};
@@ -345,10 +348,11 @@ const cli_verb cli_guest_verbs[] = {
          .build = cli_build_name,
          .print = print_domiflist},
         {.name = "attach-interface",
-         .args_synopsis = "GUEST --bridge BRIDGE [OPTION...]",
-         .summary = "hot-plug a NIC on a bridge",
-         .description = "Creates a tap on BRIDGE and hot-plugs a virtio NIC backed by it into "
-                        "the running GUEST. On any failure nothing is left behind.",
+         .args_synopsis = "GUEST --bridge BRIDGE | --network NETWORK [OPTION...]",
+         .summary = "hot-plug a NIC on a bridge or a virtual network",
+         .description = "Creates a tap on BRIDGE (or on the bridge of the running virtual "
+                        "network NETWORK) and hot-plugs a virtio NIC backed by it into the "
+                        "running GUEST. On any failure nothing is left behind.",
          .flags = flags_attach,
          .flag_help = help_attach,
          .flag_args = args_attach,
