@@ -39,8 +39,9 @@ LIVE_N ?= 1000
 bench: build
 	./bench/iface-scale $(BUILD) $(IFACE_N)
 	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/bench/live-scale -n $(LIVE_N) && \
-		./bench/hotplug --build $(BUILD) && ./bench/bridge-outage --build $(BUILD); \
-	else echo "live-scale, hotplug, bridge-outage: skipped (need root: private network namespaces)"; fi
+		./bench/hotplug --build $(BUILD) && ./bench/bridge-outage --build $(BUILD) && \
+		./bench/vnet --build $(BUILD); \
+	else echo "live-scale, hotplug, bridge-outage, vnet: skipped (need root: private network namespaces)"; fi
 
 clean:
 	rm -rf build build-asan
