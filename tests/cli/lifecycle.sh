@@ -102,7 +102,9 @@ daemon_on() { # ROOT TAG: kvmnetd's first lines in $T/d.log, then it is stopped
                 sleep 0.05
         done
         kill "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+        local rc=0
+        wait "$pid" 2>/dev/null || rc=$?
+        [ "$rc" = 0 ] || echo "(kvmnetd exited $rc)" >>"$T/d.log"
 }
 mkdir -p "$T/empty"
 daemon_on "$T/empty" empty
