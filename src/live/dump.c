@@ -213,8 +213,10 @@ static int dump_routes(kn_netns *ns, kn_nl_snap *s, int family, int oif, kn_erro
         kn_error e = {0};
         int r = dump(ns, s, m, on_route, &e,
                      family == AF_INET ? "read IPv4 routes" : "read IPv6 routes");
-        /* IPv6 may be disabled in the namespace: no IPv6 routes then. */
-        if (r == -EAFNOSUPPORT || (r == -ENOENT && family == AF_INET6))
+        /* IPv6 may be disabled in the namespace, and a table nothing was
+         * ever put in (a new namespace's main table, lo still down) does
+         * not exist yet: the kernel says ENOENT.  No routes, either way. */
+        if (r == -EAFNOSUPPORT || r == -ENOENT)
                 return 0;
         if (r < 0)
                 kn_error_set(err, e.code, "%s", e.message);

@@ -178,6 +178,31 @@ static void test_list(void **state) {
         kn_live_links_free(links, n);
 }
 
+/* A namespace just made, lo never up: its main table does not exist yet
+ * and the kernel answers a route dump of it with ENOENT: no routes, no
+ * error (net-start's overlap check reads it so). */
+static void test_fresh_namespace(void **state) {
+        char name[64];
+        snprintf(name, sizeof name, "%sfresh", lt_prefix);
+        lt_ns_kill_and_delete(name);
+        lt_sh("ip netns add %s", name);
+        kn_netns *fresh = lt_open(name);
+        kn_live_link *links = NULL;
+        size_t n = 0;
+        kn_iface *lo = NULL;
+        kn_error err = {0};
+        int r = kn_live_list(fresh, &links, &n, &err);
+        if (r < 0)
+                fail_msg("kn_live_list: %s", err.message);
+        kn_live_links_free(links, n);
+        r = kn_live_read(fresh, "lo", &lo, &err);
+        if (r < 0)
+                fail_msg("kn_live_read lo: %s", err.message);
+        kn_iface_free(lo);
+        kn_netns_free(fresh);
+        lt_ns_kill_and_delete(name);
+}
+
 int main(void) {
         lt_init();
         const struct CMUnitTest tests[] = {
@@ -185,6 +210,7 @@ int main(void) {
                 cmocka_unit_test(test_read_ethernet),
                 cmocka_unit_test(test_read_missing),
                 cmocka_unit_test(test_list),
+                cmocka_unit_test(test_fresh_namespace),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
