@@ -92,8 +92,11 @@ fi
 
 # Regimes: none, then an empty directory of each.
 daemon_on() { # ROOT TAG: kvmnetd's first lines in $T/d.log, then it is stopped
+        # Emptied here, not by the background job's redirection, which may
+        # come after the first look at the log.
+        : >"$T/d.log"
         "$KVMNETD" --root "$1" --netns "$NS" --socket "$T/rw-$2" --ro-socket "$T/ro-$2" \
-                --state-dir "$T/state-$2" 2>"$T/d.log" &
+                --state-dir "$T/state-$2" 2>>"$T/d.log" &
         local pid=$! i
         EXTRA_PIDS="$EXTRA_PIDS $pid"
         for i in $(seq 100); do
