@@ -20,9 +20,10 @@ int kn_mgr_networkd_reload(sd_bus *bus, kn_error *err) {
 
 typedef struct link_wait {
         const char *name;
-        int ifindex; /* 0: not there yet */
-        char *path;  /* its object */
-        char *state; /* AdministrativeState last seen */
+        int ifindex;      /* 0: not there yet */
+        char *path;       /* its object */
+        char *state;      /* AdministrativeState last seen */
+        unsigned retries; /* ReconfigureLink again after "failed" */
         bool done;
 } link_wait;
 
@@ -60,7 +61,18 @@ static int look(sd_bus *bus, link_wait *l, kn_error *err) {
         l->state = state;
         if (streq(state, "configured"))
                 l->done = true;
-        else if (streq(state, "failed") || streq(state, "unmanaged") || streq(state, "linger"))
+        else if (streq(state, "failed") && l->retries < 3) {
+                /* A request of the configuration before ours may still
+                 * fail late (a port released while networkd was setting
+                 * its old master): reconfigure again. */
+                l->retries++;
+                sd_bus_error_free(&e);
+                r = sd_bus_call_method(bus, KN_MGR_NETWORKD_NAME, NETWORKD_PATH, NETWORKD_MANAGER,
+                                       "ReconfigureLink", &e, NULL, "i", l->ifindex);
+                if (r < 0)
+                        return kn_mgr_error(err, r, &e, "systemd-networkd: ReconfigureLink %s",
+                                            l->name);
+        } else if (streq(state, "failed") || streq(state, "unmanaged") || streq(state, "linger"))
                 return kn_error_set(err, EIO,
                                     "systemd-networkd: link %s is %s, not configured (its journal "
                                     "says why; networkctl status %s)",
