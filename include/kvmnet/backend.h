@@ -77,6 +77,10 @@ typedef struct kn_backend_vtable {
          * request gives is named in a warning at define time
          * (kn_config_prepare_define). */
         void (*normalize)(kn_backend *b, kn_iface *iface);
+        /* Why a field normalize() changes cannot be stored, for the warning
+         * (want: the field as kn_iface_diff names it); optional, NULL: no
+         * reason given. */
+        const char *(*unstored_why)(const char *want);
         /* normalize() says what is stored but not in which order ports come
          * back (file names it cannot know): list() again after define. */
         bool relist;

@@ -399,17 +399,17 @@ static int name_vlans(kn_iface *i, kn_error *err) {
 }
 
 typedef struct unstored {
-        const char *backend;
+        const kn_backend_vtable *vt;
         char ***warnings;
         size_t *n_warnings, n;
 } unstored;
 
 static void warn_unstored(const char *iface, const char *want, const char *got, void *userdata) {
         unstored *u = userdata;
-        char *w = got ? kn_xasprintf("%s: the %s backend cannot store %s; it reads back as %s",
-                                     iface, u->backend, want, got)
-                      : kn_xasprintf("%s: the %s backend cannot store %s; it is left out", iface,
-                                     u->backend, want);
+        const char *why = u->vt->unstored_why ? u->vt->unstored_why(want) : NULL;
+        char *w = kn_xasprintf("%s: the %s backend cannot store %s; %s%s%s%s%s", iface, u->vt->name,
+                               want, got ? "it reads back as " : "it is left out", got ? got : "",
+                               why ? " (" : "", why ? why : "", why ? ")" : "");
         *u->warnings = kn_xrealloc(*u->warnings, (*u->n_warnings + 1) * sizeof **u->warnings);
         (*u->warnings)[(*u->n_warnings)++] = w;
         u->n++;
@@ -428,7 +428,7 @@ size_t kn_config_prepare_define(kn_config *c, kn_iface *iface, char ***warnings,
                 return n; /* define refuses it */
         _cleanup_iface_ kn_iface *got = kn_iface_copy(want);
         vt->normalize(c->backend, got);
-        unstored u = {vt->name, warnings, n_warnings, 0};
+        unstored u = {vt, warnings, n_warnings, 0};
         kn_iface_diff(want, got, warn_unstored, &u);
         return n + u.n;
 }
@@ -479,7 +479,7 @@ int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
                                             name, role_of(top), top->name, top->name, name);
         } else if (!kn_config_lookup_diag(c, name))
                 return kn_error_set(err, ENOENT, "interface '%s' is not defined", name);
-        bool full = kn_config_lookup_diag(c, name) != NULL;
+        bool full = any_diag(c, name); /* its warnings go too */
         r = c->backend->vt->undefine(c->backend, name, err);
         if (r < 0 || full)
                 c->dirty = true;

@@ -812,7 +812,16 @@ static void ifcfg_normalize(kn_backend *base, kn_iface *i) {
         normalize_children(base, i);
 }
 
+static const char *ifcfg_unstored_why(const char *want) {
+        if (startswith(want, "the order"))
+                return "ifcfg files are read in file-name order; a bond's primary= comes first";
+        if (startswith(want, "<protocol family='ipv4'>"))
+                return "BOOTPROTO=none without an address is no IPv4 at all";
+        return NULL;
+}
+
 const kn_backend_vtable kn_ifcfg_vtable = {
+        .unstored_why = ifcfg_unstored_why,
         .name = "ifcfg",
         .object_size = sizeof(ifcfg_backend),
         .detect = ifcfg_detect,

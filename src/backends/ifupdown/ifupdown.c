@@ -88,7 +88,18 @@ static void ifupdown_normalize(kn_backend *b, kn_iface *i) {
                 i->start = KN_START_NONE;
 }
 
+static const char *ifupdown_unstored_why(const char *want) {
+        if (startswith(want, "<dhcp peerdns"))
+                return "interfaces(5) has no DNS setting for a lease; that is resolvconf's";
+        if (startswith(want, "<route gateway"))
+                return "a gateway needs an address, DHCP or autoconf in its family";
+        if (startswith(want, "<protocol family='ipv4'>"))
+                return "an IPv4 stanza without addresses or DHCP is just 'manual'";
+        return NULL;
+}
+
 const kn_backend_vtable kn_ifupdown_vtable = {
+        .unstored_why = ifupdown_unstored_why,
         .name = "ifupdown",
         .lossy = true,
         .object_size = sizeof(ifu_backend),

@@ -193,7 +193,18 @@ static void nd_normalize(kn_backend *base, kn_iface *i) {
         normalize_tree(i, true);
 }
 
+static const char *nd_unstored_why(const char *want) {
+        if (startswith(want, "<miimon carrier"))
+                return "networkd has no key for it; 'netif' is the kernel's default";
+        if (startswith(want, "the order"))
+                return ".network files are read in file-name order";
+        if (startswith(want, "<protocol family='ipv4'>"))
+                return "an IPv4 with nothing in it has no networkd key";
+        return NULL;
+}
+
 const kn_backend_vtable kn_networkd_vtable = {
+        .unstored_why = nd_unstored_why,
         .name = "networkd",
         .object_size = sizeof(nd_backend),
         .lossy = true,

@@ -239,7 +239,23 @@ static void nm_normalize(kn_backend *base, kn_iface *i) {
         normalize_tree(i, true);
 }
 
+static const char *nm_unstored_why(const char *want) {
+        if (startswith(want, "<bridge delay="))
+                return "NetworkManager's forward-delay is 2 to 30 s; with STP off the kernel "
+                       "does not use it";
+        if (startswith(want, "<start mode="))
+                return "NetworkManager starts a profile whenever its device is there";
+        if (startswith(want, "<dhcp"))
+                return "ipv6 method=auto runs DHCPv6 when router advertisements ask for it";
+        if (startswith(want, "<protocol family='ipv4'>"))
+                return "an IPv4 without DHCP or addresses is method=disabled";
+        if (startswith(want, "the order"))
+                return "profiles are read in file-name order";
+        return NULL;
+}
+
 const kn_backend_vtable kn_nmkeyfile_vtable = {
+        .unstored_why = nm_unstored_why,
         .name = "nmkeyfile",
         .object_size = sizeof(nm_backend),
         .lossy = true,
