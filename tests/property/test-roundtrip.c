@@ -11,7 +11,9 @@
  *    - the dumped XML parses back to the same model, passes libvirt's own
  *      `virt-xml-validate FILE interface`, and defining it again changes
  *      no byte of the files;
- *    - ifupdown: Debian's `ifup --no-act` takes the written file.
+ *    - ifupdown: Debian's `ifup --no-act` takes the written file;
+ *   and defined into one root per backend on top of all the ones before,
+ *   the list kvmnet keeps is what a fresh load of the files gives.
  *   A definition define() refuses leaves the root empty.
  *
  *   test-roundtrip [ITERATIONS [SEED]]      (0 = the defaults: 150, 1) */
@@ -236,7 +238,7 @@ typedef struct stats {
 } stats;
 
 static const char *tmp_base;
-static unsigned failures;
+static unsigned failures, accumulated;
 
 _printf_(2, 3) static void failf(const char *xml, const char *fmt, ...) {
         va_list ap;
@@ -402,6 +404,58 @@ static void check_backend(const char *backend, const kn_iface *def, const char *
         kn_config_free(c);
 }
 
+/* Every interface of a config, as XML, in list order. */
+static char *list_text(kn_config *c) {
+        kn_strbuf b = {0};
+        const kn_iface *const *items;
+        size_t n = kn_config_list(c, &items);
+        for (size_t k = 0; k < n; k++) {
+                _cleanup_free_ char *x = kn_iface_format_xml(items[k], KN_XML_INACTIVE);
+                kn_strbuf_puts(&b, x);
+        }
+        const kn_diag *d;
+        size_t nd = kn_config_diags(c, &d);
+        for (size_t k = 0; k < nd; k++)
+                kn_strbuf_printf(&b, "%s:%u: %s\n", d[k].file, d[k].line, d[k].message);
+        return kn_strbuf_steal(&b);
+}
+
+/* One root per backend that every accepted definition goes into, on top of
+ * the ones before (existing files, ports taken over, kinds changing): the
+ * list kvmnet keeps after each define is what a fresh load reads. */
+static void check_accumulated(const char *backend, const kn_iface *def, const char *xml) {
+        _cleanup_free_ char *root = kn_xasprintf("%s/acc-%s", tmp_base, backend);
+        test_run("mkdir -p '%s'", root);
+        kn_config *c = NULL;
+        kn_error err = {0};
+        if (kn_config_open(root, backend, &c, &err) < 0) {
+                failf(xml, "%s: open the shared root: %s", backend, err.message);
+                return;
+        }
+        _cleanup_iface_ kn_iface *req = kn_iface_copy(def);
+        char **w = NULL;
+        size_t n_w = 0;
+        kn_config_prepare_define(c, req, &w, &n_w);
+        kn_strv_free(w, n_w);
+        if (kn_config_define(c, req, &err) >= 0) {
+                accumulated++;
+                _cleanup_free_ char *kept = list_text(c);
+                kn_config *fresh = NULL;
+                if (kn_config_open(root, backend, &fresh, &err) < 0)
+                        failf(xml, "%s: reload the shared root: %s", backend, err.message);
+                else {
+                        _cleanup_free_ char *read = list_text(fresh);
+                        if (!streq(kept, read))
+                                failf(xml,
+                                      "%s: after define in a used root, kvmnet lists\n%s"
+                                      "but the files say\n%s",
+                                      backend, kept, read);
+                        kn_config_free(fresh);
+                }
+        }
+        kn_config_free(c);
+}
+
 int main(int argc, char **argv) {
         unsigned iterations = argc > 1 && atoi(argv[1]) > 0 ? (unsigned) atoi(argv[1]) : 150;
         rng = argc > 2 ? strtoull(argv[2], NULL, 10) : 1;
@@ -427,14 +481,17 @@ int main(int argc, char **argv) {
                         refused_model++;
                         continue;
                 }
-                for (size_t b = 0; b < ELEMENTSOF(backend_names); b++)
+                for (size_t b = 0; b < ELEMENTSOF(backend_names); b++) {
                         check_backend(backend_names[b], def, xml, &st[b], have_ifup);
+                        check_accumulated(backend_names[b], def, xml);
+                }
         }
         printf("%u definitions: %u refused by the XML parser, %u by validation\n", generated,
                refused_xml, refused_model);
         for (size_t b = 0; b < ELEMENTSOF(backend_names); b++)
                 printf("  %-9s accepted %u (%u with warnings), refused %u\n", backend_names[b],
                        st[b].accepted, st[b].warned, st[b].refused_backend);
+        printf("  %u defines on top of the earlier ones in a used root\n", accumulated);
         if (!have_ifup)
                 printf("  (ifup not installed: ifupdown files not checked by Debian's parser)\n");
         test_rmtree(tmp);
