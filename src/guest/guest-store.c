@@ -64,12 +64,7 @@ int kn_guest_define(kn_guest_registry *reg, const char *xml, char **ret_name, kn
         int r = kn_guest_def_parse(xml, &def, err);
         if (r < 0)
                 return r;
-        for (size_t k = 0; k < def->n_nics; k++)
-                if (streq(def->nics[k].type, "network"))
-                        return kn_error_set(err, EOPNOTSUPP,
-                                            "guest %s: <interface type='network'> arrives with "
-                                            "virtual networks; use type='bridge' for now",
-                                            def->name);
+        /* (A network NIC's network need not exist yet: guest-start checks.) */
         r = kn_guest_def_store(reg, def, err);
         if (r < 0)
                 return r;

@@ -123,7 +123,7 @@ expect_error 1 "already has a NIC with MAC $M1" K attach-interface g1 --bridge b
 expect_error 1 "not a MAC address" K attach-interface g1 --bridge br0 --mac 52:54:00:zz:00:01
 expect_error 1 "multicast" K attach-interface g1 --bridge br0 --mac 01:54:00:00:00:01
 expect_error 1 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
-expect_error 1 "virtual networks" K attach-interface g1 --network default
+expect_error 1 "network default is not defined" K attach-interface g1 --network default
 expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
 [ "$(taps)" = 1 ] || fail "a failed attach left a tap: $(ip -n "$NS" -br link)"
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
