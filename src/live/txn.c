@@ -231,17 +231,37 @@ void kn_txn_record(kn_live_txn *t, const char *what, kn_undo_fn fn, const char *
         log_step(t, s);
 }
 
+/* An undo that only puts addresses, routes or neighbours back: one the
+ * kernel made again by itself meanwhile (the prefix route of an address
+ * an earlier undo gave back) is already what the undo wants. */
+static bool undo_restores_entries(const kn_live_step *s) {
+        for (size_t k = 0; k < ELEMENTSOF(s->undo) && s->undo[k]; k++)
+                switch (nlmsg_hdr(s->undo[k])->nlmsg_type) {
+                case RTM_NEWROUTE: case RTM_DELROUTE: case RTM_NEWADDR: case RTM_DELADDR:
+                case RTM_NEWNEIGH: case RTM_DELNEIGH:
+                        break;
+                default:
+                        return false;
+                }
+        return true;
+}
+
 static int undo_step(kn_netns *ns, kn_live_step *s, kn_error *e) {
         if (s->undo_fn)
                 return s->undo_fn(ns, s->undo_arg, e);
+        bool entries = undo_restores_entries(s);
+        int r = 0;
         if (s->undo[1]) {
                 struct nl_msg *m[] = {TAKE_PTR(s->undo[0]), TAKE_PTR(s->undo[1])};
-                return kn_nl_call_batch(ns, m, 2, e, "undo '%s'", s->what);
+                r = kn_nl_call_batch(ns, m, 2, e, "undo '%s'", s->what);
+        } else if (s->undo[0])
+                r = kn_nl_call(ns, NULL, TAKE_PTR(s->undo[0]), NULL, NULL, e, "undo '%s'",
+                               s->what);
+        if (r == -EEXIST && entries) {
+                kn_error_clear(e);
+                return 0;
         }
-        if (s->undo[0])
-                return kn_nl_call(ns, NULL, TAKE_PTR(s->undo[0]), NULL, NULL, e, "undo '%s'",
-                                  s->what);
-        return 0;
+        return r;
 }
 
 int kn_live_txn_rollback_to(kn_netns *ns, kn_live_txn *t, size_t mark, kn_error *err) {
