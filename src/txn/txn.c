@@ -284,7 +284,9 @@ static void say(void (*report)(const char *, void *), void *ud, const char *fmt,
         report(s, ud);
 }
 
-static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
+/* *kept: its live steps belong to a namespace not served here; the whole
+ * transaction (files too) waits for a process that serves it. */
+static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, bool *kept,
                         void (*report)(const char *, void *), void *ud, kn_error *err) {
         _cleanup_free_ char *lp = log_path(dir);
         _cleanup_free_ char *text = NULL;
@@ -299,9 +301,11 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns,
         }
         if (!ns || !streq(kn_netns_name(ns), info->netns)) {
                 say(report, ud,
-                    "its live steps are in network namespace '%s', not served here: "
-                    "left alone",
-                    info->netns);
+                    "its live steps are in network namespace '%s', not served here: it is "
+                    "kept, files too, for a kvmnetd or kvmnet --netns of that namespace to "
+                    "roll back",
+                    info->netns[0] ? info->netns : "(kvmnet's own)");
+                *kept = true;
                 return 0;
         }
         kn_live_txn *live = NULL;
@@ -331,7 +335,10 @@ static int recover_slot(const char *dir, bool main, kn_netns *ns, const kn_root 
         if (have) {
                 _cleanup_free_ char *who = kn_txn_describe(&info);
                 say(report, userdata, "a transaction %s was not committed: rolling it back", who);
-                r = recover_live(dir, &info, ns, report, userdata, err);
+                bool kept = false;
+                r = recover_live(dir, &info, ns, &kept, report, userdata, err);
+                if (kept)
+                        return 0;
                 if (r > 0)
                         done += r;
         }
