@@ -19,7 +19,14 @@ kvmnet CLI only:
      then killed (-9) with two NICs attached and started again: both
      are listed, detaching one removes it from the guest and its tap goes
      (kvmnetd holds no tap fd: QEMU's netdev_del closes the last one), the
-     other still carries traffic.
+     other still carries traffic;
+  7. networks: attach-interface --network nat1 (kvmnetd's NAT network
+     with DHCP and a <dns><host>): udhcpc in the guest gets a lease that
+     net-dhcp-leases lists, busybox nslookup resolves the name, and the
+     guest pings a LAN namespace (knhg-PID-lan, no route back to the
+     subnet) through the NAT; net-destroy is refused while it is attached;
+     on an isolated network the guest gets a lease, reaches the host and
+     not the LAN.
 
 KVMNET_GUEST_VM_VALGRIND=1 runs kvmnetd under valgrind (memcheck, leak
 check; both daemons of case 6) and fails on any error or definite leak.
@@ -63,6 +70,7 @@ class Env:
         self.ns = 'kn-gvm-%d' % os.getpid()
         self.daemon = None
         self.vm = None
+        self.extra_ns = []
 
     def sh(self, *argv):
         return subprocess.run(argv, check=True, stdout=subprocess.PIPE,
@@ -157,7 +165,8 @@ class Env:
         if self.daemon:
             self.daemon.terminate()
             self.daemon.wait(120)
-        subprocess.run(['ip', 'netns', 'del', self.ns], stderr=subprocess.DEVNULL)
+        for ns in [self.ns] + self.extra_ns:
+            subprocess.run(['ip', 'netns', 'del', ns], stderr=subprocess.DEVNULL)
         if os.environ.get('KVMNET_VM_KEEP'):
             print('kept', self.dir)
         else:
@@ -339,6 +348,109 @@ def case_restart(env):
           'pings' % (FIGURES['restart_s'], a['mac'], a['tap'], ifb))
 
 
+LAN_IP, UP_IP = '192.0.2.1', '192.0.2.2'
+NAT_XML = """<network><name>nat1</name><forward mode='nat'/><bridge name='kvbr5'/>
+<dns><host ip='10.78.0.1'><hostname>gw.lab</hostname></host></dns>
+<ip address='10.78.0.1' prefix='24'><dhcp><range start='10.78.0.10' end='10.78.0.50'/></dhcp></ip>
+</network>
+"""
+ISO_XML = """<network><name>iso1</name><bridge name='kvbr6'/>
+<ip address='10.79.0.1' prefix='24'><dhcp><range start='10.79.0.10' end='10.79.0.50'/></dhcp></ip>
+</network>
+"""
+
+
+def net_attach(env, net, mac):
+    """attach-interface --network; the guest's ethN, then udhcpc on it."""
+    mark = env.vm.console_mark()
+    r = json.loads(env.k('attach-interface', 'vm1', '--network', net, '--mac', mac,
+                         '--json').stdout)
+    nic = r['interface']
+    check((nic['type'], nic['source']) == ('network', net), 'attach reply: %r' % nic)
+    m = env.vm.wait_for(r'__KVMNET_NETDEV__ add (eth\d+) %s' % mac, timeout=30, since=mark)
+    ifname = m.group(1)
+    t0 = time.monotonic()
+    out = env.vm.check('ip link set %s up && udhcpc -i %s -n -q -t 5 -T 1 >/dev/null 2>&1 && '
+                       'ip -4 -o addr show dev %s' % (ifname, ifname, ifname), timeout=90)
+    FIGURES.setdefault('udhcpc_s', []).append(round(time.monotonic() - t0, 2))
+    return nic, ifname, out
+
+
+def case_network(env):
+    """The guest on a NAT network (kvmnetd's dnsmasq and nftables in the
+    test's namespace) reaches a LAN namespace through the NAT; on an
+    isolated network it does not."""
+    if not os.path.exists('/usr/sbin/dnsmasq'):
+        print('SKIP networks: no /usr/sbin/dnsmasq (dnsmasq-base)')
+        return
+    lan = 'knhg-%d-lan' % os.getpid()
+    env.extra_ns.append(lan)
+    # dnsmasq drops to nobody and re-reads its host files in the state dir
+    os.chmod(env.dir, 0o755)
+    os.makedirs(os.path.join(env.dir, 'st'), mode=0o755, exist_ok=True)
+    os.chmod(os.path.join(env.dir, 'st'), 0o755)
+    env.sh('ip', 'netns', 'add', lan)
+    env.sh('ip', '-n', env.ns, 'link', 'add', 'up0', 'type', 'veth', 'peer', 'name', 'eth0',
+           'netns', lan)
+    env.sh('ip', '-n', env.ns, 'addr', 'add', UP_IP + '/24', 'dev', 'up0')
+    env.sh('ip', '-n', env.ns, 'link', 'set', 'up0', 'up')
+    env.sh('ip', '-n', env.ns, 'route', 'add', 'default', 'via', LAN_IP)
+    # The LAN has no route to the network's subnet: only NAT gets answers back.
+    env.sh('ip', '-n', lan, 'addr', 'add', LAN_IP + '/24', 'dev', 'eth0')
+    env.sh('ip', '-n', lan, 'link', 'set', 'eth0', 'up')
+    env.sh('ip', '-n', lan, 'link', 'set', 'lo', 'up')
+    # ... but it has one to the isolated network's: there only the
+    # network's own table stops the guest's packets.
+    env.sh('ip', '-n', lan, 'route', 'add', '10.79.0.0/24', 'via', UP_IP)
+    for name, xml in (('nat1', NAT_XML), ('iso1', ISO_XML)):
+        path = os.path.join(env.dir, name + '.xml')
+        with open(path, 'w') as f:
+            f.write(xml)
+        env.k('net-define', path)
+    p = env.k('attach-interface', 'vm1', '--network', 'nat1', ok=False)
+    check(p.returncode == 1 and 'network nat1 is not active (net-start nat1)' in p.stderr,
+          'attach to an inactive network: rc=%d %s' % (p.returncode, p.stderr))
+    env.k('net-start', 'nat1')
+
+    mac = '52:54:00:77:01:01'
+    nic, ifname, out = net_attach(env, 'nat1', mac)
+    ip = re.search(r'inet (10\.78\.0\.\d+)/24', out)
+    check(ip, 'no lease from nat1 on %s: %s' % (ifname, out))
+    ip = ip.group(1)
+    br = env.sh('ip', '-n', env.ns, '-o', 'link', 'show', nic['tap'])
+    check('master kvbr5' in br, 'tap %s is not on kvbr5: %s' % (nic['tap'], br))
+    lst = [i for i in env.kj('domiflist', 'vm1')['interfaces'] if i['mac'] == mac]
+    check([(i['type'], i['source']) for i in lst] == [('network', 'nat1')],
+          'domiflist: %r' % lst)
+    leases = env.kj('net-dhcp-leases', 'nat1')['leases']
+    check([(l['mac'], l['ip']) for l in leases] == [(mac, ip)], 'net-dhcp-leases: %r' % leases)
+    ns = env.vm.check('busybox nslookup gw.lab 10.78.0.1', timeout=30)
+    check(re.search(r'Address:? .*10\.78\.0\.1', ns.split('gw.lab', 1)[-1]),
+          'nslookup gw.lab: %s' % ns)
+    env.vm.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (LAN_IP, LAN_IP), timeout=30)
+    p = env.k('net-destroy', 'nat1', ok=False)
+    check(p.returncode == 1 and 'in use by guest vm1 (%s)' % nic['tap'] in p.stderr,
+          'net-destroy while in use: rc=%d %s' % (p.returncode, p.stderr))
+    detach(env, nic, ifname)
+    print('ok - network nat1: tap %s on kvbr5, the guest got %s by DHCP (net-dhcp-leases '
+          'lists it), resolved gw.lab, pinged the LAN %s through the NAT; net-destroy refused '
+          'while attached' % (nic['tap'], ip, LAN_IP))
+
+    env.k('net-start', 'iso1')
+    nic, ifname, out = net_attach(env, 'iso1', '52:54:00:77:01:02')
+    check('inet 10.79.0.' in out, 'no lease from iso1: %s' % out)
+    env.vm.check('ping -c 1 -W 5 10.79.0.1 || ping -c 1 -W 5 10.79.0.1', timeout=30)
+    rc, o = env.vm.run('ip route replace default via 10.79.0.1 dev %s && ping -c 2 -W 2 %s'
+                       % (ifname, LAN_IP), timeout=30)
+    check('default via 10.79.0.1' in env.vm.check('ip route'), 'no route via the host')
+    check(rc != 0, 'isolated network reached the LAN: %s' % o)
+    detach(env, nic, ifname)
+    for net in ('nat1', 'iso1'):
+        env.k('net-destroy', net)
+    check(env.taps() == [], 'taps left: %r' % env.taps())
+    print('ok - isolated network iso1: lease, the host answers, the LAN does not')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--cache-dir')
@@ -361,7 +473,7 @@ def main():
         env.define(info)
         env.start()
         for case in (case_attach_ping_detach, case_multiqueue, case_vhost, case_persistent,
-                     case_restart):
+                     case_restart, case_network):
             case(env)
         env.k('guest-stop', 'vm1')
         env.stop_daemon()
