@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "kvmnet/guest.h"
+#include "strbuf.h"
 #include "testutil.h"
 
 static void assert_contains(const char *hay, const char *needle) {
@@ -401,14 +402,60 @@ static void test_interface(void **state) {
         kn_error_clear(&err);
         assert_int_equal(kn_guest_nic_parse("<domain/>", &nic, &err), -EINVAL);
         assert_contains(err.message, "root must be <interface>, not <domain>");
+        kn_error_clear(&err);
+}
+
+/* type='network': the network is the source; its bridge is resolved at
+ * attach, never read from or printed to XML. */
+static void test_network_nic(void **state) {
+        kn_guest_nic nic, copy;
+        kn_error err = {0};
+        assert_int_equal(kn_guest_nic_parse("<interface type='network'><source network='lab'/>"
+                                            "<mac address='52:54:00:12:34:57'/></interface>",
+                                            &nic, &err),
+                         0);
+        assert_string_equal(nic.type, "network");
+        assert_string_equal(nic.source, "lab");
+        assert_null(nic.bridge);
+        assert_null(kn_guest_nic_bridge(&nic));
+        nic.bridge = strdup("kvbr3");
+        assert_string_equal(kn_guest_nic_bridge(&nic), "kvbr3");
+        kn_guest_nic_copy(&nic, &copy);
+        assert_string_equal(copy.bridge, "kvbr3");
+        kn_strbuf b = {0};
+        kn_guest_nic_format(&copy, "", &b);
+        assert_contains(b.s, "<interface type='network'>\n  <source network='lab'/>\n");
+        assert_null(strstr(b.s, "kvbr3"));
+        free(b.s);
+        kn_guest_nic_done(&copy);
+        kn_guest_nic_done(&nic);
+        assert_int_equal(kn_guest_nic_parse("<interface type='network'><source "
+                                            "network='../etc'/></interface>",
+                                            &nic, &err),
+                         -EINVAL);
+        assert_contains(err.message, "<source network='../etc'> is not a network name");
+        kn_error_clear(&err);
+        assert_int_equal(kn_guest_nic_parse("<interface type='network'><source bridge='br0'/>"
+                                            "</interface>",
+                                            &nic, &err),
+                         -EINVAL);
+        assert_contains(err.message, "needs <source network='...'/>");
+        kn_error_clear(&err);
+        assert_int_equal(kn_guest_nic_parse("<interface type='bridge'><source bridge='br0'/>"
+                                            "</interface>",
+                                            &nic, &err),
+                         0);
+        assert_string_equal(kn_guest_nic_bridge(&nic), "br0");
+        kn_guest_nic_done(&nic);
 }
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_round_trip), cmocka_unit_test(test_libvirt_schema),
-                cmocka_unit_test(test_names),      cmocka_unit_test(test_unknown),
-                cmocka_unit_test(test_values),     cmocka_unit_test(test_machines),
-                cmocka_unit_test(test_bounds),     cmocka_unit_test(test_interface),
+                cmocka_unit_test(test_round_trip),  cmocka_unit_test(test_libvirt_schema),
+                cmocka_unit_test(test_names),       cmocka_unit_test(test_unknown),
+                cmocka_unit_test(test_values),      cmocka_unit_test(test_machines),
+                cmocka_unit_test(test_bounds),      cmocka_unit_test(test_interface),
+                cmocka_unit_test(test_network_nic),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
