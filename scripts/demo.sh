@@ -140,6 +140,24 @@ PY
                 run "$kvmnet" detach-interface vm1 --mac 52:54:00:de:00:01
                 guest 'ip -br link'
                 run ip -n "$ns" -br link
+                say "guests on a virtual NAT network: kvmnetd's bridge, dnsmasq and nftables in $ns (never this host's own namespace)"
+                chmod 755 "$sandbox" "$sandbox/state" # dnsmasq drops to nobody and re-reads its files there
+                cat >"$sandbox/nat0.xml" <<'XML'
+<network><name>nat0</name><forward mode='nat'/><bridge name='kvbr0'/>
+  <ip address='10.99.0.1' prefix='24'><dhcp><range start='10.99.0.10' end='10.99.0.99'/></dhcp></ip>
+</network>
+XML
+                run "$kvmnet" net-define "$sandbox/nat0.xml"
+                run "$kvmnet" net-start nat0
+                run "$kvmnet" attach-interface vm1 --network nat0 --mac 52:54:00:de:00:02
+                run "$kvmnet" domiflist vm1
+                guest wait '__KVMNET_NETDEV__ add eth[0-9]+ 52:54:00:de:00:02[^\r\n]*'
+                # the LAN has no route to 10.99.0.0/24: only the NAT brings the answers back
+                guest 'i=$(grep -l 52:54:00:de:00:02 /sys/class/net/*/address | cut -d/ -f5); ip link set $i up && udhcpc -i $i -n -q -t 5 -T 1 >/dev/null 2>&1; ip -4 -br addr show dev $i; ping -c 2 -W 5 192.0.2.1'
+                run "$kvmnet" net-dhcp-leases nat0
+                run "$kvmnet" net-destroy nat0 || true
+                run "$kvmnet" detach-interface vm1 --mac 52:54:00:de:00:02
+                run "$kvmnet" net-destroy nat0
                 run "$kvmnet" guest-stop vm1
         else
                 say "guests: skipped (needs qemu-system-x86, linux-image-amd64, busybox-static)"
