@@ -21,8 +21,9 @@ kvmnet CLI only:
      (kvmnetd holds no tap fd: QEMU's netdev_del closes the last one), the
      other still carries traffic;
   7. networks: attach-interface --network nat1 (kvmnetd's NAT network
-     with DHCP and a <dns><host>): udhcpc in the guest gets a lease that
-     net-dhcp-leases lists, busybox nslookup resolves the name, and the
+     with DHCP and a <dns><host>): udhcpc in the guest gets the address a
+     DHCP host entry (net-update) pins, net-dhcp-leases lists it, busybox
+     nslookup resolves the name, and the
      guest pings a LAN namespace (knhg-PID-lan, no route back to the
      subnet) through the NAT; net-destroy is refused while it is attached;
      on an isolated network the guest gets a lease, reaches the host and
@@ -413,10 +414,14 @@ def case_network(env):
     env.k('net-start', 'nat1')
 
     mac = '52:54:00:77:01:01'
+    # a DHCP host entry pins the guest's address (live: dnsmasq re-reads it)
+    env.k('net-update', 'nat1', 'add', 'ip-dhcp-host',
+          "<host mac='%s' ip='10.78.0.77'/>" % mac)
     nic, ifname, out = net_attach(env, 'nat1', mac)
     ip = re.search(r'inet (10\.78\.0\.\d+)/24', out)
     check(ip, 'no lease from nat1 on %s: %s' % (ifname, out))
     ip = ip.group(1)
+    check(ip == '10.78.0.77', 'the pinned address is 10.78.0.77, the guest got %s' % ip)
     br = env.sh('ip', '-n', env.ns, '-o', 'link', 'show', nic['tap'])
     check('master kvbr5' in br, 'tap %s is not on kvbr5: %s' % (nic['tap'], br))
     lst = [i for i in env.kj('domiflist', 'vm1')['interfaces'] if i['mac'] == mac]
@@ -432,7 +437,7 @@ def case_network(env):
     check(p.returncode == 1 and 'in use by guest vm1 (%s)' % nic['tap'] in p.stderr,
           'net-destroy while in use: rc=%d %s' % (p.returncode, p.stderr))
     detach(env, nic, ifname)
-    print('ok - network nat1: tap %s on kvbr5, the guest got %s by DHCP (net-dhcp-leases '
+    print('ok - network nat1: tap %s on kvbr5, the guest got %s (pinned) by DHCP (net-dhcp-leases '
           'lists it), resolved gw.lab, pinged the LAN %s through the NAT; net-destroy refused '
           'while attached' % (nic['tap'], ip, LAN_IP))
 
