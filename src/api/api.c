@@ -246,10 +246,48 @@ static int open_netns(kn_api *api, kn_error *err) {
         return 0;
 }
 
+/* The devices' MACs as the served namespace's kernel has them (for ifcfg's
+ * HWADDR= and iface-name). */
+static int live_device_macs(kn_device_mac **ret, size_t *n_ret, void *userdata) {
+        kn_api *api = userdata;
+        kn_error err = {0};
+        kn_live_link *links = NULL;
+        size_t n = 0;
+        *ret = NULL;
+        *n_ret = 0;
+        kn_netns *ns = kn_api_netns(api, &err);
+        int r = ns ? kn_live_list(ns, &links, &n, &err) : -err.code;
+        if (r < 0)
+                return r;
+        kn_device_mac *v = kn_xcalloc(n + 1, sizeof *v);
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+                if (links[k].mac[0] && strlen(links[k].iface->name) <= KN_IFNAME_MAX) {
+                        snprintf(v[m].name, sizeof v[m].name, "%s", links[k].iface->name);
+                        snprintf(v[m].mac, sizeof v[m].mac, "%s", links[k].mac);
+                        m++;
+                }
+        kn_live_links_free(links, n);
+        *ret = v;
+        *n_ret = m;
+        return 0;
+}
+
 int kn_api_set_netns(kn_api *api, const char *netns, kn_error *err) {
         free(api->netns_name);
         api->netns_name = kn_xstrdup(netns ? netns : "");
-        return open_netns(api, err);
+        int r = open_netns(api, err);
+        if (r < 0)
+                return r;
+        /* The kernel's devices are the configuration's when it is this
+         * machine's (root /) or a namespace was named for it; a test root
+         * served in kvmnetd's own namespace keeps ROOT/sys/class/net. */
+        if (!isempty(netns) || streq(kn_config_root(api->cfg), "/")) {
+                kn_error ignored = {0};
+                kn_config_set_device_macs(api->cfg, live_device_macs, api);
+                (void) kn_config_reload(api->cfg, &ignored);
+        }
+        return 0;
 }
 
 kn_netns *kn_api_netns(kn_api *api, kn_error *err) {
@@ -273,6 +311,7 @@ const char *kn_api_netns_name(const kn_api *api) {
 void kn_api_set_no_live(kn_api *api) {
         api->no_live = true;
         api->ns = kn_netns_free(api->ns);
+        kn_config_set_device_macs(api->cfg, NULL, NULL); /* ROOT/sys/class/net */
 }
 
 bool kn_api_has_live(const kn_api *api) {

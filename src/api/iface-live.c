@@ -72,6 +72,7 @@ static json_object *diag_to_json(const kn_diag *d) {
         json_object_object_add(o, "line", json_object_new_int64(d->line));
         json_object_object_add(o, "iface", kn_json_string_or_null(d->iface));
         json_object_object_add(o, "message", kn_json_string_or_null(d->message));
+        json_object_object_add(o, "warning", json_object_new_boolean(d->warning));
         return o;
 }
 

@@ -165,3 +165,5 @@ extern FILE *cli_out, *cli_err;
 /* Put in front of every error (batch mode: "line 7"), "" for none. */
 extern char cli_context[64];
 _printf_(1, 2) void cli_error(const char *fmt, ...);
+/* The same, as "warning: ..." (nothing failed). */
+_printf_(1, 2) void cli_warning(const char *fmt, ...);

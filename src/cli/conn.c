@@ -26,6 +26,20 @@ void cli_error(const char *fmt, ...) {
         fputc('\n', f);
 }
 
+void cli_warning(const char *fmt, ...) {
+        FILE *f = cli_err ? cli_err : stderr;
+        va_list ap;
+        if (f == stderr)
+                fflush(stdout); /* keep the order of output and errors */
+        fputs("warning: ", f);
+        if (*cli_context)
+                fprintf(f, "%s: ", cli_context);
+        va_start(ap, fmt);
+        vfprintf(f, fmt, ap);
+        va_end(ap);
+        fputc('\n', f);
+}
+
 static int connect_unix(const char *path, int *ret) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof sa.sun_path)

@@ -64,7 +64,7 @@ static int print_diags(json_object *result) {
         if (!json_object_object_get_ex(result, "diagnostics", &diags) ||
             !json_object_is_type(diags, json_type_array))
                 return KN_EXIT_OK;
-        size_t n = json_object_array_length(diags);
+        size_t n = json_object_array_length(diags), errors = 0;
         const char *prev_file = NULL;
         int64_t prev_line = -1;
         for (size_t k = 0; k < n; k++) {
@@ -72,16 +72,21 @@ static int print_diags(json_object *result) {
                 const char *file = json_str(d, "file"), *msg = json_str(d, "message");
                 int64_t line =
                         json_object_object_get_ex(d, "line", &o) ? json_object_get_int64(o) : 0;
+                /* A warning leaves the interface listed: no partial list. */
+                bool warning = json_object_object_get_ex(d, "warning", &o) &&
+                               json_object_get_boolean(o);
+                errors += !warning;
                 if (line > 0 && line == prev_line && streq_ptr(file, prev_file))
                         continue;
                 prev_file = file;
                 prev_line = line;
+                void (*say)(const char *, ...) = warning ? cli_warning : cli_error;
                 if (line > 0)
-                        cli_error("%s:%" PRId64 ": %s", file ? file : "?", line, msg ? msg : "?");
+                        say("%s:%" PRId64 ": %s", file ? file : "?", line, msg ? msg : "?");
                 else
-                        cli_error("%s: %s", file ? file : "?", msg ? msg : "?");
+                        say("%s: %s", file ? file : "?", msg ? msg : "?");
         }
-        return n > 0 ? KN_EXIT_PARTIAL : KN_EXIT_OK;
+        return errors > 0 ? KN_EXIT_PARTIAL : KN_EXIT_OK;
 }
 
 static int print_list(const cli_cmd *cmd, json_object *result) {
@@ -217,8 +222,7 @@ static int print_define(const cli_cmd *cmd, json_object *result) {
         if (json_object_object_get_ex(result, "warnings", &w) &&
             json_object_is_type(w, json_type_array))
                 for (size_t k = 0; k < json_object_array_length(w); k++)
-                        fprintf(stderr, "warning: %s\n",
-                                json_object_get_string(json_object_array_get_idx(w, k)));
+                        cli_warning("%s", json_object_get_string(json_object_array_get_idx(w, k)));
         printf("Interface %s defined from %s\n", name ? name : "?",
                streq(cmd->pos[0], "-") ? "standard input" : cmd->pos[0]);
         return KN_EXIT_OK;
