@@ -25,8 +25,9 @@ kvmnet CLI only:
      DHCP host entry (net-update) pins, net-dhcp-leases lists it, busybox
      nslookup resolves the name, and the
      guest pings a LAN namespace (knhg-PID-lan, no route back to the
-     subnet) through the NAT; net-destroy is refused while it is attached;
-     on an isolated network the guest gets a lease, reaches the host and
+     subnet) through the NAT; a second guest (vm2, booted for this) on the
+     same network and vm1 ping each other, net-destroy names both; on an
+     isolated network the guest gets a lease, reaches the host and
      not the LAN.
 
 KVMNET_GUEST_VM_VALGRIND=1 runs kvmnetd under valgrind (memcheck, leak
@@ -175,10 +176,12 @@ class Env:
 
     # ---- the guest ----
 
-    def define(self, info):
+    def define(self, info, name='vm1'):
+        """A guest NAME; files of guests but vm1 are prefixed NAME-."""
         w = self.dir
+        f = '' if name == 'vm1' else name + '-'
         xml = """<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>vm1</name>
+  <name>%s</name>
   <memory unit='MiB'>256</memory>
   <vcpu>4</vcpu>
   <os>
@@ -188,33 +191,34 @@ class Env:
     <cmdline>console=ttyS0 quiet panic=-1</cmdline>
   </os>
   <devices>
-    <serial type='file'><source path='%s/console.log'/></serial>
+    <serial type='file'><source path='%s/%sconsole.log'/></serial>
   </devices>
   <qemu:commandline>
     <qemu:arg value='-chardev'/>
-    <qemu:arg value='socket,id=kvmnet-cmd,path=%s/cmd.sock,server=on,wait=off'/>
+    <qemu:arg value='socket,id=kvmnet-cmd,path=%s/%scmd.sock,server=on,wait=off'/>
     <qemu:arg value='-serial'/>
     <qemu:arg value='chardev:kvmnet-cmd'/>
     <qemu:arg value='-no-reboot'/>
   </qemu:commandline>
 </domain>
-""" % (info['kernel'], info['initramfs'], w, w)
-        with open(os.path.join(w, 'vm1.xml'), 'w') as f:
-            f.write(xml)
-        self.k('guest-define', os.path.join(w, 'vm1.xml'))
+""" % (name, info['kernel'], info['initramfs'], w, f, w, f)
+        with open(os.path.join(w, name + '.xml'), 'w') as out:
+            out.write(xml)
+        self.k('guest-define', os.path.join(w, name + '.xml'))
 
-    def start(self):
+    def start(self, name='vm1'):
+        f = '' if name == 'vm1' else name + '-'
         for p in ('console.log', 'cmd.sock'):
             try:
-                os.unlink(os.path.join(self.dir, p))
+                os.unlink(os.path.join(self.dir, f + p))
             except OSError:
                 pass
         t0 = time.monotonic()
-        self.k('guest-start', 'vm1')
-        pid = [g['pid'] for g in self.kj('guest-list')['guests'] if g['name'] == 'vm1'][0]
-        vm = VM(os.path.join(self.dir, 'vmwork'), machine='pc', smp=4)
-        vm.pid, vm.cmd_socket = pid, os.path.join(self.dir, 'cmd.sock')
-        vm.console_log = os.path.join(self.dir, 'console.log')
+        self.k('guest-start', name)
+        pid = [g['pid'] for g in self.kj('guest-list')['guests'] if g['name'] == name][0]
+        vm = VM(os.path.join(self.dir, f + 'vmwork'), machine='pc', smp=4)
+        vm.pid, vm.cmd_socket = pid, os.path.join(self.dir, f + 'cmd.sock')
+        vm.console_log = os.path.join(self.dir, f + 'console.log')
         m = vm.wait_for(kvmnetvm.READY_RE, timeout=120, since=0)
         vm.ready = kvmnetvm._parse_ready(m.group(1))
         for _ in range(20):
@@ -224,7 +228,8 @@ class Env:
             except kvmnetvm.VMTimeout:
                 pass
         FIGURES.setdefault('boot_s', []).append(round(time.monotonic() - t0, 1))
-        self.vm = vm
+        if name == 'vm1':
+            self.vm = vm
         return vm
 
     def fds(self):
@@ -361,17 +366,18 @@ ISO_XML = """<network><name>iso1</name><bridge name='kvbr6'/>
 """
 
 
-def net_attach(env, net, mac):
+def net_attach(env, net, mac, guest='vm1', vm=None):
     """attach-interface --network; the guest's ethN, then udhcpc on it."""
-    mark = env.vm.console_mark()
-    r = json.loads(env.k('attach-interface', 'vm1', '--network', net, '--mac', mac,
+    vm = vm or env.vm
+    mark = vm.console_mark()
+    r = json.loads(env.k('attach-interface', guest, '--network', net, '--mac', mac,
                          '--json').stdout)
     nic = r['interface']
     check((nic['type'], nic['source']) == ('network', net), 'attach reply: %r' % nic)
-    m = env.vm.wait_for(r'__KVMNET_NETDEV__ add (eth\d+) %s' % mac, timeout=30, since=mark)
+    m = vm.wait_for(r'__KVMNET_NETDEV__ add (eth\d+) %s' % mac, timeout=30, since=mark)
     ifname = m.group(1)
     t0 = time.monotonic()
-    out = env.vm.check('ip link set %s up && udhcpc -i %s -n -q -t 5 -T 1 >/dev/null 2>&1 && '
+    out = vm.check('ip link set %s up && udhcpc -i %s -n -q -t 5 -T 1 >/dev/null 2>&1 && '
                        'ip -4 -o addr show dev %s' % (ifname, ifname, ifname), timeout=90)
     FIGURES.setdefault('udhcpc_s', []).append(round(time.monotonic() - t0, 2))
     return nic, ifname, out
@@ -433,6 +439,24 @@ def case_network(env):
     check(re.search(r'Address:? .*10\.78\.0\.1', ns.split('gw.lab', 1)[-1]),
           'nslookup gw.lab: %s' % ns)
     env.vm.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (LAN_IP, LAN_IP), timeout=30)
+    # A second guest on the same network: they reach each other.
+    env.define(env.info, 'vm2')
+    vm2 = env.start('vm2')
+    nic2, if2, out2 = net_attach(env, 'nat1', '52:54:00:77:02:01', 'vm2', vm2)
+    ip2 = re.search(r'inet (10\.78\.0\.\d+)/24', out2)
+    check(ip2 and ip2.group(1) != ip, 'vm2 got no lease of its own: %s' % out2)
+    vm2.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (ip, ip), timeout=30)
+    env.vm.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (ip2.group(1), ip2.group(1)),
+                 timeout=30)
+    p = env.k('net-destroy', 'nat1', ok=False)
+    check(p.returncode == 1 and re.search(r'in use by guests (vm1 \(%s\), vm2 \(%s\)|vm2 '
+                                          r'\(%s\), vm1 \(%s\))' % (nic['tap'], nic2['tap'],
+                                                                     nic2['tap'], nic['tap']),
+                                          p.stderr),
+          'net-destroy while in use: rc=%d %s' % (p.returncode, p.stderr))
+    env.k('guest-stop', 'vm2')
+    print('ok - a second guest vm2 on nat1 (%s) and vm1 (%s) ping each other; net-destroy '
+          'names both' % (ip2.group(1), ip))
     p = env.k('net-destroy', 'nat1', ok=False)
     check(p.returncode == 1 and 'in use by guest vm1 (%s)' % nic['tap'] in p.stderr,
           'net-destroy while in use: rc=%d %s' % (p.returncode, p.stderr))
@@ -475,6 +499,7 @@ def main():
     env = Env(a.kvmnet, a.kvmnetd, a.cache_dir)
     try:
         env.setup()
+        env.info = info
         env.define(info)
         env.start()
         for case in (case_attach_ping_detach, case_multiqueue, case_vhost, case_persistent,
