@@ -72,8 +72,12 @@ fi
 
 say "the daemon: kvmnetd serves the ifupdown sandbox on its own sockets${live:+, and the live interfaces of $ns}"
 export KVMNET_RUN_DIR="$sandbox/run"
-"$build/src/daemon/kvmnetd" --root "$sandbox/ifupdown" --state-dir "$sandbox/state" \
-        ${live:+--netns "$ns"} 2>"$sandbox/kvmnetd.log" &
+# In the sandbox namespace kvmnetd also ships and autostarts the default
+# NAT network, as on a real host (never in this host's own namespace).
+# dnsmasq drops to nobody and re-reads its files in the state directory.
+[ -n "$live" ] && mkdir -p "$sandbox/state" && chmod 755 "$sandbox" "$sandbox/state"
+${live:+env KVMNET_SHIP_DEFAULT_NETWORK=1} "$build/src/daemon/kvmnetd" --root "$sandbox/ifupdown" \
+        --state-dir "$sandbox/state" ${live:+--netns "$ns"} 2>"$sandbox/kvmnetd.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$KVMNET_RUN_DIR/kvmnet-sock" ] && break; sleep 0.1; done
 run "$kvmnet" iface-list --all
@@ -140,24 +144,17 @@ PY
                 run "$kvmnet" detach-interface vm1 --mac 52:54:00:de:00:01
                 guest 'ip -br link'
                 run ip -n "$ns" -br link
-                say "guests on a virtual NAT network: kvmnetd's bridge, dnsmasq and nftables in $ns (never this host's own namespace)"
-                chmod 755 "$sandbox" "$sandbox/state" # dnsmasq drops to nobody and re-reads its files there
-                cat >"$sandbox/nat0.xml" <<'XML'
-<network><name>nat0</name><forward mode='nat'/><bridge name='kvbr0'/>
-  <ip address='10.99.0.1' prefix='24'><dhcp><range start='10.99.0.10' end='10.99.0.99'/></dhcp></ip>
-</network>
-XML
-                run "$kvmnet" net-define "$sandbox/nat0.xml"
-                run "$kvmnet" net-start nat0
-                run "$kvmnet" attach-interface vm1 --network nat0 --mac 52:54:00:de:00:02
+                say "guests on the default NAT network: kvmnetd's bridge, dnsmasq and nftables in $ns (never this host's own namespace)"
+                run "$kvmnet" net-list --all
+                run "$kvmnet" attach-interface vm1 --network default --mac 52:54:00:de:00:02
                 run "$kvmnet" domiflist vm1
                 guest wait '__KVMNET_NETDEV__ add eth[0-9]+ 52:54:00:de:00:02[^\r\n]*'
-                # the LAN has no route to 10.99.0.0/24: only the NAT brings the answers back
+                # the LAN has no route to the network's subnet: only the NAT brings the answers back
                 guest 'i=$(grep -l 52:54:00:de:00:02 /sys/class/net/*/address | cut -d/ -f5); ip link set $i up && udhcpc -i $i -n -q -t 5 -T 1 >/dev/null 2>&1; ip -4 -br addr show dev $i; ping -c 2 -W 5 192.0.2.1'
-                run "$kvmnet" net-dhcp-leases nat0
-                run "$kvmnet" net-destroy nat0 || true
+                run "$kvmnet" net-dhcp-leases default
+                run "$kvmnet" net-destroy default || true
                 run "$kvmnet" detach-interface vm1 --mac 52:54:00:de:00:02
-                run "$kvmnet" net-destroy nat0
+                run "$kvmnet" net-destroy default
                 run "$kvmnet" guest-stop vm1
         else
                 say "guests: skipped (needs qemu-system-x86, linux-image-amd64, busybox-static)"
