@@ -165,5 +165,10 @@ extern FILE *cli_out, *cli_err;
 /* Put in front of every error (batch mode: "line 7"), "" for none. */
 extern char cli_context[64];
 _printf_(1, 2) void cli_error(const char *fmt, ...);
+/* FILE's content ('-': standard input, refused in batch mode), refused if
+ * it holds a NUL byte; errors name verb and file.  Returns an exit code.
+ * ret_len may be NULL. */
+int cli_read_xml(const char *verb, const cli_cmd *cmd, const char *file, char **ret,
+                 size_t *ret_len);
 /* The same, as "warning: ..." (nothing failed). */
 _printf_(1, 2) void cli_warning(const char *fmt, ...);

@@ -12,32 +12,29 @@
 FILE *cli_out, *cli_err;
 char cli_context[64];
 
-void cli_error(const char *fmt, ...) {
+_printf_(2, 0) static void say(const char *kind, const char *fmt, va_list ap) {
         FILE *f = cli_err ? cli_err : stderr;
-        va_list ap;
         if (f == stderr)
                 fflush(stdout); /* keep the order of output and errors */
-        fputs("error: ", f);
+        fprintf(f, "%s: ", kind);
         if (*cli_context)
                 fprintf(f, "%s: ", cli_context);
-        va_start(ap, fmt);
         vfprintf(f, fmt, ap);
-        va_end(ap);
         fputc('\n', f);
 }
 
-void cli_warning(const char *fmt, ...) {
-        FILE *f = cli_err ? cli_err : stderr;
+void cli_error(const char *fmt, ...) {
         va_list ap;
-        if (f == stderr)
-                fflush(stdout); /* keep the order of output and errors */
-        fputs("warning: ", f);
-        if (*cli_context)
-                fprintf(f, "%s: ", cli_context);
         va_start(ap, fmt);
-        vfprintf(f, fmt, ap);
+        say("error", fmt, ap);
         va_end(ap);
-        fputc('\n', f);
+}
+
+void cli_warning(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        say("warning", fmt, ap);
+        va_end(ap);
 }
 
 static int connect_unix(const char *path, int *ret) {

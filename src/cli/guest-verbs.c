@@ -14,33 +14,6 @@ static const char *str(json_object *o, const char *key) {
         return json_object_get_string(v);
 }
 
-static int read_xml(const char *verb, const cli_cmd *cmd, const char *file, char **ret) {
-        _cleanup_close_ int fd = -1;
-        if (streq(file, "-")) {
-                if (cmd->batch) {
-                        cli_error("%s -: standard input carries the batch commands; give a file "
-                                  "name",
-                                  verb);
-                        return KN_EXIT_USAGE;
-                }
-        } else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-                cli_error("%s: cannot read %s: %m", verb, file);
-                return KN_EXIT_FAILED;
-        }
-        _cleanup_strbuf_ kn_strbuf b = {0};
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(fd < 0 ? STDIN_FILENO : fd, buf, sizeof buf)) > 0)
-                kn_strbuf_putn(&b, buf, (size_t) n);
-        if (n < 0) {
-                cli_error("%s: cannot read %s: %m", verb, file);
-                return KN_EXIT_FAILED;
-        }
-        kn_strbuf_puts(&b, "");
-        *ret = kn_strbuf_steal(&b);
-        return KN_EXIT_OK;
-}
-
 static int build_none(const cli_cmd *cmd, json_object **args) {
         *args = json_object_new_object();
         return KN_EXIT_OK;
@@ -48,7 +21,7 @@ static int build_none(const cli_cmd *cmd, json_object **args) {
 
 static int build_define(const cli_cmd *cmd, json_object **args) {
         _cleanup_free_ char *xml = NULL;
-        int r = read_xml("guest-define", cmd, cmd->pos[0], &xml);
+        int r = cli_read_xml("guest-define", cmd, cmd->pos[0], &xml, NULL);
         if (r)
                 return r;
         *args = json_object_new_object();
@@ -205,7 +178,7 @@ static int build_detach(const cli_cmd *cmd, json_object **args) {
 
 static int build_device(const cli_cmd *cmd, json_object **args) {
         _cleanup_free_ char *xml = NULL;
-        int r = read_xml(cmd->verb->name, cmd, cmd->pos[1], &xml);
+        int r = cli_read_xml(cmd->verb->name, cmd, cmd->pos[1], &xml, NULL);
         if (r)
                 return r;
         *args = cli_args_name(cmd);

@@ -26,30 +26,7 @@ static int read_xml(const char *verb, const cli_cmd *cmd, const char *file, bool
                 *ret = kn_xstrdup(file);
                 return KN_EXIT_OK;
         }
-        _cleanup_close_ int fd = -1;
-        if (streq(file, "-")) {
-                if (cmd->batch) {
-                        cli_error("%s -: standard input carries the batch commands; give a file "
-                                  "name",
-                                  verb);
-                        return KN_EXIT_USAGE;
-                }
-        } else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
-                cli_error("%s: cannot read %s: %m", verb, file);
-                return KN_EXIT_FAILED;
-        }
-        _cleanup_strbuf_ kn_strbuf b = {0};
-        char buf[4096];
-        ssize_t n;
-        while ((n = read(fd < 0 ? STDIN_FILENO : fd, buf, sizeof buf)) > 0)
-                kn_strbuf_putn(&b, buf, (size_t) n);
-        if (n < 0) {
-                cli_error("%s: cannot read %s: %m", verb, file);
-                return KN_EXIT_FAILED;
-        }
-        kn_strbuf_puts(&b, "");
-        *ret = kn_strbuf_steal(&b);
-        return KN_EXIT_OK;
+        return cli_read_xml(verb, cmd, file, ret, NULL);
 }
 
 static int build_define(const cli_cmd *cmd, json_object **args) {

@@ -159,7 +159,7 @@ static int print_dumpxml(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
-/* iface-define */
+/* Reading XML documents (iface-, guest-, net-define ...) */
 
 static int read_all(int fd, char **ret, size_t *ret_len) {
         kn_strbuf b = {0};
@@ -182,16 +182,17 @@ static int read_all(int fd, char **ret, size_t *ret_len) {
         return 0;
 }
 
-static int build_define(const cli_cmd *cmd, json_object **args) {
-        const char *file = cmd->pos[0];
+int cli_read_xml(const char *verb, const cli_cmd *cmd, const char *file, char **ret,
+                 size_t *ret_len) {
+        const char *shown = streq(file, "-") ? "standard input" : file;
         _cleanup_free_ char *xml = NULL;
-        size_t len;
+        size_t len = 0;
         int r;
-
         if (streq(file, "-")) {
                 if (cmd->batch) {
-                        cli_error("iface-define -: standard input carries the batch commands; "
-                                  "give a file name");
+                        cli_error("%s -: standard input carries the batch commands; give a file "
+                                  "name",
+                                  verb);
                         return KN_EXIT_USAGE;
                 }
                 r = read_all(STDIN_FILENO, &xml, &len);
@@ -200,15 +201,26 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
                 r = fd < 0 ? -errno : read_all(fd, &xml, &len);
         }
         if (r < 0) {
-                cli_error("iface-define: cannot read %s: %s",
-                          streq(file, "-") ? "standard input" : file, strerror(-r));
+                cli_error("%s: cannot read %s: %s", verb, shown, strerror(-r));
                 return KN_EXIT_FAILED;
         }
         if (strlen(xml) != len) {
-                cli_error("iface-define: %s contains a NUL byte; it is not an XML document",
-                          streq(file, "-") ? "standard input" : file);
+                cli_error("%s: %s contains a NUL byte; it is not an XML document", verb, shown);
                 return KN_EXIT_FAILED;
         }
+        *ret = TAKE_PTR(xml);
+        if (ret_len)
+                *ret_len = len;
+        return KN_EXIT_OK;
+}
+
+static int build_define(const cli_cmd *cmd, json_object **args) {
+        const char *file = cmd->pos[0];
+        _cleanup_free_ char *xml = NULL;
+        size_t len;
+        int r = cli_read_xml("iface-define", cmd, file, &xml, &len);
+        if (r)
+                return r;
         *args = json_object_new_object();
         json_object_object_add(*args, "xml", json_object_new_string_len(xml, (int) len));
         json_object_object_add(*args, "source",
