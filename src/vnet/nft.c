@@ -5,7 +5,10 @@
 
 #include "nft.h"
 
+#include <errno.h>
 #include <nftables/libnftables.h>
+#include <pthread.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 #include "strbuf.h"
@@ -181,20 +184,64 @@ static char *trimmed(const char *s) {
         return kn_xstrndup(s, n);
 }
 
+/* One libnftables context per namespace, kept for the process's life:
+ * freeing a context closes its netlink socket, which costs the kernel
+ * 5-16 ms, on every start and destroy.  The context is made inside the
+ * namespace (its socket stays there) and found again by the namespace's
+ * inode, which cannot be reused while the socket holds the namespace.  A
+ * few slots: a daemon serves one namespace; tests make many, the oldest
+ * context goes. */
+#define NFT_CTX_SLOTS 8
+
+static struct {
+        pthread_mutex_t lock;
+        struct ctx_slot {
+                dev_t dev;
+                ino_t ino;
+                struct nft_ctx *ctx;
+        } slot[NFT_CTX_SLOTS];
+        size_t next;
+} ctx_cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static struct nft_ctx *ctx_get(int *r) {
+        struct stat st;
+        if (stat("/proc/thread-self/ns/net", &st) < 0) {
+                *r = -errno;
+                return NULL;
+        }
+        for (size_t k = 0; k < NFT_CTX_SLOTS; k++)
+                if (ctx_cache.slot[k].ctx && ctx_cache.slot[k].dev == st.st_dev &&
+                    ctx_cache.slot[k].ino == st.st_ino)
+                        return ctx_cache.slot[k].ctx;
+        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        if (!ctx) {
+                *r = -ENOMEM;
+                return NULL;
+        }
+        nft_ctx_buffer_output(ctx);
+        nft_ctx_buffer_error(ctx);
+        struct ctx_slot *s = &ctx_cache.slot[ctx_cache.next];
+        ctx_cache.next = (ctx_cache.next + 1) % NFT_CTX_SLOTS;
+        if (s->ctx)
+                nft_ctx_free(s->ctx);
+        *s = (struct ctx_slot){.dev = st.st_dev, .ino = st.st_ino, .ctx = ctx};
+        return ctx;
+}
+
 /* Runs inside the namespace: libnftables opens its netlink socket in the
  * context, and a socket stays in the namespace it was made in. */
 static int run_in_ns(void *data) {
         nft_call *c = data;
-        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-        if (!ctx)
-                return -ENOMEM;
-        nft_ctx_buffer_output(ctx);
-        nft_ctx_buffer_error(ctx);
-        int r = nft_run_cmd_from_buffer(ctx, c->cmd);
-        c->output = kn_xstrdup(nft_ctx_get_output_buffer(ctx) ?: "");
-        c->error = trimmed(nft_ctx_get_error_buffer(ctx));
-        nft_ctx_free(ctx);
-        return r == 0 ? 0 : -EIO;
+        int r = 0;
+        pthread_mutex_lock(&ctx_cache.lock);
+        struct nft_ctx *ctx = ctx_get(&r);
+        if (ctx) {
+                r = nft_run_cmd_from_buffer(ctx, c->cmd) == 0 ? 0 : -EIO;
+                c->output = kn_xstrdup(nft_ctx_get_output_buffer(ctx) ?: "");
+                c->error = trimmed(nft_ctx_get_error_buffer(ctx));
+        }
+        pthread_mutex_unlock(&ctx_cache.lock);
+        return r;
 }
 
 static int run(kn_netns *ns, nft_call *c, kn_error *err) {
