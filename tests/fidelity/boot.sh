@@ -7,8 +7,10 @@
 #
 # For each case (cases/NAME.xml; or a golden root, see GOLDEN_CASES):
 #   1. kvmnet --root R --backend BACKEND iface-define NAME.xml
-#   2. a fresh namespace h2-fid-PID-real with veths named as the XML's
-#      ethernets (peers in h2-fid-PID-lan), the real program run there on R's
+#   2. a fresh namespace kn-fid-PID-real with veths named as the XML's
+#      ethernets (peers lan1, lan2... in kn-fid-PID-lan; cases/NAME.lan, if
+#      there, runs in the background in the LAN namespace, e.g. a DHCP
+#      server, and writes DIR/lan.pid when it serves), the real program run there on R's
 #      files (private mount namespace, tmpfs /run, read-only sysfs), the live
 #      state read (state.py capture), the namespace deleted
 #   3. the same namespace again, `kvmnet --root R --netns NS iface-start`
@@ -25,12 +27,14 @@ skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] && command -v ip >/dev/null || skip "needs root and ip (network namespaces)"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/h2-fid.XXXXXX")
-NS=h2-fid-$$-real
-LAN=h2-fid-$$-lan
+T=$(mktemp -d "${TMPDIR:-/tmp}/kn-fid.XXXXXX")
+NS=kn-fid-$$-real
+LAN=kn-fid-$$-lan
 RUNNER_PID=
+LAN_PID=
 cleanup() {
         [ -n "$RUNNER_PID" ] && kill "$RUNNER_PID" 2>/dev/null
+        [ -n "$LAN_PID" ] && kill "$LAN_PID" 2>/dev/null
         for n in "$NS" "$LAN"; do
                 for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p"; done
                 ip netns del "$n" 2>/dev/null
@@ -67,6 +71,7 @@ PY
 # any the cases configure), peers up in LAN.
 make_ns() {
         local n k=1
+        [ -n "$LAN_PID" ] && { kill "$LAN_PID" 2>/dev/null; wait "$LAN_PID" 2>/dev/null; LAN_PID=; }
         for x in "$NS" "$LAN"; do
                 for p in $(ip netns pids "$x" 2>/dev/null); do kill -9 "$p"; done
                 ip netns del "$x" 2>/dev/null
@@ -78,6 +83,22 @@ make_ns() {
                         return 1
                 k=$((k + 1))
         done
+}
+
+# start_lan CASE DIR: cases/CASE.lan in the LAN namespace, in the
+# background, until it has written DIR/lan.pid (10 s at most).
+start_lan() {
+        local i
+        [ -x "$HERE/cases/$1.lan" ] || return 0
+        rm -f "$2/lan.pid"
+        ip netns exec "$LAN" "$HERE/cases/$1.lan" "$2" >>"$2/lan.log" 2>&1 &
+        LAN_PID=$!
+        for i in $(seq 100); do
+                [ -s "$2/lan.pid" ] && return 0
+                kill -0 "$LAN_PID" 2>/dev/null || break
+                sleep 0.1
+        done
+        return 1
 }
 
 make_root() {
@@ -147,7 +168,7 @@ for c in $CASES; do
         eths=$(ethernets "$xml")
         names=$(all_names "$xml")
 
-        make_ns $eths || { fail "$c: namespace setup"; continue; }
+        make_ns $eths && start_lan "$c" "$T/$c" || { fail "$c: namespace setup ($(tail -n 3 "$T/$c/lan.log" 2>/dev/null))"; continue; }
         run_real "$R" "$top" "$T/$c/real" || fail "$c: $BACKEND did not run (log: $(tail -n 5 "$T/$c/real.log"))"
         python3 "$HERE/state.py" capture "$NS" $names >"$T/$c/real.json"
         if [ "$BACKEND" = networkd ] && grep -E '^/etc/systemd/network/[^:]+:[0-9]+: ' "$T/$c/real.log" \
@@ -156,7 +177,7 @@ for c in $CASES; do
                 cat "$T/$c/warn"
         fi
 
-        make_ns $eths || { fail "$c: namespace setup"; continue; }
+        make_ns $eths && start_lan "$c" "$T/$c" || { fail "$c: namespace setup ($(tail -n 3 "$T/$c/lan.log" 2>/dev/null))"; continue; }
         "$KVMNET" --root "$R" --backend "$BACKEND" --netns "$NS" --state-dir "$T/$c/state" \
                 iface-start "$top" >"$T/$c/start.out" 2>&1 ||
                 fail "$c: kvmnet iface-start: $(cat "$T/$c/start.out")"

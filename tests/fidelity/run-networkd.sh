@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Inside `ip netns exec NS unshare -m --propagation private`: systemd-networkd
-# on DIR's files only, until LINK is configured (or 30 s), then stopped.
+# on DIR's files only, until LINK is configured (or 30 s), then killed.
 #   run-networkd.sh DIR LOG LINK
 set -u
 dir=$1 log=$2 link=$3
@@ -20,6 +20,8 @@ done
 sleep 1 # addresses past DAD, routes after them
 rc=0
 grep -q '^ADMIN_STATE=configured' "/run/systemd/netif/links/$idx" 2>/dev/null || rc=1
-kill "$pid"
-wait "$pid"
+# SIGKILL: a stopped networkd releases its DHCP leases and drops their
+# addresses; killed, it leaves what it configured for state.py to read.
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
 exit $rc

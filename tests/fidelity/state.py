@@ -4,9 +4,10 @@
 JSON document, and the comparison of two such documents.
 
   state.py capture NS NAME...   print the state of links NAME... in NS
-  state.py compare A B LABEL-A LABEL-B [LINK.FIELD...]
+  state.py compare A B LABEL-A LABEL-B [LINK.FIELD|route:DST...]
                                 exit 1 and print the differences, if any,
-                                but those of the fields named
+                                but those of the fields named and of
+                                routes to the destinations named
 
 What counts: per link MTU, MAC, up, master, the bridge's STP and forward
 delay, global addresses with their prefix; routes of the main tables
@@ -72,7 +73,10 @@ def compare(a, b, la, lb, *ignore):
         for k in sorted(set(x) | set(y)):
             if x.get(k) != y.get(k) and "%s.%s" % (n, k) not in ignore:
                 bad.append("%s %s: %s %s, %s %s" % (n, k, la, x.get(k), lb, y.get(k)))
-    ra, rb = set(map(tuple, A["routes"])), set(map(tuple, B["routes"]))
+    # "route:DST" in ignore: routes to DST are not compared.
+    skip = {i[len("route:"):] for i in ignore if i.startswith("route:")}
+    ra = {tuple(r) for r in A["routes"] if r[0] not in skip}
+    rb = {tuple(r) for r in B["routes"] if r[0] not in skip}
     for r in sorted(ra - rb):
         bad.append("route %s via '%s' dev %s: only %s" % (r + (la,)))
     for r in sorted(rb - ra):
