@@ -28,7 +28,15 @@ enum {
         KN_EXIT_USAGE = 2,   /* bad command line */
         KN_EXIT_CONNECT = 3, /* no daemon, refused, connection lost, bad reply */
         KN_EXIT_PARTIAL = 4, /* iface-list listed, but some files have errors */
+        KN_EXIT_NOT_FOUND = 5, /* no such interface, guest, network, device */
+        KN_EXIT_REFUSED = 6,   /* read-only connection, permission, read-only fs */
+        KN_EXIT_BUSY = 7,      /* conflict: in use, exists already, one open already */
+        KN_EXIT_TIMEOUT = 8,   /* gave up waiting (DHCP, guest, confirm) */
 };
+
+/* The exit code for a daemon's error reply: its errno-style code, in the
+ * one table of the CLI (docs/cli.md "Exit codes"). */
+int cli_exit_for_errno(int code);
 
 typedef struct cli_options {
         const char *uri;  /* -c/--connect, else $KVMNET_URI, else NULL */
@@ -67,6 +75,7 @@ typedef struct cli_conn {
         size_t outstanding;
         bool quiet; /* recv: keep failures in last_error, don't print */
         char last_error[512];
+        int reply_exit; /* cli_reply_result(): the exit code of its last error */
         json_object **events; /* event lines received while waiting for a reply */
         size_t n_events, alloc_events;
 } cli_conn;

@@ -457,14 +457,43 @@ int cli_conn_call(cli_conn *c, const char *verb, json_object *args, json_object 
         return cli_conn_recv(c, reply);
 }
 
+int cli_exit_for_errno(int code) {
+        switch (code) {
+        case 0:
+                return KN_EXIT_OK;
+        case ENOENT:
+        case ENODEV:
+        case ENXIO:
+        case ESRCH:
+                return KN_EXIT_NOT_FOUND;
+        case EPERM:
+        case EACCES:
+        case EROFS:
+                return KN_EXIT_REFUSED;
+        case EBUSY:
+        case EEXIST:
+        case EALREADY:
+        case EINPROGRESS:
+        case ENOTEMPTY:
+                return KN_EXIT_BUSY;
+        case ETIMEDOUT:
+        case ETIME:
+                return KN_EXIT_TIMEOUT;
+        default:
+                return KN_EXIT_FAILED;
+        }
+}
+
 json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply) {
         json_object *result = NULL;
         kn_error err;
         kn_api_reply_error(reply, &err);
+        c->reply_exit = cli_exit_for_errno(err.code);
         if (err.code == 0) {
                 if (!json_object_object_get_ex(reply, "result", &result) ||
                     !json_object_is_type(result, json_type_object)) {
                         cli_error("%s: %s sent a success reply without a result", verb, c->where);
+                        c->reply_exit = KN_EXIT_CONNECT;
                         return NULL;
                 }
                 return result;

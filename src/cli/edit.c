@@ -152,7 +152,7 @@ static int edit(const edit_kind *k, const cli_cmd *cmd, cli_conn *c) {
                 return r;
         json_object *result = cli_reply_result(c, k->dump, reply), *o;
         if (!result)
-                return KN_EXIT_FAILED;
+                return c->reply_exit;
         if (!json_object_object_get_ex(result, "xml", &o) ||
             !json_object_is_type(o, json_type_string)) {
                 cli_error("%s: the reply carries no XML", k->verb);

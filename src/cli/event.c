@@ -84,7 +84,7 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
         if (r != 0)
                 return r;
         if (!cli_reply_result(c, "event", reply))
-                return KN_EXIT_FAILED;
+                return c->reply_exit;
 
         long deadline = timeout_ms >= 0 ? msec_now() + timeout_ms : -1;
         for (;;) {

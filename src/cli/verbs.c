@@ -583,7 +583,8 @@ void cli_help(FILE *f) {
                    "command per line (VERB ARG..., '#' starts a comment) and runs them in\n"
                    "order on one connection.\n\n"
                    "Exit codes: 0 ok, 1 the operation failed, 2 usage error, 3 cannot connect\n"
-                   "or the connection failed, 4 iface-list found files with errors.\n"
+                   "or the connection failed, 4 listed but some files have errors, 5 not\n"
+                   "found, 6 refused (read-only, permission), 7 conflict or busy, 8 timeout.\n"
                    "'kvmnet help VERB' or 'kvmnet VERB --help' describes a verb.\n");
 }
 
@@ -707,6 +708,6 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
 int cli_cmd_print_reply(const cli_cmd *cmd, cli_conn *c, json_object *reply) {
         json_object *result = cli_reply_result(c, cmd->verb->name, reply);
         if (!result)
-                return KN_EXIT_FAILED;
+                return c->reply_exit;
         return cmd->verb->print(cmd, result);
 }

@@ -20,10 +20,10 @@ offline) kv() { "$KVMNET" --root "$ROOT" "$@"; } ;;
 esac
 sum=$(root_sum "$ROOT")
 
-bad() { # NAME PATTERN  (XML on stdin)
-        local name=$1 pattern=$2
+bad() { # NAME PATTERN [CODE]  (XML on stdin)
+        local name=$1 pattern=$2 code=${3:-1}
         cat >"$T/$name.xml"
-        expect_error 1 "$pattern" kv iface-define "$T/$name.xml"
+        expect_error "$code" "$pattern" kv iface-define "$T/$name.xml"
         [ "$(root_sum "$ROOT")" = "$sum" ] || fail "$name: the files changed"
         pass "$name: $(sed 's/^error: //' "$T/err")"
 }
@@ -35,7 +35,7 @@ printf "<interface type='wifi' name='wlan0'>\n  <start mode='onboot'/>\n</interf
 xml_vlan eth1 4096 | sed "s/10.0.4096.1/10.0.0.1/" | bad vlan-4096 "4096"
 xml_ethernet ../../x 52:54:00:00:00:09 | bad name-dotdot "'\.\./\.\./x'"
 xml_ethernet a23456789012345x 52:54:00:00:00:09 | bad name-16 "'a23456789012345x'"
-xml_bridge br1 eth0 52:54:00:00:00:01 | bad port-taken "eth0 is already a port of bridge br0"
+xml_bridge br1 eth0 52:54:00:00:00:01 | bad port-taken "eth0 is already a port of bridge br0" 7
 : | bad empty "empty.xml"
 printf 'not xml at all\n' | bad not-xml "not-xml.xml:1"
 

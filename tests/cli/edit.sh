@@ -102,7 +102,7 @@ EOF
 fi
 
 export EDITOR=true
-expect_error 1 "no interface named 'nope0'" kv iface-edit nope0
+expect_error 5 "no interface named 'nope0'" kv iface-edit nope0
 
 [ "$MODE" = daemon ] && stop_daemon
 exit 0

@@ -46,7 +46,7 @@ out=$(kv iface-destroy br0 2>&1) || fail "iface-destroy of the undefined br0: $o
 [ "$out" = "Interface br0 destroyed" ] || fail "iface-destroy output: $out"
 ip -n "$NS" link show br0 >/dev/null 2>&1 && fail "br0 is still there"
 ip -n "$NS" -o link show eth0 | grep -q 'master' && fail "eth0 is still a port"
-expect_error 1 "iface-destroy: no interface named 'br0' in network namespace $NS" kv iface-destroy br0
+expect_error 5 "iface-destroy: no interface named 'br0' in network namespace $NS" kv iface-destroy br0
 pass "iface-undefine of an active interface leaves it to iface-destroy"
 
 # A port of a live bridge nobody configured is named as such.
@@ -82,7 +82,7 @@ if [ "$BACKEND" = ifcfg ]; then
         ln -s /nonexistent/ifcfg-eth5 "$dir/ifcfg-eth5"
         seen() { kv iface-list --all 2>&1 | grep -q 'ifcfg-eth5: cannot read'; }
         wait_for seen || fail "the broken ifcfg-eth5 is not reported: $(kv iface-list --all 2>&1)"
-        expect_error 1 "iface-undefine: $dir/ifcfg-eth5 is a symbolic link to '/nonexistent/ifcfg-eth5', which does not exist under .*nothing was removed" \
+        expect_error 5 "iface-undefine: $dir/ifcfg-eth5 is a symbolic link to '/nonexistent/ifcfg-eth5', which does not exist under .*nothing was removed" \
                 kv iface-undefine eth5
         [ -L "$dir/ifcfg-eth5" ] || fail "the link went away"
         rm "$dir/ifcfg-eth5"

@@ -68,19 +68,19 @@ grep -q "<interface type='bridge' name='br0'>" "$T/dump1" && grep -q "name='eth0
 kv iface-dumpxml --inactive br0 | cmp -s - "$T/dump1" || fail "dumpxml --inactive differs"
 kv iface-define "$T/dump1" >/dev/null || fail "define from dumpxml"
 kv iface-dumpxml br0 | cmp -s - "$T/dump1" || fail "dumpxml not stable after redefine"
-expect_error 1 "iface-dumpxml: no interface named 'nope0'" kv iface-dumpxml nope0
-expect_error 1 "'eth0' is not a top-level interface: it is a port of bridge br0" kv iface-dumpxml eth0
+expect_error 5 "iface-dumpxml: no interface named 'nope0'" kv iface-dumpxml nope0
+expect_error 5 "'eth0' is not a top-level interface: it is a port of bridge br0" kv iface-dumpxml eth0
 pass "iface-dumpxml"
 
 # iface-mac and iface-name.
 [ "$(kv iface-mac eth5)" = 52:54:00:aa:00:05 ] || fail "iface-mac eth5"
 [ "$(kv iface-mac eth0)" = 52:54:00:00:00:01 ] || fail "iface-mac of a bridge port"
 expect_error 1 "interface 'br0' has no MAC address" kv iface-mac br0
-expect_error 1 "no interface named 'nope0'" kv iface-mac nope0
+expect_error 5 "no interface named 'nope0'" kv iface-mac nope0
 [ "$(kv iface-name 52:54:00:aa:00:05)" = eth5 ] || fail "iface-name"
 [ "$(kv iface-name 52:54:00:AA:00:05)" = eth5 ] || fail "iface-name upper case"
 [ "$(kv iface-name 52:54:00:00:00:01)" = eth0 ] || fail "iface-name of a port"
-expect_error 1 "no interface has MAC address 52:54:00:ff:ff:ff" kv iface-name 52:54:00:ff:ff:ff
+expect_error 5 "no interface has MAC address 52:54:00:ff:ff:ff" kv iface-name 52:54:00:ff:ff:ff
 expect_error 1 "'52:54:00' is not a MAC address" kv iface-name 52:54:00
 pass "iface-mac, iface-name"
 
@@ -88,8 +88,8 @@ pass "iface-mac, iface-name"
 out=$(kv iface-undefine eth5) || fail "undefine"
 [ "$out" = "Interface eth5 undefined" ] || fail "undefine output: $out"
 kv iface-list --all | grep -q '^ eth5 ' && fail "eth5 still listed"
-expect_error 1 "eth5" kv iface-undefine eth5
-expect_error 1 "eth0 is a port of bridge br0" kv iface-undefine eth0
+expect_error 5 "eth5" kv iface-undefine eth5
+expect_error 7 "eth0 is a port of bridge br0" kv iface-undefine eth0
 kv iface-list --all | grep -q '^ br0 ' || fail "br0 gone after refused port undefine"
 pass "iface-undefine"
 
@@ -130,7 +130,7 @@ iface-mac eth5
 EOF
 rc=0
 kv <"$T/batch" >"$T/out" 2>"$T/err" || rc=$?
-[ "$rc" = 1 ] || fail "batch exit code $rc (want 1, from the first failure)"
+[ "$rc" = 5 ] || fail "batch exit code $rc (want 5, not found, from the first failure)"
 grep -q '^error: line 5: iface-mac: no interface named .nope0.' "$T/err" || fail "batch error 1: $(cat "$T/err")"
 grep -q "^error: line 8: unknown verb 'no-such-verb'" "$T/err" || fail "batch error 2: $(cat "$T/err")"
 [ "$(grep -c . "$T/err")" = 2 ] || fail "batch errors: $(cat "$T/err")"
