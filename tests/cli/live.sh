@@ -159,7 +159,7 @@ grep -q '^ eth1 *inactive *[0-9a-f:]* *no$' "$T/out" || fail "unconfigured eth1 
 kv iface-list --inactive >"$T/out" || fail "iface-list --inactive"
 grep -qE '^ (spare0|eth1|eth0) ' "$T/out" && fail "--inactive lists more than configured-but-down: $(cat "$T/out")"
 kv iface-dumpxml spare0 | grep -q "<interface type='ethernet' name='spare0'>" || fail "dumpxml of an unconfigured link"
-expect_error 1 "iface-dumpxml --inactive|no interface named 'spare0'" kv iface-dumpxml --inactive spare0
+expect_error 5 "iface-dumpxml --inactive|no interface named 'spare0'" kv iface-dumpxml --inactive spare0
 pass "live iface-dumpxml (virt-xml-validate), iface-list --all marks unconfigured links"
 
 # ---- iface-destroy ----
@@ -227,8 +227,8 @@ expect_error 1 "iface-start br2: add default route via 10.99.0.1 on br2: .*unrea
 after=$(snapshot)
 [ "$before" = "$after" ] || fail "a failed iface-start left changes: $(diff <(echo "$before") <(echo "$after"))"
 journal_empty || fail "journal left behind after a failure"
-expect_error 1 "iface-start: no interface named 'nope0'" kv iface-start nope0
-expect_error 1 "iface-start: 'eth1' is not a top-level interface: it is a port of bridge br2" kv iface-start eth1
+expect_error 5 "iface-start: no interface named 'nope0'" kv iface-start nope0
+expect_error 5 "iface-start: 'eth1' is not a top-level interface: it is a port of bridge br2" kv iface-start eth1
 kv iface-undefine br2 >/dev/null
 pass "a refused step (route via an unreachable gateway) is named and everything is undone"
 
@@ -290,9 +290,9 @@ else
 fi
 
 if [ "$MODE" = daemon ]; then
-        expect_error 1 "iface-start is refused on a read-only connection" \
+        expect_error 6 "iface-start is refused on a read-only connection" \
                 "$KVMNET" -c "unix://$T/ro" iface-start br0
-        expect_error 1 "iface-destroy is refused on a read-only connection" \
+        expect_error 6 "iface-destroy is refused on a read-only connection" \
                 "$KVMNET" -c "unix://$T/ro" iface-destroy br0
         grep -q "client [0-9]* (uid 0): error: iface-start br2: add default route" "$T/daemon.log" ||
                 fail "failure not logged"

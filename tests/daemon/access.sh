@@ -33,16 +33,16 @@ sum=$(root_sum "$ROOT")
 "$KVMNET" -c "$RO" iface-list --all | grep -q '^ br0 ' || fail "ro iface-list"
 "$KVMNET" -c "$RO" iface-dumpxml br0 | grep -q "name='br0'" || fail "ro iface-dumpxml"
 "$KVMNET" -c "$RO" iface-mac eth0 | grep -qx 52:54:00:00:00:01 || fail "ro iface-mac"
-expect_error 1 "iface-define is refused on a read-only connection" \
+expect_error 6 "iface-define is refused on a read-only connection" \
         "$KVMNET" -c "$RO" iface-define "$T/eth5.xml"
-expect_error 1 "iface-undefine is refused on a read-only connection" \
+expect_error 6 "iface-undefine is refused on a read-only connection" \
         "$KVMNET" -c "$RO" iface-undefine br0
 [ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused change touched the files"
 pass "read-only socket serves reads and refuses iface-define/iface-undefine"
 
 # Everyone may use the read-only socket.
 as_nobody "$KVMNET" -c "$RO" iface-list --all | grep -q '^ br0 ' || fail "nobody on ro"
-expect_error 1 "refused on a read-only connection" as_nobody "$KVMNET" -c "$RO" iface-undefine br0
+expect_error 6 "refused on a read-only connection" as_nobody "$KVMNET" -c "$RO" iface-undefine br0
 pass "nobody may read through the read-only socket, not change"
 
 # The rw socket's mode keeps strangers out ...

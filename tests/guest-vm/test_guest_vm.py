@@ -449,7 +449,7 @@ def case_network(env):
     env.vm.check('ping -c 1 -W 5 %s || ping -c 1 -W 5 %s' % (ip2.group(1), ip2.group(1)),
                  timeout=30)
     p = env.k('net-destroy', 'nat1', ok=False)
-    check(p.returncode == 1 and re.search(r'in use by guests (vm1 \(%s\), vm2 \(%s\)|vm2 '
+    check(p.returncode == 7 and re.search(r'in use by guests (vm1 \(%s\), vm2 \(%s\)|vm2 '
                                           r'\(%s\), vm1 \(%s\))' % (nic['tap'], nic2['tap'],
                                                                      nic2['tap'], nic['tap']),
                                           p.stderr),
@@ -458,7 +458,7 @@ def case_network(env):
     print('ok - a second guest vm2 on nat1 (%s) and vm1 (%s) ping each other; net-destroy '
           'names both' % (ip2.group(1), ip))
     p = env.k('net-destroy', 'nat1', ok=False)
-    check(p.returncode == 1 and 'in use by guest vm1 (%s)' % nic['tap'] in p.stderr,
+    check(p.returncode == 7 and 'in use by guest vm1 (%s)' % nic['tap'] in p.stderr,
           'net-destroy while in use: rc=%d %s' % (p.returncode, p.stderr))
     detach(env, nic, ifname)
     print('ok - network nat1: tap %s on kvbr5, the guest got %s (pinned) by DHCP (net-dhcp-leases '

@@ -103,7 +103,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 guest_xml g1 pc >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define"
 expect_error 1 "not running" K attach-interface g1 --bridge br0
-expect_error 1 "not defined" K attach-interface nosuch --bridge br0
+expect_error 5 "not defined" K attach-interface nosuch --bridge br0
 expect_error 1 "guest name '../x'" K guest-start ../x
 K guest-start g1 >/dev/null || fail "guest-start"
 pass "guest defined and started"
@@ -119,11 +119,11 @@ ip -n "$NS" link show "$tap" | grep -q "fe:54:00:aa:00:01" || fail "$tap has not
 K domiflist g1 | grep -E "$tap +bridge +br0 +virtio +$M1 +1 +attached" >/dev/null || fail "domiflist: $(K domiflist g1)"
 pass "attach-interface: $tap on br0 with the host MAC, listed as attached"
 
-expect_error 1 "already has a NIC with MAC $M1" K attach-interface g1 --bridge br0 --mac $M1
+expect_error 7 "already has a NIC with MAC $M1" K attach-interface g1 --bridge br0 --mac $M1
 expect_error 1 "not a MAC address" K attach-interface g1 --bridge br0 --mac 52:54:00:zz:00:01
 expect_error 1 "multicast" K attach-interface g1 --bridge br0 --mac 01:54:00:00:00:01
-expect_error 1 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
-expect_error 1 "network default is not defined" K attach-interface g1 --network default
+expect_error 5 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
+expect_error 5 "network default is not defined" K attach-interface g1 --network default
 expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
 [ "$(taps)" = 1 ] || fail "a failed attach left a tap: $(ip -n "$NS" -br link)"
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
@@ -133,11 +133,11 @@ pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear er
 EV_PID=$!
 EXTRA_PIDS="$EXTRA_PIDS $EV_PID"
 sleep 0.3 # subscribed
-expect_error 1 "the guest did not release NIC $M1 \(tap $tap\) within 500 ms; it stays 'unplug pending' and will be removed when the guest releases it \(at the latest at the guest's next reset\)" \
+expect_error 8 "the guest did not release NIC $M1 \(tap $tap\) within 500 ms; it stays 'unplug pending' and will be removed when the guest releases it \(at the latest at the guest's next reset\)" \
         K detach-interface g1 --mac $M1 --timeout 500
 K domiflist g1 | grep -E "$tap .*$M1 .*unplug pending" >/dev/null || fail "not listed as unplug pending: $(K domiflist g1)"
 has_tap "$tap" || fail "the tap of a NIC the guest still holds is gone"
-expect_error 1 "NIC $M1 \(tap $tap\) is already 'unplug pending' \(requested [0-9.]+ s ago\)" \
+expect_error 7 "NIC $M1 \(tap $tap\) is already 'unplug pending' \(requested [0-9.]+ s ago\)" \
         K detach-interface g1 --mac $M1
 [ "$(grep -c '^error: ' "$T/err")" = 1 ] && ! grep -qi "qemu" "$T/err" || fail "second detach: $(cat "$T/err")"
 pass "an unanswered unplug is 'unplug pending', never success; the tap stays; a second detach says it is pending already"
@@ -182,7 +182,7 @@ pass "guest-stop removes the taps; --persistent NIC is back after guest-start"
 
 # A pending unplug with --persistent: guest-stop drops the NIC, and the
 # definition no longer has it, so guest-start does not bring it back.
-expect_error 1 "unplug pending" K detach-interface g1 --mac "$MQ" --persistent --timeout 200
+expect_error 8 "unplug pending" K detach-interface g1 --mac "$MQ" --persistent --timeout 200
 K guest-dumpxml g1 | grep -q "$MQ" || fail "the definition lost the NIC before it was removed"
 K guest-stop g1 >/dev/null || fail "guest-stop with a pending unplug"
 K guest-dumpxml g1 | grep -q "$MQ" && fail "guest-stop kept the pending --persistent NIC in the definition"
@@ -229,7 +229,7 @@ K guest-adopt a1 "$T/adopt.qmp" >/dev/null || fail "guest-adopt"
 K attach-interface a1 --bridge br0 --mac 52:54:00:aa:00:a1 >/dev/null || fail "attach to adopted"
 K domiflist a1 | grep -q "52:54:00:aa:00:a1" || fail "adopted domiflist"
 K guest-list | grep -q "a1 *running" || fail "adopted guest not listed"
-expect_error 1 "already running" K guest-adopt a1 "$T/adopt.qmp"
+expect_error 7 "already running" K guest-adopt a1 "$T/adopt.qmp"
 pass "guest-adopt takes over a foreign QEMU and hot-plugs into it"
 
 # kvmnetd killed and restarted: it re-attaches to the guests whose QEMU
@@ -238,7 +238,7 @@ M2=52:54:00:aa:00:02 M3=52:54:00:aa:00:03
 K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2"
 K attach-interface g1 --bridge br0 --mac $M3 >/dev/null || fail "attach $M3"
 tap2=$(tap_of g1 $M2) tap3=$(tap_of g1 $M3)
-expect_error 1 "unplug pending" K detach-interface g1 --mac $M3 --timeout 200
+expect_error 8 "unplug pending" K detach-interface g1 --mac $M3 --timeout 200
 P=$(qemu_pid g1)
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
@@ -255,7 +255,7 @@ pass "kvmnetd killed (-9) and restarted: g1 and adopted a1 re-attached, NICs lis
 # restart too: kvmnetd holds no tap fd, QEMU's netdev_del alone makes the
 # taps go.
 t0=$(date +%s%N)
-expect_error 1 "within 300 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2
+expect_error 8 "within 300 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2
 [ $((($(date +%s%N) - t0) / 1000000)) -ge 300 ] || fail "detach returned before --unplug-timeout"
 qmp g1 system_reset >/dev/null || fail "system_reset"
 wait_for no_tap "$tap3" || fail "$tap3 still there"
@@ -268,7 +268,7 @@ pass "after the restart: a new detach (kvmnetd --unplug-timeout 300, no --timeou
 # While kvmnetd is down: a pending unplug completes (reset), q1's QEMU dies.
 K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2 again"
 tap2=$(tap_of g1 $M2)
-expect_error 1 "within 150 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2 --timeout 150
+expect_error 8 "within 150 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2 --timeout 150
 K guest-start q1 >/dev/null || fail "q1 start"
 K attach-interface q1 --bridge br0 >/dev/null || fail "q1 attach"
 PQ=$(qemu_pid q1)

@@ -63,7 +63,7 @@ expect_error 1 "<source network='../x'> is not a network name" K guest-define "$
 guest_xml lab >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define with a network NIC"
 K guest-dumpxml g1 | grep -q "<interface type='network'>" || fail "dumpxml: $(K guest-dumpxml g1)"
-expect_error 1 "guest-start g1: network lab is not defined" K guest-start g1
+expect_error 5 "guest-start g1: network lab is not defined" K guest-start g1
 # An isolated network without addresses: a bridge and its table, no dnsmasq.
 printf "<network><name>lab</name><bridge name='kvbr7'/></network>" >"$T/lab.xml"
 K net-define "$T/lab.xml" >/dev/null || fail "net-define"
@@ -85,7 +85,7 @@ assert (i['type'], i['source'], i['bridge']) == ('network', 'lab', 'kvbr7'), i" 
         fail "domiflist --json: $(K domiflist g1 --json)"
 pass "cold guest-start: the definition's network NIC is on kvbr7; domiflist: network lab (bridge kvbr7)"
 
-expect_error 1 "attach-interface g1: network nosuch is not defined" K attach-interface g1 --network nosuch
+expect_error 5 "attach-interface g1: network nosuch is not defined" K attach-interface g1 --network nosuch
 expect_error 1 "not both" K attach-interface g1 --network lab --bridge kvbr7
 expect_error 1 "network name '../etc'" K attach-interface g1 --network ../etc
 out=$(K attach-interface g1 --network lab --mac $M2 --persistent) || fail "attach --network: $out"
@@ -109,7 +109,7 @@ T3=$(tap_of g1 $M3)
 [ "$(master_of "$T3")" = kvbr7 ] || fail "$T3 (attach-device) is not on kvbr7"
 pass "attach-interface --network (refusals naming the network) and attach-device type='network' put taps on kvbr7; --persistent keeps type='network'"
 
-expect_error 1 "net-destroy: network lab is in use by guest g1 \(($T1|$T2|$T3), ($T1|$T2|$T3), ($T1|$T2|$T3)\); detach the NICs or give --force" \
+expect_error 7 "net-destroy: network lab is in use by guest g1 \(($T1|$T2|$T3), ($T1|$T2|$T3), ($T1|$T2|$T3)\); detach the NICs or give --force" \
         K net-destroy lab
 ip -n "$H" link show kvbr7 >/dev/null || fail "a refused net-destroy took kvbr7"
 pass "net-destroy is refused naming g1 and its taps"
@@ -130,7 +130,7 @@ PY
 start_daemon --netns "$H"
 grep -q "guest g1: re-attached to QEMU pid [0-9]* with 3 NICs" "$T/daemon.log" || fail "g1 not re-attached"
 K domiflist g1 | grep -E "^ $T2 +network +lab .*$M2 .*attached" >/dev/null || fail "after restart: $(K domiflist g1)"
-expect_error 1 "net-destroy: network lab is in use by guest g1" K net-destroy lab
+expect_error 7 "net-destroy: network lab is in use by guest g1" K net-destroy lab
 pass "kvmnetd restarted on a state file without bridge keys: NICs listed as network lab, net-destroy still refused"
 
 K detach-interface g1 --mac $M3 --timeout 200 >/dev/null 2>&1 # no guest OS: stays pending

@@ -160,7 +160,7 @@ grep -q "<hostname>db</hostname>" "$ROOT/etc/kvmnet/networks/lab.xml" || fail "n
 wait_for sh -c "ip netns exec $G1 busybox nslookup db 10.77.0.1 | grep -q 10.77.0.50" ||
         fail "db does not resolve"
 [ "$(pgrep -f "conf-file=$T/state/dnsmasq/lab.conf")" = "$PID1" ] || fail "dnsmasq was restarted"
-expect_error 1 "a DHCP host for 10.77.0.11 is already there" kv net-update lab add ip-dhcp-host \
+expect_error 7 "a DHCP host for 10.77.0.11 is already there" kv net-update lab add ip-dhcp-host \
         "<host mac='52:54:00:77:00:01' ip='10.77.0.11'/>"
 pass "net-update dns-host: live by SIGHUP (same dnsmasq, the name resolves) and in the file"
 
@@ -170,11 +170,11 @@ kv net-define "$T/c.xml" >/dev/null || fail "define clash"
 expect_error 1 "subnet 192.0.2.0/24 overlaps the host's (address 192.0.2.2/24 on up0|route 192.0.2.0/24 dev up0)" kv net-start clash
 printf "<network><name>busy</name><bridge name='up0'/></network>" >"$T/b.xml"
 kv net-define "$T/b.xml" >/dev/null || fail "define busy"
-expect_error 1 "bridge up0 is in use: a link of that name exists" kv net-start busy
+expect_error 7 "bridge up0 is in use: a link of that name exists" kv net-start busy
 printf "<network><name>lab</name><ip address='10.78.0.1' prefix='24'/></network>" >"$T/d.xml"
-expect_error 1 "network lab is already defined with UUID" kv net-define "$T/d.xml"
+expect_error 7 "network lab is already defined with UUID" kv net-define "$T/d.xml"
 printf "<network><name>other</name><bridge name='kvbr1'/></network>" >"$T/e.xml"
-expect_error 1 "bridge kvbr1 is network lab's" kv net-define "$T/e.xml"
+expect_error 7 "bridge kvbr1 is network lab's" kv net-define "$T/e.xml"
 printf "<network><name>r</name><ip address='10.79.0.1' prefix='24'><dhcp><range start='10.80.0.2' end='10.80.0.9'/></dhcp></ip></network>" >"$T/f.xml"
 expect_error 1 "DHCP range 10.80.0.2-10.80.0.9: 10.80.0.2 is outside the subnet 10.79.0.0/24" kv net-define "$T/f.xml"
 printf "<network><name>../../etc/x</name></network>" >"$T/g.xml"
@@ -188,14 +188,14 @@ for verb in net-start net-destroy net-info net-dumpxml net-dhcp-leases net-undef
         expect_error 1 "$verb: network name '../../etc/passwd' must not start with '.'" kv $verb ../../etc/passwd
 done
 expect_error 1 "net-update: network name 'a/b' contains '/'" kv net-update a/b add dns-host "<host ip='1.2.3.4'><hostname>x</hostname></host>"
-expect_error 1 "network lab is already active" kv net-start lab
+expect_error 7 "network lab is already active" kv net-start lab
 kv net-undefine clash >/dev/null && kv net-undefine busy >/dev/null || fail "undefine"
 [ ! -e "$ROOT/etc/kvmnet/networks/clash.xml" ] || fail "clash.xml left"
 pass "refusals: host address, bridge in use, same name, another network's bridge, range outside, hostile names, 16-char bridge, bad XML with its line, already active"
 
 # ---- a guest tap on the bridge blocks net-destroy
 ip -n "$H" tuntap add kvtap9 mode tap && ip -n "$H" link set kvtap9 master kvbr1 || fail "tap"
-expect_error 1 "network lab is in use by guest NICs \(kvtap9 on kvbr1\)" kv net-destroy lab
+expect_error 7 "network lab is in use by guest NICs \(kvtap9 on kvbr1\)" kv net-destroy lab
 pass "net-destroy is refused while a guest tap is on the bridge, naming it"
 
 # ---- kvmnetd killed with -9 and restarted: dnsmasq adopted, not restarted
