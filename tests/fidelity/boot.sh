@@ -178,8 +178,9 @@ for c in $CASES; do
         fi
 
         make_ns $eths && start_lan "$c" "$T/$c" || { fail "$c: namespace setup ($(tail -n 3 "$T/$c/lan.log" 2>/dev/null))"; continue; }
-        "$KVMNET" --root "$R" --backend "$BACKEND" --netns "$NS" --state-dir "$T/$c/state" \
-                iface-start "$top" >"$T/$c/start.out" 2>&1 ||
+        # Its DHCP client's pid and lease files stay in the test's directory.
+        KVMNET_RUN_DIR="$T/$c/run" "$KVMNET" --root "$R" --backend "$BACKEND" --netns "$NS" \
+                --state-dir "$T/$c/state" iface-start "$top" >"$T/$c/start.out" 2>&1 ||
                 fail "$c: kvmnet iface-start: $(cat "$T/$c/start.out")"
         python3 "$HERE/state.py" capture "$NS" $names >"$T/$c/kvmnet.json"
 
