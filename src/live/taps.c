@@ -18,22 +18,6 @@ static const char *master_name(const kn_nl_snap *s, const kn_nl_link *l) {
         return NULL;
 }
 
-int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *err) {
-        _cleanup_snap_ kn_nl_snap s = {0};
-        int r = dump(ns, &s, err);
-        if (r < 0)
-                return r;
-        _cleanup_strbuf_ kn_strbuf b = {0};
-        int n = 0;
-        for (size_t j = 0; j < s.n_links; j++) {
-                const kn_nl_link *l = &s.links[j];
-                if (l->master && streq(l->kind, "tun") && streq_ptr(master_name(&s, l), bridge))
-                        kn_strbuf_printf(&b, "%s%s", n++ ? ", " : "", l->name);
-        }
-        *ret = n ? kn_strbuf_steal(&b) : NULL;
-        return n;
-}
-
 int kn_live_tap_ports(kn_netns *ns, kn_live_tap **ret, size_t *n_ret, kn_error *err) {
         _cleanup_snap_ kn_nl_snap s = {0};
         *ret = NULL;
@@ -57,6 +41,22 @@ int kn_live_tap_ports(kn_netns *ns, kn_live_tap **ret, size_t *n_ret, kn_error *
         *ret = t;
         *n_ret = n;
         return 0;
+}
+
+int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *err) {
+        kn_live_tap *taps = NULL;
+        size_t n = 0;
+        int r = kn_live_tap_ports(ns, &taps, &n, err);
+        if (r < 0)
+                return r;
+        _cleanup_strbuf_ kn_strbuf b = {0};
+        int found = 0;
+        for (size_t j = 0; j < n; j++)
+                if (streq(taps[j].bridge, bridge))
+                        kn_strbuf_printf(&b, "%s%s", found++ ? ", " : "", taps[j].tap);
+        free(taps);
+        *ret = found ? kn_strbuf_steal(&b) : NULL;
+        return found;
 }
 
 size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n,
