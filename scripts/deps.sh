@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential meson ninja-build pkg-config
 libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev libnl-3-dev libnl-route-3-dev libnftables-dev libsystemd-dev
-libvirt-clients ifupdown bridge-utils iproute2 util-linux procps valgrind python3
+libvirt-clients ifupdown ifenslave bridge-utils iproute2 util-linux procps valgrind python3
 dnsmasq-base iputils-ping nftables netplan.io network-manager dbus
 qemu-system-x86 linux-image-amd64 busybox-static dash strace"
 

@@ -4,13 +4,15 @@
 JSON document, and the comparison of two such documents.
 
   state.py capture NS NAME...   print the state of links NAME... in NS
+  state.py capture-dir DIR NAME...  the same from the `ip -j` dumps in DIR
+                                (lib.sh's dump_state, e.g. made in the VM)
   state.py compare A B LABEL-A LABEL-B [LINK.FIELD|route:DST...]
                                 exit 1 and print the differences, if any,
                                 but those of the fields named and of
                                 routes to the destinations named
 
 What counts: per link MTU, MAC, up, master, the bridge's STP and forward
-delay, global addresses with their prefix; routes of the main tables
+delay, a VLAN's tag and parent, a bond's mode and link monitoring, global addresses with their prefix; routes of the main tables
 (IPv4 and IPv6) through those links as (destination, gateway, device).
 Metrics, protocols and lifetimes are each program's business and left out;
 IPv6 link-local and multicast are the kernel's."""
@@ -25,9 +27,37 @@ def ip(ns, *args):
     return json.loads(out or "[]")
 
 
+# The dumps a state is made of: file name in a dump directory -> `ip` argv.
+DUMPS = {
+    "link": ["-d", "link", "show"],
+    "addr": ["addr", "show"],
+    "route4": ["-4", "route", "show", "table", "main"],
+    "route6": ["-6", "route", "show", "table", "main"],
+}
+# Kind-specific fields compared, as `ip -j -d link` names them.
+KIND_FIELDS = {
+    "bridge": {"stp": "stp_state", "forward_delay_cs": "forward_delay"},
+    "vlan": {"vlan_id": "id", "vlan_protocol": "protocol"},
+    "bond": {"bond_mode": "mode", "miimon": "miimon", "updelay": "updelay",
+             "downdelay": "downdelay", "arp_interval": "arp_interval",
+             "arp_ip_target": "arp_ip_target", "primary": "primary"},
+}
+
+
 def capture(ns, names):
-    links = {l["ifname"]: l for l in ip(ns, "-d", "link", "show")}
-    addrs = {a["ifname"]: a for a in ip(ns, "addr", "show")}
+    return from_dumps({k: ip(ns, *argv) for k, argv in DUMPS.items()}, names)
+
+
+def capture_dir(d, names):
+    def load(k):
+        with open("%s/%s.json" % (d, k)) as f:
+            return json.loads(f.read() or "[]")
+    return from_dumps({k: load(k) for k in DUMPS}, names)
+
+
+def from_dumps(dumps, names):
+    links = {l["ifname"]: l for l in dumps["link"]}
+    addrs = {a["ifname"]: a for a in dumps["addr"]}
     st = {"links": {}, "routes": []}
     for n in names:
         l = links.get(n)
@@ -41,16 +71,17 @@ def capture(ns, names):
             "master": l.get("master"),
         }
         info = l.get("linkinfo", {})
-        if info.get("info_kind") == "bridge":
-            data = info.get("info_data", {})
-            d["stp"] = data.get("stp_state")
-            d["forward_delay_cs"] = data.get("forward_delay")
+        kind = info.get("info_kind")
+        if kind == "vlan":
+            d["vlan_parent"] = l.get("link")
+        for field, key in KIND_FIELDS.get(kind, {}).items():
+            d[field] = info.get("info_data", {}).get(key)
         d["addrs"] = sorted("%s/%d" % (a["local"], a["prefixlen"])
                             for a in addrs.get(n, {}).get("addr_info", [])
                             if a.get("scope") == "global")
         st["links"][n] = d
-    for fam in ("-4", "-6"):
-        for r in ip(ns, fam, "route", "show", "table", "main"):
+    for fam in ("route4", "route6"):
+        for r in dumps[fam]:
             dev = r.get("dev")
             dst = r.get("dst")
             if dev not in names or dst.startswith("fe80::") or dst.startswith("ff00::"):
@@ -89,6 +120,9 @@ def compare(a, b, la, lb, *ignore):
 if __name__ == "__main__":
     if sys.argv[1] == "capture":
         json.dump(capture(sys.argv[2], sys.argv[3:]), sys.stdout, indent=1, sort_keys=True)
+        print()
+    elif sys.argv[1] == "capture-dir":
+        json.dump(capture_dir(sys.argv[2], sys.argv[3:]), sys.stdout, indent=1, sort_keys=True)
         print()
     elif sys.argv[1] == "compare":
         sys.exit(compare(*sys.argv[2:]))

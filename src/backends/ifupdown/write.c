@@ -226,8 +226,31 @@ static void place_after(plan *p, const want *prev, edit **ed, size_t *gap, int *
         } else {
                 *ed = prev->ed;
                 *gap = prev->gap;
+                *prio = prev->prio;
+                return;
         }
         *prio = 1;
+}
+
+/* Where a new bond's stanzas go when it is a bridge's port: before the
+ * bridge's.  `ifup -a` brings interfaces up in the order of their `auto`
+ * lines, and bridge-utils adds only ports that exist by then (it creates a
+ * VLAN port itself, a bond never). */
+static void place_before(plan *p, const wnode *m, edit **ed, size_t *gap, int *prio) {
+        const want *master = &m->w[0];
+        if (master->s) {
+                *ed = ifu_edit_for(p, master->f, NULL);
+                *gap = master->s->first;
+                /* before the bridge's own `auto` line in that file too */
+                for (size_t k = 0; m->e && k < m->e->n_refs; k++)
+                        if (m->e->refs[k].kind == IFU_REF_START && m->e->refs[k].file == master->f &&
+                            m->e->refs[k].idx < *gap)
+                                *gap = m->e->refs[k].idx;
+        } else {
+                *ed = master->ed;
+                *gap = master->gap;
+        }
+        *prio = 0;
 }
 
 static const char *target_file(plan *p, const char *name, char **buf) {
@@ -354,6 +377,8 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         w->ed = ifu_edit_for(p, earliest->f, NULL);
                         w->gap = earliest->s->first;
                         prio = 2;
+                } else if (port && n->i->type == KN_IFACE_BOND) {
+                        place_before(p, n->master, &w->ed, &w->gap, &prio);
                 } else if (n->master) {
                         const wnode *m = n->master;
                         place_after(p, &m->w[m->n_w - 1], &w->ed, &w->gap, &prio);
@@ -374,6 +399,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         w->gap = ifu_n_lines(w->ed);
                         prio = 1;
                 }
+                w->prio = prio;
                 ifu_add_ins(p, w->ed, w->gap, prio, NULL, w, n->name);
         }
 

@@ -21,9 +21,11 @@ typedef struct want {
         /* the existing stanza it takes over, if any */
         ifu_file *f;
         const ifu_stanza *s;
-        /* a new stanza: where it went */
+        /* a new stanza: where it went, and its order among insertions at
+         * that gap (ifu_add_ins) */
         edit *ed;
         size_t gap;
+        int prio;
         const char *mention;
 } want;
 
