@@ -37,11 +37,13 @@ GUEST_DIR = '/kn-fid'            # this directory, in the guest
 NS, LAN = 'kn-fid-vm-real', 'kn-fid-vm-lan'
 
 # What each regime's program needs in the guest: binaries (with their ldd
-# libraries), files copied as they are, and the users it drops to.
+# libraries), files copied as they are, the directories it mounts over,
+# and the users it drops to.
 REGIMES = {
     'networkd': {
         'binaries': ['/lib/systemd/systemd-networkd'],
         'files': [],
+        'dirs': ['/etc/systemd/network', '/usr/lib/systemd/network'],
         'users': ['systemd-network'],
     },
     'ifupdown': {
@@ -49,7 +51,14 @@ REGIMES = {
         'files': ['/lib/ifupdown', '/lib/bridge-utils', '/etc/default/bridge-utils',
                   '/etc/network/if-pre-up.d/bridge', '/etc/network/if-pre-up.d/ifenslave',
                   '/etc/network/if-up.d/ifenslave'],
+        'dirs': [],
         'users': [],
+    },
+    'nmkeyfile': {
+        'binaries': ['/usr/sbin/NetworkManager', '/usr/bin/nmcli', '/usr/bin/dbus-daemon'],
+        'files': ['/usr/share/dbus-1/system.conf', '/usr/share/dbus-1/system.d'],
+        'dirs': ['/var/lib/NetworkManager', '/etc/NetworkManager'],
+        'users': ['messagebus'],
     },
 }
 COMMON_BINARIES = ['/usr/bin/bash', '/usr/bin/unshare', '/usr/bin/mount', '/usr/bin/umount',
@@ -200,8 +209,9 @@ def main():
     if os.path.exists(offline):
         binaries.append(offline)
     files = ['%s:%s' % (HERE, GUEST_DIR)]
-    users = []
+    users, dirs = [], []
     for b in backends:
+        dirs += REGIMES[b]['dirs']
         binaries += REGIMES[b]['binaries']
         files += REGIMES[b]['files']
         users += REGIMES[b]['users']
@@ -213,13 +223,17 @@ def main():
             print('SKIP: %s' % e)
             return 77
         with vm:
-            # The guest's /var/run is /run (namespaces, lease files), and
-            # the programs' directories and users exist.
-            vm.check('[ -L /var/run ] || { rmdir /var/run && ln -s /run /var/run; }; '
-                     'ln -sf /usr/bin/bash /bin/bash; echo 4b766d6e657466696465c17974657374 >/etc/machine-id; mkdir -p /etc/systemd/network /usr/lib/systemd/network /etc/network; ' +
-                     ''.join("echo '%s:x:%d:%d::/:/bin/false' >>/etc/passwd; "
-                             "echo '%s:x:%d:' >>/etc/group; " % (u, 900 + i, 900 + i, u, 900 + i)
-                             for i, u in enumerate(users)))
+            # The guest's /var/run is /run (namespaces, lease files); bash
+            # where the runners' #! looks; a machine id (networkd's DHCPv6
+            # DUID); the programs' directories and users.
+            prep = ['[ -L /var/run ] || { rmdir /var/run && ln -s /run /var/run; }',
+                    'ln -sf /usr/bin/bash /bin/bash',
+                    'echo 4b766d6e657466696465c17974657374 >/etc/machine-id',
+                    sh('mkdir', '-p', *dirs)]
+            for uid, u in enumerate(users, 900):
+                prep += ["echo '%s:x:%d:%d::/:/bin/false' >>/etc/passwd" % (u, uid, uid),
+                         "echo '%s:x:%d:' >>/etc/group" % (u, uid)]
+            vm.check(' && '.join(prep))
             suite = Suite(vm, kvmnet, work)
             for b in backends:
                 for x in cases:
