@@ -87,3 +87,7 @@ int kn_manager_checkpoint_rollback(kn_manager_checkpoint *c, kn_error *err);
 /* Keep what was done: the checkpoint goes. */
 int kn_manager_checkpoint_destroy(kn_manager_checkpoint *c, kn_error *err);
 kn_manager_checkpoint *kn_manager_checkpoint_free(kn_manager_checkpoint *c);
+/* Its object path (kn_txn_set_checkpoint journals it), and one taken back
+ * from that path by recovery after a restart. */
+const char *kn_manager_checkpoint_path(const kn_manager_checkpoint *c);
+kn_manager_checkpoint *kn_manager_checkpoint_adopt(const char *path);

@@ -40,6 +40,7 @@ typedef struct kn_txn_info {
         time_t opened;          /* wall clock */
         time_t confirm_by;      /* 0: no confirm timer */
         char netns[256];        /* namespace of its live steps, "" for the own */
+        char checkpoint[128];   /* NetworkManager's checkpoint of its live part, "" none */
         /* Filled in by kn_txn_begin: */
         pid_t owner_pid;        /* the process holding it (kvmnetd) */
         char boot_id[40];
@@ -58,6 +59,10 @@ int kn_txn_begin(const char *state_dir, const char *slot, const kn_txn_info *inf
                  kn_filelog *files, kn_txn **ret, kn_error *err);
 
 const kn_txn_info *kn_txn_get_info(const kn_txn *t);
+
+/* Journal the NetworkManager checkpoint that holds the transaction's live
+ * part: recovery rolls it back when the process died with it open. */
+int kn_txn_set_checkpoint(kn_txn *t, const char *path, kn_error *err);
 /* Set (0: clear) the confirm deadline, on disk too. */
 int kn_txn_set_confirm(kn_txn *t, time_t confirm_by, kn_error *err);
 

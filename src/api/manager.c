@@ -3,6 +3,7 @@
  * calls (api-manager.h).  The clients themselves are src/live/manager*.c. */
 #include "api-manager.h"
 #include "kvmnet/manager.h"
+#include "kvmnet/txn.h"
 
 static void log_error(kn_api *api, const kn_error *e) {
         if (api->log && e->code)
@@ -21,6 +22,13 @@ void kn_api_manager_txn_begin(kn_api *api, double confirm) {
         unsigned timeout = confirm > 0 ? (unsigned) confirm + 30 : 0;
         if (kn_manager_checkpoint_create(ns, kn_config_backend_name(api->cfg), timeout,
                                          &api->mgr_checkpoint, &e) < 0)
+                log_error(api, &e);
+        /* A kvmnetd killed with the transaction open: recovery rolls the
+         * checkpoint back (NetworkManager would keep it, and refuse the
+         * next one, with no timeout). */
+        if (api->mgr_checkpoint && api->txn &&
+            kn_txn_set_checkpoint(api->txn,
+                                  kn_manager_checkpoint_path(api->mgr_checkpoint), &e) < 0)
                 log_error(api, &e);
 }
 

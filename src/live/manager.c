@@ -292,6 +292,16 @@ int kn_manager_checkpoint_destroy(kn_manager_checkpoint *c, kn_error *err) {
         return r < 0 ? r : kn_mgr_nm_checkpoint_destroy(bus, c->path, err);
 }
 
+const char *kn_manager_checkpoint_path(const kn_manager_checkpoint *c) {
+        return c->path;
+}
+
+kn_manager_checkpoint *kn_manager_checkpoint_adopt(const char *path) {
+        kn_manager_checkpoint *c = kn_xcalloc(1, sizeof *c);
+        c->path = kn_xstrdup(path);
+        return c;
+}
+
 kn_manager_checkpoint *kn_manager_checkpoint_free(kn_manager_checkpoint *c) {
         if (c) {
                 free(c->path);

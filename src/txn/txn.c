@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "kvmnet/manager.h"
 #include "kvmnet/txn.h"
 #include "macro.h"
 #include "mkdir.h"
@@ -52,10 +53,11 @@ static char *meta_text(const kn_txn_info *i) {
         kn_strbuf b = {0};
         kn_strbuf_printf(&b,
                          "explicit=%d\nuid=%u\npid=%d\nclient=%s\nverb=%s\nopened=%lld\n"
-                         "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\nfiles=%d\n",
+                         "confirm_by=%lld\nnetns=%s\nowner_pid=%d\nboot_id=%s\nfiles=%d\n"
+                         "checkpoint=%s\n",
                          i->explicit_txn, (unsigned) i->uid, (int) i->pid, i->client, i->verb,
                          (long long) i->opened, (long long) i->confirm_by, i->netns,
-                         (int) i->owner_pid, i->boot_id, i->files);
+                         (int) i->owner_pid, i->boot_id, i->files, i->checkpoint);
         return kn_strbuf_steal(&b);
 }
 
@@ -97,6 +99,8 @@ static int meta_parse(const char *text, kn_txn_info *i) {
                         copy_field(i->boot_id, sizeof i->boot_id, v);
                 else if (streq(k, "files"))
                         i->files = atoi(v) != 0;
+                else if (streq(k, "checkpoint"))
+                        copy_field(i->checkpoint, sizeof i->checkpoint, v);
                 else
                         seen--;
         }
@@ -219,6 +223,11 @@ int kn_txn_set_confirm(kn_txn *t, time_t confirm_by, kn_error *err) {
         return meta_write(t, err);
 }
 
+int kn_txn_set_checkpoint(kn_txn *t, const char *path, kn_error *err) {
+        copy_field(t->info.checkpoint, sizeof t->info.checkpoint, path);
+        return meta_write(t, err);
+}
+
 kn_live_txn *kn_txn_live(kn_txn *t) {
         return t->live;
 }
@@ -284,6 +293,26 @@ static void say(void (*report)(const char *, void *), void *ud, const char *fmt,
         report(s, ud);
 }
 
+/* What NetworkManager did for the transaction goes back through its own
+ * checkpoint.  One that is gone (NetworkManager rolled it back on its
+ * timeout, or was restarted) is said, not an error: nothing is left to
+ * undo there.  1 if rolled back. */
+static int recover_checkpoint(const char *path, void (*report)(const char *, void *), void *ud) {
+        if (!path[0])
+                return 0;
+        kn_error e = {0};
+        kn_manager_checkpoint *c = kn_manager_checkpoint_adopt(path);
+        int r = kn_manager_checkpoint_rollback(c, &e);
+        kn_manager_checkpoint_free(c);
+        if (r < 0) {
+                say(report, ud, "NetworkManager checkpoint %s: not rolled back: %s", path,
+                    e.message);
+                return 0;
+        }
+        say(report, ud, "rolled back NetworkManager checkpoint %s", path);
+        return 1;
+}
+
 /* *kept: its live steps belong to a namespace not served here; the whole
  * transaction (files too) waits for a process that serves it. */
 static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, bool *kept,
@@ -291,7 +320,8 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, 
         _cleanup_free_ char *lp = log_path(dir);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        if (read_text(lp, &text, &len) < 0 || len == 0)
+        bool have_log = read_text(lp, &text, &len) >= 0 && len > 0;
+        if (!have_log && !info->checkpoint[0])
                 return 0;
         char boot[40];
         read_boot_id(boot);
@@ -308,6 +338,9 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, 
                 *kept = true;
                 return 0;
         }
+        int nm = recover_checkpoint(info->checkpoint, report, ud);
+        if (!have_log)
+                return nm;
         kn_live_txn *live = NULL;
         int r = kn_live_txn_load(text, len, &live, err);
         if (r < 0)
@@ -317,7 +350,7 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, 
                 say(report, ud, "undoing: %s", kn_live_txn_step(live, k));
         r = kn_live_txn_rollback(ns, live, err);
         kn_live_txn_free(live);
-        return r < 0 ? r : (int) n;
+        return r < 0 ? r : (int) n + nm;
 }
 
 /* main: the slot whose transaction holds the file log's (KN_TXN_MAIN). */

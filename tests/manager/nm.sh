@@ -9,6 +9,7 @@
 #   iface-bridge --confirm     not confirmed: NM's checkpoint rolls back
 #   iface-begin/iface-rollback the same through a transaction
 #   iface-destroy/iface-start  NM deactivates / activates eth0's profile
+#   kill -9 in a transaction   the restart rolls NM's checkpoint back
 # each saying it went through NetworkManager, the files back byte for
 # byte where rolled back, and the ping answered all along.
 #
@@ -168,4 +169,21 @@ through_nm "$T/start.out"
 [ "$(nm_device_state eth0)" = "100 (connected) eth0 " ] || fail "iface-start: eth0 $(nm_device_state eth0)"
 reachable || fail "iface-start: 192.0.2.10 does not answer"
 pass "iface-destroy and iface-start through NetworkManager"
+
+# 8. kvmnetd killed with a transaction open: the restart rolls back
+# NetworkManager's checkpoint (journaled with the transaction), which NM
+# would otherwise keep for ever and so refuse the next one.
+kv iface-begin >/dev/null && kv iface-bridge eth0 br0 >/dev/null || fail "begin+bridge before kill"
+bridged || fail "iface-bridge before kill -9 did not bridge"
+case $(nm_checkpoints) in "ao 1 "*) ;; *) fail "no checkpoint before kill -9: $(nm_checkpoints)" ;; esac
+kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
+start_daemon --netns "$H" --backend nmkeyfile
+for _ in $(seq 50); do unbridged && break; sleep 0.1; done
+unbridged || fail "restart did not roll back: $(ip -n "$H" -br addr); eth0: $(nm_device_state eth0)"
+[ "$(nm_checkpoints)" = "ao 0" ] || fail "checkpoint left after the restart: $(nm_checkpoints)"
+grep -q "rolled back NetworkManager checkpoint" "$T/daemon.log" ||
+        fail "checkpoint rollback not logged: $(tail -n 5 "$T/daemon.log")"
+[ "$(files)" = "$ORIG_FILES" ] || fail "restart: keyfiles differ from the start"
+kv iface-begin >/dev/null && kv iface-rollback >/dev/null || fail "iface-begin after the restart"
+pass "kill -9 of kvmnetd in a transaction: the restart rolls NetworkManager's checkpoint back"
 stop_daemon
