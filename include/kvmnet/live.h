@@ -160,6 +160,8 @@ typedef struct kn_live_bridge_opts {
         bool stp;        /* STP on (off by default: a new port then forwards at once) */
         double delay;    /* forward delay in seconds, < 0: the kernel's default */
         bool force;      /* go ahead where the host may lose connectivity */
+        bool managed;    /* a network manager makes the move and runs the
+                          * bridge's DHCP client: a lease is no refusal */
 } kn_live_bridge_opts;
 
 /* Make nic a port of a new bridge br, keeping the host on the network:

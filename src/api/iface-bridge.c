@@ -233,6 +233,8 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
         if (!no_start) {
                 /* The live refusals before anything is written. */
                 kn_netns *ns = kn_api_netns(req->api, err);
+                opts.managed = ns && kn_manager_detect(ns, kn_config_backend_name(req->api->cfg)) !=
+                                             KN_MANAGER_NONE;
                 r = ns ? kn_live_bridge_check(ns, nic, br, &opts, err) : -err->code;
                 if (r < 0) {
                         kn_error_prefix(err, "iface-bridge");

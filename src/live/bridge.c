@@ -121,9 +121,10 @@ static int check_nic(kn_netns *ns, const kn_nl_snap *s, const char *nic, const c
         return 0;
 }
 
-/* Leased addresses only kvmnet's own client can renew once they are on
- * the bridge. */
-static int check_dhcp(kn_netns *ns, const kn_ipconf *c, bool force, bool *ours, kn_error *err) {
+/* Leased addresses only kvmnet's own client (or the network manager that
+ * makes the move) can renew once they are on the bridge. */
+static int check_dhcp(kn_netns *ns, const kn_ipconf *c, bool force, bool managed, bool *ours,
+                      kn_error *err) {
         *ours = kn_dhcp_running(ns, c->name, AF_INET) > 0;
         if (c->multipath && !force)
                 return kn_error_set(err, EOPNOTSUPP,
@@ -131,7 +132,7 @@ static int check_dhcp(kn_netns *ns, const kn_ipconf *c, bool force, bool *ours, 
                                     "not move: the host could lose that route; pass --force to go "
                                     "ahead",
                                     c->name);
-        for (size_t k = 0; k < c->n_addrs && !*ours && !force; k++)
+        for (size_t k = 0; k < c->n_addrs && !*ours && !force && !managed; k++)
                 if (kn_ipconf_addr_is_dynamic(c->addrs[k])) {
                         char a[64];
                         kn_ipconf_describe_addr(c->addrs[k], a, sizeof a);
@@ -375,7 +376,7 @@ static int prepare(kn_netns *ns, const char *nic, const char *br, const kn_live_
                 return r;
         const kn_nl_link *l = &s->links[kn_snap_find_name(s, nic)];
         r = kn_ipconf_read(ns, nic, l->ifindex, c, err);
-        return r < 0 ? r : check_dhcp(ns, c, o->force, dhcp, err);
+        return r < 0 ? r : check_dhcp(ns, c, o->force, o->managed, dhcp, err);
 }
 
 int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,
