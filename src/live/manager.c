@@ -192,7 +192,21 @@ int kn_manager_start(kn_netns *ns, const char *backend, const kn_iface *def, kn_
         _cleanup_free_ const char **names = NULL;
         size_t n;
         kn_mgr_iface_names(def, &names, &n);
-        return up(bus, k, names, n, rep, err);
+        if (k != KN_MANAGER_NM)
+                return up(bus, k, names, n, rep, err);
+        /* A start that fails half way leaves nothing NetworkManager
+         * activated: a checkpoint of its own around it.  Inside a
+         * transaction NM refuses a second one over the same devices; the
+         * transaction's covers it then. */
+        kn_error ce = {0};
+        _cleanup_free_ char *cp = NULL;
+        (void) kn_mgr_nm_checkpoint_create(bus, KN_MGR_TIMEOUT_USEC / 1000000ULL + 30, &cp, &ce);
+        int r = up(bus, k, names, n, rep, err);
+        if (cp && r < 0 && kn_mgr_nm_checkpoint_rollback(bus, cp, &ce) >= 0)
+                kn_mgr_step(rep, "NetworkManager: what this start activated was rolled back");
+        else if (cp && r >= 0)
+                (void) kn_mgr_nm_checkpoint_destroy(bus, cp, &ce);
+        return r;
 }
 
 int kn_manager_stop(kn_netns *ns, const char *backend, const kn_iface *def, kn_manager_report *rep,

@@ -10,6 +10,7 @@
 #   iface-begin/iface-rollback the same through a transaction
 #   iface-destroy/iface-start  NM deactivates / activates eth0's profile
 #   kill -9 in a transaction   the restart rolls NM's checkpoint back
+#   iface-start failing        NM's activations of it rolled back
 # each saying it went through NetworkManager, the files back byte for
 # byte where rolled back, and the ping answered all along.
 #
@@ -186,4 +187,27 @@ grep -q "rolled back NetworkManager checkpoint" "$T/daemon.log" ||
 [ "$(files)" = "$ORIG_FILES" ] || fail "restart: keyfiles differ from the start"
 kv iface-begin >/dev/null && kv iface-rollback >/dev/null || fail "iface-begin after the restart"
 pass "kill -9 of kvmnetd in a transaction: the restart rolls NetworkManager's checkpoint back"
+
+# 9. A plain iface-start that fails half way (the bridge activated, its
+# port has no device) leaves nothing NetworkManager activated.
+cat >"$T/br9.xml" <<'X'
+<interface type='bridge' name='br9'>
+  <start mode='none'/>
+  <protocol family='ipv4'>
+    <ip address='198.51.100.9' prefix='24'/>
+  </protocol>
+  <bridge stp='off'>
+    <interface type='ethernet' name='eth9'/>
+  </bridge>
+</interface>
+X
+kv iface-define "$T/br9.xml" >/dev/null || fail "iface-define br9"
+kv iface-start br9 >"$T/start9.out" 2>&1 && fail "iface-start br9 without eth9 succeeded: $(cat "$T/start9.out")"
+grep -q "eth9" "$T/start9.out" || fail "iface-start br9: the error does not name eth9: $(cat "$T/start9.out")"
+for _ in $(seq 50); do ip -n "$H" link show br9 >/dev/null 2>&1 || break; sleep 0.1; done
+ip -n "$H" link show br9 >/dev/null 2>&1 && fail "a failed iface-start left br9 behind: $(nm_device_state br9)"
+[ "$(nm_checkpoints)" = "ao 0" ] || fail "checkpoint left after the failed start: $(nm_checkpoints)"
+reachable || fail "192.0.2.10 does not answer after the failed start"
+kv iface-undefine br9 >/dev/null || fail "iface-undefine br9"
+pass "a failed iface-start through NetworkManager leaves nothing activated"
 stop_daemon
