@@ -40,8 +40,8 @@ bench: build
 	./bench/iface-scale $(BUILD) $(IFACE_N)
 	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/bench/live-scale -n $(LIVE_N) && \
 		./bench/hotplug --build $(BUILD) && ./bench/bridge-outage --build $(BUILD) && \
-		./bench/vnet --build $(BUILD); \
-	else echo "live-scale, hotplug, bridge-outage, vnet: skipped (need root: private network namespaces)"; fi
+		./bench/vnet --build $(BUILD) && ./bench/vnet-lease --build $(BUILD); \
+	else echo "live-scale, hotplug, bridge-outage, vnet, vnet-lease: skipped (need root: private network namespaces)"; fi
 
 clean:
 	rm -rf build build-asan
