@@ -152,11 +152,11 @@ start_supervisor() {
 }
 # The last event line matching the pattern.
 event() { grep -E "$1" "$T/events" | tail -n 1; }
-# The last start is of another pid than $1.
+# A start after the exit of $1 (the last "started" line may be older than
+# $1 when $1 came from an "updated" restart).
 new_start() {
-        local p
-        p=$(event '^started ' | cut -d' ' -f2)
-        [ -n "$p" ] && [ "$p" != "$1" ]
+        awk -v pid="$1" '$1 == "exited" && $2 == pid { gone = 1; next }
+                gone && $1 == "started" { found = 1 } END { exit !found }' "$T/events"
 }
 # Port 53 on the bridge taken: one error naming the cause, nothing left
 # but the log it names.
