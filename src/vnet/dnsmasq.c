@@ -8,12 +8,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "dnsmasq-private.h"
+#include "lease-watch.h"
 #include "macro.h"
 #include "spawn.h"
 #include "strbuf.h"
@@ -43,8 +42,8 @@ struct kn_dnsmasq {
         pid_t pid; /* 0: not running */
         int pidfd; /* ours (the loop has a dup): signals, waiting */
         bool adopted;
-        kn_loop_watch *child, *restart, *ino_watch, *settle;
-        int ino;
+        kn_loop_watch *child, *restart, *settle;
+        kn_lease_watch *leases_watch;
         uint64_t backoff, started;
         kn_dnsmasq_lease *leases;
         size_t n_leases;
@@ -368,39 +367,14 @@ static void on_settle(void *userdata) {
         refresh_leases(userdata);
 }
 
-#define LEASE_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
-
-/* dnsmasq opens the lease file once ("a+"): make it first, so it can be
- * watched before dnsmasq runs and across its restarts. */
-static int watch_lease_file(kn_dnsmasq *d) {
-        _cleanup_close_ int fd = open(d->p.leases, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        return inotify_add_watch(d->ino, d->p.leases, LEASE_EVENTS) < 0 ? -errno : 0;
-}
-
-static void on_inotify(int fd, uint32_t revents, void *userdata) {
+/* The file changed: read it once the burst of writes has settled. */
+static void on_lease_file(void *userdata) {
         kn_dnsmasq *d = userdata;
-        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-        ssize_t n;
-        bool rewatch = false;
-        while ((n = read(fd, buf, sizeof buf)) > 0)
-                for (char *p = buf; p < buf + n;) {
-                        const struct inotify_event *ev = (const struct inotify_event *) p;
-                        rewatch |= (ev->mask & IN_IGNORED) != 0;
-                        p += sizeof *ev + ev->len;
-                }
-        /* Removed or replaced behind our back: follow the new file. */
-        if (rewatch)
-                (void) watch_lease_file(d);
         kn_loop_timer_set(d->loop, d->settle, LEASE_SETTLE_USEC);
 }
 
 static int watch_leases(kn_dnsmasq *d, kn_error *err) {
-        d->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        int r = d->ino < 0 ? -errno : watch_lease_file(d);
-        if (r == 0)
-                r = kn_loop_add_fd(d->loop, d->ino, EPOLLIN, on_inotify, d, &d->ino_watch);
+        int r = kn_lease_watch_add(d->loop, d->p.leases, on_lease_file, d, &d->leases_watch);
         if (r == 0)
                 r = kn_loop_add_timer(d->loop, KN_LOOP_TIMER_OFF, on_settle, d, &d->settle);
         if (r < 0)
@@ -418,10 +392,8 @@ kn_dnsmasq *kn_dnsmasq_free(kn_dnsmasq *d) {
                 return NULL;
         kn_loop_del(d->loop, d->child);
         kn_loop_del(d->loop, d->restart);
-        kn_loop_del(d->loop, d->ino_watch);
+        kn_lease_watch_free(d->leases_watch);
         kn_loop_del(d->loop, d->settle);
-        if (d->ino >= 0)
-                close(d->ino);
         if (d->pidfd >= 0)
                 close(d->pidfd);
         kn_dnsmasq_paths_done(&d->p);
@@ -456,7 +428,7 @@ int kn_dnsmasq_start(kn_loop *loop, kn_netns *ns, const kn_dnsmasq_config *c,
         d->ns = ns;
         d->fn = fn;
         d->userdata = userdata;
-        d->pidfd = d->ino = -1;
+        d->pidfd = -1;
         d->network = kn_xstrdup(c->network ? c->network : "");
         d->state_dir = kn_xstrdup(c->state_dir ? c->state_dir : "");
         d->exe = kn_spawn_find(c->exe ? c->exe : DEFAULT_EXE);

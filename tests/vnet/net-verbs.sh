@@ -99,7 +99,13 @@ EOF
 kv net-define "$T/lab.xml" | grep -q "^Network lab defined$" || fail "net-define"
 kv net-list | grep -q " lab " && fail "an inactive network in net-list without --all"
 kv net-list --all | grep -Eq '^ lab +inactive +no +yes +kvbr1' || fail "lab inactive on kvbr1"
+# Every network's lease file is watched by one inotify instance of
+# kvmnetd's (root has 128 on the whole machine): a second one adds none.
+inotify_fds() { find "/proc/$DAEMON_PID/fd" -lname 'anon_inode:inotify' | wc -l; }
+kv net-list | grep -Eq '^ default +active' || fail "default not running: $(kv net-list)"
+INO=$(inotify_fds)
 kv net-start lab >"$T/out" || fail "net-start: $(cat "$T/out")"
+[ "$(inotify_fds)" = "$INO" ] || fail "net-start lab: kvmnetd went from $INO to $(inotify_fds) inotify instances"
 grep -q "^Network lab started on kvbr1 (dnsmasq pid [0-9]*)" "$T/out" || fail "net-start: $(cat "$T/out")"
 PID1=$(sed -n 's/.*dnsmasq pid \([0-9]*\).*/\1/p' "$T/out")
 ip -n "$H" -d link show kvbr1 | grep -q "mtu 1400" || fail "kvbr1 mtu"
