@@ -212,6 +212,11 @@ void kn_guest_registry_set_network_resolver(kn_guest_registry *reg, kn_guest_net
 /* detach's wait for the guest when the request gives no timeout (ms, >= 0;
  * KN_GUEST_DETACH_TIMEOUT_MS unless set). */
 void kn_guest_registry_set_unplug_timeout(kn_guest_registry *reg, int timeout_ms);
+/* The QEMU binaries a guest's <emulator> may name (paths, or names looked
+ * up as kn_spawn_find does; symlinks resolved when compared).  n == 0: only
+ * qemu-system-x86_64.  guest-define and guest-start refuse any other
+ * program: kvmnetd runs it as root. */
+void kn_guest_registry_set_emulators(kn_guest_registry *reg, char *const *paths, size_t n);
 
 /* A restarted kvmnetd: read the runtime state files (STATE/run/NAME.json)
  * a predecessor left and re-attach to every guest whose QEMU still runs

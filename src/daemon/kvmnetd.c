@@ -35,6 +35,8 @@ static void help(void) {
                "  --state-dir DIR    state directory: journals (default %s,\n"
                "                     or DIR/var/lib/kvmnet with --root DIR)\n"
                "  --group NAME       group allowed on the read-write socket besides root\n"
+               "  --emulator PATH    a QEMU binary guests may name in <emulator>; repeat\n"
+               "                     for several (default: qemu-system-x86_64 only)\n"
                "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
                "                     the NIC unless the request says (default %d)\n"
                "  --log-level LEVEL  error, warning, notice, info (default) or debug: log\n"
@@ -54,10 +56,13 @@ typedef struct options {
         const char *socket, *ro_socket, *root, *backend, *state_dir, *group, *netns;
         int log_level;
         int unplug_timeout_ms;
+        char **emulators;
+        size_t n_emulators;
         char *default_socket, *default_ro_socket, *default_state_dir;
 } options;
 
 static void options_done(options *o) {
+        free(o->emulators);
         free(o->default_state_dir);
         free(o->default_socket);
         free(o->default_ro_socket);
@@ -73,6 +78,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 ARG_GROUP,
                 ARG_NETNS,
                 ARG_UNPLUG_TIMEOUT,
+                ARG_EMULATOR,
                 ARG_LOG_LEVEL,
         };
         static const struct option longopts[] = {
@@ -84,6 +90,7 @@ static int parse_options(int argc, char **argv, options *o) {
                 {"group", required_argument, NULL, ARG_GROUP},
                 {"netns", required_argument, NULL, ARG_NETNS},
                 {"unplug-timeout", required_argument, NULL, ARG_UNPLUG_TIMEOUT},
+                {"emulator", required_argument, NULL, ARG_EMULATOR},
                 {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
@@ -112,6 +119,11 @@ static int parse_options(int argc, char **argv, options *o) {
                 case ARG_STATE: o->state_dir = optarg; break;
                 case ARG_GROUP: o->group = optarg; break;
                 case ARG_NETNS: o->netns = optarg; break;
+                case ARG_EMULATOR:
+                        if (!o->emulators) /* at most one per argument */
+                                o->emulators = kn_xcalloc(argc, sizeof *o->emulators);
+                        o->emulators[o->n_emulators++] = optarg;
+                        break;
                 case ARG_UNPLUG_TIMEOUT:
                         errno = 0;
                         v = strtol(optarg, &end, 10);
@@ -283,6 +295,7 @@ int main(int argc, char **argv) {
         /* Guests it left running: re-attached before anyone is served. */
         kn_guest_registry *guests = kn_api_guests(d.api);
         kn_guest_registry_set_unplug_timeout(guests, o.unplug_timeout_ms);
+        kn_guest_registry_set_emulators(guests, o.emulators, o.n_emulators);
         kn_guest_registry_recover(guests, 2000);
         /* Networks it left running are adopted, autostart ones started. */
         kn_api_net_boot(d.api);

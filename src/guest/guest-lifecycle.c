@@ -142,6 +142,13 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *re
                         return r;
                 }
         }
+        /* Checked again at each start: the list may have changed since. */
+        _cleanup_free_ char *exe = NULL;
+        r = kn_guest_emulator_resolve(reg, def->emulator, &exe, err);
+        if (r < 0) {
+                kn_error_prefix(err, "guest-start %s", name);
+                return r;
+        }
         r = mkdir(reg->state_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
         if (r >= 0)
                 r = mkdir(reg->run_dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
@@ -165,13 +172,6 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *re
         }
         _cleanup_free_ char *line = kn_spawn_argv_string(argv);
         dprintf(logfd, "# %s\n", line);
-        _cleanup_free_ char *exe = kn_spawn_find(argv[0]);
-        if (!exe) {
-                kn_error_set(err, ENOENT, "guest-start %s: %s not found (install qemu-system-x86)",
-                             name, argv[0]);
-                kn_guest_argv_free(argv);
-                return -ENOENT;
-        }
         kn_spawn_opts o = KN_SPAWN_OPTS_INIT;
         o.stdout_fd = o.stderr_fd = logfd;
         o.new_session = true;

@@ -17,6 +17,11 @@ typedef struct kn_guest kn_guest;
 typedef struct kn_gnic kn_gnic;
 typedef struct kn_gnic_hold kn_gnic_hold;
 
+/* The program a definition's <emulator> (NULL: the default) runs, if it is
+ * one of the registry's (kn_guest_registry_set_emulators); EPERM if not. */
+int kn_guest_emulator_resolve(kn_guest_registry *reg, const char *emulator, char **ret_exe,
+                              kn_error *err);
+
 struct kn_guest_registry {
         char *state_dir, *guests_dir, *run_dir;
         char *netns;         /* "" for the caller's own */
@@ -29,6 +34,7 @@ struct kn_guest_registry {
         void (*event)(const kn_gnic_event *event, void *userdata);
         void *event_data;
         int unplug_timeout_ms; /* detach's wait when the request names none */
+        char **emulators;      /* what <emulator> may name; NULL: qemu-system-x86_64 */
         /* Ordered changes to the served namespace (the tap step); NULL: inline */
         kn_guest_runner_fn run;
         void *run_data;

@@ -89,6 +89,7 @@ kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg) {
         free(reg->state_dir);
         free(reg->guests_dir);
         free(reg->run_dir);
+        kn_guest_argv_free(reg->emulators);
         kn_netns_free(reg->ns);
         free(reg->netns);
         free(reg);

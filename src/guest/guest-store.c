@@ -64,7 +64,12 @@ int kn_guest_define(kn_guest_registry *reg, const char *xml, char **ret_name, kn
         int r = kn_guest_def_parse(xml, &def, err);
         if (r < 0)
                 return r;
-        /* (A network NIC's network need not exist yet: guest-start checks.) */
+        /* (A network NIC's network need not exist yet: guest-start checks.)
+         * Where guests run (a loop), the emulator is checked at once; the
+         * offline CLI runs nothing, and guest-start checks again anyway. */
+        _cleanup_free_ char *exe = NULL;
+        if (reg->loop && (r = kn_guest_emulator_resolve(reg, def->emulator, &exe, err)) < 0)
+                return r;
         r = kn_guest_def_store(reg, def, err);
         if (r < 0)
                 return r;

@@ -276,7 +276,9 @@ kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 qmp g1 system_reset >/dev/null || fail "system_reset with kvmnetd down"
 kill -9 "$PQ"
-start_daemon --netns "$NS"
+printf '#!/bin/sh\nsleep 1\nexec qemu-system-x86_64 "$@"\n' >"$T/slow-qemu"
+chmod +x "$T/slow-qemu"
+start_daemon --netns "$NS" --emulator qemu-system-x86_64 --emulator "$T/slow-qemu"
 grep -q "guest g1: NIC $M2 (kn-net[0-9]*, tap $tap2) was released by the guest while kvmnetd was away (unplug completed): dropped, tap gone" "$T/daemon.log" ||
         fail "unplug completed while away not reported"
 no_tap "$tap2" || fail "$tap2 left after reconciliation"
@@ -288,8 +290,22 @@ pass "--timeout 150 wins over --unplug-timeout; restart reconciles: an unplug co
 
 # kvmnetd killed in the middle of guest-start (an emulator that takes its
 # time): the next kvmnetd kills the paused QEMU it finds 'starting'.
-printf '#!/bin/sh\nsleep 1\nexec qemu-system-x86_64 "$@"\n' >"$T/slow-qemu"
-chmod +x "$T/slow-qemu"
+# <emulator> names only what kvmnetd --emulator allows (QEMU runs as root):
+# not /bin/sh, nor a link to it under an allowed name, at define or start.
+ln -s /bin/sh "$T/qemu-system-x86_64"
+for e in /bin/sh "$T/qemu-system-x86_64" "$T/no-such-qemu"; do
+        guest_xml e1 pc "<emulator>$e</emulator>" >"$T/e1.xml"
+        case $e in
+        */no-such-qemu) expect_error 5 "guest-define: emulator $e not found" K guest-define "$T/e1.xml" ;;
+        *) expect_error 6 "guest-define: emulator $e is not one kvmnetd runs \(allowed: qemu-system-x86_64, $T/slow-qemu; see kvmnetd --emulator\)" K guest-define "$T/e1.xml" ;;
+        esac
+done
+[ -e "$T/state/guests/e1.xml" ] && fail "a refused definition was stored"
+cp "$T/e1.xml" "$T/state/guests/e1.xml" # written behind kvmnetd's back
+sed -i "s|$T/no-such-qemu|/bin/sh|" "$T/state/guests/e1.xml"
+expect_error 6 "guest-start e1: emulator /bin/sh is not one kvmnetd runs" K guest-start e1
+rm "$T/state/guests/e1.xml"
+pass "<emulator>: only kvmnetd --emulator's binaries, at guest-define and guest-start"
 guest_xml s1 pc "<emulator>$T/slow-qemu</emulator>" >"$T/s1.xml"
 truncate -s 1M "$T/s1.img"
 K guest-define "$T/s1.xml" >/dev/null || fail "define s1"
