@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
-#include <sys/stat.h>
 
 #include "daemon.h"
 #include "macro.h"
+#include "rootfs.h"
 
 /* What changes a configuration directory: files written (editors and
  * atomic writers rename into place), removed, or the directory itself
@@ -27,10 +28,15 @@ static void watch_clear(kn_watch *w) {
         w->n_entries = 0;
 }
 
-static void watch_add(kn_watch *w, const char *path, const char *want) {
-        int wd = inotify_add_watch(w->fd, path, want ? ANCESTOR_EVENTS : DIR_EVENTS);
+/* FD: the directory, opened inside the root.  inotify is given its
+ * /proc/self/fd link, so what is watched is what the root's reader sees:
+ * a symlink in the root never leads the watch out of it. */
+static void watch_add(kn_watch *w, int fd, const char *display, const char *want) {
+        char link[64];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        int wd = inotify_add_watch(w->fd, link, want ? ANCESTOR_EVENTS : DIR_EVENTS);
         if (wd < 0) {
-                kn_logp(KN_LOG_WARNING, "cannot watch %s: %m", path);
+                kn_logp(KN_LOG_WARNING, "cannot watch %s: %m", display);
                 return;
         }
         /* inotify hands out one wd per inode: a directory listed twice shares it. */
@@ -49,32 +55,27 @@ static void watch_add(kn_watch *w, const char *path, const char *want) {
         };
 }
 
-/* Watch DIR under the root, or, while it does not exist, the ancestor in
- * which the next missing component would appear. */
-static void watch_dir(kn_watch *w, const char *root, const char *rel) {
+/* Watch REL under the root, or, while it does not exist, the ancestor in
+ * which the next missing component would appear; never above the root. */
+static void watch_dir(kn_watch *w, const kn_root *root, const char *rel) {
         while (*rel == '/')
                 rel++;
-        bool slash_root = streq(root, "/");
-        size_t root_len = strlen(root);
-        _cleanup_free_ char *path =
-                slash_root ? kn_xasprintf("/%s", rel) : kn_xasprintf("%s/%s", root, rel);
+        _cleanup_free_ char *cur = kn_xstrdup(rel);
         _cleanup_free_ char *want = NULL;
-
         for (;;) {
-                struct stat st;
-                if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-                        watch_add(w, path, want);
+                _cleanup_close_ int fd =
+                        kn_root_openat(root, *cur ? cur : ".", O_PATH | O_DIRECTORY, 0);
+                if (fd >= 0) {
+                        _cleanup_free_ char *display = kn_root_display(root, cur);
+                        watch_add(w, fd, display, want);
                         return;
                 }
-                char *slash = strrchr(path, '/');
-                if (strlen(path) <= root_len || !slash)
-                        return; /* never above the root */
+                if (!*cur)
+                        return;
+                char *slash = strrchr(cur, '/');
                 free(want);
-                want = kn_xstrdup(slash + 1);
-                if (slash == path)
-                        slash[1] = '\0'; /* keep "/" */
-                else
-                        *slash = '\0';
+                want = kn_xstrdup(slash ? slash + 1 : cur);
+                *(slash ? slash : cur) = '\0';
         }
 }
 
@@ -83,7 +84,7 @@ static void watch_arm(kn_daemon *d) {
         watch_clear(w);
         const char *const *dirs = kn_config_watch_dirs(kn_api_config(d->api));
         for (size_t k = 0; dirs && dirs[k]; k++)
-                watch_dir(w, kn_config_root(kn_api_config(d->api)), dirs[k]);
+                watch_dir(w, kn_config_root_fs(kn_api_config(d->api)), dirs[k]);
 }
 
 int kn_watch_open(kn_daemon *d) {

@@ -10,7 +10,7 @@ make_root "$ROOT" "$BACKEND"
 xml_bridge br0 eth0 52:54:00:00:00:01 >"$T/br0.xml"
 xml_ethernet eth5 52:54:00:00:00:05 >"$T/eth5.xml"
 "$KVMNET" --root "$ROOT" iface-define "$T/br0.xml" >/dev/null || fail "offline define"
-start_daemon
+start_daemon -v # debug: reloads that found nothing new are logged too
 RO="unix://$T/ro"
 
 listed() { "$KVMNET" -c "$RO" iface-list --all | grep -q "^ $1 "; }
@@ -27,13 +27,14 @@ wait_for not_listed eth5 || fail "outside undefine not picked up"
 pass "an outside undefine is picked up"
 
 # A burst of changes ends in few reloads, not one per file.
-before=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
+news() { grep ' kvmnetd: reloaded' "$T/daemon.log" | grep -vc 'nothing new'; }
+before=$(news)
 for i in $(seq 20); do xml_ethernet "burst$i" "52:54:00:00:01:$(printf %02x "$i")" >"$T/burst$i.xml"; done
 for i in $(seq 20); do echo "iface-define $T/burst$i.xml"; done | "$KVMNET" --root "$ROOT" >/dev/null ||
         fail "outside batch define"
 wait_for listed burst20 || fail "burst not picked up"
 sleep 1.2
-after=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
+after=$(news)
 [ $((after - before)) -ge 1 ] && [ $((after - before)) -le 3 ] ||
         fail "20 outside defines gave $((after - before)) reloads"
 pass "a burst of 20 outside changes gave $((after - before)) reload(s)"
@@ -50,6 +51,24 @@ wait_for listed br0 || fail "restored directory not noticed"
 "$KVMNET" --root "$ROOT" iface-undefine burst1 >/dev/null || fail "undefine after restore"
 wait_for not_listed burst1 || fail "changes after the directory came back not picked up"
 pass "a directory that goes and comes back is watched again"
+
+# The directory replaced by a symlink out of the root: the reader resolves
+# it inside the root (where nothing is), and so does the watch: writes in
+# the directory outside are nobody's business.
+mv "$dir" "$T/outside"
+ln -s "$T/outside" "$dir"
+wait_for not_listed br0 || fail "the symlinked directory was read outside the root"
+sleep 1.2 # the reload after the move is done
+before=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
+for i in 1 2 3; do touch "$T/outside/x$i" "$T/outside"/*; sleep 0.1; done
+sleep 1.2
+after=$(grep -c ' kvmnetd: reloaded' "$T/daemon.log")
+[ "$after" = "$before" ] || fail "writes outside the root through a symlink gave $((after - before)) reloads"
+rm "$dir"
+mv "$T/outside" "$dir"
+rm -f "$dir"/x[123]
+wait_for listed br0 || fail "the directory back in place is not read"
+pass "a symlink out of the root is not followed by the watch"
 
 # SIGHUP reloads at once.
 before=$(grep -c ' kvmnetd: reloaded .* after SIGHUP' "$T/daemon.log")
