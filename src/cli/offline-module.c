@@ -4,6 +4,7 @@
 #include "kvmnet/api.h"
 #include "macro.h"
 #include "offline.h"
+#include "rootfs.h"
 #include "txn/filelog.h"
 
 struct kn_offline {
@@ -24,9 +25,12 @@ static void report(const char *message, void *userdata) {
 
 static int offline_open(const char *root, const char *backend, const char *netns,
                         const char *state_dir, kn_offline **ret, kn_error *err) {
+        _cleanup_free_ char *abs_root = kn_path_absolute(root);
+        _cleanup_free_ char *abs_state = state_dir ? kn_path_absolute(state_dir) : NULL;
+        root = abs_root;
         /* Under --root DIR: DIR/var/lib/kvmnet, never this machine's. */
         _cleanup_free_ char *def = state_dir ? NULL : kn_api_default_state_dir(root);
-        state_dir = state_dir ? state_dir : def;
+        state_dir = state_dir ? abs_state : def;
         /* What a killed kvmnet left half written, before the files are read.
          * A state directory this user cannot write only costs the journal. */
         kn_filelog *files = NULL;

@@ -51,6 +51,19 @@ static const char *skip_slashes(const char *rel) {
         return *rel ? rel : ".";
 }
 
+char *kn_path_absolute(const char *path) {
+        if (path[0] == '/')
+                return kn_xstrdup(path);
+        _cleanup_free_ char *cwd = get_current_dir_name();
+        if (!cwd)
+                return kn_xstrdup(path); /* then the error names it as given */
+        while (path[0] == '.' && path[1] == '/')
+                path += 2;
+        if (streq(path, "."))
+                return TAKE_PTR(cwd);
+        return kn_xasprintf("%s%s%s", cwd, streq(cwd, "/") ? "" : "/", path);
+}
+
 char *kn_root_display(const kn_root *r, const char *rel) {
         rel = skip_slashes(rel);
         if (streq(r->path, "/"))

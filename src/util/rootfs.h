@@ -16,6 +16,10 @@
 typedef struct kn_root kn_root;
 
 int kn_root_open(const char *path, kn_root **ret, kn_error *err);
+/* PATH against the working directory when it is relative (symlinks are
+ * not resolved: "--root image" is ./image as the user wrote it).  Journals
+ * record paths that must not depend on where kvmnet ran.  Allocated. */
+char *kn_path_absolute(const char *path);
 kn_root *kn_root_free(kn_root *r);
 const char *kn_root_path(const kn_root *r);
 

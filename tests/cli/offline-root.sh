@@ -36,6 +36,14 @@ kv iface-define "$IO/eth5.xml" >/dev/null || fail "define eth5"
 [ -d "$ROOT/var/lib/kvmnet/files" ] || fail "the state directory is not DIR/var/lib/kvmnet: $(find "$ROOT")"
 pass "the state directory defaults to DIR/var/lib/kvmnet"
 
+# A relative --root (and --state-dir) is the directory as written, from
+# where kvmnet runs (the journals record absolute paths).
+(cd "$T" && "$KVMNET" --root root iface-list --all) >"$T/out" 2>&1 || fail "relative --root: $(cat "$T/out")"
+grep -q "^ br0 " "$T/out" || fail "relative --root lists no br0: $(cat "$T/out")"
+(cd "$ROOT" && "$KVMNET" --root . --state-dir ./var/lib/kvmnet iface-dumpxml eth5) >"$T/out" 2>&1 ||
+        fail "--root . --state-dir ./var/lib/kvmnet: $(cat "$T/out")"
+pass "a relative --root and --state-dir work from the current directory"
+
 # The configuration only: this machine's lo, eth0 ... are not listed.
 kv iface-list --all >"$T/out" || fail "iface-list --all"
 [ "$(sed -n '3,$p' "$T/out" | awk 'NF {print $1, $2, $NF}' | tr '\n' ' ')" = \
