@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo check check-asan bench clean
+.PHONY: all deps build demo check check-asan bench deb clean
 
 all: build
 
@@ -43,5 +43,10 @@ bench: build
 		./bench/vnet --build $(BUILD) && ./bench/vnet-lease --build $(BUILD); \
 	else echo "live-scale, hotplug, bridge-outage, vnet, vnet-lease: skipped (need root: private network namespaces)"; fi
 
+# Debian packages (dpkg-buildpackage in a copy of the tree, then lintian)
+# into ./deb.
+deb: deps
+	./scripts/deb.sh deb
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan deb

@@ -7,7 +7,8 @@ PKGS="build-essential meson ninja-build pkg-config
 libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev libnl-3-dev libnl-route-3-dev libnftables-dev libsystemd-dev
 libvirt-clients ifupdown ifenslave bridge-utils iproute2 util-linux procps valgrind python3
 dnsmasq-base iputils-ping nftables netplan.io network-manager dbus
-qemu-system-x86 linux-image-amd64 busybox-static dash strace"
+qemu-system-x86 linux-image-amd64 busybox-static dash strace
+systemd bash-completion groff-base debhelper dpkg-dev lintian"
 
 missing=""
 for p in $PKGS; do

@@ -100,7 +100,14 @@ _printf_(1, 2) void kn_log(const char *fmt, ...);
 
 /* server.c */
 int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_only);
+/* A socket the service manager opened and passed (socket activation), bound
+ * to PATH; kvmnetd never removes its file. */
+int kn_listener_adopt(kn_daemon *d, kn_listener *l, int fd, const char *path, bool read_only);
 void kn_listener_close(kn_daemon *d, kn_listener *l);
+
+/* activation.c: adopt the sockets systemd passed (by their paths); the
+ * number adopted, 0 without socket activation. */
+int kn_daemon_adopt_sockets(kn_daemon *d, const char *rw_path, const char *ro_path);
 void kn_clients_free(kn_daemon *d);
 
 /* watch.c */

@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "kvmnet/api-net.h"
@@ -16,6 +17,7 @@
 #include "kvmnet/guest.h"
 #include "macro.h"
 #include "mkdir.h"
+#include "rootfs.h"
 #include "txn/filelog.h"
 
 #ifndef KN_VERSION
@@ -59,9 +61,12 @@ typedef struct options {
         char **emulators;
         size_t n_emulators;
         char *default_socket, *default_ro_socket, *default_state_dir;
+        char *abs_root, *abs_state_dir; /* relative ones, made absolute */
 } options;
 
 static void options_done(options *o) {
+        free(o->abs_root);
+        free(o->abs_state_dir);
         free(o->emulators);
         free(o->default_state_dir);
         free(o->default_socket);
@@ -160,7 +165,10 @@ static int parse_options(int argc, char **argv, options *o) {
                 fprintf(stderr, "kvmnetd: --socket and --ro-socket must differ\n");
                 return -EINVAL;
         }
-        if (!o->state_dir) /* under --root DIR: DIR/var/lib/kvmnet, never the host's */
+        o->root = o->abs_root = kn_path_absolute(o->root);
+        if (o->state_dir)
+                o->state_dir = o->abs_state_dir = kn_path_absolute(o->state_dir);
+        else /* under --root DIR: DIR/var/lib/kvmnet, never the host's */
                 o->state_dir = o->default_state_dir = kn_api_default_state_dir(o->root);
         return 1;
 }
@@ -299,9 +307,11 @@ int main(int argc, char **argv) {
         kn_guest_registry_recover(guests, 2000);
         /* Networks it left running are adopted, autostart ones started. */
         kn_api_net_boot(d.api);
-        /* The read-only path goes first: the rw socket's refusals name it. */
-        if (kn_listener_open(&d, &d.ro, o.ro_socket, true) < 0 ||
-            kn_listener_open(&d, &d.rw, o.socket, false) < 0)
+        /* Sockets systemd passed first; then what is still missing, the
+         * read-only path first: the rw socket's refusals name it. */
+        if (kn_daemon_adopt_sockets(&d, o.socket, o.ro_socket) < 0 ||
+            (d.ro.fd < 0 && kn_listener_open(&d, &d.ro, o.ro_socket, true) < 0) ||
+            (d.rw.fd < 0 && kn_listener_open(&d, &d.rw, o.socket, false) < 0))
                 goto out;
 
         const kn_iface *const *list;
@@ -315,7 +325,11 @@ int main(int argc, char **argv) {
                 kn_logp(KN_LOG_WARNING, "%s:%u: %s", diags[k].file, diags[k].line,
                         diags[k].message);
 
+        /* Type=notify: clients may come now. */
+        (void) sd_notifyf(false, "READY=1\nSTATUS=serving %s on %s", kn_config_root(cfg),
+                          d.rw.path);
         r = kn_loop_run(d.loop);
+        (void) sd_notify(false, "STOPPING=1");
         if (r < 0)
                 kn_logp(KN_LOG_ERR, "event loop: %s", strerror(-r));
         ret = d.quit ? 0 : 1;

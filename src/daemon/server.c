@@ -152,6 +152,25 @@ int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_o
         return 0;
 }
 
+int kn_listener_adopt(kn_daemon *d, kn_listener *l, int fd, const char *path, bool read_only) {
+        l->d = d;
+        l->read_only = read_only;
+        /* The service manager made the file and removes it: dev and ino
+         * stay 0, which no file has, so kn_listener_close leaves it. */
+        l->dev = 0;
+        l->ino = 0;
+        l->path = kn_xstrdup(path);
+        int r = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ? -errno : 0;
+        if (r == 0)
+                r = kn_loop_add_fd(d->loop, fd, EPOLLIN, listener_handler, l, &l->watch);
+        if (r < 0) {
+                kn_logp(KN_LOG_ERR, "cannot watch the inherited socket %s: %s", path, strerror(-r));
+                return r;
+        }
+        l->fd = fd;
+        return 0;
+}
+
 void kn_listener_close(kn_daemon *d, kn_listener *l) {
         struct stat st;
         if (l->fd < 0)
