@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "api-internal.h"
+#include "crashpoint.h"
 #include "kvmnet/api-net.h"
 #include "rootfs.h"
 #include "txn/filelog.h"
@@ -559,6 +560,7 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
                                     valid);
         }
         req->verb = v;
+        kn_crashpoint_request(v->name);
         json_object_object_foreach(request, key, val) {
                 (void) val;
                 if (!streq(key, "id") && !streq(key, "verb") && !streq(key, "args"))

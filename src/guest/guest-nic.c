@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "crashpoint.h"
 #include "guest-private.h"
 #include "guest/netdev-args.h"
 #include "kvmnet/live.h"
@@ -245,6 +246,8 @@ static int tap_in_netns(void *data) {
                     (r = kn_tap_set_up(j->tap, true, err)) < 0)
                         kn_tap_close(j->fds, j->queues);
         }
+        if (r >= 0)
+                kn_crashpoint("tap %s on %s", j->tap, j->bridge);
         return r;
 }
 

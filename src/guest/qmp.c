@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "guest/qmp-private.h"
+#include "crashpoint.h"
 #include "macro.h"
 
 static const char *const kn_qmp_state_table[_KN_QMP_STATE_MAX] = {
@@ -42,6 +43,7 @@ static char *label_suffix(const kn_qmp *q) {
 }
 
 static void run_reply(kn_qmp *q, qmp_cmd *c, const kn_qmp_reply *reply) {
+        kn_crashpoint("qmp %s: reply read", c->name);
         if (c->fn)
                 c->fn(q, reply, c->userdata);
 }
@@ -382,8 +384,13 @@ static int on_event(kn_qmp *q, json_object *o, json_object *namev) {
                 w->found = true;
                 w->data = json_object_get(ev.data);
                 w->timestamp_usec = ev.timestamp_usec;
-        } else if (q->event_fn)
+        } else if (q->event_fn) {
+                /* (Only the event an operation waits for: others, such as
+                 * NIC_RX_FILTER_CHANGED, come when the guest pleases.) */
+                if (streq(ev.name, "DEVICE_DELETED"))
+                        kn_crashpoint("qmp event %s", ev.name);
                 q->event_fn(q, &ev, q->event_userdata);
+        }
         else
                 queue_event(q, &ev);
         return 0;

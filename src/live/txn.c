@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 
+#include "crashpoint.h"
 #include "live-internal.h"
 
 /* ---- Undo functions, by name so that a log can name them ---- */
@@ -191,6 +192,8 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                 t->n--;
         } else if (test_hook("KVMNET_TEST_KILL_STEP", s->what))
                 kill(getpid(), SIGKILL);
+        else
+                kn_crashpoint("live step: %s", s->what);
         return r;
 }
 

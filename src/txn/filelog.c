@@ -43,6 +43,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "crashpoint.h"
 #include "macro.h"
 #include "mkdir.h"
 #include "rootfs.h"
@@ -64,6 +65,7 @@ struct kn_filelog {
 void (*kn_filelog_step_hook)(const char *what);
 
 void kn_filelog_step(const char *what) {
+        kn_crashpoint("file log: %s", what);
         if (kn_filelog_step_hook)
                 kn_filelog_step_hook(what);
 }

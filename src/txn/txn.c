@@ -365,6 +365,12 @@ static int recover_slot(const char *dir, bool main, kn_netns *ns, const kn_root 
         bool have = read_text(mp, &text, &len) >= 0 && meta_parse(text, &info) >= 0;
         if (have && info.owner_pid != getpid() && process_alive(info.owner_pid))
                 return 0; /* not ours: its process is running */
+        /* A meta a killed process was replacing (the meta itself, old or
+         * new, is whole: the rename is the switch). */
+        kn_root *slot = NULL;
+        if (kn_root_open(dir, &slot, NULL) >= 0)
+                (void) kn_root_clean_temps(slot, ".");
+        kn_root_free(slot);
         if (have) {
                 _cleanup_free_ char *who = kn_txn_describe(&info);
                 say(report, userdata, "a transaction %s was not committed: rolling it back", who);

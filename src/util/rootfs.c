@@ -10,6 +10,7 @@
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 
+#include "crashpoint.h"
 #include "macro.h"
 
 struct kn_root {
@@ -366,6 +367,8 @@ static int write_in(int dfd, const char *base, const write_req *q, const char *s
         }
         if (!e && q->durable && fsync(fd) < 0)
                 e = errno;
+        if (!e)
+                kn_crashpoint("write %s: temp file written", shown);
         if (!e && renameat(dfd, tmp, dfd, base) < 0)
                 e = errno;
         if (e) {
@@ -374,6 +377,7 @@ static int write_in(int dfd, const char *base, const write_req *q, const char *s
         }
         if (q->durable)
                 (void) fsync(dfd);
+        kn_crashpoint("write %s: replaced", shown);
         return 0;
 }
 
@@ -569,5 +573,6 @@ int kn_root_unlink(const kn_root *r, const char *rel, kn_error *err) {
                 return kn_error_set(err, e, "%s: cannot remove: %s", shown, strerror(e));
         }
         (void) fsync(dfd);
+        kn_crashpoint("remove %s", rel);
         return 0;
 }

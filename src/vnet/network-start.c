@@ -11,6 +11,7 @@
 #include "dnsmasq.h"
 #include "kvmnet/live.h"
 #include "kvmnet/vnet.h"
+#include "crashpoint.h"
 #include "macro.h"
 #include "mac.h"
 #include "mkdir.h"
@@ -276,16 +277,19 @@ int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_er
         /* 2. the bridge, its MAC, MTU, STP and addresses, up */
         if ((r = bridge_model(def, &br, err)) < 0 || (r = kn_live_apply(e->ns, br, &undo, err)) < 0)
                 goto fail_file;
+        kn_crashpoint("net-start %s: bridge %s up", def->name, def->bridge);
         /* 3. forwarding (only a network that forwards needs it) */
         if (forwards(def)) {
                 if ((r = kn_sysctl_forward_acquire(e->ns, e->state_dir, def->name, has_v6(def),
                                                    NULL, err)) < 0)
                         goto fail_bridge;
                 run->forward = true;
+                kn_crashpoint("net-start %s: forwarding on", def->name);
         }
         /* 4. NAT and filter: one table */
         if ((r = apply_nft(e, def, err)) < 0)
                 goto fail_sysctl;
+        kn_crashpoint("net-start %s: nft table", def->name);
         /* 5. DHCP and DNS, on every network with an address */
         if (def->n_ips) {
                 dns_conf d;
@@ -299,6 +303,7 @@ int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_er
                 dns_conf_done(&d);
                 if (r < 0)
                         goto fail_nft;
+                kn_crashpoint("net-start %s: dnsmasq", def->name);
         }
         *ret = run;
         return 0;
@@ -338,8 +343,12 @@ int kn_net_adopt(const kn_net_env *e, const char *name, kn_net_run **ret, kn_err
         /* what a crash or someone else took away is put back; what is there
          * is left alone (the bridge's guests keep their link) */
         _cleanup_iface_ kn_iface *br = NULL;
+        /* (a kill before the forwarding step left it off: acquiring is
+         * idempotent) */
         if ((r = bridge_model(run->def, &br, err)) < 0 ||
             (r = kn_live_apply(e->ns, br, NULL, err)) < 0 ||
+            (run->forward && (r = kn_sysctl_forward_acquire(e->ns, e->state_dir, name,
+                                                            has_v6(run->def), NULL, err)) < 0) ||
             (r = kn_nft_exists(e->ns, name, err)) < 0 ||
             (r == 0 && (r = apply_nft(e, run->def, err)) < 0))
                 goto fail;
