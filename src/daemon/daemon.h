@@ -30,6 +30,7 @@
 #define KN_DAEMON_MAX_CLIENTS_UID 64         /* per uid, both sockets together; not root */
 #define KN_DAEMON_IDLE_SEC        120        /* drop a client with nothing going on for this long */
 #define KN_DAEMON_MAX_INPUT       (64u << 20) /* unfinished request lines, all clients together */
+#define KN_DAEMON_LINES_PER_TURN  16  /* requests of one client before the others' turn */
 #define KN_DAEMON_FD_RESERVE      128 /* fds kept from clients for taps, monitors, files, root */
 #define KN_DAEMON_RELOAD_MSEC     100  /* quiet time before reloading changed files */
 #define KN_DAEMON_RELOAD_MAX_MSEC 1000 /* ... but never later than this after the first change */
@@ -92,6 +93,7 @@ struct kn_daemon {
         kn_loop_watch *reap_timer;  /* frees the dead clients once their callbacks are over */
         kn_loop_watch *stall_timer; /* drops clients that stopped reading replies, idle ones */
         bool tick_armed;
+        kn_loop_watch *turn_timer; /* gives clients with lines left their next turn */
 
         kn_watch watch;
 };

@@ -27,6 +27,7 @@ struct kn_client {
         bool counted;    /* in l->n_clients (all but root's on the read-write socket) */
         uint64_t active_usec; /* the last request taken or answered, for the idle timeout */
         size_t in_acct;       /* in.alloc as counted in d->in_bytes */
+        bool queued;          /* lines left when its turn ended: d->turn_timer resumes it */
 
         kn_strbuf in;
         size_t in_start; /* where the next unhandled line begins */
@@ -265,7 +266,7 @@ static void in_release(kn_daemon *d, kn_client *c) {
  * is not read (a hang-up still shows as EPOLLHUP). */
 static void client_update_events(kn_daemon *d, kn_client *c) {
         uint32_t ev = 0;
-        if (!c->closing && !c->eof && !c->busy && out_pending(c) < KN_DAEMON_OUT_HIGH)
+        if (!c->closing && !c->eof && !c->busy && !c->queued && out_pending(c) < KN_DAEMON_OUT_HIGH)
                 ev |= EPOLLIN;
         if (out_pending(c) > 0)
                 ev |= EPOLLOUT;
@@ -332,6 +333,7 @@ void kn_clients_free(kn_daemon *d) {
         clients_reap(d);
         kn_loop_del(d->loop, TAKE_PTR(d->reap_timer));
         kn_loop_del(d->loop, TAKE_PTR(d->stall_timer));
+        kn_loop_del(d->loop, TAKE_PTR(d->turn_timer));
 }
 
 static void client_event(const char *event_json, void *userdata);
@@ -631,14 +633,26 @@ static void line_too_long(kn_client *c) {
                            KN_DAEMON_MAX_LINE);
 }
 
+typedef enum {
+        LINES_DONE, /* all complete lines handled, or the client is busy */
+        LINES_HELD, /* too much output waiting */
+        LINES_MORE, /* its turn is over, more lines wait */
+} lines_state;
+
 /* Handle the complete lines received, while the client keeps reading what
- * it gets back; what stays unhandled waits in in[] (backpressure).  Returns
- * true if it stopped because too much output is waiting. */
-static bool client_handle_lines(kn_daemon *d, kn_client *c) {
-        bool held = false;
+ * it gets back; what stays unhandled waits in in[] (backpressure).  At most
+ * KN_DAEMON_LINES_PER_TURN at a time: a client that pipelines thousands of
+ * requests takes turns with the others. */
+static lines_state client_handle_lines(kn_daemon *d, kn_client *c) {
+        lines_state state = LINES_DONE;
+        unsigned handled = 0;
         while (!c->closing && !c->busy && c->in.s) {
                 if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
-                        held = true;
+                        state = LINES_HELD;
+                        break;
+                }
+                if (handled++ == KN_DAEMON_LINES_PER_TURN) {
+                        state = LINES_MORE;
                         break;
                 }
                 char *base = c->in.s + c->in_start;
@@ -665,20 +679,21 @@ static bool client_handle_lines(kn_daemon *d, kn_client *c) {
                 }
                 handle_line(d, c, base, len);
         }
-        /* Keep only the unhandled tail, at the front. */
-        if (c->in_start > 0) {
-                size_t rest = c->in.len - c->in_start;
+        /* Keep only the unhandled tail, at the front; moved once half the
+         * buffer is done with, not after every turn. */
+        size_t rest = c->in.len - c->in_start;
+        if (c->in_start > 0 && rest == 0)
+                /* An idle client holds no buffer (d->max_input). */
+                in_release(d, c);
+        else if (c->in_start > 0 && c->in_start >= rest) {
                 memmove(c->in.s, c->in.s + c->in_start, rest);
                 c->in.len = rest;
                 c->in_scan -= c->in_start;
                 c->in_start = 0;
-                /* An idle client holds no buffer (d->max_input). */
-                if (rest == 0)
-                        in_release(d, c);
         }
-        if (c->eof && c->in.len == 0 && !c->busy)
+        if (c->eof && c->in.len == c->in_start && !c->busy)
                 c->closing = true;
-        return held;
+        return state;
 }
 
 static void client_flush(kn_daemon *d, kn_client *c) {
@@ -753,7 +768,7 @@ static void input_shed(kn_daemon *d) {
                 }
                 if (!victim)
                         return;
-                size_t held = victim->in.len;
+                size_t held = victim->in.len - victim->in_start;
                 in_release(d, victim);
                 client_close_error(d, victim, ENOBUFS,
                                    "kvmnetd's memory for unfinished requests (%zu MiB for all "
@@ -764,15 +779,45 @@ static void input_shed(kn_daemon *d) {
         }
 }
 
+/* The clients whose turn ended with lines left: each gets another turn,
+ * in list order, after whatever else the loop has to do. */
+static void clients_turn(void *userdata) {
+        kn_daemon *d = userdata;
+        for (kn_client *c = d->clients, *next; c; c = next) {
+                next = c->next;
+                if (!c->queued)
+                        continue;
+                c->queued = false;
+                client_resume(d, c);
+        }
+}
+
+static void client_queue(kn_daemon *d, kn_client *c) {
+        c->queued = true;
+        client_update_events(d, c); /* no reading meanwhile */
+        int r = d->turn_timer ? kn_loop_timer_set(d->loop, d->turn_timer, 0)
+                              : kn_loop_add_timer(d->loop, 0, clients_turn, d, &d->turn_timer);
+        if (r < 0) {
+                c->queued = false;
+                client_update_events(d, c);
+        }
+}
+
 /* Handle what can be handled and send what can be sent.  Lines held back
  * for output space go on once the client has read some. */
 static void client_resume(kn_daemon *d, kn_client *c) {
         for (;;) {
                 if (c->fd < 0)
                         return;
-                bool held = client_handle_lines(d, c);
+                lines_state state = client_handle_lines(d, c);
                 client_flush(d, c);
-                if (!held || c->fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
+                if (c->fd < 0)
+                        return;
+                if (state == LINES_MORE) {
+                        client_queue(d, c);
+                        return;
+                }
+                if (state != LINES_HELD || out_pending(c) >= KN_DAEMON_OUT_HIGH)
                         return;
         }
 }
