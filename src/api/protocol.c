@@ -68,8 +68,9 @@ static int check_string(const char *s, size_t len, size_t i, size_t *end, kn_err
         while (i < len && s[i] != '"') {
                 unsigned char c = (unsigned char) s[i];
                 if (c < 0x20)
-                        return not_json(err, "raw control character 0x%02x in the string at byte %zu; "
-                                             "escape it",
+                        return not_json(err,
+                                        "raw control character 0x%02x in the string at byte %zu; "
+                                        "escape it",
                                         c, at);
                 if (c != '\\') {
                         i++;
@@ -87,7 +88,8 @@ static int check_string(const char *s, size_t len, size_t i, size_t *end, kn_err
                 if (u == 0)
                         return not_json(err, "\\u0000 in the string at byte %zu", at);
                 if (u >= 0xdc00 && u <= 0xdfff)
-                        return not_json(err, "lone UTF-16 surrogate \\u%04x in the string at byte %zu",
+                        return not_json(err,
+                                        "lone UTF-16 surrogate \\u%04x in the string at byte %zu",
                                         u, at);
                 if (u >= 0xd800 && u <= 0xdbff) {
                         if (i + 7 >= len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
@@ -200,7 +202,8 @@ static int check_tokens(const char *s, size_t len, kn_error *err) {
                         while (k < len && isalnum((unsigned char) s[k]))
                                 k++;
                         int n = (int) (k - i);
-                        if (!((n == 4 && (!memcmp(s + i, "true", 4) || !memcmp(s + i, "null", 4))) ||
+                        if (!((n == 4 &&
+                               (!memcmp(s + i, "true", 4) || !memcmp(s + i, "null", 4))) ||
                               (n == 5 && !memcmp(s + i, "false", 5))))
                                 return not_json(err,
                                                 "'%.*s' at byte %zu is not a JSON value (numbers "

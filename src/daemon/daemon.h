@@ -30,7 +30,7 @@
 #define KN_DAEMON_MAX_CLIENTS_UID 64         /* per uid, both sockets together; not root */
 #define KN_DAEMON_IDLE_SEC        120        /* drop a client with nothing going on for this long */
 #define KN_DAEMON_MAX_INPUT       (64u << 20) /* unfinished request lines, all clients together */
-#define KN_DAEMON_LINES_PER_TURN  16  /* requests of one client before the others' turn */
+#define KN_DAEMON_LINES_PER_TURN  16          /* requests of one client before the others' turn */
 #define KN_DAEMON_FD_RESERVE      128 /* fds kept from clients for taps, monitors, files, root */
 #define KN_DAEMON_RELOAD_MSEC     100  /* quiet time before reloading changed files */
 #define KN_DAEMON_RELOAD_MAX_MSEC 1000 /* ... but never later than this after the first change */
@@ -43,8 +43,8 @@ typedef struct kn_listener {
         kn_loop_watch *watch;
         bool read_only;
         char *path;
-        unsigned n_clients;       /* counted against max_clients */
-        kn_loop_watch *pause;     /* out of fds: accept again a little later */
+        unsigned n_clients;   /* counted against max_clients */
+        kn_loop_watch *pause; /* out of fds: accept again a little later */
         dev_t dev; /* of the socket inode we bound, to unlink only our own */
         ino_t ino;
 } kn_listener;
@@ -80,12 +80,12 @@ struct kn_daemon {
         kn_client *clients, *dead;
         unsigned n_clients;
         /* Limits (kvmnetd options; docs/protocol.md, "Limits"). */
-        unsigned max_clients;     /* per socket */
-        unsigned max_clients_uid; /* per uid but root's */
-        uint64_t idle_usec;       /* 0: never */
-        size_t max_input;         /* all partial requests together */
-        size_t in_bytes;          /* what the partial requests hold now */
-        unsigned fd_budget;       /* clients but root's while fds are left for the rest */
+        unsigned max_clients;         /* per socket */
+        unsigned max_clients_uid;     /* per uid but root's */
+        uint64_t idle_usec;           /* 0: never */
+        size_t max_input;             /* all partial requests together */
+        size_t in_bytes;              /* what the partial requests hold now */
+        unsigned fd_budget;           /* clients but root's while fds are left for the rest */
         uint64_t refused_logged_usec; /* refusals are logged once a second at most */
         unsigned long refused_unlogged;
         unsigned long next_client_id;

@@ -170,7 +170,8 @@ static int parse_options(int argc, char **argv, options *o) {
                                 fprintf(stderr,
                                         "kvmnetd: --%s '%s' is not a number of connections "
                                         "(valid: 1..1000000)\n",
-                                        c == ARG_MAX_CLIENTS ? "max-clients" : "max-clients-per-uid",
+                                        c == ARG_MAX_CLIENTS ? "max-clients"
+                                                             : "max-clients-per-uid",
                                         optarg);
                                 return -EINVAL;
                         }

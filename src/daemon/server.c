@@ -23,8 +23,8 @@ struct kn_client {
         bool read_only;
         char *denied; /* why every request is refused, or NULL */
         struct ucred cred;
-        bool privileged; /* root or the daemon's user: no per-uid limit */
-        bool counted;    /* in l->n_clients (all but root's on the read-write socket) */
+        bool privileged;      /* root or the daemon's user: no per-uid limit */
+        bool counted;         /* in l->n_clients (all but root's on the read-write socket) */
         uint64_t active_usec; /* the last request taken or answered, for the idle timeout */
         size_t in_acct;       /* in.alloc as counted in d->in_bytes */
         bool queued;          /* lines left when its turn ended: d->turn_timer resumes it */
@@ -352,8 +352,8 @@ _printf_(2, 3) static void refusal_log(kn_daemon *d, const char *fmt, ...) {
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
         if (d->refused_unlogged)
-                kn_logp(KN_LOG_WARNING, "%s (and %lu more refusals since the last one logged)",
-                        msg, d->refused_unlogged);
+                kn_logp(KN_LOG_WARNING, "%s (and %lu more refusals since the last one logged)", msg,
+                        d->refused_unlogged);
         else
                 kn_logp(KN_LOG_WARNING, "%s", msg);
         d->refused_logged_usec = t;
@@ -383,7 +383,8 @@ static char *admission(kn_daemon *d, kn_listener *l, const struct ucred *cred, b
 
 /* Said on the connection before it is closed, so the client can tell a
  * refusal from a crash. */
-static void refuse(kn_daemon *d, kn_listener *l, int fd, const struct ucred *cred, const char *why) {
+static void refuse(kn_daemon *d, kn_listener *l, int fd, const struct ucred *cred,
+                   const char *why) {
         json_object *reply = kn_api_error_reply(NULL, EUSERS, "too many connections: %s", why);
         size_t len;
         const char *s = json_object_to_json_string_length(
@@ -482,7 +483,6 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                         l->read_only ? " (read-only)" : "");
         }
 }
-
 
 static void line_append(kn_client *c, const char *s, size_t len) {
         /* The stall clock starts when output starts waiting. */
@@ -610,8 +610,8 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
 }
 
 /* Say why, hang up once that is sent; what it sent no longer counts. */
-_printf_(4, 5) static void client_close_error(kn_daemon *d, kn_client *c, int code,
-                                              const char *fmt, ...) {
+_printf_(4, 5) static void client_close_error(kn_daemon *d, kn_client *c, int code, const char *fmt,
+                                              ...) {
         kn_error err = {0};
         va_list ap;
         va_start(ap, fmt);

@@ -18,11 +18,11 @@ static void test_char_len(void **state) {
         assert_int_equal(kn_utf8_char_len("\xc3\xa9", 2), 2);
         assert_int_equal(kn_utf8_char_len("\xe2\x82\xac", 3), 3);
         assert_int_equal(kn_utf8_char_len("\xf0\x9f\x98\x80", 4), 4);
-        assert_int_equal(kn_utf8_char_len("\xc3", 1), 0);              /* cut short */
-        assert_int_equal(kn_utf8_char_len("\x80", 1), 0);              /* continuation */
-        assert_int_equal(kn_utf8_char_len("\xc0\xaf", 2), 0);          /* overlong '/' */
-        assert_int_equal(kn_utf8_char_len("\xed\xa0\x80", 3), 0);      /* surrogate */
-        assert_int_equal(kn_utf8_char_len("\xf4\x90\x80\x80", 4), 0);  /* past U+10FFFF */
+        assert_int_equal(kn_utf8_char_len("\xc3", 1), 0);             /* cut short */
+        assert_int_equal(kn_utf8_char_len("\x80", 1), 0);             /* continuation */
+        assert_int_equal(kn_utf8_char_len("\xc0\xaf", 2), 0);         /* overlong '/' */
+        assert_int_equal(kn_utf8_char_len("\xed\xa0\x80", 3), 0);     /* surrogate */
+        assert_int_equal(kn_utf8_char_len("\xf4\x90\x80\x80", 4), 0); /* past U+10FFFF */
         assert_int_equal(kn_utf8_char_len("\xff", 1), 0);
         assert_true(kn_utf8_valid("ab\xc3\xa9\xf0\x9f\x98\x80", 8));
         assert_false(kn_utf8_valid("ab\xc3", 3));
@@ -40,10 +40,10 @@ static void repair(const char *in, const char *want) {
 static void test_repair(void **state) {
         repair("plain", "plain");
         repair("caf\xc3\xa9", "caf\xc3\xa9");
-        repair("caf\xc3", "caf");                          /* cut at the end */
-        repair("'x\xe2\x82' (valid", "'x' (valid");        /* cut inside a message */
+        repair("caf\xc3", "caf");                   /* cut at the end */
+        repair("'x\xe2\x82' (valid", "'x' (valid"); /* cut inside a message */
         repair("\xf0\x9f\x98", "");
-        repair("a\xffz", "a?z");                           /* not UTF-8 at all */
+        repair("a\xffz", "a?z"); /* not UTF-8 at all */
         repair("a\x80\x80z", "a??z");
         repair("\xc0\xaf", "??");
 }
