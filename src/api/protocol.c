@@ -8,6 +8,7 @@
 
 #include "kvmnet/protocol.h"
 #include "macro.h"
+#include "utf8.h"
 
 const char *kn_api_run_dir(void) {
         const char *dir = getenv("KVMNET_RUN_DIR");
@@ -226,6 +227,14 @@ int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_err
                 return not_json(err, "NUL byte at byte %zu", (size_t) (nul - line));
         if (len > INT_MAX)
                 return not_json(err, "line too long");
+        /* json-c's own check lets overlong forms, UTF-16 surrogates and
+         * code points past U+10FFFF through. */
+        for (size_t i = 0; i < len;) {
+                size_t n = kn_utf8_char_len(line + i, len - i);
+                if (n == 0)
+                        return not_json(err, "invalid UTF-8 at byte %zu", i);
+                i += n;
+        }
 
         json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
         if (!tok)

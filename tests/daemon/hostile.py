@@ -422,6 +422,9 @@ def case_strict(ro, rw, dpid):
         (b'{"id\\u0000":1,"verb":"hello"}', "\\u0000"),
         (b'{"id":1,"verb":"hel\xfflo"}', "invalid UTF-8"),
         (b'{"id":1,"verb":"\xc3"}', "invalid UTF-8"),
+        (b'{"id":1,"verb":"\xed\xa0\x80"}', "invalid UTF-8"),  # a surrogate
+        (b'{"id":1,"verb":"\xc0\xaf"}', "invalid UTF-8"),  # overlong '/'
+        (b'{"id":1,"verb":"\xf4\x90\x80\x80"}', "invalid UTF-8"),  # past U+10FFFF
         (b'{"id":NaN,"verb":"hello"}', "'NaN'"),
         (b'{"id":Infinity,"verb":"hello"}', "'Infinity'"),
         (b'{"id":-Infinity,"verb":"hello"}', "'-Infinity'"),
