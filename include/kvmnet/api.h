@@ -185,6 +185,8 @@ void kn_api_session_set_peer(kn_api_session *s, uid_t uid, pid_t pid, const char
 kn_api_session *kn_api_session_free(kn_api_session *s);
 /* Requests of the session not finished yet. */
 unsigned kn_api_session_pending(const kn_api_session *s);
+/* Does the session follow any event type (event-subscribe)? */
+bool kn_api_session_subscribed(const kn_api_session *s);
 
 /* ---- Calls ---- */
 

@@ -12,7 +12,8 @@
  *   event    {"event": "link", "action": "new", "ifname": "br0", ...}
  *
  * ID is any JSON value the client chose; it is copied into the reply
- * unchanged (null if the request had none).
+ * unchanged (null if the request had none): numbers json-c could not give
+ * back as sent (integers past 64 bits, -0) are refused with the line.
  *
  * This unit depends on json-c and the C library only, so a client (the
  * kvmnet CLI) links it without the library's XML and netlink stack.  The
@@ -41,9 +42,13 @@
 const char *kn_api_run_dir(void);
 
 /* Parse one line (without its newline): a request on the daemon's side, a
- * reply or event on the client's.  Anything but one JSON value on the line
- * is an EPROTO error whose message says what is wrong; whether the value
- * is a well-formed request is kn_api_call()'s to say. */
+ * reply or event on the client's.  Anything but one strict JSON value on
+ * the line is an EPROTO error whose message says what is wrong (and at
+ * which byte): not UTF-8, comments, trailing commas, single quotes, NaN or
+ * Infinity, numbers out of range or not in JSON's grammar, \u0000 or raw
+ * control characters in strings, lone surrogates, nesting deeper than 32
+ * (docs/protocol.md, "Framing").  Whether the value is a well-formed
+ * request is kn_api_call()'s to say. */
 int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err);
 
 /* A success reply for ID (may be NULL) carrying result (taken over; NULL

@@ -473,6 +473,10 @@ unsigned kn_api_session_pending(const kn_api_session *s) {
         return s ? s->n_pending : 0;
 }
 
+bool kn_api_session_subscribed(const kn_api_session *s) {
+        return s && s->subscribed != 0;
+}
+
 /* ---- Requests ---- */
 
 static void req_free(kn_api_req *req) {

@@ -26,7 +26,12 @@
 #define KN_DAEMON_MAX_LINE        (4u << 20) /* a request line, without its newline */
 #define KN_DAEMON_OUT_HIGH        (1u << 20) /* stop reading a client with this much unsent */
 #define KN_DAEMON_STALL_SEC       30         /* drop a client that reads nothing for this long */
-#define KN_DAEMON_MAX_CLIENTS     512
+#define KN_DAEMON_MAX_CLIENTS     512        /* per socket; root's own are not counted */
+#define KN_DAEMON_MAX_CLIENTS_UID 64         /* per uid, both sockets together; not root */
+#define KN_DAEMON_IDLE_SEC        120        /* drop a client with nothing going on for this long */
+#define KN_DAEMON_MAX_INPUT       (64u << 20) /* unfinished request lines, all clients together */
+#define KN_DAEMON_LINES_PER_TURN  16          /* requests of one client before the others' turn */
+#define KN_DAEMON_FD_RESERVE      128 /* fds kept from clients for taps, monitors, files, root */
 #define KN_DAEMON_RELOAD_MSEC     100  /* quiet time before reloading changed files */
 #define KN_DAEMON_RELOAD_MAX_MSEC 1000 /* ... but never later than this after the first change */
 
@@ -38,6 +43,8 @@ typedef struct kn_listener {
         kn_loop_watch *watch;
         bool read_only;
         char *path;
+        unsigned n_clients;   /* counted against max_clients */
+        kn_loop_watch *pause; /* out of fds: accept again a little later */
         dev_t dev; /* of the socket inode we bound, to unlink only our own */
         ino_t ino;
 } kn_listener;
@@ -72,11 +79,21 @@ struct kn_daemon {
 
         kn_client *clients, *dead;
         unsigned n_clients;
+        /* Limits (kvmnetd options; docs/protocol.md, "Limits"). */
+        unsigned max_clients;         /* per socket */
+        unsigned max_clients_uid;     /* per uid but root's */
+        uint64_t idle_usec;           /* 0: never */
+        size_t max_input;             /* all partial requests together */
+        size_t in_bytes;              /* what the partial requests hold now */
+        unsigned fd_budget;           /* clients but root's while fds are left for the rest */
+        uint64_t refused_logged_usec; /* refusals are logged once a second at most */
+        unsigned long refused_unlogged;
         unsigned long next_client_id;
         unsigned long n_requests;
         kn_loop_watch *reap_timer;  /* frees the dead clients once their callbacks are over */
-        kn_loop_watch *stall_timer; /* drops clients that stopped reading replies */
-        bool stall_armed;
+        kn_loop_watch *stall_timer; /* drops clients that stopped reading replies, idle ones */
+        bool tick_armed;
+        kn_loop_watch *turn_timer; /* gives clients with lines left their next turn */
 
         kn_watch watch;
 };

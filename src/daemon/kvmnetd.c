@@ -4,9 +4,12 @@
  * (docs/protocol.md).  Foreground, logs to stderr. */
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
@@ -41,6 +44,12 @@ static void help(void) {
                "                     for several (default: qemu-system-x86_64 only)\n"
                "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
                "                     the NIC unless the request says (default %d)\n"
+               "  --max-clients N    connections per socket (default %u; root's and the\n"
+               "                     daemon user's on the read-write socket are not counted)\n"
+               "  --max-clients-per-uid N  connections per user but root (default %u)\n"
+               "  --idle-timeout SECONDS  close a connection with no request for that long;\n"
+               "                     not while it follows events, not for those allowed on\n"
+               "                     the read-write socket; 0: never (default %u)\n"
                "  --log-level LEVEL  error, warning, notice, info (default) or debug: log\n"
                "                     that and what is more urgent\n"
                "  -v, --verbose      --log-level debug: also every connection and request\n"
@@ -51,7 +60,8 @@ static void help(void) {
                "SIGHUP reloads the configuration files.  $KVMNET_RUN_DIR replaces %s\n"
                "in the default socket paths.  See docs/protocol.md.\n",
                KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR,
-               KN_GUEST_DETACH_TIMEOUT_MS, KN_RUN_DIR);
+               KN_GUEST_DETACH_TIMEOUT_MS, KN_DAEMON_MAX_CLIENTS, KN_DAEMON_MAX_CLIENTS_UID,
+               KN_DAEMON_IDLE_SEC, KN_RUN_DIR);
 }
 
 typedef struct options {
@@ -60,6 +70,8 @@ typedef struct options {
         int unplug_timeout_ms;
         char **emulators;
         size_t n_emulators;
+        unsigned max_clients, max_clients_uid;
+        double idle_timeout;
         char *default_socket, *default_ro_socket, *default_state_dir;
         char *abs_root, *abs_state_dir; /* relative ones, made absolute */
 } options;
@@ -85,6 +97,9 @@ static int parse_options(int argc, char **argv, options *o) {
                 ARG_UNPLUG_TIMEOUT,
                 ARG_EMULATOR,
                 ARG_LOG_LEVEL,
+                ARG_MAX_CLIENTS,
+                ARG_MAX_CLIENTS_UID,
+                ARG_IDLE_TIMEOUT,
         };
         static const struct option longopts[] = {
                 {"socket", required_argument, NULL, ARG_SOCKET},
@@ -97,6 +112,9 @@ static int parse_options(int argc, char **argv, options *o) {
                 {"unplug-timeout", required_argument, NULL, ARG_UNPLUG_TIMEOUT},
                 {"emulator", required_argument, NULL, ARG_EMULATOR},
                 {"log-level", required_argument, NULL, ARG_LOG_LEVEL},
+                {"max-clients", required_argument, NULL, ARG_MAX_CLIENTS},
+                {"max-clients-per-uid", required_argument, NULL, ARG_MAX_CLIENTS_UID},
+                {"idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT},
                 {"verbose", no_argument, NULL, 'v'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
@@ -112,6 +130,9 @@ static int parse_options(int argc, char **argv, options *o) {
         o->root = "/";
         o->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         o->log_level = KN_LOG_INFO;
+        o->max_clients = KN_DAEMON_MAX_CLIENTS;
+        o->max_clients_uid = KN_DAEMON_MAX_CLIENTS_UID;
+        o->idle_timeout = KN_DAEMON_IDLE_SEC;
         int c;
         char *end;
         long v;
@@ -141,6 +162,35 @@ static int parse_options(int argc, char **argv, options *o) {
                         }
                         o->unplug_timeout_ms = (int) v;
                         break;
+                case ARG_MAX_CLIENTS:
+                case ARG_MAX_CLIENTS_UID:
+                        errno = 0;
+                        v = strtol(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v < 1 || v > 1000000) {
+                                fprintf(stderr,
+                                        "kvmnetd: --%s '%s' is not a number of connections "
+                                        "(valid: 1..1000000)\n",
+                                        c == ARG_MAX_CLIENTS ? "max-clients"
+                                                             : "max-clients-per-uid",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        *(c == ARG_MAX_CLIENTS ? &o->max_clients : &o->max_clients_uid) =
+                                (unsigned) v;
+                        break;
+                case ARG_IDLE_TIMEOUT: {
+                        errno = 0;
+                        double t = strtod(optarg, &end);
+                        if (errno || end == optarg || *end || !isfinite(t) || t < 0 || t > 86400) {
+                                fprintf(stderr,
+                                        "kvmnetd: --idle-timeout '%s' is not a number of seconds "
+                                        "(valid: 0..86400, decimals allowed; 0: never)\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        o->idle_timeout = t;
+                        break;
+                }
                 case ARG_LOG_LEVEL:
                         o->log_level = kn_log_level_from_string(optarg);
                         if (o->log_level < 0) {
@@ -194,6 +244,21 @@ static int resolve_group(kn_daemon *d, const char *name) {
         d->have_group = true;
         d->group_name = kn_xstrdup(name);
         return 0;
+}
+
+/* The clients' limits (docs/protocol.md, "Limits"): besides the sockets'
+ * and the users' own, other users' clients stop where the fds kvmnetd
+ * needs for root, taps, monitors and files would run out. */
+static void limits_setup(kn_daemon *d, const options *o) {
+        struct rlimit rl = {.rlim_cur = 1024};
+        (void) getrlimit(RLIMIT_NOFILE, &rl);
+        rlim_t budget = rl.rlim_cur > 2 * KN_DAEMON_FD_RESERVE ? rl.rlim_cur - KN_DAEMON_FD_RESERVE
+                                                               : KN_DAEMON_FD_RESERVE;
+        d->fd_budget = budget > UINT_MAX ? UINT_MAX : (unsigned) budget;
+        d->max_clients = o->max_clients;
+        d->max_clients_uid = o->max_clients_uid;
+        d->idle_usec = (uint64_t) (o->idle_timeout * 1e6 + 0.5);
+        d->max_input = KN_DAEMON_MAX_INPUT;
 }
 
 static void signal_handler(int fd, uint32_t events, void *userdata) {
@@ -261,6 +326,7 @@ int main(int argc, char **argv) {
         kn_log_setup(o.log_level);
         if (o.group && resolve_group(&d, o.group) < 0)
                 return 1;
+        limits_setup(&d, &o);
 
         r = kn_mkdir_p(o.state_dir, 0755);
         if (r < 0) {

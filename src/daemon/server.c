@@ -11,16 +11,23 @@
 #include "kvmnet/api.h"
 #include "macro.h"
 #include "mkdir.h"
+#include "utf8.h"
 
 struct kn_client {
         kn_daemon *d;
         int fd; /* -1 once dropped */
         kn_loop_watch *watch;
         kn_client *prev, *next;
+        kn_listener *l;
         unsigned long id;
         bool read_only;
         char *denied; /* why every request is refused, or NULL */
         struct ucred cred;
+        bool privileged;      /* root or the daemon's user: no per-uid limit */
+        bool counted;         /* in l->n_clients (all but root's on the read-write socket) */
+        uint64_t active_usec; /* the last request taken or answered, for the idle timeout */
+        size_t in_acct;       /* in.alloc as counted in d->in_bytes */
+        bool queued;          /* lines left when its turn ended: d->turn_timer resumes it */
 
         kn_strbuf in;
         size_t in_start; /* where the next unhandled line begins */
@@ -176,6 +183,7 @@ void kn_listener_close(kn_daemon *d, kn_listener *l) {
         if (l->fd < 0)
                 return;
         kn_loop_del(d->loop, TAKE_PTR(l->watch));
+        kn_loop_del(d->loop, TAKE_PTR(l->pause));
         close(l->fd);
         l->fd = -1;
         /* Someone may have replaced the socket meanwhile; remove only ours. */
@@ -235,11 +243,30 @@ static char *access_denied(kn_daemon *d, kn_client *c) {
 
 /* Clients */
 
+/* Root, and the daemon's own user, are whom the read-write socket exists
+ * for: they always get in there (no limit of that socket or of their uid
+ * counts them), so no other user can lock them out. */
+static bool peer_privileged(const struct ucred *cred) {
+        return cred->uid == 0 || cred->uid == geteuid();
+}
+
+/* The partial requests' memory, all clients together (d->max_input). */
+static void in_account(kn_daemon *d, kn_client *c) {
+        d->in_bytes = d->in_bytes - c->in_acct + c->in.alloc;
+        c->in_acct = c->in.alloc;
+}
+
+static void in_release(kn_daemon *d, kn_client *c) {
+        kn_strbuf_done(&c->in);
+        c->in_start = c->in_scan = 0;
+        in_account(d, c);
+}
+
 /* Read while a request may be handled and output has room; a busy client
  * is not read (a hang-up still shows as EPOLLHUP). */
 static void client_update_events(kn_daemon *d, kn_client *c) {
         uint32_t ev = 0;
-        if (!c->closing && !c->eof && !c->busy && out_pending(c) < KN_DAEMON_OUT_HIGH)
+        if (!c->closing && !c->eof && !c->busy && !c->queued && out_pending(c) < KN_DAEMON_OUT_HIGH)
                 ev |= EPOLLIN;
         if (out_pending(c) > 0)
                 ev |= EPOLLOUT;
@@ -259,6 +286,10 @@ static void client_drop(kn_daemon *d, kn_client *c, const char *why) {
         kn_loop_del(d->loop, TAKE_PTR(c->watch));
         close(c->fd);
         c->fd = -1;
+        d->in_bytes -= c->in_acct;
+        c->in_acct = 0;
+        if (c->counted)
+                c->l->n_clients--;
         /* Its unfinished request is abandoned: no reply will come. */
         c->session = kn_api_session_free(c->session);
         /* Freed once the callbacks that may still hold it are over. */
@@ -302,9 +333,87 @@ void kn_clients_free(kn_daemon *d) {
         clients_reap(d);
         kn_loop_del(d->loop, TAKE_PTR(d->reap_timer));
         kn_loop_del(d->loop, TAKE_PTR(d->stall_timer));
+        kn_loop_del(d->loop, TAKE_PTR(d->turn_timer));
 }
 
 static void client_event(const char *event_json, void *userdata);
+
+/* Refusals come in floods (1,000 connections at once): one log line a
+ * second at most, counting the ones it left out. */
+_printf_(2, 3) static void refusal_log(kn_daemon *d, const char *fmt, ...) {
+        uint64_t t = kn_loop_now_usec();
+        if (d->refused_logged_usec && t - d->refused_logged_usec < 1000000) {
+                d->refused_unlogged++;
+                return;
+        }
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (d->refused_unlogged)
+                kn_logp(KN_LOG_WARNING, "%s (and %lu more refusals since the last one logged)", msg,
+                        d->refused_unlogged);
+        else
+                kn_logp(KN_LOG_WARNING, "%s", msg);
+        d->refused_logged_usec = t;
+        d->refused_unlogged = 0;
+}
+
+/* Why a new connection may not stay, or NULL. */
+static char *admission(kn_daemon *d, kn_listener *l, const struct ucred *cred, bool privileged) {
+        if ((l->read_only || !privileged) && l->n_clients >= d->max_clients)
+                return kn_xasprintf("%s has %u clients already, its limit (kvmnetd --max-clients)",
+                                    l->path, l->n_clients);
+        if (privileged)
+                return NULL;
+        unsigned mine = 0;
+        for (kn_client *c = d->clients; c; c = c->next)
+                mine += c->cred.uid == cred->uid;
+        if (mine >= d->max_clients_uid)
+                return kn_xasprintf("uid %u has %u connections to kvmnetd already, the limit per "
+                                    "user (kvmnetd --max-clients-per-uid)",
+                                    (unsigned) cred->uid, mine);
+        if (d->n_clients >= d->fd_budget)
+                return kn_xasprintf("kvmnetd has %u clients, all its file descriptors allow "
+                                    "besides what it keeps for root",
+                                    d->n_clients);
+        return NULL;
+}
+
+/* Said on the connection before it is closed, so the client can tell a
+ * refusal from a crash. */
+static void refuse(kn_daemon *d, kn_listener *l, int fd, const struct ucred *cred,
+                   const char *why) {
+        json_object *reply = kn_api_error_reply(NULL, EUSERS, "too many connections: %s", why);
+        size_t len;
+        const char *s = json_object_to_json_string_length(
+                reply, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        _cleanup_free_ char *line = kn_xasprintf("%s\n", s);
+        (void) send(fd, line, len + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        json_object_put(reply);
+        refusal_log(d, "refusing a connection on %s from uid %u pid %d: %s", l->path,
+                    (unsigned) cred->uid, (int) cred->pid, why);
+}
+
+static void listener_resume(void *userdata) {
+        kn_listener *l = userdata;
+        (void) kn_loop_mod_fd(l->d->loop, l->watch, EPOLLIN);
+}
+
+/* Out of fds or memory: the connection waits in the backlog, and epoll
+ * would report it again at once; stop listening for a moment instead of
+ * spinning. */
+static void listener_pause(kn_daemon *d, kn_listener *l, int error) {
+        refusal_log(d, "accept on %s: %s; not accepting for 100 ms", l->path, strerror(error));
+        (void) kn_loop_mod_fd(d->loop, l->watch, 0);
+        int r = l->pause ? kn_loop_timer_set(d->loop, l->pause, 100000)
+                         : kn_loop_add_timer(d->loop, 100000, listener_resume, l, &l->pause);
+        if (r < 0)
+                listener_resume(l);
+}
+
+static void tick_arm(kn_daemon *d);
 
 static void listener_handler(int lfd, uint32_t events, void *userdata) {
         kn_listener *l = userdata;
@@ -312,27 +421,33 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
         for (;;) {
                 _cleanup_close_ int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (fd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                            errno == ENOMEM)
+                                listener_pause(d, l, errno);
+                        else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 kn_logp(KN_LOG_ERR, "accept on %s: %m", l->path);
                         return;
                 }
-                if (d->n_clients >= KN_DAEMON_MAX_CLIENTS) {
-                        kn_logp(KN_LOG_WARNING,
-                                "%u clients connected already; refusing another on %s",
-                                d->n_clients, l->path);
+                struct ucred cred;
+                socklen_t len = sizeof cred;
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                        kn_logp(KN_LOG_ERR, "SO_PEERCRED on %s: %m", l->path);
+                        continue;
+                }
+                bool privileged = peer_privileged(&cred);
+                _cleanup_free_ char *why = admission(d, l, &cred, privileged);
+                if (why) {
+                        refuse(d, l, fd, &cred, why);
                         continue;
                 }
                 kn_client *c = kn_xcalloc(1, sizeof *c);
                 c->fd = -1;
                 c->d = d;
+                c->l = l;
                 c->id = ++d->next_client_id;
                 c->read_only = l->read_only;
-                socklen_t len = sizeof c->cred;
-                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0) {
-                        kn_logp(KN_LOG_ERR, "SO_PEERCRED on %s: %m", l->path);
-                        free(c);
-                        continue;
-                }
+                c->cred = cred;
+                c->privileged = privileged;
                 if (!l->read_only) {
                         c->fd = fd; /* for SO_PEERGROUPS */
                         c->denied = access_denied(d, c);
@@ -353,26 +468,36 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                 snprintf(label, sizeof label, "connection %lu", c->id);
                 kn_api_session_set_peer(c->session, c->cred.uid, c->cred.pid, label);
                 now(&c->last_progress);
+                c->active_usec = kn_loop_now_usec();
                 c->next = d->clients;
                 if (c->next)
                         c->next->prev = c;
                 d->clients = c;
                 d->n_clients++;
+                c->counted = l->read_only || !privileged;
+                if (c->counted)
+                        l->n_clients++;
+                tick_arm(d);
                 kn_logp(KN_LOG_DEBUG, "client %lu: uid %u pid %d on %s%s", c->id,
                         (unsigned) c->cred.uid, (int) c->cred.pid, l->path,
                         l->read_only ? " (read-only)" : "");
         }
 }
 
-static void stall_arm(kn_daemon *d);
-
 static void line_append(kn_client *c, const char *s, size_t len) {
         /* The stall clock starts when output starts waiting. */
         if (out_pending(c) == 0) {
                 now(&c->last_progress);
-                stall_arm(c->d);
+                tick_arm(c->d);
         }
+        size_t start = c->out.len;
         kn_strbuf_putn(&c->out, s, len);
+        /* Never anything but UTF-8 out, whatever a file or a message held
+         * (outside strings json-c writes ASCII only). */
+        if (!kn_utf8_valid(c->out.s + start, len)) {
+                c->out.len = start + kn_utf8_repair(c->out.s + start, len);
+                c->out.s[c->out.len] = '\0';
+        }
         kn_strbuf_putc(&c->out, '\n');
 }
 
@@ -443,6 +568,7 @@ static void client_done(json_object *reply, int r, void *userdata) {
         json_object_put(c->request);
         c->request = NULL;
         c->busy = false;
+        c->active_usec = kn_loop_now_usec();
         reply_append(c, reply);
         json_object_put(reply);
         if (!c->calling)
@@ -455,6 +581,7 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
         int r;
 
         d->n_requests++;
+        c->active_usec = kn_loop_now_usec();
         if (len > 0 && line[len - 1] == '\r')
                 len--;
         r = kn_api_parse_request(line, len, &request, &err);
@@ -482,26 +609,50 @@ static void handle_line(kn_daemon *d, kn_client *c, const char *line, size_t len
         json_object_put(request);
 }
 
-/* There is no telling where the next request would start: say why, hang up. */
-static void line_too_long(kn_client *c) {
-        json_object *reply = kn_api_error_reply(
-                NULL, EMSGSIZE, "request line longer than %u bytes; closing the connection",
-                KN_DAEMON_MAX_LINE);
+/* Say why, hang up once that is sent; what it sent no longer counts. */
+_printf_(4, 5) static void client_close_error(kn_daemon *d, kn_client *c, int code, const char *fmt,
+                                              ...) {
+        kn_error err = {0};
+        va_list ap;
+        va_start(ap, fmt);
+        kn_error_setv(&err, code, fmt, ap);
+        va_end(ap);
+        json_object *reply = kn_api_error_reply(NULL, code, "%s", err.message);
         reply_append(c, reply);
         json_object_put(reply);
-        kn_logp(KN_LOG_WARNING, "client %lu (uid %u pid %d): request line over %u bytes; closing",
-                c->id, (unsigned) c->cred.uid, (int) c->cred.pid, KN_DAEMON_MAX_LINE);
+        kn_logp(KN_LOG_WARNING, "client %lu (uid %u pid %d): %s", c->id, (unsigned) c->cred.uid,
+                (int) c->cred.pid, err.message);
         c->closing = true;
+        in_release(d, c);
 }
 
+/* There is no telling where the next request would start: say why, hang up. */
+static void line_too_long(kn_client *c) {
+        client_close_error(c->d, c, EMSGSIZE,
+                           "request line longer than %u bytes; closing the connection",
+                           KN_DAEMON_MAX_LINE);
+}
+
+typedef enum {
+        LINES_DONE, /* all complete lines handled, or the client is busy */
+        LINES_HELD, /* too much output waiting */
+        LINES_MORE, /* its turn is over, more lines wait */
+} lines_state;
+
 /* Handle the complete lines received, while the client keeps reading what
- * it gets back; what stays unhandled waits in in[] (backpressure).  Returns
- * true if it stopped because too much output is waiting. */
-static bool client_handle_lines(kn_daemon *d, kn_client *c) {
-        bool held = false;
+ * it gets back; what stays unhandled waits in in[] (backpressure).  At most
+ * KN_DAEMON_LINES_PER_TURN at a time: a client that pipelines thousands of
+ * requests takes turns with the others. */
+static lines_state client_handle_lines(kn_daemon *d, kn_client *c) {
+        lines_state state = LINES_DONE;
+        unsigned handled = 0;
         while (!c->closing && !c->busy && c->in.s) {
                 if (out_pending(c) >= KN_DAEMON_OUT_HIGH) {
-                        held = true;
+                        state = LINES_HELD;
+                        break;
+                }
+                if (handled++ == KN_DAEMON_LINES_PER_TURN) {
+                        state = LINES_MORE;
                         break;
                 }
                 char *base = c->in.s + c->in_start;
@@ -528,21 +679,21 @@ static bool client_handle_lines(kn_daemon *d, kn_client *c) {
                 }
                 handle_line(d, c, base, len);
         }
-        /* Keep only the unhandled tail, at the front. */
-        if (c->in_start > 0) {
-                size_t rest = c->in.len - c->in_start;
+        /* Keep only the unhandled tail, at the front; moved once half the
+         * buffer is done with, not after every turn. */
+        size_t rest = c->in.len - c->in_start;
+        if (c->in_start > 0 && rest == 0)
+                /* An idle client holds no buffer (d->max_input). */
+                in_release(d, c);
+        else if (c->in_start > 0 && c->in_start >= rest) {
                 memmove(c->in.s, c->in.s + c->in_start, rest);
                 c->in.len = rest;
                 c->in_scan -= c->in_start;
                 c->in_start = 0;
-                if (rest == 0 && c->in.alloc > (64u << 10)) {
-                        kn_strbuf_done(&c->in);
-                        c->in_scan = 0;
-                }
         }
-        if (c->eof && c->in.len == 0 && !c->busy)
+        if (c->eof && c->in.len == c->in_start && !c->busy)
                 c->closing = true;
-        return held;
+        return state;
 }
 
 static void client_flush(kn_daemon *d, kn_client *c) {
@@ -579,15 +730,13 @@ static void client_flush(kn_daemon *d, kn_client *c) {
 }
 
 static void client_read(kn_daemon *d, kn_client *c) {
+        /* Through one buffer for all, so a client holds only what it sent
+         * (d->max_input counts it). */
+        static char buf[64u << 10];
         /* A bounded amount per wake-up, so one busy client can't starve the
          * others; epoll reports the rest next round. */
         for (int round = 0; round < 4 && !c->eof; round++) {
-                if (c->in.alloc - c->in.len < (64u << 10) + 1) {
-                        size_t want = c->in.len + (64u << 10) + 1;
-                        c->in.alloc = c->in.alloc * 2 > want ? c->in.alloc * 2 : want;
-                        c->in.s = kn_xrealloc(c->in.s, c->in.alloc);
-                }
-                ssize_t n = recv(c->fd, c->in.s + c->in.len, 64u << 10, MSG_DONTWAIT);
+                ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -598,10 +747,59 @@ static void client_read(kn_daemon *d, kn_client *c) {
                 }
                 if (n == 0)
                         c->eof = true;
-                c->in.len += (size_t) n;
-                c->in.s[c->in.len] = '\0';
-                if ((size_t) n < (64u << 10))
+                kn_strbuf_putn(&c->in, buf, (size_t) n);
+                if ((size_t) n < sizeof buf)
                         break;
+        }
+        in_account(d, c);
+}
+
+/* Over d->max_input: the biggest partial request goes, with its
+ * connection; root's and the daemon user's only when no one else's is left. */
+static void input_shed(kn_daemon *d) {
+        while (d->in_bytes > d->max_input) {
+                kn_client *victim = NULL;
+                for (kn_client *c = d->clients; c; c = c->next) {
+                        if (c->in.alloc == 0)
+                                continue;
+                        if (!victim || (victim->privileged && !c->privileged) ||
+                            (victim->privileged == c->privileged && c->in.alloc > victim->in.alloc))
+                                victim = c;
+                }
+                if (!victim)
+                        return;
+                size_t held = victim->in.len - victim->in_start;
+                in_release(d, victim);
+                client_close_error(d, victim, ENOBUFS,
+                                   "kvmnetd's memory for unfinished requests (%zu MiB for all "
+                                   "clients) is full; dropped this connection's %zu bytes and "
+                                   "closing it",
+                                   d->max_input >> 20, held);
+                client_flush(d, victim);
+        }
+}
+
+/* The clients whose turn ended with lines left: each gets another turn,
+ * in list order, after whatever else the loop has to do. */
+static void clients_turn(void *userdata) {
+        kn_daemon *d = userdata;
+        for (kn_client *c = d->clients, *next; c; c = next) {
+                next = c->next;
+                if (!c->queued)
+                        continue;
+                c->queued = false;
+                client_resume(d, c);
+        }
+}
+
+static void client_queue(kn_daemon *d, kn_client *c) {
+        c->queued = true;
+        client_update_events(d, c); /* no reading meanwhile */
+        int r = d->turn_timer ? kn_loop_timer_set(d->loop, d->turn_timer, 0)
+                              : kn_loop_add_timer(d->loop, 0, clients_turn, d, &d->turn_timer);
+        if (r < 0) {
+                c->queued = false;
+                client_update_events(d, c);
         }
 }
 
@@ -611,9 +809,15 @@ static void client_resume(kn_daemon *d, kn_client *c) {
         for (;;) {
                 if (c->fd < 0)
                         return;
-                bool held = client_handle_lines(d, c);
+                lines_state state = client_handle_lines(d, c);
                 client_flush(d, c);
-                if (!held || c->fd < 0 || out_pending(c) >= KN_DAEMON_OUT_HIGH)
+                if (c->fd < 0)
+                        return;
+                if (state == LINES_MORE) {
+                        client_queue(d, c);
+                        return;
+                }
+                if (state != LINES_HELD || out_pending(c) >= KN_DAEMON_OUT_HIGH)
                         return;
         }
 }
@@ -623,43 +827,66 @@ static void client_handler(int fd, uint32_t events, void *userdata) {
         kn_daemon *d = c->d;
         if (c->fd < 0)
                 return;
-        if (events & EPOLLIN)
+        if (events & EPOLLIN) {
                 client_read(d, c);
-        else if (events & (EPOLLHUP | EPOLLERR)) {
+                if (d->in_bytes > d->max_input)
+                        input_shed(d);
+        } else if (events & (EPOLLHUP | EPOLLERR)) {
                 client_drop(d, c, NULL);
                 return;
         }
         client_resume(d, c);
 }
 
-/* Once a second while some client has output waiting: drop those that
- * read nothing for KN_DAEMON_STALL_SEC. */
+/* The idle timeout spares a client with a request running or waiting, or
+ * following events; and clients allowed on the read-write socket, root's
+ * equals anyway, as `kvmnet iface-edit` holds its connection while the
+ * editor runs.  A partial line is no request: it times out too. */
+static bool idle_timeout_applies(const kn_client *c) {
+        if (!c->read_only && !c->denied)
+                return false;
+        return !c->busy && !c->closing && !kn_api_session_pending(c->session) &&
+               !kn_api_session_subscribed(c->session);
+}
+
+/* Once a second while there are clients: drop those that read nothing of
+ * their replies for KN_DAEMON_STALL_SEC, and idle ones after d->idle_usec
+ * without a request (a partial line is no request: it times out too). */
 static void clients_tick(void *userdata) {
         kn_daemon *d = userdata;
         struct timespec t;
-        bool waiting = false;
+        uint64_t usec = kn_loop_now_usec();
+        bool again = false;
         now(&t);
-        d->stall_armed = false;
+        d->tick_armed = false;
         for (kn_client *c = d->clients, *next; c; c = next) {
                 next = c->next;
-                if (out_pending(c) == 0)
-                        continue;
-                long idle = (long) (t.tv_sec - c->last_progress.tv_sec);
-                if (idle >= KN_DAEMON_STALL_SEC) {
-                        client_drop(d, c, "replies not read");
+                if (out_pending(c) > 0) {
+                        long idle = (long) (t.tv_sec - c->last_progress.tv_sec);
+                        if (idle >= KN_DAEMON_STALL_SEC) {
+                                client_drop(d, c, "replies not read");
+                                continue;
+                        }
+                } else if (d->idle_usec && idle_timeout_applies(c) &&
+                           usec - c->active_usec >= d->idle_usec) {
+                        client_close_error(d, c, ETIMEDOUT,
+                                           "no request for %.1f s (kvmnetd --idle-timeout); "
+                                           "closing the connection",
+                                           (double) d->idle_usec / 1e6);
+                        client_flush(d, c);
                         continue;
                 }
-                waiting = true;
+                again = again || out_pending(c) > 0 || d->idle_usec;
         }
-        if (waiting)
-                stall_arm(d);
+        if (again)
+                tick_arm(d);
 }
 
-static void stall_arm(kn_daemon *d) {
-        if (d->stall_armed)
+static void tick_arm(kn_daemon *d) {
+        if (d->tick_armed)
                 return;
         int r = d->stall_timer
                         ? kn_loop_timer_set(d->loop, d->stall_timer, 1000000)
                         : kn_loop_add_timer(d->loop, 1000000, clients_tick, d, &d->stall_timer);
-        d->stall_armed = r >= 0;
+        d->tick_armed = r >= 0;
 }

@@ -4,12 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
+
+/* A message cut by a precision ("%.64s") or by the buffer's end keeps
+ * whole characters only: it goes out in replies, which are UTF-8. */
+static void message_repair(kn_error *e) {
+        size_t len = strlen(e->message);
+        e->message[kn_utf8_repair(e->message, len)] = '\0';
+}
+
 int kn_error_setv(kn_error *e, int code, const char *fmt, va_list ap) {
         if (code < 0)
                 code = -code;
         if (e && e->code == 0) {
                 e->code = code;
                 vsnprintf(e->message, sizeof e->message, fmt, ap);
+                message_repair(e);
         }
         return -code;
 }
@@ -31,8 +41,9 @@ void kn_error_prefix(kn_error *e, const char *fmt, ...) {
         va_start(ap, fmt);
         int n = vsnprintf(e->message, sizeof e->message, fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t) n + 2 >= sizeof e->message)
-                return;
-        memcpy(e->message + n, ": ", 3);
-        strncat(e->message, old, sizeof e->message - (size_t) n - 3);
+        if (n >= 0 && (size_t) n + 2 < sizeof e->message) {
+                memcpy(e->message + n, ": ", 3);
+                strncat(e->message, old, sizeof e->message - (size_t) n - 3);
+        }
+        message_repair(e);
 }

@@ -22,7 +22,8 @@ KVMNETD_REAL=$KVMNETD
 KVMNETD="valgrind --quiet --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --log-file=$T/valgrind.log $KVMNETD_REAL"
 # valgrind is slow to start: wait longer than start_daemon does.
 : >"$T/daemon.log"
-$KVMNETD --root "$ROOT" --socket "$T/rw" --ro-socket "$T/ro" --state-dir "$T/state" -v 2>>"$T/daemon.log" &
+$KVMNETD --root "$ROOT" --socket "$T/rw" --ro-socket "$T/ro" --state-dir "$T/state" -v \
+        --max-clients 100 --idle-timeout 3 2>>"$T/daemon.log" &
 DAEMON_PID=$!
 for i in $(seq 300); do
         rc=0
@@ -63,6 +64,15 @@ round
 wait_for grep -q "reloaded.*after an outside change" "$T/daemon.log" || fail "no reload"
 kill -HUP "$DAEMON_PID"
 round
+# The hostile paths (tests/daemon/hostile.sh): refusals, the idle timeout,
+# the memory cap for partial requests, strict JSON.  ("1": no RSS bounds.)
+if [ "$(id -u)" = 0 ] && command -v python3 >/dev/null; then
+        for c in "strict" "thousand 100" "memory 1" "idle 3"; do
+                python3 "$(dirname "$0")/hostile.py" ${c%% *} "$T/ro" "$T/rw" "$DAEMON_PID" \
+                        $([ "$c" = strict ] || echo "${c#* }") >"$T/hostile.out" ||
+                        fail "hostile $c under valgrind: $(cat "$T/hostile.out")"
+        done
+fi
 round
 
 kill -TERM "$DAEMON_PID"
