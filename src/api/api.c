@@ -658,6 +658,10 @@ int kn_api_call_sync(kn_api *api, json_object *request, kn_api_flags flags, json
 
 /* ---- The core module ---- */
 
+#ifndef KN_VERSION
+#define KN_VERSION "unknown"
+#endif
+
 static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         kn_api *api = req->api;
         size_t n;
@@ -667,6 +671,7 @@ static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn
                 json_object_array_add(events, json_object_new_string(types[k]));
         json_object_object_add(result, "server", json_object_new_string("kvmnet"));
         json_object_object_add(result, "protocol", json_object_new_int(1));
+        json_object_object_add(result, "version", json_object_new_string(KN_VERSION));
         json_object_object_add(result, "backend",
                                json_object_new_string(kn_config_backend_name(api->cfg)));
         json_object_object_add(result, "root", json_object_new_string(kn_config_root(api->cfg)));
