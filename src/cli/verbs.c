@@ -784,7 +784,7 @@ void cli_verb_help(FILE *f, const cli_verb *v) {
         wrap(f, v->description, 2, 76);
         if (v->flags || generic_json) {
                 fputs("\nOptions:\n", f);
-                for (size_t k = 0; v->flags[k]; k++) {
+                for (size_t k = 0; v->flags && v->flags[k]; k++) {
                         char flag[64];
                         const char *arg = v->flag_args ? v->flag_args[k] : NULL;
                         snprintf(flag, sizeof flag, "%s%s%s", v->flags[k], arg ? " " : "",

@@ -133,7 +133,7 @@ K domiflist g1 | grep -E "^ $T2 +network +lab .*$M2 .*attached" >/dev/null || fa
 expect_error 7 "net-destroy: network lab is in use by guest g1" K net-destroy lab
 pass "kvmnetd restarted on a state file without bridge keys: NICs listed as network lab, net-destroy still refused"
 
-K detach-interface g1 --mac $M3 --timeout 200 >/dev/null 2>&1 # no guest OS: stays pending
+K detach-interface g1 --mac $M3 --timeout 0.2 >/dev/null 2>&1 # no guest OS: stays pending
 K net-destroy lab --force >/dev/null || fail "net-destroy --force"
 ip -n "$H" link show kvbr7 >/dev/null 2>&1 && fail "kvbr7 left after --force"
 expect_error 1 "attach-interface g1: network lab is not active \(net-start lab\)" K attach-interface g1 --network lab
