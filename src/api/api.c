@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "api-internal.h"
+#include "suggest.h"
 #include "kvmnet/api-net.h"
 #include "rootfs.h"
 #include "txn/filelog.h"
@@ -114,7 +115,16 @@ int kn_api_lookup_top(const char *v, kn_config *cfg, const char *name, const kn_
                                     "%s",
                                     v, name, s);
         }
-        return kn_error_set(err, ENOENT, "%s: no interface named '%s'", v, name);
+        /* A typo: name the nearest configured interface. */
+        const kn_iface *const *list;
+        size_t n = kn_config_list(cfg, &list);
+        kn_suggest near;
+        kn_suggest_init(&near, name);
+        for (size_t k = 0; k < n; k++)
+                kn_suggest_add(&near, list[k]->name);
+        const char *best = kn_suggest_result(&near);
+        return kn_error_set(err, ENOENT, "%s: no interface named '%s'%s%s%s", v, name,
+                            best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 }
 
 const char *kn_api_in_netns(const kn_api *api) {

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 
 #include "cli.h"
 #include "kvmnet/iface.h"
 #include "macro.h"
+#include "suggest.h"
 
 #ifndef KN_VERSION
 #define KN_VERSION "unknown"
@@ -656,56 +656,21 @@ bool cli_verb_takes_json(const cli_verb *v) {
         return verb_has_flag(v, "--json") || (!v->local && !v->interactive);
 }
 
-/* Levenshtein distance, capped: names are short. */
-static unsigned edit_distance(const char *a, const char *b) {
-        size_t la = strlen(a), lb = strlen(b);
-        unsigned row[64];
-        if (la >= ELEMENTSOF(row) || lb >= ELEMENTSOF(row))
-                return UINT_MAX;
-        for (size_t j = 0; j <= lb; j++)
-                row[j] = (unsigned) j;
-        for (size_t i = 1; i <= la; i++) {
-                unsigned diag = row[0];
-                row[0] = (unsigned) i;
-                for (size_t j = 1; j <= lb; j++) {
-                        unsigned up = row[j];
-                        unsigned best = diag + (a[i - 1] != b[j - 1]);
-                        if (up + 1 < best)
-                                best = up + 1;
-                        if (row[j - 1] + 1 < best)
-                                best = row[j - 1] + 1;
-                        diag = up;
-                        row[j] = best;
-                }
-        }
-        return row[lb];
-}
-
 const char *cli_suggest(const char *name, const char *const *candidates) {
-        const char *best = NULL;
-        unsigned best_d = 3; /* at most 2 edits */
-        for (size_t k = 0; candidates && candidates[k]; k++) {
-                unsigned d = edit_distance(name, candidates[k]);
-                if (d < best_d) {
-                        best_d = d;
-                        best = candidates[k];
-                }
-        }
-        return best;
+        kn_suggest s;
+        kn_suggest_init(&s, name);
+        for (size_t k = 0; candidates && candidates[k]; k++)
+                kn_suggest_add(&s, candidates[k]);
+        return kn_suggest_result(&s);
 }
 
 const char *cli_verb_suggest(const char *name) {
-        const char *best = NULL;
-        unsigned best_d = 3;
+        kn_suggest s;
+        kn_suggest_init(&s, name);
         for (const cli_verb *const *t = verb_tables; *t; t++)
-                for (const cli_verb *v = *t; v->name; v++) {
-                        unsigned d = edit_distance(name, v->name);
-                        if (d < best_d) {
-                                best_d = d;
-                                best = v->name;
-                        }
-                }
-        return best;
+                for (const cli_verb *v = *t; v->name; v++)
+                        kn_suggest_add(&s, v->name);
+        return kn_suggest_result(&s);
 }
 
 const cli_verb *cli_verb_find(const char *name) {

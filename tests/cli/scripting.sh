@@ -150,6 +150,20 @@ expect_error 2 "^error: help: unknown verb 'iface-lst' \(did you mean 'iface-lis
 expect_error 2 "^error: iface-list: unknown option '--al' \(did you mean '--all'\?\)$" kv iface-list --al
 pass "an unknown verb or option names the nearest one (at most 2 edits)"
 
+# The dispatcher names the nearest interface or network, in the one wording
+# of a name that is not there.
+expect_error 5 "^error: iface-dumpxml: no interface named 'eth6' \(did you mean 'eth5'\?\)$" kv iface-dumpxml eth6
+expect_error 5 "^error: iface-mac: no interface named 'etx5x' \(did you mean 'eth5'\?\)$" kv iface-mac etx5x
+expect_error 5 "^error: iface-dumpxml: no interface named 'wlan0'$" kv iface-dumpxml wlan0
+expect_error 5 "^error: iface-undefine: no interface named 'nope0'$" kv iface-undefine nope0
+printf "<network><name>lab</name><ip address='10.78.0.1' prefix='24'/></network>" >"$T/lab.xml"
+kv net-define "$T/lab.xml" >/dev/null 2>"$T/err" || fail "net-define lab: $(cat "$T/err")"
+expect_error 5 "^error: net-info: no network named 'lbb' \(did you mean 'lab'\?\)$" kv net-info lbb
+expect_error 5 "^error: net-dumpxml: no network named 'default0'$" kv net-dumpxml default0
+expect_error 5 "no network named 'lbb'" kv net-undefine lbb
+expect_error 5 "^error: guest-dumpxml: no guest named 'g1'$" kv guest-dumpxml g1
+pass "'no interface named', 'no network named', 'no guest named', with the nearest name"
+
 # --- durations: seconds, decimals, one error naming the option ---
 
 for bad in -1 abc 1e3 inf nan 5s '' . 1.2.3 ' 1'; do

@@ -103,7 +103,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 guest_xml g1 pc >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define"
 expect_error 1 "not running" K attach-interface g1 --bridge br0
-expect_error 5 "not defined" K attach-interface nosuch --bridge br0
+expect_error 5 "no guest named 'nosuch'" K attach-interface nosuch --bridge br0
 expect_error 1 "guest name '../x'" K guest-start ../x
 K guest-start g1 >/dev/null || fail "guest-start"
 pass "guest defined and started"
@@ -123,7 +123,7 @@ expect_error 7 "already has a NIC with MAC $M1" K attach-interface g1 --bridge b
 expect_error 1 "not a MAC address" K attach-interface g1 --bridge br0 --mac 52:54:00:zz:00:01
 expect_error 1 "multicast" K attach-interface g1 --bridge br0 --mac 01:54:00:00:00:01
 expect_error 5 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
-expect_error 5 "network default is not defined" K attach-interface g1 --network default
+expect_error 5 "no network named 'default'" K attach-interface g1 --network default
 expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
 [ "$(taps)" = 1 ] || fail "a failed attach left a tap: $(ip -n "$NS" -br link)"
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
