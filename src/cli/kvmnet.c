@@ -139,6 +139,7 @@ static void job_prepare(job *j, cli_conn *c, unsigned lineno, char *line) {
         const char *why = NULL;
         j->lineno = lineno;
         snprintf(cli_context, sizeof cli_context, "line %u", lineno);
+        j->cmd.json = cli_json_all; /* until the line is parsed */
         if (split_words(line, &j->argv, &j->argc, &why) < 0) {
                 cli_error("%s", why);
                 j->code = KN_EXIT_USAGE;

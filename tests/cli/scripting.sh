@@ -99,20 +99,21 @@ pass "--json errors: {\"error\": {code, errno, message}} on stdout, the exit cod
 
 # --- batch mode: NDJSON, one reply per line, blank lines print nothing ---
 
-printf 'iface-mac eth5\n\n# a comment\niface-mac nope0\niface-lst\niface-name 52:54:00:aa:00:05\n' >"$T/batch"
+printf 'iface-mac eth5\n\n# a comment\niface-mac nope0\niface-lst\niface-name 52:54:00:aa:00:05\niface-mac "eth5\n' >"$T/batch"
 rc=0
 kv --json <"$T/batch" >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" = 5 ] || fail "batch --json exited $rc, not 5 (the first failure): $(cat "$T/err")"
 python3 - "$T/out" <<'EOF' || fail "batch --json output: $(cat "$T/out")"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
-assert len(lines) == 4, lines
+assert len(lines) == 5, lines
 d = [json.loads(l) for l in lines]
 assert d[0]["mac"] == "52:54:00:aa:00:05", d[0]
 assert d[1]["error"]["code"] == "ENOENT" and "nope0" in d[1]["error"]["message"], d[1]
 assert d[2]["error"]["code"] == "EINVAL" and "did you mean 'iface-list'" in d[2]["error"]["message"], d[2]
 assert not d[2]["error"]["message"].startswith("line "), d[2]
 assert d[3]["names"] == ["eth5"], d[3]
+assert d[4]["error"]["code"] == "EINVAL" and d[4]["error"]["message"] == "unterminated quote", d[4]
 EOF
 # --json on one line only: that line is JSON, the others text.
 printf 'iface-mac eth5\niface-mac eth5 --json\n' | kv >"$T/out" 2>"$T/err" || fail "batch: $(cat "$T/err")"
