@@ -158,6 +158,8 @@ static void job_prepare(job *j, cli_conn *c, unsigned lineno, char *line) {
                         j->code = j->cmd.verb->build(&j->cmd, &args);
                         if (j->code == 0)
                                 j->code = cli_conn_send(c, cli_verb_request(j->cmd.verb), args);
+                        else
+                                json_object_put(args); /* built before the bad value */
                         j->sent = j->code == 0;
                 }
         }

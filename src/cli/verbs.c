@@ -858,8 +858,10 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
         if (cmd->verb->run)
                 return cmd->verb->run(cmd, c);
         r = cmd->verb->build(cmd, &args);
-        if (r != 0)
+        if (r != 0) {
+                json_object_put(args); /* what was built before the bad value */
                 return r;
+        }
         r = cli_conn_call(c, cli_verb_request(cmd->verb), args, &reply);
         if (r == KN_EXIT_CONNECT)
                 cli_cmd_unconnected(cmd, r);
