@@ -136,7 +136,6 @@ struct cli_verb {
         int (*run)(const cli_cmd *cmd, cli_conn *c);
         bool interactive; /* not in batch mode */
         bool local;       /* needs no connection */
-        bool hidden;      /* not in kvmnet --help (but in help --list) */
         /* The protocol verb to send, when not the CLI verb's name. */
         const char *request;
 };

@@ -303,8 +303,8 @@ static int print_start(const cli_cmd *cmd, json_object *result) {
 
 static int run_help(const cli_cmd *cmd, cli_conn *c) {
         if (cli_cmd_flag(cmd, "--list")) {
-                /* For scripts and tests/cli/docs.sh: every verb, hidden or
-                 * not, one per line. */
+                /* For scripts and tests/cli/docs.sh: every verb, one per
+                 * line. */
                 for (const cli_verb *const *t = cli_verb_tables(); *t; t++)
                         for (const cli_verb *v = *t; v->name; v++)
                                 fprintf(cli_out, "%s\n", v->name);
@@ -710,8 +710,7 @@ void cli_help(FILE *f) {
                 KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR);
         for (const cli_verb *const *t = verb_tables; *t; t++)
                 for (const cli_verb *v = *t; v->name; v++)
-                        if (!v->hidden)
-                                fprintf(f, "  %-16s %s\n", v->name, v->summary);
+                        fprintf(f, "  %-16s %s\n", v->name, v->summary);
         fprintf(f, "\nWithout a verb, when standard input is not a terminal, kvmnet reads one\n"
                    "command per line (VERB ARG..., '#' starts a comment) and runs them in\n"
                    "order on one connection.\n\n"

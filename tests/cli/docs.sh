@@ -56,7 +56,7 @@ for v in verbs:
 for v in sorted(documented - set(verbs)):
     problems.append(f"verb '{v}' is documented in {doc_path} but kvmnet has no such verb")
 
-# kvmnet --help lists every verb (none is hidden today).
+# kvmnet --help lists every verb.
 verb_part = open(f"{t}/help").read().split("\nVerbs:\n", 1)[1].split("\n\n", 1)[0]
 listed = set(re.findall(r"^  ([a-z][a-z-]+) ", verb_part, re.M))
 for v in sorted(set(verbs) ^ listed):
