@@ -7,6 +7,7 @@
 
 #include "api-internal.h"
 #include "crashpoint.h"
+#include "suggest.h"
 #include "kvmnet/api-net.h"
 #include "rootfs.h"
 #include "txn/filelog.h"
@@ -115,7 +116,16 @@ int kn_api_lookup_top(const char *v, kn_config *cfg, const char *name, const kn_
                                     "%s",
                                     v, name, s);
         }
-        return kn_error_set(err, ENOENT, "%s: no interface named '%s'", v, name);
+        /* A typo: name the nearest configured interface. */
+        const kn_iface *const *list;
+        size_t n = kn_config_list(cfg, &list);
+        kn_suggest near;
+        kn_suggest_init(&near, name);
+        for (size_t k = 0; k < n; k++)
+                kn_suggest_add(&near, list[k]->name);
+        const char *best = kn_suggest_result(&near);
+        return kn_error_set(err, ENOENT, "%s: no interface named '%s'%s%s%s", v, name,
+                            best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 }
 
 const char *kn_api_in_netns(const kn_api *api) {
@@ -664,6 +674,10 @@ int kn_api_call_sync(kn_api *api, json_object *request, kn_api_flags flags, json
 
 /* ---- The core module ---- */
 
+#ifndef KN_VERSION
+#define KN_VERSION "unknown"
+#endif
+
 static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         kn_api *api = req->api;
         size_t n;
@@ -673,6 +687,7 @@ static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn
                 json_object_array_add(events, json_object_new_string(types[k]));
         json_object_object_add(result, "server", json_object_new_string("kvmnet"));
         json_object_object_add(result, "protocol", json_object_new_int(1));
+        json_object_object_add(result, "version", json_object_new_string(KN_VERSION));
         json_object_object_add(result, "backend",
                                json_object_new_string(kn_config_backend_name(api->cfg)));
         json_object_object_add(result, "root", json_object_new_string(kn_config_root(api->cfg)));

@@ -9,6 +9,7 @@
 #include "api-internal.h"
 #include "kvmnet/api-net.h"
 #include "kvmnet/guest.h"
+#include "suggest.h"
 #include "kvmnet/vnet.h"
 #include "rootfs.h"
 #include "strbuf.h"
@@ -203,10 +204,25 @@ static int arg_name(const char *v, json_object *args, const char **ret, kn_error
         return r;
 }
 
+/* The error for a network that is not defined, naming the nearest one;
+ * v (may be NULL) is the verb to put first. */
+static int no_network(net_state *s, const char *v, const char *name, kn_error *err) {
+        const kn_net *const *list;
+        size_t n = kn_net_store_list(s->store, &list);
+        kn_suggest near;
+        kn_suggest_init(&near, name);
+        for (size_t k = 0; k < n; k++)
+                kn_suggest_add(&near, list[k]->name);
+        const char *best = kn_suggest_result(&near);
+        return kn_error_set(err, ENOENT, "%s%sno network named '%s'%s%s%s", v ? v : "",
+                            v ? ": " : "", name, best ? " (did you mean '" : "", best ? best : "",
+                            best ? "'?)" : "");
+}
+
 static const kn_net *lookup(net_state *s, const char *v, const char *name, kn_error *err) {
         const kn_net *n = kn_net_store_lookup(s->store, name);
         if (!n)
-                kn_error_set(err, ENOENT, "%s: network %s is not defined", v, name);
+                no_network(s, v, name, err);
         return n;
 }
 
@@ -378,7 +394,7 @@ static int run_info(kn_api_req *req, json_object *args, json_object *result, kn_
         const kn_net *def = kn_net_store_lookup(s->store, name);
         _cleanup_net_ kn_net *live = running_def(s, &e, name);
         if (!def && !live)
-                return kn_error_set(err, ENOENT, "net-info: network %s is not defined", name);
+                return no_network(s, "net-info", name, err);
         describe(s, &e, def, def ? def->name : name, result);
         net_run_entry *run = run_find(s, def ? def->name : name);
         if (run && kn_net_run_dnsmasq_pid(run->run) > 0) {
@@ -403,7 +419,7 @@ static int run_dumpxml(kn_api_req *req, json_object *args, json_object *result, 
         _cleanup_net_ kn_net *live = inactive ? NULL : running_def(s, &e, name);
         const kn_net *n = live ? live : kn_net_store_lookup(s->store, name);
         if (!n)
-                return kn_error_set(err, ENOENT, "net-dumpxml: network %s is not defined", name);
+                return no_network(s, "net-dumpxml", name, err);
         _cleanup_free_ char *xml = kn_net_format_xml(n);
         add_str(result, "xml", xml);
         return 0;
@@ -543,8 +559,7 @@ static int run_leases(kn_api_req *req, json_object *args, json_object *result, k
         const kn_net *def = kn_net_store_lookup(s->store, name);
         _cleanup_net_ kn_net *live = running_def(s, &e, name);
         if (!def && !live)
-                return kn_error_set(err, ENOENT, "net-dhcp-leases: network %s is not defined",
-                                    name);
+                return no_network(s, "net-dhcp-leases", name, err);
         kn_net_lease *l = NULL;
         size_t n = 0;
         if ((r = kn_net_leases(&e, live ? live->name : def->name, &l, &n, err)) < 0)
@@ -628,7 +643,7 @@ static int run_update(kn_api_req *req, json_object *args, json_object *result, k
         if (live_only && !h)
                 return kn_error_set(err, EINVAL, "net-update: network %s is not active", name);
         if (!do_config && !do_live)
-                return kn_error_set(err, ENOENT, "net-update: network %s is not defined", name);
+                return no_network(s, "net-update", name, err);
         /* both copies are changed first, then written: a refusal changes
          * neither */
         _cleanup_net_ kn_net *c = do_config ? kn_net_copy(def) : NULL;
@@ -658,7 +673,7 @@ int kn_api_net_bridge(kn_api *api, const char *network, char bridge[16], kn_erro
         _cleanup_net_ kn_net *live = running_def(s, &e, network);
         if (!live) {
                 if (!kn_net_store_lookup(s->store, network))
-                        return kn_error_set(err, ENOENT, "network %s is not defined", network);
+                        return no_network(s, NULL, network, err);
                 return kn_error_set(err, ENETDOWN, "network %s is not active (net-start %s)",
                                     network, network);
         }

@@ -478,7 +478,7 @@ int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
                                             "%s is %s %s; undefine %s or define it without %s",
                                             name, role_of(top), top->name, top->name, name);
         } else if (!kn_config_lookup_diag(c, name))
-                return kn_error_set(err, ENOENT, "interface '%s' is not defined", name);
+                return kn_error_set(err, ENOENT, "no interface named '%s'", name);
         bool full = any_diag(c, name); /* its warnings go too */
         r = c->backend->vt->undefine(c->backend, name, err);
         if (r < 0 || full)

@@ -110,6 +110,10 @@ typedef struct cli_cmd {
         unsigned flags;         /* bit k: the verb's k-th flag was given */
         const char *values[16]; /* the value of the k-th flag, if it takes one */
         bool batch;
+        /* --json (the verb's own flag, any verb's generic one, or kvmnet
+         * --json): the result, or the error, as JSON on stdout.  Set as
+         * soon as the command line holds it, even if parsing fails. */
+        bool json;
 } cli_cmd;
 
 struct cli_verb {
@@ -132,6 +136,8 @@ struct cli_verb {
         int (*run)(const cli_cmd *cmd, cli_conn *c);
         bool interactive; /* not in batch mode */
         bool local;       /* needs no connection */
+        /* The protocol verb to send, when not the CLI verb's name. */
+        const char *request;
 };
 
 extern const cli_verb cli_verbs[];
@@ -149,8 +155,50 @@ const char *cli_cmd_value(const cli_cmd *cmd, const char *flag);
 /* Shared by the verb tables: {"name": NAME}, from the first argument. */
 json_object *cli_args_name(const cli_cmd *cmd);
 int cli_build_name(const cli_cmd *cmd, json_object **args);
-/* Print a result as pretty JSON (--json); returns KN_EXIT_OK. */
+/* Print a result as JSON (--json): pretty, or one line in batch mode
+ * (cli_json_compact); returns KN_EXIT_OK. */
 int cli_print_json(json_object *result);
+extern bool cli_json_compact;
+/* kvmnet --json: every command as if it had --json. */
+extern bool cli_json_all;
+
+/* --json errors (json-out.c): {"error": {"code": "ENOENT", "errno": 2,
+ * "message": "..."}} on stdout, code the protocol's (an errno name).
+ * cli_json_error() prints one; cli_json_error_printed tells whether one was
+ * printed since cli_json_reset().  Errors of the CLI itself (usage,
+ * connection) were said on stderr through cli_error(); the capture keeps
+ * what went there so that cli_json_local_error() can print the first one,
+ * with the errno of its exit code's kind (EINVAL usage, ENOTCONN
+ * connection, ...). */
+void cli_json_error(int code, const char *message);
+void cli_json_reset(void);
+extern bool cli_json_error_printed;
+/* Make cli_err a stream that writes through to stderr and keeps a copy. */
+void cli_json_capture(void);
+/* Print the first "error: ..." line of text (NULL: what the capture holds)
+ * as a JSON error for exit code r, unless one was printed already or r is
+ * not an error (0, 4). */
+void cli_json_local_error(const char *text, int r);
+/* cli_reply_result(), but an error reply is also printed as JSON when cmd
+ * has --json. */
+json_object *cli_cmd_reply_result(const cli_cmd *cmd, cli_conn *c, json_object *reply);
+/* Seconds (decimals allowed, 0 and up, at most a year), the one parser of
+ * every duration option; an exit code (usage) naming verb and flag if
+ * s is not one. */
+int cli_parse_seconds(const char *verb, const char *flag, const char *s, double *ret);
+/* The verb nearest to name (edit distance <= 2), or NULL. */
+const char *cli_verb_suggest(const char *name);
+/* The same over a NULL-terminated list. */
+const char *cli_suggest(const char *name, const char *const *candidates);
+/* Called when the connection for cmd could not be made (exit code r). */
+void cli_cmd_unconnected(const cli_cmd *cmd, int r);
+/* The protocol verb a CLI verb sends. */
+const char *cli_verb_request(const cli_verb *v);
+/* Does the verb take --json (its own flag or the generic one)? */
+bool cli_verb_takes_json(const cli_verb *v);
+/* For every verb table in turn (help, help --list, did-you-mean). */
+const cli_verb *const *cli_verb_tables(void);
+
 /* Print a reply to cmd through the verb's print (single and batch mode
  * alike): an error reply is printed as such.  Returns an exit code. */
 int cli_cmd_print_reply(const cli_cmd *cmd, cli_conn *c, json_object *reply);

@@ -62,16 +62,11 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
         const char *t = cli_cmd_value(cmd, "--timeout");
         long timeout_ms = -1;
         if (t) {
-                char *end;
-                errno = 0;
-                long secs = strtol(t, &end, 10);
-                if (errno || end == t || *end || secs <= 0 || secs > 86400 * 365) {
-                        cli_error("event: --timeout '%s' is not a number of seconds (valid: 1 "
-                                  "and up)",
-                                  t);
-                        return KN_EXIT_USAGE;
-                }
-                timeout_ms = secs * 1000;
+                double secs;
+                int r = cli_parse_seconds("event", "--timeout", t, &secs);
+                if (r)
+                        return r;
+                timeout_ms = (long) (secs * 1000 + 0.5);
         }
 
         if (c->offline) {
@@ -83,7 +78,7 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
         int r = cli_conn_call(c, "event-subscribe", NULL, &reply);
         if (r != 0)
                 return r;
-        if (!cli_reply_result(c, "event", reply))
+        if (!cli_cmd_reply_result(cmd, c, reply))
                 return c->reply_exit;
 
         long deadline = timeout_ms >= 0 ? msec_now() + timeout_ms : -1;

@@ -156,11 +156,19 @@ static int add_detach_opts(const char *v, const cli_cmd *cmd, json_object *args)
         if (cli_cmd_flag(cmd, "--persistent"))
                 json_object_object_add(args, "persistent", json_object_new_boolean(true));
         if (cli_cmd_value(cmd, "--timeout")) {
-                long ms;
-                int r = parse_uint(v, "--timeout", cli_cmd_value(cmd, "--timeout"), 3600000, &ms);
+                /* Seconds, as every duration of the CLI; the protocol's
+                 * argument is in milliseconds, at most an hour. */
+                double secs;
+                int r = cli_parse_seconds(v, "--timeout", cli_cmd_value(cmd, "--timeout"), &secs);
                 if (r)
                         return r;
-                json_object_object_add(args, "timeout_ms", json_object_new_int((int) ms));
+                if (secs > 3600) {
+                        cli_error("%s: --timeout '%s' is more than an hour (3600 seconds)", v,
+                                  cli_cmd_value(cmd, "--timeout"));
+                        return KN_EXIT_USAGE;
+                }
+                json_object_object_add(args, "timeout_ms",
+                                       json_object_new_int((int) (secs * 1000 + 0.5)));
         }
         return KN_EXIT_OK;
 }
@@ -227,14 +235,14 @@ static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL",
 static const char *const flags_detach[] = {"--mac", "--timeout", "--persistent", "--json", NULL};
 static const char *const help_detach[] = {
         "MAC of the NIC to remove",
-        "ms to wait for the guest (default: kvmnetd --unplug-timeout, 5000)",
+        "seconds to wait for the guest, decimals allowed (default: kvmnetd --unplug-timeout)",
         "also remove it from the guest's definition", "print the reply as JSON", NULL};
-static const char *const args_detach[] = {"MAC", "MS", NULL, NULL};
+static const char *const args_detach[] = {"MAC", "SECONDS", NULL, NULL};
 static const char *const flags_detach_dev[] = {"--timeout", "--persistent", "--json", NULL};
 static const char *const help_detach_dev[] = {
-        "ms to wait for the guest (default: kvmnetd --unplug-timeout, 5000)",
+        "seconds to wait for the guest, decimals allowed (default: kvmnetd --unplug-timeout)",
         "also remove it from the guest's definition", "print the reply as JSON", NULL};
-static const char *const args_detach_dev[] = {"MS", NULL, NULL};
+static const char *const args_detach_dev[] = {"SECONDS", NULL, NULL};
 static const char *const flags_attach_dev[] = {"--persistent", "--json", NULL};
 static const char *const help_attach_dev[] = {"also add it to the guest's definition",
                                               "print the reply as JSON", NULL};
@@ -342,7 +350,7 @@ const cli_verb cli_guest_verbs[] = {
          .build = build_device,
          .print = print_nic},
         {.name = "detach-interface",
-         .args_synopsis = "GUEST --mac MAC [--timeout MS]",
+         .args_synopsis = "GUEST --mac MAC [--timeout SECONDS] [--persistent]",
          .summary = "hot-unplug a NIC",
          .description = "Asks the guest to release the NIC with MAC and waits for it; then the "
                         "backend and the tap go. If the guest does not release it in time the "

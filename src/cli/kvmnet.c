@@ -129,14 +129,17 @@ static void job_prepare(job *j, cli_conn *c, unsigned lineno, char *line) {
         size_t out_len, err_len;
         FILE *out = open_memstream(&j->out, &out_len);
         FILE *err = open_memstream(&j->err, &err_len);
+        FILE *saved_err = cli_err;
         if (!out || !err)
                 abort();
         cli_out = out;
         cli_err = err;
+        cli_json_reset();
 
         const char *why = NULL;
         j->lineno = lineno;
         snprintf(cli_context, sizeof cli_context, "line %u", lineno);
+        j->cmd.json = cli_json_all; /* until the line is parsed */
         if (split_words(line, &j->argv, &j->argc, &why) < 0) {
                 cli_error("%s", why);
                 j->code = KN_EXIT_USAGE;
@@ -154,14 +157,21 @@ static void job_prepare(job *j, cli_conn *c, unsigned lineno, char *line) {
                         json_object *args = NULL;
                         j->code = j->cmd.verb->build(&j->cmd, &args);
                         if (j->code == 0)
-                                j->code = cli_conn_send(c, j->cmd.verb->name, args);
+                                j->code = cli_conn_send(c, cli_verb_request(j->cmd.verb), args);
+                        else
+                                json_object_put(args); /* built before the bad value */
                         j->sent = j->code == 0;
                 }
+        }
+        fflush(err);
+        if (j->cmd.json && !j->sent) {
+                /* The error of this line as its JSON line, in its place. */
+                cli_json_local_error(j->err, j->code); /* to cli_out */
         }
         fclose(out);
         fclose(err);
         cli_out = stdout;
-        cli_err = stderr;
+        cli_err = saved_err;
         cli_context[0] = '\0';
 }
 
@@ -185,7 +195,10 @@ static int job_finish_one(job *j, cli_conn *c) {
 static int job_finish(job *j, cli_conn *c) {
         int r;
         snprintf(cli_context, sizeof cli_context, "line %u", j->lineno);
+        cli_json_reset();
         r = job_finish_one(j, c);
+        if (j->sent && j->cmd.json)
+                cli_json_local_error(NULL, r);
         cli_context[0] = '\0';
         return r;
 }
@@ -206,6 +219,7 @@ static bool job_finish_head(job *q, size_t *head, cli_conn *c, int *ret) {
  * answer before it sends the next. */
 static int run_batch(cli_conn *c) {
         reader rd = {0};
+        cli_json_compact = true; /* NDJSON: one reply per line */
         job *q = NULL;
         size_t alloc = 0, head = 0, tail = 0;
         unsigned lineno = 0;
@@ -259,14 +273,22 @@ static int run_batch(cli_conn *c) {
         return lost ? KN_EXIT_CONNECT : ret;
 }
 
+/* The command's exit code; with --json its error, if any, as JSON too. */
+static int finish(bool json, int r) {
+        if (json)
+                cli_json_local_error(NULL, r);
+        return r;
+}
+
 int main(int argc, char **argv) {
-        enum { ARG_ROOT = 0x100, ARG_BACKEND, ARG_NETNS, ARG_STATE };
+        enum { ARG_ROOT = 0x100, ARG_BACKEND, ARG_NETNS, ARG_STATE, ARG_JSON };
         static const struct option longopts[] = {
                 {"connect", required_argument, NULL, 'c'},
                 {"root", required_argument, NULL, ARG_ROOT},
                 {"backend", required_argument, NULL, ARG_BACKEND},
                 {"netns", required_argument, NULL, ARG_NETNS},
                 {"state-dir", required_argument, NULL, ARG_STATE},
+                {"json", no_argument, NULL, ARG_JSON},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {},
@@ -277,6 +299,9 @@ int main(int argc, char **argv) {
 
         cli_out = stdout;
         cli_err = stderr;
+        /* What goes to stderr is kept too: --json prints the error again,
+         * as JSON on stdout. */
+        cli_json_capture();
         /* "+": options after the verb are the verb's. */
         while ((opt = getopt_long(argc, argv, "+c:hV", longopts, NULL)) >= 0) {
                 switch (opt) {
@@ -285,6 +310,7 @@ int main(int argc, char **argv) {
                 case ARG_BACKEND: o.backend = optarg; break;
                 case ARG_NETNS: o.netns = optarg; break;
                 case ARG_STATE: o.state_dir = optarg; break;
+                case ARG_JSON: cli_json_all = true; break;
                 case 'h': cli_help(stdout); return KN_EXIT_OK;
                 case 'V': printf("kvmnet %s\n", KN_VERSION); return KN_EXIT_OK;
                 default: fputs("Try 'kvmnet --help'.\n", stderr); return KN_EXIT_USAGE;
@@ -293,20 +319,20 @@ int main(int argc, char **argv) {
         if (o.root && o.uri) {
                 cli_error("--root works on files without a daemon; it cannot go with "
                           "--connect");
-                return KN_EXIT_USAGE;
+                return finish(cli_json_all, KN_EXIT_USAGE);
         }
         if (o.backend && !o.root) {
                 cli_error("--backend needs --root (the daemon chooses its own backend)");
-                return KN_EXIT_USAGE;
+                return finish(cli_json_all, KN_EXIT_USAGE);
         }
         if (o.netns && !o.root) {
                 cli_error("--netns needs --root (the daemon serves the namespace it was started "
                           "with: kvmnetd --netns)");
-                return KN_EXIT_USAGE;
+                return finish(cli_json_all, KN_EXIT_USAGE);
         }
         if (o.state_dir && !o.root) {
                 cli_error("--state-dir needs --root (the daemon keeps its own state)");
-                return KN_EXIT_USAGE;
+                return finish(cli_json_all, KN_EXIT_USAGE);
         }
         if (!o.uri && !o.root && !isempty(getenv("KVMNET_URI")))
                 o.uri = getenv("KVMNET_URI");
@@ -314,16 +340,15 @@ int main(int argc, char **argv) {
         if (optind == argc) {
                 if (isatty(STDIN_FILENO)) {
                         cli_error("no verb given (see kvmnet --help)");
-                        return KN_EXIT_USAGE;
+                        return finish(cli_json_all, KN_EXIT_USAGE);
                 }
                 r = cli_conn_open(&c, &o);
                 if (r != 0)
-                        return r;
+                        return finish(cli_json_all, r);
                 /* A batch is many requests: the greeting before any input
                  * is read, so a refusal stops it before it starts. */
                 r = cli_conn_check(&c);
-                if (r == 0)
-                        r = run_batch(&c);
+                r = r == 0 ? run_batch(&c) : finish(cli_json_all, r);
                 cli_conn_close(&c);
                 return r;
         }
@@ -333,17 +358,19 @@ int main(int argc, char **argv) {
         if (r == -1)
                 return KN_EXIT_OK;
         if (r != 0)
-                return r;
+                return finish(cmd.json, r);
         if (cmd.verb->local)
                 return cmd.verb->run(&cmd, NULL);
         r = cli_conn_open(&c, &o);
-        if (r != 0)
-                return r;
+        if (r != 0) {
+                cli_cmd_unconnected(&cmd, r);
+                return finish(cmd.json, r);
+        }
         r = cli_cmd_run(&cmd, &c);
         cli_conn_close(&c);
         if (fflush(stdout) != 0 && r == 0) {
                 cli_error("cannot write the output: %m");
                 r = KN_EXIT_FAILED;
         }
-        return r;
+        return finish(cmd.json, r);
 }

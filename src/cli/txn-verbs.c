@@ -150,7 +150,7 @@ static const char *const args_commit[] = {"SECONDS", NULL};
 const cli_verb cli_txn_verbs[] = {
         {.name = "iface-bridge",
          .args_synopsis = "INTERFACE BRIDGE [--stp|--no-stp] [--delay SECONDS] [--no-start] "
-                          "[--confirm SECONDS] [--force]",
+                          "[--confirm SECONDS] [--force] [--verbose]",
          .summary = "share a NIC: make it a port of a new bridge, live, losing no packet",
          .description = "Defines bridge BRIDGE with INTERFACE as its port and moves "
                         "INTERFACE's IP configuration, MTU and MAC to the bridge, in the "
@@ -165,7 +165,7 @@ const cli_verb cli_txn_verbs[] = {
          .build = build_bridge,
          .print = print_bridge},
         {.name = "iface-unbridge",
-         .args_synopsis = "BRIDGE [--no-start] [--confirm SECONDS] [--force]",
+         .args_synopsis = "BRIDGE [--no-start] [--confirm SECONDS] [--force] [--verbose]",
          .summary = "undo iface-bridge: the NIC gets its configuration back, live",
          .description = "Gives BRIDGE's IP configuration back to its one NIC port, in the "
                         "configuration and live, without taking the NIC's link down, and "

@@ -5,6 +5,11 @@
 #include "cli.h"
 #include "kvmnet/iface.h"
 #include "macro.h"
+#include "suggest.h"
+
+#ifndef KN_VERSION
+#define KN_VERSION "unknown"
+#endif
 
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag) {
         for (unsigned k = 0; cmd->verb->flags && cmd->verb->flags[k]; k++)
@@ -39,11 +44,12 @@ int cli_build_name(const cli_cmd *cmd, json_object **args) {
 }
 
 int cli_print_json(json_object *result) {
-        fputs(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY |
-                                                             JSON_C_TO_STRING_SPACED |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE),
-              stdout);
-        fputc('\n', stdout);
+        /* Batch mode prints NDJSON: one reply per line. */
+        int how = cli_json_compact ? JSON_C_TO_STRING_PLAIN
+                                   : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED;
+        fputs(json_object_to_json_string_ext(result, how | JSON_C_TO_STRING_NOSLASHESCAPE),
+              cli_out);
+        fputc('\n', cli_out);
         return KN_EXIT_OK;
 }
 
@@ -296,13 +302,26 @@ static int print_start(const cli_cmd *cmd, json_object *result) {
 /* help */
 
 static int run_help(const cli_cmd *cmd, cli_conn *c) {
+        if (cli_cmd_flag(cmd, "--list")) {
+                /* For scripts and tests/cli/docs.sh: every verb, one per
+                 * line. */
+                for (const cli_verb *const *t = cli_verb_tables(); *t; t++)
+                        for (const cli_verb *v = *t; v->name; v++)
+                                fprintf(cli_out, "%s\n", v->name);
+                return KN_EXIT_OK;
+        }
         if (cmd->n_pos == 0) {
                 cli_help(cli_out);
                 return KN_EXIT_OK;
         }
         const cli_verb *v = cli_verb_find(cmd->pos[0]);
         if (!v) {
-                cli_error("help: unknown verb '%s' (see kvmnet help)", cmd->pos[0]);
+                const char *near = cli_verb_suggest(cmd->pos[0]);
+                if (near)
+                        cli_error("help: unknown verb '%s' (did you mean '%s'?)", cmd->pos[0],
+                                  near);
+                else
+                        cli_error("help: unknown verb '%s' (see kvmnet help)", cmd->pos[0]);
                 return KN_EXIT_USAGE;
         }
         cli_verb_help(cli_out, v);
@@ -338,16 +357,39 @@ static const char *const help_destroy[] = {
 };
 static const char *const args_destroy[] = {"SECONDS", NULL, NULL};
 
-int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
-        const char *v = cli_cmd_value(cmd, flag);
-        if (!v)
-                return KN_EXIT_OK;
-        char *end;
-        double d = strtod(v, &end);
-        if (end == v || *end || !(d >= 0)) {
-                cli_error("%s: %s '%s' is not a number of seconds", cmd->verb->name, flag, v);
+/* A year: more is a typo, and would overflow the daemon's milliseconds. */
+#define SECONDS_MAX (366.0 * 24 * 3600)
+
+int cli_parse_seconds(const char *verb, const char *flag, const char *s, double *ret) {
+        char *end = NULL;
+        double d = 0;
+        /* Decimal digits and one point only: strtod() would also take
+         * "inf", "nan", hex floats and leading blanks. */
+        bool ok = s && strlen(s) > 0 && strspn(s, "0123456789.") == strlen(s) &&
+                  strchr(s, '.') == strrchr(s, '.') && !streq(s, ".");
+        if (ok) {
+                errno = 0;
+                d = strtod(s, &end);
+                ok = errno == 0 && end && *end == '\0' && d >= 0 && d <= SECONDS_MAX;
+        }
+        if (!ok) {
+                cli_error("%s: %s '%s' is not a number of seconds (0 and up, decimals allowed: "
+                          "2.5)",
+                          verb, flag, s ? s : "");
                 return KN_EXIT_USAGE;
         }
+        *ret = d;
+        return KN_EXIT_OK;
+}
+
+int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args) {
+        const char *v = cli_cmd_value(cmd, flag);
+        double d;
+        if (!v)
+                return KN_EXIT_OK;
+        int r = cli_parse_seconds(cmd->verb->name, flag, v, &d);
+        if (r)
+                return r;
         json_object_object_add(args, key, json_object_new_double(d));
         return KN_EXIT_OK;
 }
@@ -371,6 +413,49 @@ static const char *const help_event[] = {
         NULL,
 };
 static const char *const args_event[] = {NULL, NULL, "SECONDS", NULL};
+static const char *const flags_help[] = {"--list", NULL};
+static const char *const help_help[] = {"list every verb, one per line", NULL};
+static const char *const flags_version[] = {"--json", NULL};
+static const char *const help_version[] = {
+        "print {\"client\": {\"version\": ...}, \"server\": hello's result} as JSON", NULL};
+
+static int build_no_args(const cli_cmd *cmd, json_object **args) {
+        *args = NULL;
+        return KN_EXIT_OK;
+}
+
+/* version: hello's result says who answers. */
+static bool printing_offline; /* cli_cmd_print_reply(): the reply is in-process */
+
+static void print_client_version(void) {
+        printf("Compiled against library: kvmnet %s\n", KN_VERSION);
+}
+
+static int print_version(const cli_cmd *cmd, json_object *result) {
+        const char *v = json_str(result, "version");
+        if (cmd->json) {
+                _cleanup_json_ json_object *o = json_object_new_object();
+                json_object *client = json_object_new_object();
+                json_object_object_add(client, "version", json_object_new_string(KN_VERSION));
+                json_object_object_add(o, "client", client);
+                json_object_object_add(o, "server", json_object_get(result));
+                return cli_print_json(o);
+        }
+        print_client_version();
+        /* A daemon before the version was in hello: say so, not "unknown". */
+        if (printing_offline)
+                printf("Running in-process (--root): kvmnet %s\n", v ? v : "?");
+        else
+                printf("Running against daemon: kvmnet %s\n", v ? v : "(too old to say)");
+        return KN_EXIT_OK;
+}
+
+void cli_cmd_unconnected(const cli_cmd *cmd, int r) {
+        /* What kvmnet knows without a daemon is still worth printing. */
+        if (cmd->verb && streq(cmd->verb->name, "version") && !cmd->json)
+                print_client_version();
+}
+
 static const char *const flags_inactive[] = {"--inactive", NULL};
 static const char *const help_inactive[] = {
         "the configuration as stored, not the live state",
@@ -519,10 +604,28 @@ const cli_verb cli_verbs[] = {
                 .interactive = true,
         },
         {
+                .name = "version",
+                .args_synopsis = "[--json]",
+                .summary = "show the versions of kvmnet and of the daemon",
+                .description = "Prints the version kvmnet was built as and that of the kvmnetd "
+                               "it is connected to (its hello reply), or of the library "
+                               "in-process with --root. Without a daemon it prints its own "
+                               "and fails with exit code 3. 'kvmnet --version' prints only "
+                               "its own, without connecting.",
+                .flags = flags_version,
+                .flag_help = help_version,
+                .build = build_no_args,
+                .print = print_version,
+                .request = "hello",
+        },
+        {
                 .name = "help",
-                .args_synopsis = "[VERB]",
+                .args_synopsis = "[VERB] [--list]",
                 .summary = "show help, for all verbs or one",
-                .description = "Without VERB lists the verbs; with VERB describes it.",
+                .description = "Without VERB lists the verbs; with VERB describes it. --list "
+                               "prints every verb name, one per line.",
+                .flags = flags_help,
+                .flag_help = help_help,
                 .n_pos = 1, /* at most */
                 .run = run_help,
                 .local = true,
@@ -530,27 +633,59 @@ const cli_verb cli_verbs[] = {
         {},
 };
 
+static const cli_verb *const verb_tables[] = {cli_verbs, cli_txn_verbs, cli_guest_verbs,
+                                              cli_net_verbs, NULL};
+
+const cli_verb *const *cli_verb_tables(void) {
+        return verb_tables;
+}
+
+const char *cli_verb_request(const cli_verb *v) {
+        return v->request ? v->request : v->name;
+}
+
+static bool verb_has_flag(const cli_verb *v, const char *flag) {
+        for (size_t k = 0; v->flags && v->flags[k]; k++)
+                if (streq(v->flags[k], flag))
+                        return true;
+        return false;
+}
+
+bool cli_verb_takes_json(const cli_verb *v) {
+        /* Every verb that prints a reply; help and the editors print none. */
+        return verb_has_flag(v, "--json") || (!v->local && !v->interactive);
+}
+
+const char *cli_suggest(const char *name, const char *const *candidates) {
+        kn_suggest s;
+        kn_suggest_init(&s, name);
+        for (size_t k = 0; candidates && candidates[k]; k++)
+                kn_suggest_add(&s, candidates[k]);
+        return kn_suggest_result(&s);
+}
+
+const char *cli_verb_suggest(const char *name) {
+        kn_suggest s;
+        kn_suggest_init(&s, name);
+        for (const cli_verb *const *t = verb_tables; *t; t++)
+                for (const cli_verb *v = *t; v->name; v++)
+                        kn_suggest_add(&s, v->name);
+        return kn_suggest_result(&s);
+}
+
 const cli_verb *cli_verb_find(const char *name) {
-        for (const cli_verb *v = cli_verbs; v->name; v++)
-                if (streq(v->name, name))
-                        return v;
-        for (const cli_verb *v = cli_txn_verbs; v->name; v++)
-                if (streq(v->name, name))
-                        return v;
-        for (const cli_verb *v = cli_guest_verbs; v->name; v++)
-                if (streq(v->name, name))
-                        return v;
-        for (const cli_verb *v = cli_net_verbs; v->name; v++)
-                if (streq(v->name, name))
-                        return v;
+        for (const cli_verb *const *t = verb_tables; *t; t++)
+                for (const cli_verb *v = *t; v->name; v++)
+                        if (streq(v->name, name))
+                                return v;
         return NULL;
 }
 
 void cli_help(FILE *f) {
         fprintf(f,
                 "Usage: kvmnet [-c URI | --root DIR [--backend NAME] [--netns NAME]\n"
-                "              [--state-dir DIR]] VERB [ARG...]\n"
-                "       kvmnet [-c URI | --root DIR ...] < COMMANDS\n"
+                "              [--state-dir DIR]] [--json] VERB [ARG...]\n"
+                "       kvmnet [-c URI | --root DIR ...] [--json] < COMMANDS\n"
                 "Manage the host's network interfaces, configured and live, through\n"
                 "kvmnetd, or directly on a configuration root and network namespace.\n\n"
                 "Options:\n"
@@ -567,24 +702,22 @@ void cli_help(FILE *f) {
                 "                     none, live verbs are refused)\n"
                 "  --state-dir DIR    with --root: where journals go (default\n"
                 "                     DIR/var/lib/kvmnet of the --root DIR)\n"
+                "  --json             every command as with --json: results and errors\n"
+                "                     as JSON on stdout (batch mode: one per line)\n"
                 "  -h, --help         show this help\n"
                 "  -V, --version      show the version\n\n"
                 "Verbs:\n",
                 KN_SOCKET_PATH, KN_SOCKET_RO_PATH, KN_RUN_DIR);
-        for (const cli_verb *v = cli_verbs; v->name; v++)
-                fprintf(f, "  %-16s %s\n", v->name, v->summary);
-        for (const cli_verb *v = cli_txn_verbs; v->name; v++)
-                fprintf(f, "  %-16s %s\n", v->name, v->summary);
-        for (const cli_verb *v = cli_guest_verbs; v->name; v++)
-                fprintf(f, "  %-16s %s\n", v->name, v->summary);
-        for (const cli_verb *v = cli_net_verbs; v->name; v++)
-                fprintf(f, "  %-16s %s\n", v->name, v->summary);
+        for (const cli_verb *const *t = verb_tables; *t; t++)
+                for (const cli_verb *v = *t; v->name; v++)
+                        fprintf(f, "  %-16s %s\n", v->name, v->summary);
         fprintf(f, "\nWithout a verb, when standard input is not a terminal, kvmnet reads one\n"
                    "command per line (VERB ARG..., '#' starts a comment) and runs them in\n"
                    "order on one connection.\n\n"
                    "Exit codes: 0 ok, 1 the operation failed, 2 usage error, 3 cannot connect\n"
                    "or the connection failed, 4 listed but some files have errors, 5 not\n"
                    "found, 6 refused (read-only, permission), 7 conflict or busy, 8 timeout.\n"
+                   "Durations (--timeout, --confirm, --delay) are in seconds, decimals allowed.\n"
                    "'kvmnet help VERB' or 'kvmnet VERB --help' describes a verb.\n");
 }
 
@@ -610,27 +743,41 @@ static void wrap(FILE *f, const char *text, int indent, int width) {
 }
 
 void cli_verb_help(FILE *f, const cli_verb *v) {
+        bool generic_json = cli_verb_takes_json(v) && !verb_has_flag(v, "--json");
         fprintf(f, "Usage: kvmnet %s %s\n\n", v->name, v->args_synopsis);
         wrap(f, v->description, 2, 76);
-        if (v->flags) {
+        if (v->flags || generic_json) {
                 fputs("\nOptions:\n", f);
-                for (size_t k = 0; v->flags[k]; k++) {
+                for (size_t k = 0; v->flags && v->flags[k]; k++) {
                         char flag[64];
                         const char *arg = v->flag_args ? v->flag_args[k] : NULL;
                         snprintf(flag, sizeof flag, "%s%s%s", v->flags[k], arg ? " " : "",
                                  arg ? arg : "");
                         fprintf(f, "  %-20s %s\n", flag, v->flag_help[k]);
                 }
+                if (generic_json)
+                        fprintf(f, "  %-20s %s\n", "--json",
+                                "print the daemon's result, or the error, as JSON");
         }
 }
 
 int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
-        *cmd = (cli_cmd){.batch = batch};
+        *cmd = (cli_cmd){.batch = batch, .json = cli_json_all};
+        /* Known before anything can fail, so that a usage error is JSON too. */
+        for (int k = 1; k < argc && !streq(argv[k], "--"); k++)
+                if (streq(argv[k], "--json"))
+                        cmd->json = true;
         const cli_verb *v = cli_verb_find(argv[0]);
         if (!v) {
-                cli_error("unknown verb '%s' (see kvmnet --help)", argv[0]);
+                const char *near = cli_verb_suggest(argv[0]);
+                if (near)
+                        cli_error("unknown verb '%s' (did you mean '%s'?)", argv[0], near);
+                else
+                        cli_error("unknown verb '%s' (see kvmnet --help)", argv[0]);
                 return KN_EXIT_USAGE;
         }
+        if (!cli_verb_takes_json(v))
+                cmd->json = false; /* help and the editors print text */
         cmd->verb = v;
         bool options_done = false;
         for (int k = 1; k < argc; k++) {
@@ -650,9 +797,18 @@ int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
                         while (v->flags && v->flags[f] &&
                                !(strlen(v->flags[f]) == len && strncmp(v->flags[f], a, len) == 0))
                                 f++;
+                        if ((!v->flags || !v->flags[f]) && streq(a, "--json") &&
+                            cli_verb_takes_json(v))
+                                continue; /* the generic one: cmd->json */
                         if (!v->flags || !v->flags[f]) {
-                                cli_error("%s: unknown option '%.*s' (see kvmnet %s --help)",
-                                          v->name, (int) len, a, v->name);
+                                _cleanup_free_ char *opt = kn_xstrndup(a, len);
+                                const char *near = cli_suggest(opt, v->flags);
+                                if (near)
+                                        cli_error("%s: unknown option '%s' (did you mean '%s'?)",
+                                                  v->name, opt, near);
+                                else
+                                        cli_error("%s: unknown option '%s' (see kvmnet %s --help)",
+                                                  v->name, opt, v->name);
                                 return KN_EXIT_USAGE;
                         }
                         const char *arg = v->flag_args ? v->flag_args[f] : NULL;
@@ -682,6 +838,10 @@ int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
                           v->args_synopsis);
                 return KN_EXIT_USAGE;
         }
+        /* kvmnet --json: the verb's own --json as if given. */
+        for (unsigned f = 0; cmd->json && v->flags && v->flags[f]; f++)
+                if (streq(v->flags[f], "--json"))
+                        cmd->flags |= 1u << f;
         if (batch && v->interactive) {
                 cli_error("%s is interactive and not available in batch mode", v->name);
                 return KN_EXIT_USAGE;
@@ -697,17 +857,26 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
         if (cmd->verb->run)
                 return cmd->verb->run(cmd, c);
         r = cmd->verb->build(cmd, &args);
-        if (r != 0)
+        if (r != 0) {
+                json_object_put(args); /* what was built before the bad value */
                 return r;
-        r = cli_conn_call(c, cmd->verb->name, args, &reply);
+        }
+        r = cli_conn_call(c, cli_verb_request(cmd->verb), args, &reply);
+        if (r == KN_EXIT_CONNECT)
+                cli_cmd_unconnected(cmd, r);
         if (r != 0)
                 return r;
         return cli_cmd_print_reply(cmd, c, reply);
 }
 
 int cli_cmd_print_reply(const cli_cmd *cmd, cli_conn *c, json_object *reply) {
-        json_object *result = cli_reply_result(c, cmd->verb->name, reply);
+        json_object *result = cli_cmd_reply_result(cmd, c, reply);
         if (!result)
                 return c->reply_exit;
+        /* A verb with a --json of its own prints it its way; the others
+         * print the daemon's result as it is. */
+        if (cmd->json && !verb_has_flag(cmd->verb, "--json"))
+                return cli_print_json(result);
+        printing_offline = c->offline != NULL;
         return cmd->verb->print(cmd, result);
 }

@@ -133,10 +133,13 @@ int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *n
         if (!g || g->gone) {
                 _cleanup_free_ char *path = kn_guest_def_path(reg, name);
                 bool defined = access(path, F_OK) == 0;
-                return kn_error_set(err, defined ? EHOSTDOWN : ENOENT, "%s: guest '%s' is %s", verb,
-                                    name,
-                                    defined ? "not running (start it with guest-start)"
-                                            : "not defined and not adopted");
+                if (!defined)
+                        return kn_error_set(err, ENOENT,
+                                            "%s: no guest named '%s' (neither defined nor adopted)",
+                                            verb, name);
+                return kn_error_set(err, EHOSTDOWN,
+                                    "%s: guest '%s' is not running (start it with guest-start)",
+                                    verb, name);
         }
         if (g->state != KN_GUEST_RUNNING || !g->q || kn_qmp_get_state(g->q) != KN_QMP_READY)
                 return kn_error_set(err, EBUSY, "%s: guest '%s' is %s", verb, name,

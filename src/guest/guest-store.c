@@ -41,7 +41,7 @@ int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **r
         _cleanup_free_ char *xml = read_file(path, &e);
         if (!xml) {
                 if (e == ENOENT)
-                        return kn_error_set(err, ENOENT, "no guest named '%s' is defined", name);
+                        return kn_error_set(err, ENOENT, "no guest named '%s'", name);
                 return kn_error_set(err, e, "%s: %s", path, strerror(e));
         }
         r = kn_guest_def_parse(xml, ret, err);
@@ -85,7 +85,7 @@ int kn_guest_undefine(kn_guest_registry *reg, const char *name, bool *ret_runnin
         _cleanup_free_ char *path = kn_guest_def_path(reg, name);
         if (unlink(path) < 0) {
                 if (errno == ENOENT)
-                        return kn_error_set(err, ENOENT, "no guest named '%s' is defined", name);
+                        return kn_error_set(err, ENOENT, "no guest named '%s'", name);
                 return kn_error_set(err, errno, "%s: %m", path);
         }
         /* A running guest keeps running, now transient. */

@@ -20,7 +20,7 @@ static int check_node(kn_apply *a, const kn_iface *w) {
         const kn_live_kind *ops = kn_live_kind_by_type(w->type);
         const kn_nl_link *l = kn_apply_link(a, w->name);
         if (!l && !ops->kind)
-                return kn_error_set(a->err, ENODEV, "%s: no such interface%s", w->name, in_ns(a));
+                return kn_error_set(a->err, ENODEV, "no interface named '%s'%s", w->name, in_ns(a));
         if (l && l->ops != ops)
                 return kn_error_set(a->err, EEXIST, "%s: exists as a%s %s link, asked %s", w->name,
                                     l->kind[0] ? "" : "n", l->kind[0] ? l->kind : "ethernet",

@@ -223,7 +223,7 @@ int kn_net_store_define(kn_net_store *s, kn_net *n, bool (*in_use)(const char *,
 int kn_net_store_undefine(kn_net_store *s, const char *name, kn_error *err) {
         ssize_t k = find(s, name);
         if (k < 0)
-                return kn_error_set(err, ENOENT, "network %s is not defined", name);
+                return kn_error_set(err, ENOENT, "no network named '%s'", name);
         _cleanup_free_ char *rel = def_path(name), *arel = auto_path(name);
         int r = kn_root_unlink(s->root, arel, err);
         if (r < 0 || (r = kn_root_unlink(s->root, rel, err)) < 0)
@@ -236,7 +236,7 @@ int kn_net_store_undefine(kn_net_store *s, const char *name, kn_error *err) {
 
 int kn_net_store_set_autostart(kn_net_store *s, const char *name, bool on, kn_error *err) {
         if (find(s, name) < 0)
-                return kn_error_set(err, ENOENT, "network %s is not defined", name);
+                return kn_error_set(err, ENOENT, "no network named '%s'", name);
         _cleanup_free_ char *arel = auto_path(name);
         if (!on)
                 return kn_root_unlink(s->root, arel, err);

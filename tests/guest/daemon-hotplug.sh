@@ -103,7 +103,7 @@ fds() { ls "/proc/$1/fd" | wc -l; }
 guest_xml g1 pc >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define"
 expect_error 1 "not running" K attach-interface g1 --bridge br0
-expect_error 5 "not defined" K attach-interface nosuch --bridge br0
+expect_error 5 "no guest named 'nosuch'" K attach-interface nosuch --bridge br0
 expect_error 1 "guest name '../x'" K guest-start ../x
 K guest-start g1 >/dev/null || fail "guest-start"
 pass "guest defined and started"
@@ -123,7 +123,7 @@ expect_error 7 "already has a NIC with MAC $M1" K attach-interface g1 --bridge b
 expect_error 1 "not a MAC address" K attach-interface g1 --bridge br0 --mac 52:54:00:zz:00:01
 expect_error 1 "multicast" K attach-interface g1 --bridge br0 --mac 01:54:00:00:00:01
 expect_error 5 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
-expect_error 5 "network default is not defined" K attach-interface g1 --network default
+expect_error 5 "no network named 'default'" K attach-interface g1 --network default
 expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
 [ "$(taps)" = 1 ] || fail "a failed attach left a tap: $(ip -n "$NS" -br link)"
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
@@ -134,7 +134,7 @@ EV_PID=$!
 EXTRA_PIDS="$EXTRA_PIDS $EV_PID"
 sleep 0.3 # subscribed
 expect_error 8 "the guest did not release NIC $M1 \(tap $tap\) within 500 ms; it stays 'unplug pending' and will be removed when the guest releases it \(at the latest at the guest's next reset\)" \
-        K detach-interface g1 --mac $M1 --timeout 500
+        K detach-interface g1 --mac $M1 --timeout 0.5
 K domiflist g1 | grep -E "$tap .*$M1 .*unplug pending" >/dev/null || fail "not listed as unplug pending: $(K domiflist g1)"
 has_tap "$tap" || fail "the tap of a NIC the guest still holds is gone"
 expect_error 7 "NIC $M1 \(tap $tap\) is already 'unplug pending' \(requested [0-9.]+ s ago\)" \
@@ -182,7 +182,7 @@ pass "guest-stop removes the taps; --persistent NIC is back after guest-start"
 
 # A pending unplug with --persistent: guest-stop drops the NIC, and the
 # definition no longer has it, so guest-start does not bring it back.
-expect_error 8 "unplug pending" K detach-interface g1 --mac "$MQ" --persistent --timeout 200
+expect_error 8 "unplug pending" K detach-interface g1 --mac "$MQ" --persistent --timeout 0.2
 K guest-dumpxml g1 | grep -q "$MQ" || fail "the definition lost the NIC before it was removed"
 K guest-stop g1 >/dev/null || fail "guest-stop with a pending unplug"
 K guest-dumpxml g1 | grep -q "$MQ" && fail "guest-stop kept the pending --persistent NIC in the definition"
@@ -238,7 +238,7 @@ M2=52:54:00:aa:00:02 M3=52:54:00:aa:00:03
 K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2"
 K attach-interface g1 --bridge br0 --mac $M3 >/dev/null || fail "attach $M3"
 tap2=$(tap_of g1 $M2) tap3=$(tap_of g1 $M3)
-expect_error 8 "unplug pending" K detach-interface g1 --mac $M3 --timeout 200
+expect_error 8 "unplug pending" K detach-interface g1 --mac $M3 --timeout 0.2
 P=$(qemu_pid g1)
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
@@ -268,7 +268,7 @@ pass "after the restart: a new detach (kvmnetd --unplug-timeout 300, no --timeou
 # While kvmnetd is down: a pending unplug completes (reset), q1's QEMU dies.
 K attach-interface g1 --bridge br0 --mac $M2 >/dev/null || fail "attach $M2 again"
 tap2=$(tap_of g1 $M2)
-expect_error 8 "within 150 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2 --timeout 150
+expect_error 8 "within 150 ms; it stays 'unplug pending'" K detach-interface g1 --mac $M2 --timeout 0.15
 K guest-start q1 >/dev/null || fail "q1 start"
 K attach-interface q1 --bridge br0 >/dev/null || fail "q1 attach"
 PQ=$(qemu_pid q1)
@@ -286,7 +286,7 @@ not_listed g1 $M2 || fail "$M2 still listed"
 grep -q "guest q1: QEMU (pid $PQ) is gone: forgotten" "$T/daemon.log" || fail "dead q1 not reported"
 K guest-list | grep -q "q1 *shut off" || fail "q1 not shut off: $(K guest-list)"
 [ -e "$T/state/run/q1.json" ] && fail "q1's runtime state file is left"
-pass "--timeout 150 wins over --unplug-timeout; restart reconciles: an unplug completed meanwhile is finished (tap gone), a dead QEMU is forgotten"
+pass "--timeout 0.15 wins over --unplug-timeout; restart reconciles: an unplug completed meanwhile is finished (tap gone), a dead QEMU is forgotten"
 
 # kvmnetd killed in the middle of guest-start (an emulator that takes its
 # time): the next kvmnetd kills the paused QEMU it finds 'starting'.

@@ -63,7 +63,7 @@ expect_error 1 "<source network='../x'> is not a network name" K guest-define "$
 guest_xml lab >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define with a network NIC"
 K guest-dumpxml g1 | grep -q "<interface type='network'>" || fail "dumpxml: $(K guest-dumpxml g1)"
-expect_error 5 "guest-start g1: network lab is not defined" K guest-start g1
+expect_error 5 "guest-start g1: no network named 'lab'" K guest-start g1
 # An isolated network without addresses: a bridge and its table, no dnsmasq.
 printf "<network><name>lab</name><bridge name='kvbr7'/></network>" >"$T/lab.xml"
 K net-define "$T/lab.xml" >/dev/null || fail "net-define"
@@ -85,7 +85,7 @@ assert (i['type'], i['source'], i['bridge']) == ('network', 'lab', 'kvbr7'), i" 
         fail "domiflist --json: $(K domiflist g1 --json)"
 pass "cold guest-start: the definition's network NIC is on kvbr7; domiflist: network lab (bridge kvbr7)"
 
-expect_error 5 "attach-interface g1: network nosuch is not defined" K attach-interface g1 --network nosuch
+expect_error 5 "attach-interface g1: no network named 'nosuch'" K attach-interface g1 --network nosuch
 expect_error 1 "not both" K attach-interface g1 --network lab --bridge kvbr7
 expect_error 1 "network name '../etc'" K attach-interface g1 --network ../etc
 out=$(K attach-interface g1 --network lab --mac $M2 --persistent) || fail "attach --network: $out"
@@ -133,7 +133,7 @@ K domiflist g1 | grep -E "^ $T2 +network +lab .*$M2 .*attached" >/dev/null || fa
 expect_error 7 "net-destroy: network lab is in use by guest g1" K net-destroy lab
 pass "kvmnetd restarted on a state file without bridge keys: NICs listed as network lab, net-destroy still refused"
 
-K detach-interface g1 --mac $M3 --timeout 200 >/dev/null 2>&1 # no guest OS: stays pending
+K detach-interface g1 --mac $M3 --timeout 0.2 >/dev/null 2>&1 # no guest OS: stays pending
 K net-destroy lab --force >/dev/null || fail "net-destroy --force"
 ip -n "$H" link show kvbr7 >/dev/null 2>&1 && fail "kvbr7 left after --force"
 expect_error 1 "attach-interface g1: network lab is not active \(net-start lab\)" K attach-interface g1 --network lab

@@ -306,7 +306,7 @@ static void test_missing_port(void **state) {
                          "<interface type='ethernet' name='eth9'/></bridge></interface>");
         kn_error err = {0};
         assert_int_equal(kn_live_apply(h, w, NULL, &err), -ENODEV);
-        assert_non_null(strstr(err.message, "eth9: no such interface in network namespace"));
+        assert_non_null(strstr(err.message, "no interface named 'eth9' in network namespace"));
         assert_false(lt_link_exists(ns, "br0"));
 }
 

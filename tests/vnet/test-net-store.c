@@ -91,7 +91,7 @@ static void test_define_list_undefine(void **state) {
         assert_int_equal(kn_net_store_undefine(f->s, "a", &err), 0);
         assert_false(test_run("test -e '%s'", path) == 0);
         assert_int_equal(kn_net_store_undefine(f->s, "a", &err), -ENOENT);
-        assert_non_null(strstr(err.message, "network a is not defined"));
+        assert_non_null(strstr(err.message, "no network named 'a'"));
 }
 
 static void test_refusals(void **state) {
