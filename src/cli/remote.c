@@ -241,11 +241,18 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
         if (r != KN_EXIT_OK)
                 return r;
 
-        _cleanup_free_ char *exe = kn_spawn_find(u.command ? u.command : "ssh");
+        /* For messages: the URI without its parameters. */
+        bool v6 = strchr(u.host, ':');
+        free(c->where);
+        c->where = kn_xasprintf("ssh://%s%s%s%s%s%s%s", u.user ?: "", u.user ? "@" : "",
+                                v6 ? "[" : "", u.host, v6 ? "]" : "", u.port ? ":" : "",
+                                u.port ?: "");
+        const char *prog = u.command ?: "ssh";
+        _cleanup_free_ char *exe = kn_spawn_find(prog);
         if (!exe) {
-                cli_error("cannot connect to %s: no ssh program '%s' (in %s; name one with "
-                          "?command=PATH)",
-                          uri, u.command ? u.command : "ssh", KN_SPAWN_PATH);
+                cli_error("cannot connect to %s: no ssh program '%s'%s%s%s", c->where, prog,
+                          strchr(prog, '/') ? "" : " in ", strchr(prog, '/') ? "" : KN_SPAWN_PATH,
+                          u.command ? "" : " (name one with ?command=PATH)");
                 return KN_EXIT_CONNECT;
         }
         _cleanup_free_ char *cmdline = remote_command(&u);
@@ -292,7 +299,7 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
 
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-                cli_error("cannot connect to %s: socketpair: %m", uri);
+                cli_error("cannot connect to %s: socketpair: %m", c->where);
                 return KN_EXIT_CONNECT;
         }
         kn_spawn_opts so = KN_SPAWN_OPTS_INIT;
@@ -304,16 +311,10 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
         if (r < 0) {
                 close(sv[0]);
                 c->ssh_pid = 0;
-                cli_error("cannot connect to %s: %s", uri, err.message);
+                cli_error("cannot connect to %s: %s", c->where, err.message);
                 return KN_EXIT_CONNECT;
         }
         c->fd = sv[0];
-        free(c->where);
-        /* For messages: the URI without its parameters. */
-        bool v6 = strchr(u.host, ':');
-        c->where = kn_xasprintf("ssh://%s%s%s%s%s%s%s", u.user ?: "", u.user ? "@" : "",
-                                v6 ? "[" : "", u.host, v6 ? "]" : "", u.port ? ":" : "",
-                                u.port ?: "");
         return KN_EXIT_OK;
 }
 
@@ -470,6 +471,11 @@ int cli_proxy(const cli_cmd *cmd, cli_conn *unused) {
                 uri = kn_xasprintf("unix://%s", path);
                 o.uri = uri;
         }
+        /* What goes wrong is said on the client's terminal, through ssh:
+         * name the machine it comes from. */
+        char host[64] = "";
+        (void) gethostname(host, sizeof host - 1);
+        snprintf(cli_context, sizeof cli_context, "kvmnet proxy on %s", host);
         /* The client that went away is no reason to die of SIGPIPE. */
         signal(SIGPIPE, SIG_IGN);
         /* The local rules: the given socket, else read-write falling back
