@@ -92,12 +92,18 @@ xml_ethernet eth5 52:54:00:00:00:05 >"$T/eth5.xml"
 kr iface-define "$T/eth5.xml" >"$T/out" 2>&1 || fail "remote iface-define: $(cat "$T/out")"
 grep -q "Interface eth5 defined" "$T/out" || fail "remote iface-define said: $(cat "$T/out")"
 kv iface-mac eth5 | grep -qx 52:54:00:00:00:05 || fail "eth5 not defined in the daemon"
+# iface-edit: the editor runs here, on a file here; the daemon is there.
+printf '#!/bin/sh\nsed -i s/52:54:00:00:00:05/52:54:00:00:00:06/ "$1"\n' >"$T/editor"
+chmod 755 "$T/editor"
+EDITOR=$T/editor kr iface-edit eth5 </dev/null >"$T/out" 2>&1 || fail "remote iface-edit: $(cat "$T/out")"
+grep -q "Interface eth5 XML configuration edited" "$T/out" || fail "remote iface-edit said: $(cat "$T/out")"
+kv iface-mac eth5 | grep -qx 52:54:00:00:00:06 || fail "remote iface-edit did not reach the daemon"
 printf 'iface-mac eth5\niface-undefine eth5\niface-mac eth5\n' | kr >"$T/out" 2>"$T/err"
 rc=$?
 [ "$rc" = 5 ] || fail "remote batch exited $rc, not 5: $(cat "$T/out" "$T/err")"
-[ "$(head -1 "$T/out")" = 52:54:00:00:00:05 ] && grep -q "Interface eth5 undefined" "$T/out" &&
+[ "$(head -1 "$T/out")" = 52:54:00:00:00:06 ] && grep -q "Interface eth5 undefined" "$T/out" &&
         grep -q "line 3: .*eth5" "$T/err" || fail "remote batch: $(cat "$T/out" "$T/err")"
-pass "iface-define FILE and a batch (define, undefine, not found: exit 5) through ssh"
+pass "iface-define FILE, iface-edit (the editor here) and a batch (undefine, not found: exit 5) through ssh"
 
 # ---- event --loop: an event caused by another client ----
 "$KVMNET" -c "$R" event --loop --json >"$T/events" 2>"$T/events.err" &
