@@ -73,34 +73,42 @@ static bool all_of(const char *s, const char *set) {
 
 #define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-/* Parses "&"-separated NAME=VALUE pairs into u; an exit code. */
+/* Parses "&"-separated NAME=VALUE pairs into u; an exit code.  The
+ * names are libvirt's where it has one (docs/remote.md). */
 static int parse_params(const char *uri, const char *q, ssh_uri *u) {
-        static const char *const names[] = {"command",  "keyfile",   "known_hosts", "kvmnet",
-                                            "no_tty",   "no_verify", "socket",      NULL};
-        bool seen[ELEMENTSOF(names)] = {0};
+        const struct {
+                const char *name;
+                char **value; /* a string, %-decoded */
+                bool *flag;   /* or 0 or 1 */
+        } params[] = {
+                {"command", &u->command, NULL},         {"keyfile", &u->keyfile, NULL},
+                {"known_hosts", &u->known_hosts, NULL}, {"kvmnet", &u->kvmnet, NULL},
+                {"no_tty", NULL, &u->no_tty},           {"no_verify", NULL, &u->no_verify},
+                {"socket", &u->socket, NULL},
+        };
+        bool seen[ELEMENTSOF(params)] = {0};
 
-        while (*q) {
-                size_t len = strcspn(q, "&");
+        for (size_t len; *q; q += len + (q[len] == '&')) {
+                len = strcspn(q, "&");
                 const char *eq = memchr(q, '=', len);
                 size_t name_len = eq ? (size_t) (eq - q) : len;
-                if (len == 0) {
-                        q++;
+                if (len == 0)
                         continue;
-                }
                 size_t k = 0;
-                while (names[k] && !(strlen(names[k]) == name_len &&
-                                     strncmp(names[k], q, name_len) == 0))
+                while (k < ELEMENTSOF(params) && !(strlen(params[k].name) == name_len &&
+                                                   strncmp(params[k].name, q, name_len) == 0))
                         k++;
-                if (!names[k]) {
+                if (k == ELEMENTSOF(params)) {
                         cli_error("unknown parameter '%.*s' in connection URI '%s' (valid: "
                                   "command, keyfile, known_hosts, kvmnet, no_tty, no_verify, "
                                   "socket)",
                                   (int) name_len, q, uri);
                         return KN_EXIT_USAGE;
                 }
+                const char *name = params[k].name;
                 if (seen[k]) {
-                        cli_error("parameter '%s' is given twice in connection URI '%s'",
-                                  names[k], uri);
+                        cli_error("parameter '%s' is given twice in connection URI '%s'", name,
+                                  uri);
                         return KN_EXIT_USAGE;
                 }
                 seen[k] = true;
@@ -108,35 +116,24 @@ static int parse_params(const char *uri, const char *q, ssh_uri *u) {
                 if (!v || !*v) {
                         cli_error("parameter '%s' in connection URI '%s' needs a value "
                                   "(%s=VALUE, %%-encoded)",
-                                  names[k], uri, names[k]);
+                                  name, uri, name);
                         return KN_EXIT_USAGE;
                 }
-                switch (k) {
-                case 0: u->command = TAKE_PTR(v); break;
-                case 1: u->keyfile = TAKE_PTR(v); break;
-                case 2: u->known_hosts = TAKE_PTR(v); break;
-                case 3: u->kvmnet = TAKE_PTR(v); break;
-                case 4:
-                case 5:
+                if (params[k].flag) {
                         if (!streq(v, "0") && !streq(v, "1")) {
                                 cli_error("parameter '%s' in connection URI '%s' is 0 or 1, "
                                           "not '%s'",
-                                          names[k], uri, v);
+                                          name, uri, v);
                                 return KN_EXIT_USAGE;
                         }
-                        *(k == 4 ? &u->no_tty : &u->no_verify) = streq(v, "1");
-                        break;
-                case 6:
-                        if (u->socket) {
-                                cli_error("connection URI '%s' names the socket twice: as its "
-                                          "path and as socket=",
-                                          uri);
-                                return KN_EXIT_USAGE;
-                        }
-                        u->socket = TAKE_PTR(v);
-                        break;
-                }
-                q += len;
+                        *params[k].flag = streq(v, "1");
+                } else if (*params[k].value) { /* socket=, after a path */
+                        cli_error("connection URI '%s' names the socket twice: as its path and "
+                                  "as socket=",
+                                  uri);
+                        return KN_EXIT_USAGE;
+                } else
+                        *params[k].value = TAKE_PTR(v);
         }
         if (u->socket && u->socket[0] != '/') {
                 cli_error("connection URI '%s': the socket '%s' is not an absolute path", uri,
@@ -179,8 +176,7 @@ static int parse_uri(const char *uri, ssh_uri *u) {
                         return KN_EXIT_USAGE;
                 }
                 if (!all_of(u->host, "0123456789abcdefABCDEF:.")) {
-                        cli_error("connection URI '%s': '%s' is not an IPv6 address", uri,
-                                  u->host);
+                        cli_error("connection URI '%s': '%s' is not an IPv6 address", uri, u->host);
                         return KN_EXIT_USAGE;
                 }
         } else {
@@ -194,8 +190,8 @@ static int parse_uri(const char *uri, ssh_uri *u) {
                         return KN_EXIT_USAGE;
                 }
                 if (u->host[0] == '-' || !all_of(u->host, ALNUM "-._")) {
-                        cli_error("connection URI '%s': '%s' is not a host name or address",
-                                  uri, u->host);
+                        cli_error("connection URI '%s': '%s' is not a host name or address", uri,
+                                  u->host);
                         return KN_EXIT_USAGE;
                 }
         }
@@ -244,9 +240,9 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
         /* For messages: the URI without its parameters. */
         bool v6 = strchr(u.host, ':');
         free(c->where);
-        c->where = kn_xasprintf("ssh://%s%s%s%s%s%s%s", u.user ?: "", u.user ? "@" : "",
-                                v6 ? "[" : "", u.host, v6 ? "]" : "", u.port ? ":" : "",
-                                u.port ?: "");
+        c->where =
+                kn_xasprintf("ssh://%s%s%s%s%s%s%s", u.user ?: "", u.user ? "@" : "", v6 ? "[" : "",
+                             u.host, v6 ? "]" : "", u.port ? ":" : "", u.port ?: "");
         const char *prog = u.command ?: "ssh";
         _cleanup_free_ char *exe = kn_spawn_find(prog);
         if (!exe) {
@@ -256,9 +252,8 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
                 return KN_EXIT_CONNECT;
         }
         _cleanup_free_ char *cmdline = remote_command(&u);
-        _cleanup_free_ char *o_known = u.known_hosts
-                                               ? kn_xasprintf("UserKnownHostsFile=%s", u.known_hosts)
-                                               : NULL;
+        _cleanup_free_ char *o_known =
+                u.known_hosts ? kn_xasprintf("UserKnownHostsFile=%s", u.known_hosts) : NULL;
         /* No terminal on the far side (the protocol is bytes), no escape
          * character; BatchMode with no_tty: no questions asked. */
         const char *argv[32];
