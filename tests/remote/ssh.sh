@@ -103,7 +103,12 @@ rc=$?
 [ "$rc" = 5 ] || fail "remote batch exited $rc, not 5: $(cat "$T/out" "$T/err")"
 [ "$(head -1 "$T/out")" = 52:54:00:00:00:06 ] && grep -q "Interface eth5 undefined" "$T/out" &&
         grep -q "line 3: .*eth5" "$T/err" || fail "remote batch: $(cat "$T/out" "$T/err")"
-pass "iface-define FILE, iface-edit (the editor here) and a batch (undefine, not found: exit 5) through ssh"
+# Many requests in flight, both ways at once through the proxy.
+for _ in $(seq 3000); do echo "iface-dumpxml eth0"; done | kr >"$T/out" 2>"$T/err" ||
+        fail "a 3000-line batch through ssh: $(tail -3 "$T/err")"
+[ "$(grep -c "^<interface type='ethernet' name='eth0'" "$T/out")" = 3000 ] ||
+        fail "a 3000-line batch through ssh: $(grep -c "^<interface" "$T/out") replies"
+pass "iface-define FILE, iface-edit (the editor here) and batches (undefine, not found: exit 5; 3000 requests in flight) through ssh"
 
 # ---- event --loop: an event caused by another client ----
 "$KVMNET" -c "$R" event --loop --json >"$T/events" 2>"$T/events.err" &
