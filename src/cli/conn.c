@@ -382,8 +382,10 @@ static int read_line(cli_conn *c, int timeout_ms, json_object **ret) {
                         return KN_EXIT_OK;
                 if (r < 0)
                         return conn_failed(c, "connection to %s lost: %s", c->where,
-                                           r == -ECONNRESET ? "the daemon closed it"
-                                                            : strerror(-r));
+                                           r == -ECONNRESET
+                                                   ? c->ssh_pid > 0 ? "ssh or the daemon closed it"
+                                                                    : "the daemon closed it"
+                                                   : strerror(-r));
         }
         const char *line = c->in.s + c->in_start;
         size_t len = (size_t) (nl - line);

@@ -198,7 +198,6 @@ static int parse_uri(const char *uri, ssh_uri *u) {
         if (colon) {
                 u->port = kn_xstrndup(colon + 1, (size_t) (hp + hp_len - colon - 1));
                 char *end;
-                errno = 0;
                 unsigned long n = strtoul(u->port, &end, 10);
                 if (!all_of(u->port, "0123456789") || *end || n < 1 || n > 65535) {
                         cli_error("connection URI '%s': port '%s' is not a number from 1 to "
@@ -315,7 +314,7 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
 
 /* Wait up to ms for ssh to exit; true if it did (status in *status). */
 static bool ssh_reap(cli_conn *c, int ms, int *status) {
-        for (int waited = 0;; waited += 10) {
+        for (int waited = 0;; waited += 2) {
                 pid_t p = waitpid(c->ssh_pid, status, WNOHANG);
                 if (p == c->ssh_pid || (p < 0 && errno != EINTR)) {
                         c->ssh_pid = 0;
@@ -323,7 +322,7 @@ static bool ssh_reap(cli_conn *c, int ms, int *status) {
                 }
                 if (waited >= ms)
                         return false;
-                nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+                nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
         }
 }
 
@@ -345,8 +344,8 @@ int cli_ssh_failed(cli_conn *c) {
                           c->where);
         else if (WEXITSTATUS(status) != KN_EXIT_CONNECT)
                 cli_error("cannot talk to kvmnetd through %s: kvmnet proxy there exited with "
-                          "status %d (%s)",
-                          c->where, WEXITSTATUS(status), c->last_error);
+                          "status %d (its error, if any, is above)",
+                          c->where, WEXITSTATUS(status));
         /* else: the far kvmnet proxy could not connect and said why. */
         return KN_EXIT_CONNECT;
 }
