@@ -140,6 +140,14 @@ expect_error 6 "iface-undefine is refused on a read-only connection" \
         "$KVMNET" -c "$RN" iface-undefine eth0
 expect_error 6 "iface-bridge is refused on a read-only connection" \
         "$KVMNET" -c "$RN" iface-bridge eth0 br0
+# The same when the socket's mode lets nobody in and kvmnetd refuses hello.
+chmod 666 "$T/rw"
+"$KVMNET" -c "$RN" iface-list --all | cmp -s - "$T/local.out" || fail "read-only remote iface-list (0666)"
+expect_error 6 "iface-undefine is refused on a read-only connection" \
+        "$KVMNET" -c "$RN" iface-undefine eth0
+chmod 660 "$T/rw"
+grep -q "uid 65534 pid [0-9]* is not allowed on $T/rw" "$T/daemon.log" ||
+        fail "kvmnetd did not refuse nobody on the read-write socket: $(grep 65534 "$T/daemon.log")"
 [ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused remote change touched the files"
 ip -n "$H" link show br0 >/dev/null 2>&1 && fail "a refused remote iface-bridge made br0"
 pass "a remote user without the read-write socket reads through the read-only one and is refused changes (exit 6)"
