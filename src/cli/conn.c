@@ -172,6 +172,9 @@ static int hello_read(cli_conn *c) {
         if (json_object_object_get_ex(reply, "result", &result) &&
             json_object_object_get_ex(result, "read_only", &o))
                 c->read_only = json_object_get_boolean(o);
+        /* ssh:// to the default socket: read-only only by the far fallback. */
+        if (c->ssh_pid > 0 && c->read_only && c->fallback_reason)
+                c->fell_back = true;
         return KN_EXIT_OK;
 }
 

@@ -309,6 +309,11 @@ int cli_ssh_open(cli_conn *c, const char *uri) {
                 return KN_EXIT_CONNECT;
         }
         c->fd = sv[0];
+        /* Told when a change is refused on the read-only socket (conn.c). */
+        if (!u.socket)
+                c->fallback_reason = kn_xasprintf(
+                        "the SSH user on %s may not use it (not root, not in kvmnetd's group)",
+                        u.host);
         return KN_EXIT_OK;
 }
 

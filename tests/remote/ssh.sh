@@ -140,6 +140,8 @@ expect_error 6 "iface-undefine is refused on a read-only connection" \
         "$KVMNET" -c "$RN" iface-undefine eth0
 expect_error 6 "iface-bridge is refused on a read-only connection" \
         "$KVMNET" -c "$RN" iface-bridge eth0 br0
+grep -q "^note: .*read-only socket because .*the SSH user on 127.0.0.1 may not use it" "$T/err" ||
+        fail "no note on the far fallback: $(cat "$T/err")"
 # The same when the socket's mode lets nobody in and kvmnetd refuses hello.
 chmod 666 "$T/rw"
 "$KVMNET" -c "$RN" iface-list --all | cmp -s - "$T/local.out" || fail "read-only remote iface-list (0666)"
