@@ -135,6 +135,13 @@ static int parse_params(const char *uri, const char *q, ssh_uri *u) {
                 } else
                         *params[k].value = TAKE_PTR(v);
         }
+        /* ssh splits an -o value at blanks and reads quotes in it. */
+        if (u->known_hosts && strpbrk(u->known_hosts, " \t\n\"")) {
+                cli_error("connection URI '%s': known_hosts '%s' holds a blank or a quote, "
+                          "which ssh's -o UserKnownHostsFile cannot take",
+                          uri, u->known_hosts);
+                return KN_EXIT_USAGE;
+        }
         if (u->socket && u->socket[0] != '/') {
                 cli_error("connection URI '%s': the socket '%s' is not an absolute path", uri,
                           u->socket);

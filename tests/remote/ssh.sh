@@ -32,7 +32,7 @@ auto eth0
 iface eth0 inet static
     address 192.0.2.10/24
 E
-start_daemon --netns "$H"
+start_daemon --netns "$H" --log-level debug # reads logged too: when event --loop subscribed
 # The far side's default sockets ($KVMNET_RUN_DIR, set by sshd below).
 mkdir -p "$T/run"
 ln -s "$T/rw" "$T/run/kvmnet-sock"
@@ -111,10 +111,12 @@ for _ in $(seq 3000); do echo "iface-dumpxml eth0"; done | kr >"$T/out" 2>"$T/er
 pass "iface-define FILE, iface-edit (the editor here) and batches (undefine, not found: exit 5; 3000 requests in flight) through ssh"
 
 # ---- event --loop: an event caused by another client ----
+n0=$(grep -c "event-subscribe: ok" "$T/daemon.log")
+subscribed() { [ "$(grep -c "event-subscribe: ok" "$T/daemon.log")" -gt "$n0" ]; }
 "$KVMNET" -c "$R" event --loop --json >"$T/events" 2>"$T/events.err" &
 EV=$!
 EXTRA_PIDS="$EXTRA_PIDS $EV"
-sleep 1 # subscribed (through ssh: a handshake and a round trip)
+wait_for subscribed || fail "event --loop through ssh did not subscribe: $(cat "$T/events.err")"
 EV_SSH=$(pgrep -P "$EV" -x ssh) || fail "no ssh under event --loop"
 kv iface-bridge eth0 br0 >"$T/out" 2>&1 || fail "local iface-bridge: $(cat "$T/out")"
 wait_for grep -q '"ifname":"br0"' "$T/events" ||
@@ -159,6 +161,7 @@ expect_error 2 "unknown parameter 'bogus' in connection URI" \
         "$KVMNET" -c "ssh://root@127.0.0.1:$PORT?$OPTS&bogus=1" iface-list
 expect_error 2 "parameter 'no_verify' .* is 0 or 1, not 'yes'" \
         "$KVMNET" -c "ssh://127.0.0.1?no_verify=yes" iface-list
+expect_error 2 "known_hosts '/a b' holds a blank" "$KVMNET" -c "ssh://127.0.0.1?known_hosts=/a%20b" iface-list
 DEAD=$(free_port)
 expect_error 3 "cannot reach ssh://root@127.0.0.1:$DEAD: ssh failed" \
         "$KVMNET" -c "ssh://root@127.0.0.1:$DEAD?$OPTS" iface-list
@@ -218,8 +221,11 @@ mkfifo "$T/batch"
 KV=$!
 EXTRA_PIDS="$EXTRA_PIDS $KV"
 exec 7>"$T/batch"
+n0=$(grep -c "): iface-bridge: ok" "$T/daemon.log")
+bridged() { [ "$(grep -c "): iface-bridge: ok" "$T/daemon.log")" -gt "$n0" ]; }
 echo "iface-bridge eth0 br0 --confirm 3" >&7
-wait_for ip -n "$H" link show br0 || fail "iface-bridge --confirm through ssh: $(cat "$T/out" "$T/err")"
+wait_for bridged || fail "iface-bridge --confirm through ssh: $(cat "$T/out" "$T/err")"
+ip -n "$H" link show br0 >/dev/null || fail "no br0 after iface-bridge --confirm through ssh"
 sleep 0.5 # the reply on its way back (batch output is printed at exit)
 SSH_PID=$(pgrep -P "$KV" -x ssh) || fail "no ssh under kvmnet $KV"
 kill -9 "$SSH_PID"
