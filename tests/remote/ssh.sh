@@ -82,6 +82,8 @@ kv() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 # ---- a read verb: the same as locally ----
 kr iface-list --all >"$T/remote.out" 2>"$T/err" || fail "remote iface-list: $(cat "$T/err" "$T/sshd.log")"
 kv iface-list --all >"$T/local.out" || fail "local iface-list"
+# Nothing on stderr from either side (a sanitizer's report would be there).
+[ -s "$T/err" ] && fail "remote iface-list printed on stderr: $(cat "$T/err")"
 grep -q '^ eth0 ' "$T/remote.out" || fail "remote iface-list has no eth0: $(cat "$T/remote.out")"
 cmp -s "$T/remote.out" "$T/local.out" || fail "remote and local iface-list differ"
 KVMNET_URI=$R "$KVMNET" iface-list --all | cmp -s - "$T/local.out" || fail "\$KVMNET_URI=ssh://"
@@ -108,6 +110,7 @@ for _ in $(seq 3000); do echo "iface-dumpxml eth0"; done | kr >"$T/out" 2>"$T/er
         fail "a 3000-line batch through ssh: $(tail -3 "$T/err")"
 [ "$(grep -c "^<interface type='ethernet' name='eth0'" "$T/out")" = 3000 ] ||
         fail "a 3000-line batch through ssh: $(grep -c "^<interface" "$T/out") replies"
+[ -s "$T/err" ] && fail "a 3000-line batch through ssh printed on stderr: $(head -5 "$T/err")"
 pass "iface-define FILE, iface-edit (the editor here) and batches (undefine, not found: exit 5; 3000 requests in flight) through ssh"
 
 # ---- event --loop: an event caused by another client ----
