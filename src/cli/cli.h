@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket or
- * in-process dispatcher, loaded by offline.c), the verbs (verbs.c),
+/* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket,
+ * ssh to another host's kvmnet proxy (remote.c) or in-process dispatcher,
+ * loaded by offline.c), the verbs (verbs.c),
  * iface-edit (edit.c) and the command line and batch mode (kvmnet.c).  The
  * CLI formats requests and replies; what a verb does is the dispatcher's
  * business.  It links json-c and the protocol helpers only: the library
