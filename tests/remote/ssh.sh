@@ -219,33 +219,46 @@ ls "$T"/pwned* >/dev/null 2>&1 && fail "hostile input ran a command: $(ls "$T"/p
 pass "a host or user that would be an ssh option is refused; a socket path with shell syntax is quoted for the far shell"
 
 # ---- --confirm lives in the far daemon: a dropped ssh reverts the change ----
+# A batch through ssh sends LINES; once kvmnetd logged LAST-VERB's success
+# the ssh under kvmnet is killed; the confirm that would keep the change
+# then finds the connection gone (exit 3), and the far daemon reverts the
+# change, files and live state, when its timer runs out.
 mkfifo "$T/batch"
-"$KVMNET" -c "$R" <"$T/batch" >"$T/out" 2>"$T/err" &
-KV=$!
-EXTRA_PIDS="$EXTRA_PIDS $KV"
-exec 7>"$T/batch"
-n0=$(grep -c "): iface-bridge: ok" "$T/daemon.log")
-bridged() { [ "$(grep -c "): iface-bridge: ok" "$T/daemon.log")" -gt "$n0" ]; }
-echo "iface-bridge eth0 br0 --confirm 3" >&7
-wait_for bridged || fail "iface-bridge --confirm through ssh: $(cat "$T/out" "$T/err")"
-ip -n "$H" link show br0 >/dev/null || fail "no br0 after iface-bridge --confirm through ssh"
-sleep 0.5 # the reply on its way back (batch output is printed at exit)
-SSH_PID=$(pgrep -P "$KV" -x ssh) || fail "no ssh under kvmnet $KV"
-kill -9 "$SSH_PID"
-# The confirm that would keep it: kvmnet finds the connection gone.
-echo confirm >&7
-rc=0
-wait "$KV" || rc=$?
-exec 7>&-
-[ "$rc" = 3 ] || fail "kvmnet exited $rc after its ssh was killed, not 3: $(cat "$T/err")"
-grep -q "connection to ssh://root@127.0.0.1:$PORT lost" "$T/err" || fail "lost connection: $(cat "$T/err")"
-grep -q "kvmnet confirm" "$T/out" || fail "no confirm hint: $(cat "$T/out" "$T/err")"
-ip -n "$H" link show br0 >/dev/null 2>&1 || fail "br0 went before the confirm timeout"
-for _ in $(seq 100); do ip -n "$H" link show br0 >/dev/null 2>&1 || break; sleep 0.1; done
-ip -n "$H" link show br0 >/dev/null 2>&1 && fail "br0 still there after the confirm timeout"
-ip -n "$H" -4 addr show eth0 | grep -q 192.0.2.10/24 || fail "eth0 did not get its address back"
-wait_for grep -q "not confirmed in time: the change was reverted" "$T/daemon.log" || fail "revert not logged"
-pass "killing the ssh client mid --confirm: kvmnet exits 3 and the far daemon reverts the change"
+drop_mid_confirm() { # LAST-VERB LINE...
+        local last=$1 n0 rc=0 sum n_reverted
+        shift
+        sum=$(root_sum "$ROOT")
+        n0=$(grep -c "): $last: ok" "$T/daemon.log")
+        n_reverted=$(grep -c "not confirmed in time: the change was reverted" "$T/daemon.log")
+        done_() { [ "$(grep -c "): $last: ok" "$T/daemon.log")" -gt "$n0" ]; }
+        reverted() { [ "$(grep -c "not confirmed in time: the change was reverted" "$T/daemon.log")" -gt "$n_reverted" ]; }
+        "$KVMNET" -c "$R" <"$T/batch" >"$T/out" 2>"$T/err" &
+        KV=$!
+        EXTRA_PIDS="$EXTRA_PIDS $KV"
+        exec 7>"$T/batch"
+        printf '%s\n' "$@" >&7
+        wait_for done_ || fail "$* through ssh: $(cat "$T/out" "$T/err")"
+        ip -n "$H" link show br0 >/dev/null || fail "no br0 after $* through ssh"
+        sleep 0.5 # the reply on its way back (batch output is printed at exit)
+        SSH_PID=$(pgrep -P "$KV" -x ssh) || fail "no ssh under kvmnet $KV"
+        kill -9 "$SSH_PID"
+        echo confirm >&7
+        wait "$KV" || rc=$?
+        exec 7>&-
+        [ "$rc" = 3 ] || fail "kvmnet exited $rc after its ssh was killed, not 3: $(cat "$T/err")"
+        grep -q "connection to ssh://root@127.0.0.1:$PORT lost" "$T/err" || fail "lost connection: $(cat "$T/err")"
+        grep -q "kvmnet confirm" "$T/out" || fail "no confirm hint: $(cat "$T/out" "$T/err")"
+        ip -n "$H" link show br0 >/dev/null 2>&1 || fail "br0 went before the confirm timeout"
+        for _ in $(seq 100); do ip -n "$H" link show br0 >/dev/null 2>&1 || break; sleep 0.1; done
+        ip -n "$H" link show br0 >/dev/null 2>&1 && fail "br0 still there after the confirm timeout ($*)"
+        ip -n "$H" -4 addr show eth0 | grep -q 192.0.2.10/24 || fail "eth0 did not get its address back ($*)"
+        wait_for reverted || fail "revert not logged ($*)"
+        [ "$(root_sum "$ROOT")" = "$sum" ] || fail "the files are not as before ($*)"
+}
+drop_mid_confirm iface-bridge "iface-bridge eth0 br0 --confirm 2"
+pass "killing the ssh client mid iface-bridge --confirm: kvmnet exits 3 and the far daemon reverts the change"
+drop_mid_confirm iface-commit iface-begin "iface-bridge eth0 br0" "iface-commit --confirm 2"
+pass "the same for a transaction committed with --confirm through ssh"
 
 daemon_alive "after the remote tests"
 stop_daemon
