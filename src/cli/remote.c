@@ -340,8 +340,12 @@ static bool ssh_reap(cli_conn *c, int ms, int *status) {
 
 int cli_ssh_failed(cli_conn *c) {
         int status = 0;
-        /* ssh closed its end: it is exiting, or has. */
-        if (!ssh_reap(c, 5000, &status)) {
+        /* ssh closed its end and is exiting, or sent something else than
+         * kvmnetd's replies (a far login script's output): it ends with
+         * its input. */
+        close(c->fd);
+        c->fd = -1;
+        if (!ssh_reap(c, 5000, &status) || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
                 cli_error("cannot talk to kvmnetd through %s: %s", c->where, c->last_error);
                 return KN_EXIT_CONNECT;
         }

@@ -179,6 +179,13 @@ grep -q "Host key verification failed" "$T/err" || fail "unknown host key: $(cat
 [ -s "$T/known_hosts2" ] || fail "no_verify=1 did not record the host key"
 expect_error 3 "no kvmnet there .*kvmnet=PATH" \
         "$KVMNET" -c "$R&kvmnet=$T/no-such-kvmnet" iface-list
+# Something else than kvmnetd on the far side's output (a login script's echo).
+printf '#!/bin/sh\necho "Welcome to hv1"\nexec kvmnet "$@"\n' >"$T/kvmnet-noisy"
+chmod 755 "$T/kvmnet-noisy"
+start=$(date +%s)
+expect_error 3 "cannot talk to kvmnetd through ssh://root@127.0.0.1:$PORT: .*sent an invalid reply" \
+        "$KVMNET" -c "$R&kvmnet=$T/kvmnet-noisy" iface-list
+[ $(($(date +%s) - start)) -lt 4 ] || fail "a far side that is not kvmnetd took $(($(date +%s) - start)) s to give up"
 expect_error 3 "cannot connect to unix://$T/nothing-here" \
         "$KVMNET" -c "ssh://root@127.0.0.1:$PORT$T/nothing-here?$OPTS" iface-list
 # command= is the ssh program, as libvirt's; ssh gets the host after "--".
