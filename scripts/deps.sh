@@ -8,7 +8,8 @@ libxml2-dev libxml2-utils libjson-c-dev libcmocka-dev libnl-3-dev libnl-route-3-
 libvirt-clients ifupdown ifenslave bridge-utils iproute2 util-linux procps valgrind python3
 dnsmasq-base iputils-ping nftables netplan.io network-manager dbus
 qemu-system-x86 linux-image-amd64 busybox-static dash strace
-systemd bash-completion groff-base debhelper dpkg-dev lintian"
+systemd bash-completion groff-base debhelper dpkg-dev lintian
+openssh-server openssh-client"
 
 missing=""
 for p in $PKGS; do

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket or
- * in-process dispatcher, loaded by offline.c), the verbs (verbs.c),
+/* The kvmnet CLI's private pieces: the connection (conn.c: daemon socket,
+ * ssh to another host's kvmnet proxy (remote.c) or in-process dispatcher,
+ * loaded by offline.c), the verbs (verbs.c),
  * iface-edit (edit.c) and the command line and batch mode (kvmnet.c).  The
  * CLI formats requests and replies; what a verb does is the dispatcher's
  * business.  It links json-c and the protocol helpers only: the library
@@ -10,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
@@ -56,8 +58,9 @@ typedef struct cli_conn {
         json_object **replies; /* offline: replies not yet received */
         size_t n_replies, first_reply, alloc_replies;
 
-        int fd;      /* daemon mode */
-        char *where; /* "unix:///path" or "root DIR" for messages */
+        int fd;        /* daemon mode: the socket, or ours of a socketpair with ssh */
+        pid_t ssh_pid; /* ssh:// (remote.c): the ssh carrying the connection, else 0 */
+        char *where;   /* "unix:///path", "ssh://host" or "root DIR" for messages */
         bool read_only, fell_back;
         char *fallback_reason;
         /* hello goes out with the first requests; its reply is read before
@@ -211,6 +214,16 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c);
 
 void cli_help(FILE *f);
 void cli_verb_help(FILE *f, const cli_verb *v);
+
+/* ssh:// (remote.c): whether uri is one; run ssh, c->fd its socketpair,
+ * or print the error (an exit code); after the connection failed, why
+ * (an exit code); reap ssh once c->fd is closed. */
+bool cli_ssh_uri(const char *uri);
+int cli_ssh_open(cli_conn *c, const char *uri);
+int cli_ssh_failed(cli_conn *c);
+void cli_ssh_close(cli_conn *c);
+/* kvmnet proxy: standard input and output joined to the daemon's socket. */
+int cli_proxy(const cli_cmd *cmd, cli_conn *c);
 
 int cli_iface_edit(const cli_cmd *cmd, cli_conn *c);
 int cli_net_edit(const cli_cmd *cmd, cli_conn *c);

@@ -95,11 +95,28 @@ static void reset_socket(cli_conn *c) {
         c->hello_pending = false;
 }
 
-/* Connect and queue hello.  It leaves with the first request and its reply
- * is read before the request's (hello_finish()), so a call costs one round
- * trip, and a refusal still shows up before any reply, where the CLI can
- * fall back to the read-only socket.  After such a refusal, c->replay
- * holds what to send again. */
+/* Queue hello on a new connection (c->fd: the socket, or ssh's).  It
+ * leaves with the first request and its reply is read before the
+ * request's (hello_finish()), so a call costs one round trip, and a
+ * refusal still shows up before any reply, where the CLI can fall back to
+ * the read-only socket.  After such a refusal, c->replay holds what to
+ * send again, and goes out instead. */
+static void session_start(cli_conn *c) {
+        c->hello_pending = true;
+        if (c->replay_n > 0) {
+                /* The refused lines again, as they were: hello first. */
+                kn_strbuf_putn(&c->out, c->replay.s, c->replay.len);
+                c->expect_id = c->replay_first_id;
+                c->outstanding = c->replay_n;
+                kn_strbuf_done(&c->replay);
+                c->replay_n = 0;
+                return;
+        }
+        c->replay_first_id = c->next_id;
+        _cleanup_json_ json_object *hello = request_new(c, "hello", NULL);
+        queue_line(c, hello);
+}
+
 static int open_socket(cli_conn *c, const char *path, kn_error *err) {
         int r;
 
@@ -113,19 +130,7 @@ static int open_socket(cli_conn *c, const char *path, kn_error *err) {
                                             ? " (is kvmnetd running? kvmnet --root DIR works "
                                               "without it)"
                                             : "");
-        c->hello_pending = true;
-        if (c->replay_n > 0) {
-                /* The refused lines again, as they were: hello first. */
-                kn_strbuf_putn(&c->out, c->replay.s, c->replay.len);
-                c->expect_id = c->replay_first_id;
-                c->outstanding = c->replay_n;
-                kn_strbuf_done(&c->replay);
-                c->replay_n = 0;
-                return 0;
-        }
-        c->replay_first_id = c->next_id;
-        _cleanup_json_ json_object *hello = request_new(c, "hello", NULL);
-        queue_line(c, hello);
+        session_start(c);
         return 0;
 }
 
@@ -140,6 +145,8 @@ static int hello_read(cli_conn *c) {
         c->quiet = true;
         r = cli_conn_recv(c, &reply);
         c->quiet = false;
+        if (r != 0 && c->ssh_pid > 0)
+                return cli_ssh_failed(c);
         if (r != 0) {
                 cli_error("cannot talk to %s: %s (is it kvmnetd's socket?)", c->where,
                           c->last_error);
@@ -165,6 +172,9 @@ static int hello_read(cli_conn *c) {
         if (json_object_object_get_ex(reply, "result", &result) &&
             json_object_object_get_ex(result, "read_only", &o))
                 c->read_only = json_object_get_boolean(o);
+        /* ssh:// to the default socket: read-only only by the far fallback. */
+        if (c->ssh_pid > 0 && c->read_only && c->fallback_reason)
+                c->fell_back = true;
         return KN_EXIT_OK;
 }
 
@@ -202,11 +212,17 @@ static int conn_open(cli_conn *c, const cli_options *o) {
                 return KN_EXIT_OK;
         }
 
+        if (o->uri && cli_ssh_uri(o->uri)) {
+                r = cli_ssh_open(c, o->uri);
+                if (r == KN_EXIT_OK)
+                        session_start(c);
+                return r;
+        }
         if (o->uri) {
                 const char *path = uri_path(o->uri);
                 if (!path) {
                         cli_error("unsupported connection URI '%s' (valid: unix:///PATH, e.g. "
-                                  "unix://%s)",
+                                  "unix://%s, or ssh://[USER@]HOST[:PORT][/PATH])",
                                   o->uri, KN_SOCKET_PATH);
                         return KN_EXIT_USAGE;
                 }
@@ -248,6 +264,7 @@ int cli_conn_open(cli_conn *c, const cli_options *o) {
 
 void cli_conn_close(cli_conn *c) {
         reset_socket(c);
+        cli_ssh_close(c);
         for (size_t k = c->first_reply; k < c->n_replies; k++)
                 json_object_put(c->replies[k]);
         free(c->replies);
@@ -368,8 +385,10 @@ static int read_line(cli_conn *c, int timeout_ms, json_object **ret) {
                         return KN_EXIT_OK;
                 if (r < 0)
                         return conn_failed(c, "connection to %s lost: %s", c->where,
-                                           r == -ECONNRESET ? "the daemon closed it"
-                                                            : strerror(-r));
+                                           r == -ECONNRESET
+                                                   ? c->ssh_pid > 0 ? "ssh or the daemon closed it"
+                                                                    : "the daemon closed it"
+                                                   : strerror(-r));
         }
         const char *line = c->in.s + c->in_start;
         size_t len = (size_t) (nl - line);

@@ -456,6 +456,9 @@ void cli_cmd_unconnected(const cli_cmd *cmd, int r) {
                 print_client_version();
 }
 
+static const char *const flags_proxy[] = {"--socket", NULL};
+static const char *const help_proxy[] = {"kvmnetd's socket (default: as kvmnet's own)", NULL};
+static const char *const args_proxy[] = {"PATH", NULL};
 static const char *const flags_inactive[] = {"--inactive", NULL};
 static const char *const help_inactive[] = {
         "the configuration as stored, not the live state",
@@ -619,6 +622,21 @@ const cli_verb cli_verbs[] = {
                 .request = "hello",
         },
         {
+                .name = "proxy",
+                .args_synopsis = "[--socket PATH]",
+                .summary = "join stdin and stdout to kvmnetd (what -c ssh:// runs there)",
+                .description = "Joins standard input and output to kvmnetd's socket: PATH, else "
+                               "the read-write socket, falling back to the read-only one when "
+                               "refused, as kvmnet does itself. kvmnet -c ssh://HOST runs it "
+                               "on HOST through ssh (docs/remote.md).",
+                .flags = flags_proxy,
+                .flag_help = help_proxy,
+                .flag_args = args_proxy,
+                .run = cli_proxy,
+                .interactive = true,
+                .local = true,
+        },
+        {
                 .name = "help",
                 .args_synopsis = "[VERB] [--list]",
                 .summary = "show help, for all verbs or one",
@@ -692,7 +710,9 @@ void cli_help(FILE *f) {
                 "  -c, --connect URI  daemon to talk to: unix:///PATH (default $KVMNET_URI,\n"
                 "                     else unix://%s, falling back to\n"
                 "                     unix://%s when refused;\n"
-                "                     $KVMNET_RUN_DIR replaces %s there)\n"
+                "                     $KVMNET_RUN_DIR replaces %s there), or\n"
+                "                     ssh://[USER@]HOST[:PORT][/PATH][?PARAM=VALUE&...]:\n"
+                "                     kvmnet proxy on HOST through ssh (docs/remote.md)\n"
                 "  --root DIR         no daemon: work on the files under DIR, and\n"
                 "                     nothing else (no live state without --netns)\n"
                 "  --backend NAME     with --root: ifupdown, ifcfg, networkd or\n"
