@@ -55,7 +55,7 @@ pass "--json prints the daemon's result, for verbs with and without a JSON form 
 # editors print no reply.
 for v in $("$KVMNET" help --list); do
         case $v in
-        help | iface-edit | net-edit) want=no ;;
+        help | iface-edit | net-edit | proxy) want=no ;; # proxy relays, it prints no reply
         *) want=yes ;;
         esac
         has=no
