@@ -179,6 +179,20 @@ static int nic_from_json(kn_guest *g, json_object *o, kn_gnic **ret) {
         return 0;
 }
 
+/* DETACHING is written before device_del is sent: QEMU may never have had
+ * it.  Sent again, it is the unplug request in any case (a second one is
+ * refused, "already in the process of unplug": the first one stands). */
+static void resend_device_del(recovery *rc, kn_gnic *n) {
+        kn_error e = {0};
+        json_object *a = json_object_new_object(), *ret = NULL;
+        json_object_object_add(a, "id", json_object_new_string(n->device_id));
+        if (kn_qmp_execute(n->guest->q, "device_del", a, &ret, rc->timeout_ms, &e) < 0)
+                kn_guest_log(rc->reg, "guest %s: device_del %s again: %s", n->guest->name,
+                             n->device_id, e.message);
+        json_object_put(a);
+        json_object_put(ret);
+}
+
 /* Check one NIC against QEMU and the namespace; keep it or drop it. */
 static void reconcile_nic(recovery *rc, kn_gnic *n) {
         kn_guest *g = n->guest;
@@ -217,6 +231,8 @@ static void reconcile_nic(recovery *rc, kn_gnic *n) {
                         return drop_nic(rc, n,
                                         "was released by the guest while kvmnetd was away "
                                         "(unplug completed)");
+                if (n->state == KN_GNIC_DETACHING)
+                        resend_device_del(rc, n);
                 n->state = KN_GNIC_UNPLUG_PENDING;
                 if (!n->pending_since_us)
                         n->pending_since_us = kn_guest_now_us();

@@ -47,7 +47,7 @@ kill_loop() {
                 "$run" >"$T/run.out" 2>&1
                 # (A point the dry run passed but this run did not: no kill.)
                 wait_for sh -c "! kill -0 $DAEMON_PID 2>/dev/null || grep -q '^State:.*Z' /proc/$DAEMON_PID/status" ||
-                        fail "$verb: kvmnetd still runs after the request; point $k is $(sed -n "${k}p" "$CRASH_POINTS"), this run passed: $(grep -c . "$T/daemon.log") log lines: $(tail -n 5 "$T/daemon.log")"
+                        fail "$verb: kvmnetd still runs after the request; point $k is $(sed -n "${k}p" "$CRASH_POINTS") of: $(cat "$CRASH_POINTS"); its log: $(cat "$T/daemon.log")"
                 rc=0
                 wait "$DAEMON_PID" 2>/dev/null || rc=$?
                 DAEMON_PID=
