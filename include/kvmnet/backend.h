@@ -27,6 +27,7 @@
 
 typedef struct kn_root kn_root;
 typedef struct kn_backend kn_backend;
+struct kn_owners;
 
 typedef struct kn_diag {
         char *file;    /* displayed path, ROOT/etc/... */
@@ -67,6 +68,8 @@ typedef int (*kn_device_macs_fn)(kn_device_mac **ret, size_t *n_ret, void *userd
 
 typedef struct kn_backend_vtable {
         const char *name; /* "ifcfg", "ifupdown", ... as --backend takes it */
+        /* The regime's name for people ("systemd-networkd"); NULL: name. */
+        const char *regime;
         size_t object_size; /* sizeof the backend's struct, which starts with kn_backend */
         /* The regime stores some definitions differently from how they were
          * asked (NetworkManager has no "hotplug" start mode, say): after
@@ -99,6 +102,11 @@ typedef struct kn_backend_vtable {
         /* Directories (relative to the root) whose changes mean the files
          * must be loaded again; NULL-terminated, owned by the backend. */
         const char *const *(*watch_dirs)(kn_backend *b);
+        /* Every file that configures the link NAME (or, when mac is not
+         * NULL, matches it by MAC or by pattern), from the loaded state, no
+         * I/O (kvmnet/owner.h); optional: without it, list() says whether
+         * the regime has it. */
+        int (*locate)(kn_backend *b, const char *name, const char *mac, struct kn_owners *out);
 } kn_backend_vtable;
 
 struct kn_backend {

@@ -5,32 +5,7 @@
 #include "kvmnet/owner.h"
 
 #include "macro.h"
-#include "owner-locate.h"
 #include "rootfs.h"
-
-typedef int (*locate_fn)(kn_backend *b, const char *name, const char *mac, kn_owners *out);
-
-/* What kn_backend_vtable does not say (yet): the regime's name for people,
- * and how to find the file of a link. */
-static const struct {
-        const char *backend, *regime;
-        locate_fn locate;
-} regimes[] = {
-        {"ifupdown", "ifupdown", NULL},
-        {"ifcfg", "ifcfg", NULL},
-        {"networkd", "systemd-networkd", kn_networkd_locate},
-        {"nmkeyfile", "NetworkManager", kn_nmkeyfile_locate},
-};
-
-static const char *regime_of(const kn_backend_vtable *vt, locate_fn *locate) {
-        for (size_t k = 0; k < ELEMENTSOF(regimes); k++)
-                if (streq(regimes[k].backend, vt->name)) {
-                        *locate = regimes[k].locate;
-                        return regimes[k].regime;
-                }
-        *locate = NULL;
-        return vt->name;
-}
 
 void kn_owners_add(kn_owners *o, const char *file, unsigned line, const char *how) {
         GREEDY_REALLOC(o->items, o->alloc, o->n + 1);
@@ -120,12 +95,11 @@ static void close_backend(kn_backend *b) {
 }
 
 static int ask(kn_backend *b, const char *name, const char *mac, kn_owners *out) {
-        locate_fn locate;
-        const char *regime = regime_of(b->vt, &locate);
+        const char *regime = b->vt->regime ? b->vt->regime : b->vt->name;
         size_t before = out->n;
         int r = 0;
-        if (locate)
-                r = locate(b, name, mac, out);
+        if (b->vt->locate)
+                r = b->vt->locate(b, name, mac, out);
         else
                 from_list(b, name, mac, out);
         for (size_t k = before; k < out->n; k++) {

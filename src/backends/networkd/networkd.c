@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "backends/owner-locate.h"
+#include "kvmnet/owner.h"
 #include "macro.h"
 
 _Static_assert(offsetof(nd_file, file) == 0, "ND_FILE() casts from the dir's files");
@@ -203,26 +203,9 @@ static const char *nd_unstored_why(const char *want) {
         return NULL;
 }
 
-const kn_backend_vtable kn_networkd_vtable = {
-        .unstored_why = nd_unstored_why,
-        .name = "networkd",
-        .object_size = sizeof(nd_backend),
-        .lossy = true,
-        .normalize = nd_normalize,
-        .relist = true,
-        .detect = nd_detect,
-        .detect_paths = (const char *const[]){ND_DIR "/", ND_RUN_DIR "/", NULL},
-        .done = nd_done,
-        .load = nd_load,
-        .list = nd_list,
-        .define = nd_define_vt,
-        .undefine = nd_undefine_vt,
-        .watch_dirs = nd_watch_dirs,
-};
-
-/* For kvmnet/owner.h: the .network networkd applies to the link, and the
+/* vtable locate(): the .network networkd applies to the link, and the
  * .netdev creating it. */
-int kn_networkd_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
+static int nd_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
         nd_backend *b = (nd_backend *) base;
         nd_file *f = nd_applying(b, name, mac), *d = nd_netdev_of(b, name);
         if (f) {
@@ -238,3 +221,22 @@ int kn_networkd_locate(kn_backend *base, const char *name, const char *mac, kn_o
         }
         return 0;
 }
+
+const kn_backend_vtable kn_networkd_vtable = {
+        .unstored_why = nd_unstored_why,
+        .name = "networkd",
+        .regime = "systemd-networkd",
+        .object_size = sizeof(nd_backend),
+        .lossy = true,
+        .normalize = nd_normalize,
+        .relist = true,
+        .detect = nd_detect,
+        .detect_paths = (const char *const[]){ND_DIR "/", ND_RUN_DIR "/", NULL},
+        .done = nd_done,
+        .load = nd_load,
+        .list = nd_list,
+        .define = nd_define_vt,
+        .undefine = nd_undefine_vt,
+        .watch_dirs = nd_watch_dirs,
+        .locate = nd_locate,
+};

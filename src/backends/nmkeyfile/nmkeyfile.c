@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <strings.h>
 
-#include "backends/owner-locate.h"
+#include "kvmnet/owner.h"
 #include "macro.h"
 
 _Static_assert(offsetof(nm_conn, file) == 0, "NM_CONN() casts from the dir's files");
@@ -254,26 +254,9 @@ static const char *nm_unstored_why(const char *want) {
         return NULL;
 }
 
-const kn_backend_vtable kn_nmkeyfile_vtable = {
-        .unstored_why = nm_unstored_why,
-        .name = "nmkeyfile",
-        .object_size = sizeof(nm_backend),
-        .lossy = true,
-        .normalize = nm_normalize,
-        .relist = true,
-        .detect = nm_detect,
-        .detect_paths = (const char *const[]){NM_DIR "/", NM_RUN_DIR "/", NULL},
-        .done = nm_done,
-        .load = nm_load,
-        .list = nm_list,
-        .define = nm_define_vt,
-        .undefine = nm_undefine_vt,
-        .watch_dirs = nm_watch_dirs,
-};
-
-/* For kvmnet/owner.h: every profile that applies to the device, runtime
+/* vtable locate(): every profile that applies to the device, runtime
  * ones included. */
-int kn_nmkeyfile_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
+static int nm_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
         nm_backend *b = (nm_backend *) base;
         for (size_t k = 0; k < b->dir.n_files; k++) {
                 const nm_conn *c = NM_CONN(b->dir.files[k]);
@@ -292,3 +275,22 @@ int kn_nmkeyfile_locate(kn_backend *base, const char *name, const char *mac, kn_
         }
         return 0;
 }
+
+const kn_backend_vtable kn_nmkeyfile_vtable = {
+        .unstored_why = nm_unstored_why,
+        .name = "nmkeyfile",
+        .regime = "NetworkManager",
+        .object_size = sizeof(nm_backend),
+        .lossy = true,
+        .normalize = nm_normalize,
+        .relist = true,
+        .detect = nm_detect,
+        .detect_paths = (const char *const[]){NM_DIR "/", NM_RUN_DIR "/", NULL},
+        .done = nm_done,
+        .load = nm_load,
+        .list = nm_list,
+        .define = nm_define_vt,
+        .undefine = nm_undefine_vt,
+        .watch_dirs = nm_watch_dirs,
+        .locate = nm_locate,
+};
