@@ -301,7 +301,10 @@ def case_memory(ro, rw, dpid, sanitized):
         done = [False] * n
         chunk = b"x" * 65536
         last = time.monotonic()
-        while not all(done) and time.monotonic() - last < 3:
+        # (Under valgrind, on a busy machine, kvmnetd may not read for
+        # seconds: give up only after a long stall there.)
+        stall = 15 if sanitized == "1" else 3
+        while not all(done) and time.monotonic() - last < stall:
             for i, c in enumerate(conns):
                 if done[i]:
                     continue
@@ -339,7 +342,9 @@ def case_memory(ro, rw, dpid, sanitized):
     # The cap is 64 MiB for all partial requests; some slack for the rest.
     if sanitized != "1" and after - before > 100 * 1024:
         fail("kvmnetd grew from %d to %d kB under %s" % (before, after, line.strip()))
-    if int(line.split()[3]) == 0:
+    # Only past the cap must someone be told (a slow kvmnetd, under
+    # valgrind on a busy machine, may take in less than 64 MiB in time).
+    if int(line.split()[3]) == 0 and int(line.split()[1]) > 64:
         fail("no connection was told ENOBUFS (%s)" % line.strip())
     ok("partial lines: %s; kvmnetd's RSS %d -> %d kB" % (line.strip(), before, after))
 

@@ -51,10 +51,11 @@ start_daemon --max-clients 3
         exec 5<>/dev/null
         pids=
         for i in 1 2 3; do
-                python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"id\":1,\"verb\":\"event-subscribe\"}\n"); time.sleep(3)' "$T/ro" &
+                # Subscribed (its reply read) before the marker: counted.
+                python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"{\"id\":1,\"verb\":\"event-subscribe\"}\n"); s.recv(4096); open(sys.argv[2], "w").close(); time.sleep(5)' "$T/ro" "$T/subscribed.$i" &
                 pids="$pids $!"
         done
-        sleep 0.5
+        for i in 1 2 3; do wait_for test -e "$T/subscribed.$i" || fail "subscriber $i"; done
         rc=0
         "$KVMNET" -c "unix://$T/ro" iface-list >"$T/out" 2>"$T/err" || rc=$?
         [ "$rc" != 0 ] && [ "$(grep -c '^error: ' "$T/err")" = 1 ] &&
