@@ -7,13 +7,13 @@
 
 #include "write.h"
 
-size_t ifu_n_lines(const edit *ed) {
+size_t kn_ifupdown_n_lines(const edit *ed) {
         return ed->n;
 }
 
-edit *ifu_edit_for(plan *p, ifu_file *f, const char *path) {
+edit *kn_ifupdown_edit_for(plan *p, kn_ifupdown_file *f, const char *path) {
         if (!f)
-                f = ifu_find_file(p->u, path);
+                f = kn_ifupdown_find_file(p->u, path);
         for (size_t k = 0; k < p->n_edits; k++)
                 if (f ? p->edits[k]->f == f : streq(p->edits[k]->path, path))
                         return p->edits[k];
@@ -21,15 +21,15 @@ edit *ifu_edit_for(plan *p, ifu_file *f, const char *path) {
         ed->f = f;
         ed->n = f ? f->n_lines : 0;
         ed->path = kn_xstrdup(f ? f->path : path);
-        ed->del = kn_xcalloc(ifu_n_lines(ed) + 1, sizeof *ed->del);
-        ed->repl = kn_xcalloc(ifu_n_lines(ed) + 1, sizeof *ed->repl);
+        ed->del = kn_xcalloc(kn_ifupdown_n_lines(ed) + 1, sizeof *ed->del);
+        ed->repl = kn_xcalloc(kn_ifupdown_n_lines(ed) + 1, sizeof *ed->repl);
         p->edits = kn_xrealloc(p->edits, (p->n_edits + 1) * sizeof *p->edits);
         p->edits[p->n_edits++] = ed;
         return ed;
 }
 
-void ifu_edit_free(edit *ed) {
-        for (size_t i = 0; i < ifu_n_lines(ed); i++)
+void kn_ifupdown_edit_free(edit *ed) {
+        for (size_t i = 0; i < kn_ifupdown_n_lines(ed); i++)
                 free(ed->repl[i]);
         for (size_t k = 0; k < ed->n_ins; k++)
                 free(ed->ins[k].text);
@@ -41,26 +41,26 @@ void ifu_edit_free(edit *ed) {
         free(ed);
 }
 
-void ifu_add_ins(plan *p, edit *ed, size_t gap, int prio, char *text, const want *w,
-                 const char *name) {
+void kn_ifupdown_add_ins(plan *p, edit *ed, size_t gap, int prio, char *text, const want *w,
+                         const char *name) {
         GREEDY_REALLOC(ed->ins, ed->alloc_ins, ed->n_ins + 1);
         ed->ins[ed->n_ins++] = (ins){gap, prio, p->seq++, text, w, name};
 }
 
-void ifu_add_drop(edit *ed, size_t line, const char *name) {
+void kn_ifupdown_add_drop(edit *ed, size_t line, const char *name) {
         GREEDY_REALLOC(ed->drops, ed->alloc_drops, ed->n_drops + 1);
         ed->drops[ed->n_drops++] = (drop){line, name};
 }
 
-static const char *indent_of(const ifu_line *l, size_t *n) {
+static const char *indent_of(const kn_ifupdown_line *l, size_t *n) {
         *n = strspn(l->raw, " \t");
         return l->raw;
 }
 
-bool ifu_foreign_option(const ifu_stanza *s, const ifu_line *l) {
+bool kn_ifupdown_foreign_option(const kn_ifupdown_stanza *s, const kn_ifupdown_line *l) {
         if (l->kind != IFU_OPTION)
                 return false;
-        int o = ifu_opt_lookup(l->words[0], s->family);
+        int o = kn_ifupdown_opt_lookup(l->words[0], s->family);
         /* accept_ra is the model's only as "auto" with accept_ra 0 */
         if (o == IFU_O_ACCEPT_RA)
                 return !streq_ptr(s->method, "auto") || !streq(l->value, "0");
@@ -69,8 +69,8 @@ bool ifu_foreign_option(const ifu_stanza *s, const ifu_line *l) {
 
 /* Remove a stanza.  keep_comments: its comment lines stay where they are
  * (the interface lives on in other stanzas); otherwise all of it goes. */
-void ifu_delete_stanza(edit *ed, const ifu_stanza *s, bool keep_comments) {
-        const ifu_file *f = ed->f;
+void kn_ifupdown_delete_stanza(edit *ed, const kn_ifupdown_stanza *s, bool keep_comments) {
+        const kn_ifupdown_file *f = ed->f;
         bool kept = false;
         for (size_t i = s->first; i < s->end; i++) {
                 bool keep = keep_comments && f->lines[i].kind != IFU_IFACE &&
@@ -93,7 +93,7 @@ void ifu_delete_stanza(edit *ed, const ifu_stanza *s, bool keep_comments) {
 /* Same setting, spelled differently ("ether 52:54:00:AB:..." and
  * "52:54:00:ab:...", "yes" and "on", "1" and "active-backup"): the line
  * the user wrote stays. */
-static bool same_value(ifu_opt o, const char *old, const char *new) {
+static bool same_value(kn_ifupdown_opt o, const char *old, const char *new) {
         if (streq(old, new))
                 return true;
         switch (o) {
@@ -119,23 +119,24 @@ static bool same_value(ifu_opt o, const char *old, const char *new) {
                 bool a = streq(old, "on") || streq(old, "yes"), b = streq(new, "on");
                 return a == b;
         }
-        case IFU_O_BOND_MODE: return ifu_bond_mode_parse(old) == ifu_bond_mode_parse(new);
+        case IFU_O_BOND_MODE:
+                return kn_ifupdown_bond_mode_parse(old) == kn_ifupdown_bond_mode_parse(new);
         case IFU_O_BOND_ARP_VALIDATE:
-                return ifu_arp_validate_parse(old) == ifu_arp_validate_parse(new);
+                return kn_ifupdown_arp_validate_parse(old) == kn_ifupdown_arp_validate_parse(new);
         default: return false;
         }
 }
 
-void ifu_edit_in_place(plan *p, const char *name, want *w) {
-        ifu_file *f = w->f;
-        const ifu_stanza *s = w->s;
-        edit *ed = ifu_edit_for(p, f, NULL);
-        const ifu_line *hdr = &f->lines[s->first];
+void kn_ifupdown_edit_in_place(plan *p, const char *name, want *w) {
+        kn_ifupdown_file *f = w->f;
+        const kn_ifupdown_stanza *s = w->s;
+        edit *ed = kn_ifupdown_edit_for(p, f, NULL);
+        const kn_ifupdown_line *hdr = &f->lines[s->first];
         if (!streq_ptr(s->method, w->method)) {
                 kn_strbuf b = {0};
                 kn_strbuf_putn(&b, hdr->raw, strspn(hdr->raw, " \t"));
-                kn_strbuf_printf(&b, "iface %s %s %s", name, ifu_family_to_string(w->family),
-                                 w->method);
+                kn_strbuf_printf(&b, "iface %s %s %s", name,
+                                 kn_ifupdown_family_to_string(w->family), w->method);
                 for (size_t k = 4; k < hdr->n_words; k++)
                         kn_strbuf_printf(&b, " %s", hdr->words[k]);
                 kn_strbuf_putc(&b, '\n');
@@ -143,14 +144,14 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
         }
         /* "address A" with "netmask M" that already says the wanted A/P:
          * both lines stay as the user wrote them. */
-        const ifu_line *netmask = NULL, *addr = NULL;
-        ifu_stanza_option(f, s, "netmask", &netmask);
-        ifu_stanza_option(f, s, "address", &addr);
+        const kn_ifupdown_line *netmask = NULL, *addr = NULL;
+        kn_ifupdown_stanza_option(f, s, "netmask", &netmask);
+        kn_ifupdown_stanza_option(f, s, "address", &addr);
         bool keep_netmask = false;
         if (netmask && addr && !strchr(addr->value, '/'))
                 for (size_t j = 0; j < w->n_opts; j++)
                         if (w->opts[j].o == IFU_O_ADDRESS) {
-                                int prefix = ifu_netmask_prefix(
+                                int prefix = kn_ifupdown_netmask_prefix(
                                         w->family == IFU_INET ? AF_INET : AF_INET6, netmask->value);
                                 _cleanup_free_ char *eff =
                                         kn_xasprintf("%s/%d", addr->value, prefix);
@@ -165,18 +166,18 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
         const char *ind = "        ";
         bool have_ind = false;
         for (size_t i = s->first + 1; i < s->end; i++) {
-                const ifu_line *l = &f->lines[i];
+                const kn_ifupdown_line *l = &f->lines[i];
                 if (l->kind != IFU_OPTION)
                         continue;
                 if (!have_ind) {
                         ind = indent_of(l, &ind_n);
                         have_ind = true;
                 }
-                int o = ifu_opt_lookup(l->words[0], s->family);
+                int o = kn_ifupdown_opt_lookup(l->words[0], s->family);
                 if (o < 0 || (keep_netmask && l == netmask))
                         continue;
                 size_t j = 0;
-                while (j < w->n_opts && (used[j] || w->opts[j].o != (ifu_opt) o))
+                while (j < w->n_opts && (used[j] || w->opts[j].o != (kn_ifupdown_opt) o))
                         j++;
                 if (j == w->n_opts) {
                         /* bridge_hw naming a device: nothing the model says */
@@ -194,7 +195,7 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
                 used[j] = true;
                 last_owned = i;
                 if (!(keep_netmask && l == addr) &&
-                    !same_value((ifu_opt) o, l->value, w->opts[j].value)) {
+                    !same_value((kn_ifupdown_opt) o, l->value, w->opts[j].value)) {
                         size_t n;
                         const char *li = indent_of(l, &n);
                         ed->repl[i] = kn_xasprintf("%.*s%s %s\n", (int) n, li, l->words[0],
@@ -205,10 +206,10 @@ void ifu_edit_in_place(plan *p, const char *name, want *w) {
         for (size_t j = 0; j < w->n_opts; j++)
                 if (!used[j])
                         kn_strbuf_printf(&add, "%.*s%s %s\n", (int) ind_n, ind,
-                                         ifu_opt_key(w->opts[j].o), w->opts[j].value);
+                                         kn_ifupdown_opt_key(w->opts[j].o), w->opts[j].value);
         if (add.len)
-                ifu_add_ins(p, ed, last_owned ? last_owned + 1 : s->first + 1, 0,
-                            kn_strbuf_steal(&add), NULL, NULL);
+                kn_ifupdown_add_ins(p, ed, last_owned ? last_owned + 1 : s->first + 1, 0,
+                                    kn_strbuf_steal(&add), NULL, NULL);
 }
 
 static int cmp_ins(const void *a, const void *b) {
@@ -232,13 +233,15 @@ static bool ends_blank(const kn_strbuf *b) {
 static void render_want(kn_strbuf *b, const char *name, const want *w) {
         if (w->mention)
                 kn_strbuf_printf(b, "%s %s\n", w->mention, name);
-        kn_strbuf_printf(b, "iface %s %s %s\n", name, ifu_family_to_string(w->family), w->method);
+        kn_strbuf_printf(b, "iface %s %s %s\n", name, kn_ifupdown_family_to_string(w->family),
+                         w->method);
         for (size_t k = 0; k < w->n_opts; k++)
-                kn_strbuf_printf(b, "    %s %s\n", ifu_opt_key(w->opts[k].o), w->opts[k].value);
+                kn_strbuf_printf(b, "    %s %s\n", kn_ifupdown_opt_key(w->opts[k].o),
+                                 w->opts[k].value);
 }
 
 static void render_start_line(kn_strbuf *b, const edit *ed, size_t i) {
-        const ifu_line *l = &ed->f->lines[i];
+        const kn_ifupdown_line *l = &ed->f->lines[i];
         bool any = false;
         for (size_t k = 0; k < ed->n_drops && !any; k++)
                 any = ed->drops[k].line == i;
@@ -266,9 +269,9 @@ static void render_start_line(kn_strbuf *b, const edit *ed, size_t i) {
         kn_strbuf_done(&line);
 }
 
-char *ifu_render(edit *ed) {
+char *kn_ifupdown_render(edit *ed) {
         kn_strbuf b = {0};
-        size_t n = ifu_n_lines(ed);
+        size_t n = kn_ifupdown_n_lines(ed);
         if (ed->n_ins > 1)
                 qsort_safe(ed->ins, ed->n_ins, sizeof *ed->ins, cmp_ins);
         size_t k = 0;

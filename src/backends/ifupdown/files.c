@@ -12,7 +12,7 @@
 
 #define MAX_DEPTH 16
 
-char *ifu_path_join(const char *dir, const char *rel) {
+char *kn_ifupdown_path_join(const char *dir, const char *rel) {
         _cleanup_free_ char *all =
                 rel[0] == '/' ? kn_xstrdup(rel) : kn_xasprintf("%s/%s", dir ? dir : "", rel);
         kn_strbuf out = {0};
@@ -107,11 +107,11 @@ static void expand(const kn_root *root, const char *prefix, const char *rest, bo
         kn_strv_free(names, n);
 }
 
-ifu_file *ifu_find_file(const ifu_backend *u, const char *path) {
-        return ifu_file_map_get(&u->by_path, path);
+kn_ifupdown_file *kn_ifupdown_find_file(const kn_ifupdown_backend *u, const char *path) {
+        return kn_ifupdown_file_map_get(&u->by_path, path);
 }
 
-static void watch_add(ifu_backend *u, const char *dir) {
+static void watch_add(kn_ifupdown_backend *u, const char *dir) {
         for (size_t k = 0; k < u->n_watch; k++)
                 if (streq(u->watch[k], dir))
                         return;
@@ -120,17 +120,18 @@ static void watch_add(ifu_backend *u, const char *dir) {
         u->watch[u->n_watch] = NULL;
 }
 
-static void read_one(ifu_backend *u, const char *path, const ifu_file *from, unsigned from_line,
-                     unsigned depth);
+static void read_one(kn_ifupdown_backend *u, const char *path, const kn_ifupdown_file *from,
+                     unsigned from_line, unsigned depth);
 
-static void follow(ifu_backend *u, ifu_file *f, const ifu_line *l, unsigned depth) {
+static void follow(kn_ifupdown_backend *u, kn_ifupdown_file *f, const kn_ifupdown_line *l,
+                   unsigned depth) {
         bool directory = l->kind == IFU_SOURCE_DIR;
         _cleanup_free_ char *dir = dir_of(f->path);
-        _cleanup_free_ char *pattern = ifu_path_join(dir, l->words[1]);
+        _cleanup_free_ char *pattern = kn_ifupdown_path_join(dir, l->words[1]);
         if (depth == 0) {
                 GREEDY_REALLOC(u->sources, u->alloc_sources, u->n_sources + 1);
-                u->sources[u->n_sources++] =
-                        (ifu_source){.directory = directory, .pattern = kn_xstrdup(pattern)};
+                u->sources[u->n_sources++] = (kn_ifupdown_source){.directory = directory,
+                                                                  .pattern = kn_xstrdup(pattern)};
         }
         if (directory) {
                 if (!has_glob(pattern))
@@ -162,10 +163,10 @@ static void follow(ifu_backend *u, ifu_file *f, const ifu_line *l, unsigned dept
         }
 }
 
-static void read_one(ifu_backend *u, const char *path, const ifu_file *from, unsigned from_line,
-                     unsigned depth) {
+static void read_one(kn_ifupdown_backend *u, const char *path, const kn_ifupdown_file *from,
+                     unsigned from_line, unsigned depth) {
         _cleanup_free_ char *shown = kn_root_display(u->base.root, path);
-        const ifu_file *seen = ifu_find_file(u, path);
+        const kn_ifupdown_file *seen = kn_ifupdown_find_file(u, path);
         if (seen || depth > MAX_DEPTH) {
                 kn_iface_list_diag(&u->load_diags, from->shown, from_line, NULL,
                                    seen ? "%s is sourced again (it is already read); ifupdown "
@@ -183,36 +184,36 @@ static void read_one(ifu_backend *u, const char *path, const ifu_file *from, uns
                 kn_iface_list_diag(&u->load_diags, shown, 0, NULL, "cannot read: %s", strerror(-r));
                 return;
         }
-        ifu_file *f = ifu_file_parse(path, shown, text, len);
+        kn_ifupdown_file *f = kn_ifupdown_file_parse(path, shown, text, len);
         f->order = u->next_order++;
         GREEDY_REALLOC(u->files, u->alloc_files, u->n_files + 1);
         u->files[u->n_files++] = f;
-        ifu_file_map_put(&u->by_path, f);
-        ifu_index_add_file(&u->index, f);
+        kn_ifupdown_file_map_put(&u->by_path, f);
+        kn_ifupdown_index_add_file(&u->index, f);
         _cleanup_free_ char *dir = dir_of(path);
         watch_add(u, dir);
         for (size_t i = 0; i < f->n_lines; i++) {
-                const ifu_line *l = &f->lines[i];
+                const kn_ifupdown_line *l = &f->lines[i];
                 if ((l->kind == IFU_SOURCE || l->kind == IFU_SOURCE_DIR) && l->n_words >= 2)
                         follow(u, f, l, depth);
         }
 }
 
-int ifu_load_files(ifu_backend *u, kn_error *err) {
+int kn_ifupdown_load_files(kn_ifupdown_backend *u, kn_error *err) {
         watch_add(u, "etc/network");
         read_one(u, IFU_MAIN, NULL, 0, 0);
         return 0;
 }
 
-void ifu_forget_files(ifu_backend *u) {
+void kn_ifupdown_forget_files(kn_ifupdown_backend *u) {
         for (size_t k = 0; k < u->n_files; k++)
-                ifu_file_free(u->files[k]);
+                kn_ifupdown_file_free(u->files[k]);
         free(u->files);
         u->files = NULL;
         u->n_files = u->alloc_files = 0;
         u->next_order = 0;
-        ifu_file_map_done(&u->by_path);
-        ifu_index_done(&u->index);
+        kn_ifupdown_file_map_done(&u->by_path);
+        kn_ifupdown_index_done(&u->index);
         kn_iface_list_done(&u->load_diags);
         for (size_t k = 0; k < u->n_sources; k++)
                 free(u->sources[k].pattern);
@@ -224,11 +225,11 @@ void ifu_forget_files(ifu_backend *u) {
         u->n_watch = 0;
 }
 
-bool ifu_path_sourced(const ifu_backend *u, const char *path) {
+bool kn_ifupdown_path_sourced(const kn_ifupdown_backend *u, const char *path) {
         _cleanup_free_ char *dir = dir_of(path);
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         for (size_t k = 0; k < u->n_sources; k++) {
-                const ifu_source *s = &u->sources[k];
+                const kn_ifupdown_source *s = &u->sources[k];
                 if (s->directory ? fnmatch(s->pattern, dir, FNM_PATHNAME | FNM_PERIOD) == 0 &&
                                            run_parts_name(base)
                                  : fnmatch(s->pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0)

@@ -13,7 +13,7 @@ static int ifupdown_detect(const kn_root *root) {
         size_t len;
         if (kn_root_read_file(root, IFU_MAIN, &text, &len) < 0)
                 return 0;
-        ifu_file *f = ifu_file_parse(IFU_MAIN, IFU_MAIN, text, len);
+        kn_ifupdown_file *f = kn_ifupdown_file_parse(IFU_MAIN, IFU_MAIN, text, len);
         int r = 1;
         bool sources = false;
         for (size_t k = 0; k < f->n_stanzas && r == 1; k++)
@@ -21,7 +21,7 @@ static int ifupdown_detect(const kn_root *root) {
                         r = 2;
         for (size_t i = 0; i < f->n_lines; i++)
                 sources |= f->lines[i].kind == IFU_SOURCE || f->lines[i].kind == IFU_SOURCE_DIR;
-        ifu_file_free(f);
+        kn_ifupdown_file_free(f);
         char **names;
         size_t n;
         if (r == 1 && sources &&
@@ -33,29 +33,29 @@ static int ifupdown_detect(const kn_root *root) {
 }
 
 static void ifupdown_done(kn_backend *b) {
-        ifu_forget_files((ifu_backend *) b);
+        kn_ifupdown_forget_files((kn_ifupdown_backend *) b);
 }
 
 static int ifupdown_load(kn_backend *b, kn_error *err) {
-        ifu_backend *u = (ifu_backend *) b;
-        ifu_forget_files(u);
-        return ifu_load_files(u, err);
+        kn_ifupdown_backend *u = (kn_ifupdown_backend *) b;
+        kn_ifupdown_forget_files(u);
+        return kn_ifupdown_load_files(u, err);
 }
 
 static void ifupdown_list(kn_backend *b, kn_iface_list *out) {
-        ifu_list((ifu_backend *) b, out);
+        kn_ifupdown_list((kn_ifupdown_backend *) b, out);
 }
 
 static int ifupdown_define(kn_backend *b, const kn_iface *iface, kn_error *err) {
-        return ifu_define((ifu_backend *) b, iface, err);
+        return kn_ifupdown_define((kn_ifupdown_backend *) b, iface, err);
 }
 
 static int ifupdown_undefine(kn_backend *b, const char *name, kn_error *err) {
-        return ifu_undefine((ifu_backend *) b, name, err);
+        return kn_ifupdown_undefine((kn_ifupdown_backend *) b, name, err);
 }
 
 static const char *const *ifupdown_watch_dirs(kn_backend *b) {
-        ifu_backend *u = (ifu_backend *) b;
+        kn_ifupdown_backend *u = (kn_ifupdown_backend *) b;
         static const char *const fallback[] = {"etc/network", NULL};
         return u->watch ? (const char *const *) u->watch : fallback;
 }
@@ -102,7 +102,7 @@ const kn_backend_vtable kn_ifupdown_vtable = {
         .unstored_why = ifupdown_unstored_why,
         .name = "ifupdown",
         .lossy = true,
-        .object_size = sizeof(ifu_backend),
+        .object_size = sizeof(kn_ifupdown_backend),
         .detect = ifupdown_detect,
         .detect_paths = (const char *const[]){IFU_MAIN, NULL},
         .done = ifupdown_done,

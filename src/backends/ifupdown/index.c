@@ -15,18 +15,18 @@ static uint64_t hash(const char *s) {
         return h;
 }
 
-static ifu_entry **slot(const ifu_index *x, const char *name) {
+static kn_ifupdown_entry **slot(const kn_ifupdown_index *x, const char *name) {
         size_t mask = x->n_slots - 1;
         for (size_t i = hash(name) & mask;; i = (i + 1) & mask)
                 if (!x->slots[i] || streq(x->slots[i]->name, name))
                         return &x->slots[i];
 }
 
-ifu_entry *ifu_index_get(const ifu_index *x, const char *name) {
+kn_ifupdown_entry *kn_ifupdown_index_get(const kn_ifupdown_index *x, const char *name) {
         return x->n_slots ? *slot(x, name) : NULL;
 }
 
-static ifu_entry *get_or_add(ifu_index *x, const char *name) {
+static kn_ifupdown_entry *get_or_add(kn_ifupdown_index *x, const char *name) {
         if ((x->n_all + 1) * 2 > x->n_slots) {
                 size_t n = x->n_slots ? x->n_slots * 2 : 64;
                 free(x->slots);
@@ -35,9 +35,9 @@ static ifu_entry *get_or_add(ifu_index *x, const char *name) {
                 for (size_t k = 0; k < x->n_all; k++)
                         *slot(x, x->all[k]->name) = x->all[k];
         }
-        ifu_entry **s = slot(x, name);
+        kn_ifupdown_entry **s = slot(x, name);
         if (!*s) {
-                ifu_entry *e = kn_xcalloc(1, sizeof *e);
+                kn_ifupdown_entry *e = kn_xcalloc(1, sizeof *e);
                 e->name = kn_xstrdup(name);
                 e->id = x->n_all;
                 GREEDY_REALLOC(x->all, x->alloc_all, x->n_all + 1);
@@ -47,7 +47,7 @@ static ifu_entry *get_or_add(ifu_index *x, const char *name) {
         return *s;
 }
 
-void ifu_index_done(ifu_index *x) {
+void kn_ifupdown_index_done(kn_ifupdown_index *x) {
         for (size_t k = 0; k < x->n_all; k++) {
                 free(x->all[k]->name);
                 free(x->all[k]->refs);
@@ -55,10 +55,10 @@ void ifu_index_done(ifu_index *x) {
         }
         free(x->all);
         free(x->slots);
-        *x = (ifu_index){0};
+        *x = (kn_ifupdown_index){0};
 }
 
-bool ifu_port_word(const char *w) {
+bool kn_ifupdown_port_word(const char *w) {
         /* bridge-utils' and ifenslave's keywords, not interface names */
         static const char *const keywords[] = {"none", "all", "regex", "noregex"};
         for (size_t k = 0; k < ELEMENTSOF(keywords); k++)
@@ -67,20 +67,21 @@ bool ifu_port_word(const char *w) {
         return kn_ifname_validate(w, NULL) >= 0;
 }
 
-static void add_ref(ifu_index *x, const char *name, ifu_file *f, size_t idx, ifu_ref_kind kind) {
-        ifu_entry *e = get_or_add(x, name);
+static void add_ref(kn_ifupdown_index *x, const char *name, kn_ifupdown_file *f, size_t idx,
+                    kn_ifupdown_ref_kind kind) {
+        kn_ifupdown_entry *e = get_or_add(x, name);
         /* Keep reading order; a re-parsed file keeps its place. */
         size_t p = e->n_refs;
         while (p > 0 && e->refs[p - 1].file->order > f->order)
                 p--;
         GREEDY_REALLOC(e->refs, e->alloc_refs, e->n_refs + 1);
         memmove(e->refs + p + 1, e->refs + p, (e->n_refs - p) * sizeof *e->refs);
-        e->refs[p] = (ifu_ref){.file = f, .idx = idx, .kind = kind};
+        e->refs[p] = (kn_ifupdown_ref){.file = f, .idx = idx, .kind = kind};
         e->n_refs++;
 }
 
-static void drop_refs(ifu_index *x, const char *name, ifu_file *f) {
-        ifu_entry *e = ifu_index_get(x, name);
+static void drop_refs(kn_ifupdown_index *x, const char *name, kn_ifupdown_file *f) {
+        kn_ifupdown_entry *e = kn_ifupdown_index_get(x, name);
         if (!e)
                 return;
         size_t j = 0;
@@ -91,7 +92,7 @@ static void drop_refs(ifu_index *x, const char *name, ifu_file *f) {
 }
 
 /* Every (name, kind, idx) the file contributes, added or dropped. */
-static void visit(ifu_index *x, ifu_file *f, bool add) {
+static void visit(kn_ifupdown_index *x, kn_ifupdown_file *f, bool add) {
 #define REF(name, idx, kind)                                                                       \
         do {                                                                                       \
                 if (add)                                                                           \
@@ -100,9 +101,9 @@ static void visit(ifu_index *x, ifu_file *f, bool add) {
                         drop_refs(x, name, f);                                                     \
         } while (0)
 
-        bool broken = ifu_file_broken(f);
+        bool broken = kn_ifupdown_file_broken(f);
         for (size_t i = 0; i < f->n_lines; i++) {
-                const ifu_line *l = &f->lines[i];
+                const kn_ifupdown_line *l = &f->lines[i];
                 if (l->kind != IFU_START)
                         continue;
                 for (size_t w = 1; w < l->n_words; w++) {
@@ -114,44 +115,45 @@ static void visit(ifu_index *x, ifu_file *f, bool add) {
                 }
         }
         for (size_t k = 0; k < f->n_stanzas; k++) {
-                const ifu_stanza *s = &f->stanzas[k];
+                const kn_ifupdown_stanza *s = &f->stanzas[k];
                 if (broken) {
                         REF(s->name, s->first, IFU_REF_BROKEN);
                         continue;
                 }
                 REF(s->name, k, IFU_REF_STANZA);
                 for (size_t i = s->first + 1; i < s->end; i++) {
-                        const ifu_line *l = &f->lines[i];
+                        const kn_ifupdown_line *l = &f->lines[i];
                         if (l->kind != IFU_OPTION || l->n_words < 2)
                                 continue;
-                        if (ifu_key_eq(l->words[0], "bridge-ports") ||
-                            ifu_key_eq(l->words[0], "bond-slaves")) {
+                        if (kn_ifupdown_key_eq(l->words[0], "bridge-ports") ||
+                            kn_ifupdown_key_eq(l->words[0], "bond-slaves")) {
                                 for (size_t w = 1; w < l->n_words; w++)
-                                        if (ifu_port_word(l->words[w]))
+                                        if (kn_ifupdown_port_word(l->words[w]))
                                                 REF(l->words[w], k, IFU_REF_PORT_OF);
-                        } else if (ifu_key_eq(l->words[0], "bond-master"))
+                        } else if (kn_ifupdown_key_eq(l->words[0], "bond-master"))
                                 REF(l->words[1], k, IFU_REF_SLAVE);
                 }
         }
 #undef REF
 }
 
-void ifu_index_add_file(ifu_index *x, ifu_file *f) {
+void kn_ifupdown_index_add_file(kn_ifupdown_index *x, kn_ifupdown_file *f) {
         visit(x, f, true);
 }
 
-void ifu_index_remove_file(ifu_index *x, ifu_file *f) {
+void kn_ifupdown_index_remove_file(kn_ifupdown_index *x, kn_ifupdown_file *f) {
         visit(x, f, false);
 }
 
-size_t ifu_entry_count(const ifu_entry *e, ifu_ref_kind kind) {
+size_t kn_ifupdown_entry_count(const kn_ifupdown_entry *e, kn_ifupdown_ref_kind kind) {
         size_t n = 0;
         for (size_t k = 0; e && k < e->n_refs; k++)
                 n += e->refs[k].kind == kind;
         return n;
 }
 
-const ifu_ref *ifu_entry_first(const ifu_entry *e, ifu_ref_kind kind) {
+const kn_ifupdown_ref *kn_ifupdown_entry_first(const kn_ifupdown_entry *e,
+                                               kn_ifupdown_ref_kind kind) {
         for (size_t k = 0; e && k < e->n_refs; k++)
                 if (e->refs[k].kind == kind)
                         return &e->refs[k];
@@ -160,20 +162,20 @@ const ifu_ref *ifu_entry_first(const ifu_entry *e, ifu_ref_kind kind) {
 
 /* Path -> file, for the files read (10,000 files in interfaces.d must not
  * cost a quadratic "already read?" check). */
-static ifu_file **fslot(const ifu_file_map *m, const char *path) {
+static kn_ifupdown_file **fslot(const kn_ifupdown_file_map *m, const char *path) {
         size_t mask = m->n_slots - 1;
         for (size_t i = hash(path) & mask;; i = (i + 1) & mask)
                 if (!m->slots[i] || streq(m->slots[i]->path, path))
                         return &m->slots[i];
 }
 
-ifu_file *ifu_file_map_get(const ifu_file_map *m, const char *path) {
+kn_ifupdown_file *kn_ifupdown_file_map_get(const kn_ifupdown_file_map *m, const char *path) {
         return m->n_slots ? *fslot(m, path) : NULL;
 }
 
-void ifu_file_map_put(ifu_file_map *m, ifu_file *f) {
+void kn_ifupdown_file_map_put(kn_ifupdown_file_map *m, kn_ifupdown_file *f) {
         if ((m->n + 1) * 2 > m->n_slots) {
-                ifu_file **old = m->slots;
+                kn_ifupdown_file **old = m->slots;
                 size_t n_old = m->n_slots;
                 m->n_slots = n_old ? n_old * 2 : 64;
                 m->slots = kn_xcalloc(m->n_slots, sizeof *m->slots);
@@ -182,16 +184,16 @@ void ifu_file_map_put(ifu_file_map *m, ifu_file *f) {
                                 *fslot(m, old[k]->path) = old[k];
                 free(old);
         }
-        ifu_file **s = fslot(m, f->path);
+        kn_ifupdown_file **s = fslot(m, f->path);
         m->n += !*s;
         *s = f;
 }
 
-void ifu_file_map_del(ifu_file_map *m, const char *path) {
+void kn_ifupdown_file_map_del(kn_ifupdown_file_map *m, const char *path) {
         if (!m->n_slots)
                 return;
         size_t mask = m->n_slots - 1;
-        ifu_file **s = fslot(m, path);
+        kn_ifupdown_file **s = fslot(m, path);
         if (!*s)
                 return;
         /* Backward-shift deletion keeps every probe chain unbroken. */
@@ -199,13 +201,13 @@ void ifu_file_map_del(ifu_file_map *m, const char *path) {
         m->slots[i] = NULL;
         m->n--;
         for (size_t j = (i + 1) & mask; m->slots[j]; j = (j + 1) & mask) {
-                ifu_file *f = m->slots[j];
+                kn_ifupdown_file *f = m->slots[j];
                 m->slots[j] = NULL;
                 *fslot(m, f->path) = f;
         }
 }
 
-void ifu_file_map_done(ifu_file_map *m) {
+void kn_ifupdown_file_map_done(kn_ifupdown_file_map *m) {
         free(m->slots);
-        *m = (ifu_file_map){0};
+        *m = (kn_ifupdown_file_map){0};
 }

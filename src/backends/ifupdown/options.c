@@ -8,7 +8,7 @@
 
 static const struct {
         const char *key;
-        ifu_scope scope;
+        kn_ifupdown_scope scope;
 } opts[_IFU_O_MAX] = {
         [IFU_O_ADDRESS] = {"address", IFU_SCOPE_STANZA},
         [IFU_O_NETMASK] = {"netmask", IFU_SCOPE_STANZA},
@@ -35,9 +35,9 @@ static const struct {
         [IFU_O_VLAN_RAW_DEVICE] = {"vlan-raw-device", IFU_SCOPE_LINK},
 };
 
-int ifu_opt_lookup(const char *key, ifu_family family) {
+int kn_ifupdown_opt_lookup(const char *key, kn_ifupdown_family family) {
         for (size_t k = 0; k < _IFU_O_MAX; k++)
-                if (ifu_key_eq(opts[k].key, key)) {
+                if (kn_ifupdown_key_eq(opts[k].key, key)) {
                         /* autoconf and accept_ra are inet6 options; address & co. only mean
                          * something to inet and inet6 */
                         if ((k == IFU_O_AUTOCONF || k == IFU_O_ACCEPT_RA) && family != IFU_INET6)
@@ -50,7 +50,7 @@ int ifu_opt_lookup(const char *key, ifu_family family) {
         return -1;
 }
 
-int ifu_vlan_name(const char *name, char parent[KN_IFNAME_MAX + 1], int *tag) {
+int kn_ifupdown_vlan_name(const char *name, char parent[KN_IFNAME_MAX + 1], int *tag) {
         const char *dot = strrchr(name, '.');
         const char *digits = dot ? dot + 1 : NULL;
         int kind = 1;
@@ -74,15 +74,15 @@ int ifu_vlan_name(const char *name, char parent[KN_IFNAME_MAX + 1], int *tag) {
         return 1;
 }
 
-const char *ifu_opt_key(ifu_opt o) {
+const char *kn_ifupdown_opt_key(kn_ifupdown_opt o) {
         return opts[o].key;
 }
 
-ifu_scope ifu_opt_scope(ifu_opt o) {
+kn_ifupdown_scope kn_ifupdown_opt_scope(kn_ifupdown_opt o) {
         return opts[o].scope;
 }
 
-int ifu_parse_uint(const char *s, unsigned long max, unsigned long *ret) {
+int kn_ifupdown_parse_uint(const char *s, unsigned long max, unsigned long *ret) {
         char *end;
         if (!s || !*s || *s == '-' || *s == '+')
                 return -EINVAL;
@@ -95,9 +95,9 @@ int ifu_parse_uint(const char *s, unsigned long max, unsigned long *ret) {
 }
 
 /* A netmask as a prefix length: dotted quad (contiguous) or bits. */
-int ifu_netmask_prefix(int family, const char *s) {
+int kn_ifupdown_netmask_prefix(int family, const char *s) {
         unsigned long bits;
-        if (ifu_parse_uint(s, family == AF_INET ? 32 : 128, &bits) >= 0)
+        if (kn_ifupdown_parse_uint(s, family == AF_INET ? 32 : 128, &bits) >= 0)
                 return (int) bits;
         struct in_addr a;
         if (family != AF_INET || inet_pton(AF_INET, s, &a) != 1)
@@ -111,7 +111,7 @@ int ifu_netmask_prefix(int family, const char *s) {
         return n;
 }
 
-int ifu_bond_mode_parse(const char *s) {
+int kn_ifupdown_bond_mode_parse(const char *s) {
         static const char *const numbers[] = {"0", "1", "2", "3", "4", "5", "6"};
         for (size_t k = 0; k < ELEMENTSOF(numbers); k++)
                 if (streq(s, numbers[k]))
@@ -119,7 +119,7 @@ int ifu_bond_mode_parse(const char *s) {
         return kn_bond_mode_from_string(s);
 }
 
-int ifu_arp_validate_parse(const char *s) {
+int kn_ifupdown_arp_validate_parse(const char *s) {
         static const char *const numbers[] = {"0", "1", "2", "3"};
         for (size_t k = 0; k < ELEMENTSOF(numbers); k++)
                 if (streq(s, numbers[k]))

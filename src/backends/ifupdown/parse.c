@@ -10,13 +10,13 @@
 #include "ifupdown.h"
 #include "string-table.h"
 
-static const char *const ifu_family_table[_IFU_FAMILY_MAX] = {
+static const char *const kn_ifupdown_family_table[_IFU_FAMILY_MAX] = {
         [IFU_INET] = "inet",
         [IFU_INET6] = "inet6",
         [IFU_IPX] = "ipx",
         [IFU_CAN] = "can",
 };
-DEFINE_STRING_TABLE_LOOKUP(ifu_family, ifu_family)
+DEFINE_STRING_TABLE_LOOKUP(kn_ifupdown_family, kn_ifupdown_family)
 
 /* The methods ifupdown 0.8 is built with; it rejects any other. */
 static const char *const methods[_IFU_FAMILY_MAX][10] = {
@@ -28,7 +28,7 @@ static const char *const methods[_IFU_FAMILY_MAX][10] = {
         [IFU_CAN] = {"static"},
 };
 
-bool ifu_method_known(ifu_family family, const char *method) {
+bool kn_ifupdown_method_known(kn_ifupdown_family family, const char *method) {
         if ((int) family < 0 || family >= _IFU_FAMILY_MAX)
                 return false;
         for (size_t k = 0; k < ELEMENTSOF(methods[family]) && methods[family][k]; k++)
@@ -37,7 +37,7 @@ bool ifu_method_known(ifu_family family, const char *method) {
         return false;
 }
 
-static void methods_list(ifu_family family, char *buf, size_t size) {
+static void methods_list(kn_ifupdown_family family, char *buf, size_t size) {
         size_t n = 0;
         buf[0] = '\0';
         for (size_t k = 0; k < ELEMENTSOF(methods[family]) && methods[family][k]; k++)
@@ -45,7 +45,7 @@ static void methods_list(ifu_family family, char *buf, size_t size) {
                                        methods[family][k]);
 }
 
-bool ifu_key_eq(const char *a, const char *b) {
+bool kn_ifupdown_key_eq(const char *a, const char *b) {
         for (;; a++, b++) {
                 char x = *a == '_' ? '-' : *a, y = *b == '_' ? '-' : *b;
                 if (x != y)
@@ -55,11 +55,11 @@ bool ifu_key_eq(const char *a, const char *b) {
         }
 }
 
-const char *ifu_stanza_option(const ifu_file *f, const ifu_stanza *s, const char *key,
-                              const ifu_line **line) {
+const char *kn_ifupdown_stanza_option(const kn_ifupdown_file *f, const kn_ifupdown_stanza *s,
+                                      const char *key, const kn_ifupdown_line **line) {
         for (size_t i = s->first + 1; i < s->end; i++) {
-                const ifu_line *l = &f->lines[i];
-                if (l->kind == IFU_OPTION && ifu_key_eq(l->words[0], key)) {
+                const kn_ifupdown_line *l = &f->lines[i];
+                if (l->kind == IFU_OPTION && kn_ifupdown_key_eq(l->words[0], key)) {
                         if (line)
                                 *line = l;
                         return l->value;
@@ -68,15 +68,15 @@ const char *ifu_stanza_option(const ifu_file *f, const ifu_stanza *s, const char
         return NULL;
 }
 
-static size_t next_option(const ifu_file *f, const ifu_stanza *s, size_t i) {
+static size_t next_option(const kn_ifupdown_file *f, const kn_ifupdown_stanza *s, size_t i) {
         while (i < s->end && f->lines[i].kind != IFU_OPTION)
                 i++;
         return i;
 }
 
-bool ifu_stanza_same(const ifu_file *fa, const ifu_stanza *a, const ifu_file *fb,
-                     const ifu_stanza *b) {
-        const ifu_line *ha = &fa->lines[a->first], *hb = &fb->lines[b->first];
+bool kn_ifupdown_stanza_same(const kn_ifupdown_file *fa, const kn_ifupdown_stanza *a,
+                             const kn_ifupdown_file *fb, const kn_ifupdown_stanza *b) {
+        const kn_ifupdown_line *ha = &fa->lines[a->first], *hb = &fb->lines[b->first];
         if (a->family != b->family || !streq_ptr(a->method, b->method) ||
             ha->n_words != hb->n_words)
                 return false;
@@ -86,7 +86,7 @@ bool ifu_stanza_same(const ifu_file *fa, const ifu_stanza *a, const ifu_file *fb
         size_t i = next_option(fa, a, a->first + 1), j = next_option(fb, b, b->first + 1);
         for (; i < a->end && j < b->end;
              i = next_option(fa, a, i + 1), j = next_option(fb, b, j + 1)) {
-                const ifu_line *x = &fa->lines[i], *y = &fb->lines[j];
+                const kn_ifupdown_line *x = &fa->lines[i], *y = &fb->lines[j];
                 if (x->n_words != y->n_words)
                         return false;
                 for (size_t w = 0; w < x->n_words; w++)
@@ -96,7 +96,7 @@ bool ifu_stanza_same(const ifu_file *fa, const ifu_stanza *a, const ifu_file *fb
         return i >= a->end && j >= b->end;
 }
 
-_printf_(3, 4) static void set_error(ifu_file *f, unsigned lineno, const char *fmt, ...) {
+_printf_(3, 4) static void set_error(kn_ifupdown_file *f, unsigned lineno, const char *fmt, ...) {
         if (f->err)
                 return;
         va_list ap;
@@ -113,7 +113,7 @@ static bool is_blank(char c) {
 
 /* Words and the option value of a line, in one allocation (thousands of
  * files make malloc the cost of loading): [words[] | word chars | value]. */
-static void split_words(ifu_line *l, const char *s) {
+static void split_words(kn_ifupdown_line *l, const char *s) {
         size_t n = 0, len = strlen(s);
         for (const char *p = s;;) {
                 while (is_blank(*p))
@@ -159,7 +159,7 @@ static void split_words(ifu_line *l, const char *s) {
 
 typedef enum ctx { CTX_NONE, CTX_IFACE, CTX_MAPPING } ctx;
 
-static ctx parse_iface(ifu_file *f, ifu_line *l) {
+static ctx parse_iface(kn_ifupdown_file *f, kn_ifupdown_line *l) {
         char valid[128];
         if (l->n_words < 2) {
                 set_error(f, l->lineno, "'iface' without an interface name");
@@ -171,7 +171,7 @@ static ctx parse_iface(ifu_file *f, ifu_line *l) {
                           name);
                 return CTX_NONE;
         }
-        ifu_family family = ifu_family_from_string(l->words[2]);
+        kn_ifupdown_family family = kn_ifupdown_family_from_string(l->words[2]);
         if (family < 0) {
                 set_error(f, l->lineno,
                           "iface %s: unknown address family '%s' (valid: inet, inet6, ipx, can)",
@@ -181,7 +181,7 @@ static ctx parse_iface(ifu_file *f, ifu_line *l) {
         const char *method = l->n_words > 3 ? l->words[3] : NULL;
         if (method && streq(method, "inherits"))
                 method = NULL; /* "iface X inet inherits T": the method comes from T */
-        else if (!method || !ifu_method_known(family, method)) {
+        else if (!method || !kn_ifupdown_method_known(family, method)) {
                 methods_list(family, valid, sizeof valid);
                 if (method)
                         set_error(f, l->lineno, "iface %s: unknown method '%s' for %s (valid: %s)",
@@ -198,7 +198,7 @@ static ctx parse_iface(ifu_file *f, ifu_line *l) {
                         return CTX_NONE;
                 }
         GREEDY_REALLOC(f->stanzas, f->alloc_stanzas, f->n_stanzas + 1);
-        f->stanzas[f->n_stanzas++] = (ifu_stanza){
+        f->stanzas[f->n_stanzas++] = (kn_ifupdown_stanza){
                 .first = (size_t) (l - f->lines),
                 .end = (size_t) (l - f->lines) + 1,
                 .name = name,
@@ -208,7 +208,7 @@ static ctx parse_iface(ifu_file *f, ifu_line *l) {
         return CTX_IFACE;
 }
 
-static ctx classify(ifu_file *f, ifu_line *l, ctx c) {
+static ctx classify(kn_ifupdown_file *f, kn_ifupdown_line *l, ctx c) {
         const char *w = l->words[0];
         if (streq(w, "iface")) {
                 l->kind = IFU_IFACE;
@@ -253,8 +253,9 @@ static ctx classify(ifu_file *f, ifu_line *l, ctx c) {
         return CTX_NONE;
 }
 
-ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t len) {
-        ifu_file *f = kn_xcalloc(1, sizeof *f);
+kn_ifupdown_file *kn_ifupdown_file_parse(const char *path, const char *shown, char *text,
+                                         size_t len) {
+        kn_ifupdown_file *f = kn_xcalloc(1, sizeof *f);
         f->path = kn_xstrdup(path);
         f->shown = kn_xstrdup(shown);
         f->text = text;
@@ -298,8 +299,8 @@ ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t
                                 break;
                 }
                 GREEDY_REALLOC(f->lines, alloc, f->n_lines + 1);
-                ifu_line *l = &f->lines[f->n_lines++];
-                *l = (ifu_line){
+                kn_ifupdown_line *l = &f->lines[f->n_lines++];
+                *l = (kn_ifupdown_line){
                         .raw = start, .raw_len = (size_t) (text + pos - start), .lineno = first};
                 if (comment) {
                         l->kind = IFU_COMMENT;
@@ -315,7 +316,7 @@ ifu_file *ifu_file_parse(const char *path, const char *shown, char *text, size_t
         return f;
 }
 
-ifu_file *ifu_file_free(ifu_file *f) {
+kn_ifupdown_file *kn_ifupdown_file_free(kn_ifupdown_file *f) {
         if (!f)
                 return NULL;
         for (size_t i = 0; i < f->n_lines; i++)

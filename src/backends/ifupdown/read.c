@@ -29,7 +29,7 @@
 
 #include "read.h"
 
-_printf_(4, 5) void ifu_diag(reader *r, node *n, loc at, const char *fmt, ...) {
+_printf_(4, 5) void kn_ifupdown_diag(reader *r, node *n, loc at, const char *fmt, ...) {
         char msg[1024];
         va_list ap;
         va_start(ap, fmt);
@@ -42,7 +42,7 @@ _printf_(4, 5) void ifu_diag(reader *r, node *n, loc at, const char *fmt, ...) {
 }
 
 /* A warning: the interface is still listed. */
-_printf_(4, 5) void ifu_warn(reader *r, node *n, loc at, const char *fmt, ...) {
+_printf_(4, 5) void kn_ifupdown_warn(reader *r, node *n, loc at, const char *fmt, ...) {
         char msg[1024];
         va_list ap;
         va_start(ap, fmt);
@@ -53,16 +53,17 @@ _printf_(4, 5) void ifu_warn(reader *r, node *n, loc at, const char *fmt, ...) {
 }
 
 /* The node of NAME if it has stanzas (or had, in a file with errors). */
-node *ifu_node_of(reader *r, const char *name) {
-        ifu_entry *e = ifu_index_get(&r->u->index, name);
-        if (!e || (!ifu_entry_first(e, IFU_REF_STANZA) && !ifu_entry_first(e, IFU_REF_BROKEN)))
+node *kn_ifupdown_node_of(reader *r, const char *name) {
+        kn_ifupdown_entry *e = kn_ifupdown_index_get(&r->u->index, name);
+        if (!e || (!kn_ifupdown_entry_first(e, IFU_REF_STANZA) &&
+                   !kn_ifupdown_entry_first(e, IFU_REF_BROKEN)))
                 return NULL;
         return &r->nodes[e->id];
 }
 
 /* The node of NAME, with stanzas or not (a port may have none). */
-node *ifu_node_any(reader *r, const char *name) {
-        ifu_entry *e = ifu_index_get(&r->u->index, name);
+node *kn_ifupdown_node_any(reader *r, const char *name) {
+        kn_ifupdown_entry *e = kn_ifupdown_index_get(&r->u->index, name);
         return e ? &r->nodes[e->id] : NULL;
 }
 
@@ -94,21 +95,22 @@ static bool check_slot(stanza_ctx *c, slot *s, const char *key, const char *valu
                 return true;
         }
         if (same_stanza)
-                ifu_diag(c->r, c->n, at,
-                         "iface %s: '%s' is given twice in one stanza (also at %s:%u)",
-                         c->n->e->name, key, s->at.f->shown, s->at.line);
+                kn_ifupdown_diag(c->r, c->n, at,
+                                 "iface %s: '%s' is given twice in one stanza (also at %s:%u)",
+                                 c->n->e->name, key, s->at.f->shown, s->at.line);
         else if (!streq(s->value, value))
-                ifu_diag(c->r, c->n, at,
-                         "iface %s: '%s %s' conflicts with '%s %s' at %s:%u (one interface, one "
-                         "value)",
-                         c->n->e->name, key, value, key, s->value, s->at.f->shown, s->at.line);
+                kn_ifupdown_diag(
+                        c->r, c->n, at,
+                        "iface %s: '%s %s' conflicts with '%s %s' at %s:%u (one interface, one "
+                        "value)",
+                        c->n->e->name, key, value, key, s->value, s->at.f->shown, s->at.line);
         else
                 return true;
         return false;
 }
 
-static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const char *netmask,
-                         loc netmask_at) {
+static void read_address(stanza_ctx *c, int fi, const kn_ifupdown_line *l, loc at,
+                         const char *netmask, loc netmask_at) {
         int family = fi == 0 ? AF_INET : AF_INET6;
         const char *name = c->n->e->name;
         _cleanup_free_ char *addr = kn_xstrdup(l->value);
@@ -117,25 +119,27 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
         if (slash) {
                 unsigned long p;
                 *slash = '\0';
-                if (ifu_parse_uint(slash + 1, family == AF_INET ? 32 : 128, &p) < 0) {
-                        ifu_diag(c->r, c->n, at, "iface %s: bad prefix length in 'address %s'",
-                                 name, l->value);
+                if (kn_ifupdown_parse_uint(slash + 1, family == AF_INET ? 32 : 128, &p) < 0) {
+                        kn_ifupdown_diag(c->r, c->n, at,
+                                         "iface %s: bad prefix length in 'address %s'", name,
+                                         l->value);
                         return;
                 }
                 prefix = (int) p;
         } else if (netmask) {
-                prefix = ifu_netmask_prefix(family, netmask);
+                prefix = kn_ifupdown_netmask_prefix(family, netmask);
                 if (prefix < 0) {
-                        ifu_diag(c->r, c->n, netmask_at, "iface %s: bad netmask '%s' (valid: %s)",
-                                 name, netmask,
-                                 family == AF_INET ? "a dotted quad like 255.255.255.0 or 0-32"
-                                                   : "0-128");
+                        kn_ifupdown_diag(c->r, c->n, netmask_at,
+                                         "iface %s: bad netmask '%s' (valid: %s)", name, netmask,
+                                         family == AF_INET
+                                                 ? "a dotted quad like 255.255.255.0 or 0-32"
+                                                 : "0-128");
                         return;
                 }
         }
         kn_error e = {0};
         if (kn_protocol_add_ip(c->proto[fi], family, addr, prefix, &e) < 0) {
-                ifu_diag(c->r, c->n, at, "iface %s: %s", name, e.message);
+                kn_ifupdown_diag(c->r, c->n, at, "iface %s: %s", name, e.message);
                 return;
         }
         kn_protocol *p = c->proto[fi];
@@ -146,17 +150,18 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
                 /* ifupdown runs both; the second `ip addr add` of the same
                  * address and prefix changes nothing: kept once */
                 if (c->seen[fi][k].prefix == added->prefix) {
-                        ifu_warn(c->r, c->n, at,
-                                 "iface %s: address %s is given again (also at %s:%u); "
-                                 "read once",
-                                 name, l->value, c->seen[fi][k].at.f->shown,
-                                 c->seen[fi][k].at.line);
+                        kn_ifupdown_warn(c->r, c->n, at,
+                                         "iface %s: address %s is given again (also at %s:%u); "
+                                         "read once",
+                                         name, l->value, c->seen[fi][k].at.f->shown,
+                                         c->seen[fi][k].at.line);
                         p->n_ips--;
                         return;
                 }
-                ifu_diag(c->r, c->n, at,
-                         "iface %s: duplicated address %s, with another prefix (also at %s:%u)",
-                         name, added->address, c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
+                kn_ifupdown_diag(
+                        c->r, c->n, at,
+                        "iface %s: duplicated address %s, with another prefix (also at %s:%u)",
+                        name, added->address, c->seen[fi][k].at.f->shown, c->seen[fi][k].at.line);
                 return;
         }
         const char *canon = added->address;
@@ -166,17 +171,18 @@ static void read_address(stanza_ctx *c, int fi, const ifu_line *l, loc at, const
         c->seen[fi][c->n_seen[fi]++].at = at;
 }
 
-static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
+static void read_stanza(stanza_ctx *c, const kn_ifupdown_file *f, const kn_ifupdown_stanza *s) {
         node *n = c->n;
         const char *name = n->e->name;
         loc sat = {f, f->lines[s->first].lineno};
-        const ifu_line *hdr = &f->lines[s->first];
+        const kn_ifupdown_line *hdr = &f->lines[s->first];
 
         for (size_t w = 3; w < hdr->n_words; w++)
                 if (streq(hdr->words[w], "inherits")) {
-                        ifu_diag(c->r, n, sat,
-                                 "iface %s: templates ('inherits') are not supported by kvmnet",
-                                 name);
+                        kn_ifupdown_diag(
+                                c->r, n, sat,
+                                "iface %s: templates ('inherits') are not supported by kvmnet",
+                                name);
                         return;
                 }
         if (s->method && streq(s->method, "loopback")) {
@@ -184,8 +190,9 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
                 return;
         }
         if (s->family != IFU_INET && s->family != IFU_INET6) {
-                ifu_diag(c->r, n, sat, "iface %s: address family %s is not supported by kvmnet",
-                         name, ifu_family_to_string(s->family));
+                kn_ifupdown_diag(c->r, n, sat,
+                                 "iface %s: address family %s is not supported by kvmnet", name,
+                                 kn_ifupdown_family_to_string(s->family));
                 return;
         }
         int fi = s->family == IFU_INET ? 0 : 1;
@@ -193,29 +200,32 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
         bool is_static = streq(s->method, "static"), dhcp = streq(s->method, "dhcp"),
              autom = fi == 1 && streq(s->method, "auto"), manual = streq(s->method, "manual");
         if (!is_static && !dhcp && !autom && !manual) {
-                ifu_diag(c->r, n, sat,
-                         "iface %s: method '%s %s' is not supported by kvmnet (it handles static, "
-                         "dhcp, manual%s)",
-                         name, ifu_family_to_string(s->family), s->method, fi ? ", auto" : "");
+                kn_ifupdown_diag(
+                        c->r, n, sat,
+                        "iface %s: method '%s %s' is not supported by kvmnet (it handles static, "
+                        "dhcp, manual%s)",
+                        name, kn_ifupdown_family_to_string(s->family), s->method,
+                        fi ? ", auto" : "");
                 return;
         }
 
         slot local[_IFU_O_MAX] = {0};
-        const ifu_line *addrs[64];
+        const kn_ifupdown_line *addrs[64];
         loc addr_at[64];
         size_t n_addrs = 0;
         for (size_t i = s->first + 1; i < s->end; i++) {
-                const ifu_line *l = &f->lines[i];
+                const kn_ifupdown_line *l = &f->lines[i];
                 if (l->kind != IFU_OPTION)
                         continue;
-                int o = ifu_opt_lookup(l->words[0], s->family);
+                int o = kn_ifupdown_opt_lookup(l->words[0], s->family);
                 if (o < 0)
                         continue;
                 loc at = {f, l->lineno};
                 if (o == IFU_O_ADDRESS) {
                         if (n_addrs == ELEMENTSOF(addrs)) {
-                                ifu_diag(c->r, n, at, "iface %s: too many addresses in one stanza",
-                                         name);
+                                kn_ifupdown_diag(c->r, n, at,
+                                                 "iface %s: too many addresses in one stanza",
+                                                 name);
                                 return;
                         }
                         addr_at[n_addrs] = at;
@@ -224,19 +234,20 @@ static void read_stanza(stanza_ctx *c, const ifu_file *f, const ifu_stanza *s) {
                 }
                 if (!check_slot(c, &local[o], l->words[0], l->value, at, true))
                         return;
-                if (ifu_opt_scope(o) == IFU_SCOPE_FAMILY &&
+                if (kn_ifupdown_opt_scope(o) == IFU_SCOPE_FAMILY &&
                     !check_slot(c, &c->gateway[fi], l->words[0], l->value, at, false))
                         return;
-                if (ifu_opt_scope(o) == IFU_SCOPE_LINK &&
+                if (kn_ifupdown_opt_scope(o) == IFU_SCOPE_LINK &&
                     !check_slot(c, &c->link[o], l->words[0], l->value, at, false))
                         return;
         }
 
         if (is_static) {
                 if (n_addrs == 0) {
-                        ifu_diag(c->r, n, sat,
-                                 "iface %s: '%s static' without an address line (ifup would fail)",
-                                 name, ifu_family_to_string(s->family));
+                        kn_ifupdown_diag(
+                                c->r, n, sat,
+                                "iface %s: '%s static' without an address line (ifup would fail)",
+                                name, kn_ifupdown_family_to_string(s->family));
                         return;
                 }
                 for (size_t k = 0; k < n_addrs && !n->bad; k++)
@@ -263,11 +274,12 @@ static bool read_ports(stanza_ctx *c, const slot *s) {
         _cleanup_free_ char *copy = kn_xstrdup(s->value);
         char *save = NULL;
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-                if (!ifu_port_word(w)) {
-                        ifu_diag(c->r, n, s->at,
-                                 "iface %s: '%s' in a port list is not supported by kvmnet (list "
-                                 "the interfaces by name, or 'none')",
-                                 n->e->name, w);
+                if (!kn_ifupdown_port_word(w)) {
+                        kn_ifupdown_diag(
+                                c->r, n, s->at,
+                                "iface %s: '%s' in a port list is not supported by kvmnet (list "
+                                "the interfaces by name, or 'none')",
+                                n->e->name, w);
                         return false;
                 }
                 GREEDY_REALLOC(n->ports, n->alloc_ports, n->n_ports + 1);
@@ -279,8 +291,9 @@ static bool read_ports(stanza_ctx *c, const slot *s) {
 
 #define BAD_VALUE(o, valid)                                                                        \
         do {                                                                                       \
-                ifu_diag(c->r, n, c->link[o].at, "iface %s: bad value '%s' for %s (valid: %s)",    \
-                         n->e->name, c->link[o].value, ifu_opt_key(o), valid);                     \
+                kn_ifupdown_diag(c->r, n, c->link[o].at,                                           \
+                                 "iface %s: bad value '%s' for %s (valid: %s)", n->e->name,        \
+                                 c->link[o].value, kn_ifupdown_opt_key(o), valid);                 \
                 return;                                                                            \
         } while (0)
 
@@ -292,7 +305,7 @@ static void read_link(stanza_ctx *c) {
 
         char range[96];
         if (L[IFU_O_MTU].value) {
-                if (ifu_parse_uint(L[IFU_O_MTU].value, ULONG_MAX, &v) < 0 ||
+                if (kn_ifupdown_parse_uint(L[IFU_O_MTU].value, ULONG_MAX, &v) < 0 ||
                     !kn_limit_ok(KN_LIMIT_MTU, (double) v))
                         BAD_VALUE(IFU_O_MTU, kn_limit_describe(KN_LIMIT_MTU, range, sizeof range));
                 i->mtu = (unsigned) v;
@@ -331,16 +344,16 @@ static void read_link(stanza_ctx *c) {
         n->master_name = L[IFU_O_BOND_MASTER].value;
         n->master_at = L[IFU_O_BOND_MASTER].at;
         if (n->master_name && (L[IFU_O_BOND_SLAVES].value || n->bridge)) {
-                ifu_diag(c->r, n, n->master_at, "iface %s: bond-master with %s", n->e->name,
-                         n->bridge ? "bridge_ports" : "bond-slaves");
+                kn_ifupdown_diag(c->r, n, n->master_at, "iface %s: bond-master with %s", n->e->name,
+                                 n->bridge ? "bridge_ports" : "bond-slaves");
                 return;
         }
         if (n->master_name)
                 return; /* a slave: its other bond-* options are the master's business */
         if (L[IFU_O_BOND_SLAVES].value) {
                 if (n->bridge) {
-                        ifu_diag(c->r, n, L[IFU_O_BOND_SLAVES].at,
-                                 "iface %s: both bridge_ports and bond-slaves", n->e->name);
+                        kn_ifupdown_diag(c->r, n, L[IFU_O_BOND_SLAVES].at,
+                                         "iface %s: both bridge_ports and bond-slaves", n->e->name);
                         return;
                 }
                 n->bond_opts = true;
@@ -348,7 +361,7 @@ static void read_link(stanza_ctx *c) {
                         return;
         }
         if (L[IFU_O_BOND_MODE].value) {
-                int m = ifu_bond_mode_parse(L[IFU_O_BOND_MODE].value);
+                int m = kn_ifupdown_bond_mode_parse(L[IFU_O_BOND_MODE].value);
                 if (m < 0)
                         BAD_VALUE(IFU_O_BOND_MODE, "balance-rr, active-backup, balance-xor, "
                                                    "broadcast, 802.3ad, balance-tlb, "
@@ -363,12 +376,12 @@ static void read_link(stanza_ctx *c) {
         /* 0 turns a monitor off; else the model's one range */
         unsigned long miimon = 0, arp = 0;
         if (L[IFU_O_BOND_MIIMON].value &&
-            (ifu_parse_uint(L[IFU_O_BOND_MIIMON].value, ULONG_MAX, &miimon) < 0 ||
+            (kn_ifupdown_parse_uint(L[IFU_O_BOND_MIIMON].value, ULONG_MAX, &miimon) < 0 ||
              (miimon && !kn_limit_ok(KN_LIMIT_MIIMON_FREQ, (double) miimon))))
                 BAD_VALUE(IFU_O_BOND_MIIMON,
                           kn_limit_describe(KN_LIMIT_MIIMON_FREQ, range, sizeof range));
         if (L[IFU_O_BOND_ARP_INTERVAL].value &&
-            (ifu_parse_uint(L[IFU_O_BOND_ARP_INTERVAL].value, ULONG_MAX, &arp) < 0 ||
+            (kn_ifupdown_parse_uint(L[IFU_O_BOND_ARP_INTERVAL].value, ULONG_MAX, &arp) < 0 ||
              (arp && !kn_limit_ok(KN_LIMIT_ARPMON_INTERVAL, (double) arp))))
                 BAD_VALUE(IFU_O_BOND_ARP_INTERVAL,
                           kn_limit_describe(KN_LIMIT_ARPMON_INTERVAL, range, sizeof range));
@@ -378,7 +391,8 @@ static void read_link(stanza_ctx *c) {
                 i->monitor = KN_MON_MIIMON;
                 i->miimon_freq = (unsigned) miimon;
                 if (L[IFU_O_BOND_DOWNDELAY].value) {
-                        if (ifu_parse_uint(L[IFU_O_BOND_DOWNDELAY].value, ULONG_MAX, &v) < 0 ||
+                        if (kn_ifupdown_parse_uint(L[IFU_O_BOND_DOWNDELAY].value, ULONG_MAX, &v) <
+                                    0 ||
                             !kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v))
                                 BAD_VALUE(IFU_O_BOND_DOWNDELAY,
                                           kn_limit_describe(KN_LIMIT_MIIMON_DELAY, range,
@@ -386,7 +400,8 @@ static void read_link(stanza_ctx *c) {
                         i->miimon_downdelay = (long) v;
                 }
                 if (L[IFU_O_BOND_UPDELAY].value) {
-                        if (ifu_parse_uint(L[IFU_O_BOND_UPDELAY].value, ULONG_MAX, &v) < 0 ||
+                        if (kn_ifupdown_parse_uint(L[IFU_O_BOND_UPDELAY].value, ULONG_MAX, &v) <
+                                    0 ||
                             !kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v))
                                 BAD_VALUE(IFU_O_BOND_UPDELAY,
                                           kn_limit_describe(KN_LIMIT_MIIMON_DELAY, range,
@@ -405,16 +420,16 @@ static void read_link(stanza_ctx *c) {
                 const char *t = L[IFU_O_BOND_ARP_IP_TARGET].value;
                 char buf[46];
                 if (!t) {
-                        ifu_diag(c->r, n, L[IFU_O_BOND_ARP_INTERVAL].at,
-                                 "iface %s: bond-arp-interval without bond-arp-ip-target",
-                                 n->e->name);
+                        kn_ifupdown_diag(c->r, n, L[IFU_O_BOND_ARP_INTERVAL].at,
+                                         "iface %s: bond-arp-interval without bond-arp-ip-target",
+                                         n->e->name);
                         return;
                 }
                 if (kn_ip_canonical(AF_INET, t, buf) < 0 || strlen(buf) >= 16)
                         BAD_VALUE(IFU_O_BOND_ARP_IP_TARGET, "one IPv4 address");
                 snprintf(i->arpmon_target, sizeof i->arpmon_target, "%s", buf);
                 if (L[IFU_O_BOND_ARP_VALIDATE].value) {
-                        int a = ifu_arp_validate_parse(L[IFU_O_BOND_ARP_VALIDATE].value);
+                        int a = kn_ifupdown_arp_validate_parse(L[IFU_O_BOND_ARP_VALIDATE].value);
                         if (a < 0)
                                 BAD_VALUE(IFU_O_BOND_ARP_VALIDATE,
                                           "none, active, backup, all or 0-3");
@@ -423,32 +438,32 @@ static void read_link(stanza_ctx *c) {
         }
 }
 
-void ifu_read_node(reader *r, node *n) {
-        const ifu_entry *e = n->e;
+void kn_ifupdown_read_node(reader *r, node *n) {
+        const kn_ifupdown_entry *e = n->e;
         if (kn_ifname_validate(e->name, NULL) < 0 || streq(e->name, "lo")) {
                 n->skip = true; /* aliases (eth0:1), long logical names, loopback */
                 return;
         }
-        const ifu_ref *broken = ifu_entry_first(e, IFU_REF_BROKEN);
+        const kn_ifupdown_ref *broken = kn_ifupdown_entry_first(e, IFU_REF_BROKEN);
         if (broken) {
-                ifu_diag(r, n, (loc){broken->file, broken->file->err_line},
-                         "iface %s is not loaded: %s:%u: %s", e->name, broken->file->shown,
-                         broken->file->err_line, broken->file->err);
+                kn_ifupdown_diag(r, n, (loc){broken->file, broken->file->err_line},
+                                 "iface %s is not loaded: %s:%u: %s", e->name, broken->file->shown,
+                                 broken->file->err_line, broken->file->err);
                 return;
         }
         n->iface = kn_iface_new(KN_IFACE_ETHERNET, e->name);
         stanza_ctx c = {.r = r, .n = n, .proto = {&n->iface->ipv4, &n->iface->ipv6}};
         struct {
-                const ifu_file *f;
-                const ifu_stanza *s;
+                const kn_ifupdown_file *f;
+                const kn_ifupdown_stanza *s;
         } seen[32];
         size_t n_seen = 0;
         for (size_t k = 0; k < e->n_refs && !n->bad && !n->skip; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_STANZA)
                         continue;
-                const ifu_file *f = ref->file;
-                const ifu_stanza *s = &f->stanzas[ref->idx];
+                const kn_ifupdown_file *f = ref->file;
+                const kn_ifupdown_stanza *s = &f->stanzas[ref->idx];
                 loc at = {f, f->lines[s->first].lineno};
                 if (!n->at.f)
                         n->at = at;
@@ -457,19 +472,21 @@ void ifu_read_node(reader *r, node *n) {
                  * sourced twice) adds nothing: a warning, read once. */
                 bool again = false;
                 for (size_t j = 0; j < n_seen && !again; j++) {
-                        if (!ifu_stanza_same(seen[j].f, seen[j].s, f, s))
+                        if (!kn_ifupdown_stanza_same(seen[j].f, seen[j].s, f, s))
                                 continue;
                         again = true;
-                        ifu_warn(r, n, at,
-                                 "stanza 'iface %s %s %s' is repeated word for word (also at "
-                                 "%s:%u); read once",
-                                 e->name, ifu_family_to_string(s->family), s->method,
-                                 seen[j].f->shown, seen[j].f->lines[seen[j].s->first].lineno);
+                        kn_ifupdown_warn(
+                                r, n, at,
+                                "stanza 'iface %s %s %s' is repeated word for word (also at "
+                                "%s:%u); read once",
+                                e->name, kn_ifupdown_family_to_string(s->family), s->method,
+                                seen[j].f->shown, seen[j].f->lines[seen[j].s->first].lineno);
                 }
                 if (again)
                         continue;
                 if (n_seen == ELEMENTSOF(seen)) {
-                        ifu_diag(r, n, at, "iface %s: more than %zu stanzas", e->name, n_seen);
+                        kn_ifupdown_diag(r, n, at, "iface %s: more than %zu stanzas", e->name,
+                                         n_seen);
                         break;
                 }
                 seen[n_seen].f = f;
@@ -483,8 +500,9 @@ void ifu_read_node(reader *r, node *n) {
                                 continue;
                         if (kn_ip_canonical(fi ? AF_INET6 : AF_INET, g->value,
                                             c.proto[fi]->gateway) < 0) {
-                                ifu_diag(r, n, g->at, "iface %s: gateway '%s' is not an %s address",
-                                         e->name, g->value, fi ? "IPv6" : "IPv4");
+                                kn_ifupdown_diag(r, n, g->at,
+                                                 "iface %s: gateway '%s' is not an %s address",
+                                                 e->name, g->value, fi ? "IPv6" : "IPv4");
                                 break;
                         }
                 }
@@ -496,7 +514,7 @@ void ifu_read_node(reader *r, node *n) {
 
         kn_start_mode start = KN_START_NONE;
         for (size_t k = 0; k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_START)
                         continue;
                 const char *w = ref->file->lines[ref->idx].words[0];

@@ -7,12 +7,12 @@
 #include "ifupdown.h"
 
 typedef struct loc {
-        const ifu_file *f;
+        const kn_ifupdown_file *f;
         unsigned line;
 } loc;
 
 typedef struct node {
-        const ifu_entry *e;
+        const kn_ifupdown_entry *e;
         bool skip;       /* not kvmnet's business: loopback, names it can't hold */
         bool bad;        /* has a diagnostic */
         kn_iface *iface; /* own settings, no children */
@@ -29,16 +29,16 @@ typedef struct node {
 } node;
 
 typedef struct reader {
-        ifu_backend *u;
+        kn_ifupdown_backend *u;
         kn_iface_list *out;
         node *nodes; /* by entry id */
 } reader;
 
-_printf_(4, 5) void ifu_diag(reader *r, node *n, loc at, const char *fmt, ...);
-_printf_(4, 5) void ifu_warn(reader *r, node *n, loc at, const char *fmt, ...);
+_printf_(4, 5) void kn_ifupdown_diag(reader *r, node *n, loc at, const char *fmt, ...);
+_printf_(4, 5) void kn_ifupdown_warn(reader *r, node *n, loc at, const char *fmt, ...);
 /* The node of NAME if it has stanzas (or had, in a file with errors). */
-node *ifu_node_of(reader *r, const char *name);
+node *kn_ifupdown_node_of(reader *r, const char *name);
 /* The node of NAME, with stanzas or not (a port may have none). */
-node *ifu_node_any(reader *r, const char *name);
+node *kn_ifupdown_node_any(reader *r, const char *name);
 /* Read the interface's own settings from its stanzas. */
-void ifu_read_node(reader *r, node *n);
+void kn_ifupdown_read_node(reader *r, node *n);

@@ -38,17 +38,18 @@ static void read_kind(reader *r, node *n) {
         int tag;
         const char *raw = NULL;
         for (size_t k = 0; k < n->e->n_refs && !raw; k++) {
-                const ifu_ref *ref = &n->e->refs[k];
+                const kn_ifupdown_ref *ref = &n->e->refs[k];
                 if (ref->kind == IFU_REF_STANZA)
-                        raw = ifu_stanza_option(ref->file, &ref->file->stanzas[ref->idx],
-                                                "vlan-raw-device", NULL);
+                        raw = kn_ifupdown_stanza_option(ref->file, &ref->file->stanzas[ref->idx],
+                                                        "vlan-raw-device", NULL);
         }
         if (n->named_master && (n->bridge || n->master_name)) {
-                const ifu_ref *ref = ifu_entry_first(n->e, IFU_REF_SLAVE);
-                const ifu_stanza *st = &ref->file->stanzas[ref->idx];
-                ifu_diag(r, n, n->at, "iface %s: %s names it as bond-master (%s:%u), but it is %s",
-                         name, st->name, ref->file->shown, ref->file->lines[st->first].lineno,
-                         n->bridge ? "a bridge" : "a bond slave itself");
+                const kn_ifupdown_ref *ref = kn_ifupdown_entry_first(n->e, IFU_REF_SLAVE);
+                const kn_ifupdown_stanza *st = &ref->file->stanzas[ref->idx];
+                kn_ifupdown_diag(r, n, n->at,
+                                 "iface %s: %s names it as bond-master (%s:%u), but it is %s", name,
+                                 st->name, ref->file->shown, ref->file->lines[st->first].lineno,
+                                 n->bridge ? "a bridge" : "a bond slave itself");
                 return;
         }
         if (n->bridge) {
@@ -59,13 +60,14 @@ static void read_kind(reader *r, node *n) {
                 i->type = KN_IFACE_BOND;
                 return;
         }
-        int v = ifu_vlan_name(name, parent, &tag);
+        int v = kn_ifupdown_vlan_name(name, parent, &tag);
         if (v < 0) {
-                ifu_diag(r, n, n->at, "vlan %s: missing parent (the name is PARENT.ID)", name);
+                kn_ifupdown_diag(r, n, n->at, "vlan %s: missing parent (the name is PARENT.ID)",
+                                 name);
                 return;
         }
         if (v == 0 && raw) {
-                ifu_diag(
+                kn_ifupdown_diag(
                         r, n, n->at,
                         "vlan %s: vlan-raw-device %s is given, but ifupdown takes the vlan id from "
                         "the name (PARENT.ID, or vlanID with vlan-raw-device)",
@@ -75,20 +77,22 @@ static void read_kind(reader *r, node *n) {
         if (v == 0)
                 return;
         if (v == 2 && !raw) {
-                ifu_diag(r, n, n->at,
-                         "vlan %s: missing parent: a vlan named vlanID needs 'vlan-raw-device "
-                         "PARENT'",
-                         name);
+                kn_ifupdown_diag(
+                        r, n, n->at,
+                        "vlan %s: missing parent: a vlan named vlanID needs 'vlan-raw-device "
+                        "PARENT'",
+                        name);
                 return;
         }
         if (tag > 4095) {
-                ifu_diag(r, n, n->at, "vlan %s: vlan id %d is out of range (valid: 0-4095)", name,
-                         tag);
+                kn_ifupdown_diag(r, n, n->at, "vlan %s: vlan id %d is out of range (valid: 0-4095)",
+                                 name, tag);
                 return;
         }
         if (v == 2 && kn_ifname_validate(raw, NULL) < 0) {
-                ifu_diag(r, n, n->at, "vlan %s: vlan-raw-device '%s' is not an interface name",
-                         name, raw);
+                kn_ifupdown_diag(r, n, n->at,
+                                 "vlan %s: vlan-raw-device '%s' is not an interface name", name,
+                                 raw);
                 return;
         }
         i->type = KN_IFACE_VLAN;
@@ -103,9 +107,9 @@ static void read_type(reader *r, node *n) {
 
 static bool claim(reader *r, node *master, node *port, loc at) {
         if (port->master && port->master != master) {
-                ifu_diag(r, master, at, "iface %s: %s is already a port of %s (%s:%u)",
-                         master->e->name, port->e->name, port->master->e->name,
-                         port->master->at.f->shown, port->master->at.line);
+                kn_ifupdown_diag(r, master, at, "iface %s: %s is already a port of %s (%s:%u)",
+                                 master->e->name, port->e->name, port->master->e->name,
+                                 port->master->at.f->shown, port->master->at.line);
                 return false;
         }
         port->master = master;
@@ -117,15 +121,15 @@ static void link_nodes(reader *r) {
         for (size_t k = 0; k < n_all; k++) {
                 node *n = &r->nodes[k];
                 for (size_t j = 0; n->iface && !n->skip && j < n->n_ports; j++) {
-                        node *p = ifu_node_any(r, n->ports[j]);
+                        node *p = kn_ifupdown_node_any(r, n->ports[j]);
                         if (p && p->skip) {
-                                ifu_diag(r, n, n->ports_at, "iface %s: %s cannot be a port",
-                                         n->e->name, n->ports[j]);
+                                kn_ifupdown_diag(r, n, n->ports_at, "iface %s: %s cannot be a port",
+                                                 n->e->name, n->ports[j]);
                                 break;
                         }
                         if (p == n) {
-                                ifu_diag(r, n, n->ports_at, "iface %s: lists itself as a port",
-                                         n->e->name);
+                                kn_ifupdown_diag(r, n, n->ports_at,
+                                                 "iface %s: lists itself as a port", n->e->name);
                                 break;
                         }
                         if (p && !claim(r, n, p, n->ports_at))
@@ -136,12 +140,13 @@ static void link_nodes(reader *r) {
                 node *s = &r->nodes[k];
                 if (!s->iface || s->skip || !s->master_name)
                         continue;
-                node *m = ifu_node_of(r, s->master_name);
+                node *m = kn_ifupdown_node_of(r, s->master_name);
                 if (!m || m->skip || !m->iface || m->iface->type != KN_IFACE_BOND || m == s)
-                        ifu_diag(r, s, s->master_at,
-                                 "iface %s: bond-master %s: there is no bond %s (an 'iface %s' "
-                                 "stanza with bond-slaves or bond-* options)",
-                                 s->e->name, s->master_name, s->master_name, s->master_name);
+                        kn_ifupdown_diag(
+                                r, s, s->master_at,
+                                "iface %s: bond-master %s: there is no bond %s (an 'iface %s' "
+                                "stanza with bond-slaves or bond-* options)",
+                                s->e->name, s->master_name, s->master_name, s->master_name);
         }
         /* Slaves naming a bond as bond-master, in reading order, even those
          * with errors: they are part of the bond as the writer sees it. */
@@ -150,15 +155,15 @@ static void link_nodes(reader *r) {
                 if (!m->iface || m->skip || m->bad || m->iface->type != KN_IFACE_BOND)
                         continue;
                 for (size_t j = 0; j < m->e->n_refs; j++) {
-                        const ifu_ref *ref = &m->e->refs[j];
+                        const kn_ifupdown_ref *ref = &m->e->refs[j];
                         if (ref->kind != IFU_REF_SLAVE)
                                 continue;
-                        const ifu_stanza *st = &ref->file->stanzas[ref->idx];
-                        node *s = ifu_node_any(r, st->name);
+                        const kn_ifupdown_stanza *st = &ref->file->stanzas[ref->idx];
+                        node *s = kn_ifupdown_node_any(r, st->name);
                         loc at = {ref->file, ref->file->lines[st->first].lineno};
                         if (s && s->skip) {
-                                ifu_diag(r, m, at, "iface %s: %s cannot be a slave", m->e->name,
-                                         st->name);
+                                kn_ifupdown_diag(r, m, at, "iface %s: %s cannot be a slave",
+                                                 m->e->name, st->name);
                                 break;
                         }
                         if (!s || s == m || s->master == m)
@@ -180,20 +185,22 @@ static void orphans(reader *r) {
                 if (n->skip || n->bad || (!n->iface && !n->master))
                         continue;
                 for (size_t j = 0; j < n->e->n_refs; j++) {
-                        const ifu_ref *ref = &n->e->refs[j];
+                        const kn_ifupdown_ref *ref = &n->e->refs[j];
                         const char *m = NULL;
                         if (ref->kind == IFU_REF_PORT_OF)
                                 m = ref->file->stanzas[ref->idx].name;
                         else if (ref->kind == IFU_REF_STANZA)
-                                m = ifu_stanza_option(ref->file, &ref->file->stanzas[ref->idx],
-                                                      "bond-master", NULL);
-                        node *c = m ? ifu_node_of(r, m) : NULL;
+                                m = kn_ifupdown_stanza_option(ref->file,
+                                                              &ref->file->stanzas[ref->idx],
+                                                              "bond-master", NULL);
+                        node *c = m ? kn_ifupdown_node_of(r, m) : NULL;
                         if (!c || c == n || c == n->master || (!c->bad && !c->skip))
                                 continue;
                         loc at = {ref->file,
                                   ref->file->lines[ref->file->stanzas[ref->idx].first].lineno};
-                        ifu_diag(r, n, at, "iface %s is a port or slave of %s, which %s",
-                                 n->e->name, m, c->skip ? "kvmnet does not manage" : "has errors");
+                        kn_ifupdown_diag(r, n, at, "iface %s is a port or slave of %s, which %s",
+                                         n->e->name, m,
+                                         c->skip ? "kvmnet does not manage" : "has errors");
                         break;
                 }
         }
@@ -221,48 +228,52 @@ static kn_iface *build(reader *r, node *n, bool top, unsigned depth) {
         }
         const char *what = i->type == KN_IFACE_BOND ? "slave" : "port";
         for (size_t k = 0; k < n->n_ports; k++) {
-                node *p = ifu_node_any(r, n->ports[k]);
+                node *p = kn_ifupdown_node_any(r, n->ports[k]);
                 kn_iface *c;
                 if (p && (p->iface || p->bad)) {
                         c = build(r, p, false, depth + 1);
                         if (!c) {
-                                ifu_diag(r, n, ports_loc(n), "iface %s: %s %s has errors",
-                                         n->e->name, what, n->ports[k]);
+                                kn_ifupdown_diag(r, n, ports_loc(n), "iface %s: %s %s has errors",
+                                                 n->e->name, what, n->ports[k]);
                                 return kn_iface_free(i);
                         }
                 } else {
                         char parent[KN_IFNAME_MAX + 1];
                         int tag;
-                        const ifu_ref *slave = p ? ifu_entry_first(p->e, IFU_REF_SLAVE) : NULL;
+                        const kn_ifupdown_ref *slave =
+                                p ? kn_ifupdown_entry_first(p->e, IFU_REF_SLAVE) : NULL;
                         if (slave) {
                                 /* ifenslave would make it a bond; kvmnet
                                  * wants the bond's own stanza */
-                                const ifu_stanza *ss = &slave->file->stanzas[slave->idx];
-                                ifu_diag(r, n, ports_loc(n),
-                                         "iface %s: %s %s has no stanza, but %s names it as "
-                                         "bond-master (%s:%u)",
-                                         n->e->name, what, n->ports[k], ss->name,
-                                         slave->file->shown, slave->file->lines[ss->first].lineno);
+                                const kn_ifupdown_stanza *ss = &slave->file->stanzas[slave->idx];
+                                kn_ifupdown_diag(
+                                        r, n, ports_loc(n),
+                                        "iface %s: %s %s has no stanza, but %s names it as "
+                                        "bond-master (%s:%u)",
+                                        n->e->name, what, n->ports[k], ss->name, slave->file->shown,
+                                        slave->file->lines[ss->first].lineno);
                                 return kn_iface_free(i);
                         }
-                        int v = ifu_vlan_name(n->ports[k], parent, &tag);
+                        int v = kn_ifupdown_vlan_name(n->ports[k], parent, &tag);
                         if (v == 1 && tag <= 4095) {
                                 c = kn_iface_new(KN_IFACE_VLAN, n->ports[k]);
                                 c->vlan_tag = tag;
                                 snprintf(c->vlan_parent, sizeof c->vlan_parent, "%s", parent);
                         } else if (v != 0) {
-                                ifu_diag(r, n, ports_loc(n),
-                                         "iface %s: vlan %s: missing parent (no 'iface %s' stanza "
-                                         "with vlan-raw-device, and no PARENT.ID name)",
-                                         n->e->name, n->ports[k], n->ports[k]);
+                                kn_ifupdown_diag(
+                                        r, n, ports_loc(n),
+                                        "iface %s: vlan %s: missing parent (no 'iface %s' stanza "
+                                        "with vlan-raw-device, and no PARENT.ID name)",
+                                        n->e->name, n->ports[k], n->ports[k]);
                                 return kn_iface_free(i);
                         } else
                                 c = kn_iface_new(KN_IFACE_ETHERNET, n->ports[k]);
                 }
                 if (!port_type_ok(i->type, c->type)) {
-                        ifu_diag(r, n, ports_loc(n), "iface %s: a %s cannot be a %s of a %s (%s)",
-                                 n->e->name, kn_iface_type_to_string(c->type), what,
-                                 kn_iface_type_to_string(i->type), c->name);
+                        kn_ifupdown_diag(r, n, ports_loc(n),
+                                         "iface %s: a %s cannot be a %s of a %s (%s)", n->e->name,
+                                         kn_iface_type_to_string(c->type), what,
+                                         kn_iface_type_to_string(i->type), c->name);
                         kn_iface_free(c);
                         return kn_iface_free(i);
                 }
@@ -279,15 +290,15 @@ static kn_iface *build(reader *r, node *n, bool top, unsigned depth) {
         return i;
 }
 
-void ifu_list(ifu_backend *u, kn_iface_list *out) {
+void kn_ifupdown_list(kn_ifupdown_backend *u, kn_iface_list *out) {
         for (size_t k = 0; k < u->load_diags.n_diags; k++) {
                 const kn_diag *d = &u->load_diags.diags[k];
                 kn_iface_list_diag(out, d->file, d->line, d->iface, "%s", d->message);
         }
         /* Files with a syntax error: one diagnostic each, naming the place. */
         for (size_t k = 0; k < u->n_files; k++) {
-                const ifu_file *f = u->files[k];
-                if (ifu_file_broken(f))
+                const kn_ifupdown_file *f = u->files[k];
+                if (kn_ifupdown_file_broken(f))
                         kn_iface_list_diag(out, f->shown, f->err_line, NULL, "%s", f->err);
         }
 
@@ -297,11 +308,13 @@ void ifu_list(ifu_backend *u, kn_iface_list *out) {
                 r.nodes[k].e = u->index.all[k];
         for (size_t k = 0; k < n_all; k++) {
                 node *n = &r.nodes[k];
-                if (ifu_entry_count(n->e, IFU_REF_STANZA) || ifu_entry_first(n->e, IFU_REF_BROKEN))
-                        ifu_read_node(&r, n);
+                if (kn_ifupdown_entry_count(n->e, IFU_REF_STANZA) ||
+                    kn_ifupdown_entry_first(n->e, IFU_REF_BROKEN))
+                        kn_ifupdown_read_node(&r, n);
         }
         for (size_t k = 0; k < n_all; k++) /* as ifenslave, which makes it a bond */
-                r.nodes[k].named_master = ifu_entry_first(r.nodes[k].e, IFU_REF_SLAVE) != NULL;
+                r.nodes[k].named_master =
+                        kn_ifupdown_entry_first(r.nodes[k].e, IFU_REF_SLAVE) != NULL;
         for (size_t k = 0; k < n_all; k++) {
                 node *n = &r.nodes[k];
                 if (n->iface && !n->skip && !n->bad)
@@ -318,7 +331,7 @@ void ifu_list(ifu_backend *u, kn_iface_list *out) {
                 /* what is listed, define takes back (a bond with no slave
                  * would print as XML no schema accepts) */
                 if (i && kn_iface_validate(i, &e) < 0) {
-                        ifu_diag(&r, n, n->at, "%s", e.message);
+                        kn_ifupdown_diag(&r, n, n->at, "%s", e.message);
                         i = kn_iface_free(i);
                 }
                 if (i)

@@ -6,7 +6,7 @@
 
 #include "write.h"
 
-_printf_(3, 4) static void push_opt(want *w, ifu_opt o, const char *fmt, ...) {
+_printf_(3, 4) static void push_opt(want *w, kn_ifupdown_opt o, const char *fmt, ...) {
         va_list ap;
         char *v;
         va_start(ap, fmt);
@@ -17,7 +17,7 @@ _printf_(3, 4) static void push_opt(want *w, ifu_opt o, const char *fmt, ...) {
         w->opts[w->n_opts++] = (opt){o, v};
 }
 
-static want *push_want(wnode *n, ifu_family family, const char *method) {
+static want *push_want(wnode *n, kn_ifupdown_family family, const char *method) {
         n->w = kn_xrealloc(n->w, (n->n_w + 1) * sizeof *n->w);
         want *w = &n->w[n->n_w++];
         *w = (want){.family = family, .method = method};
@@ -133,7 +133,7 @@ static void want_link(want *w, const wnode *n, const wnode *nodes, size_t n_node
         case KN_IFACE_VLAN: {
                 char parent[KN_IFNAME_MAX + 1];
                 int tag;
-                if (ifu_vlan_name(n->name, parent, &tag) == 2)
+                if (kn_ifupdown_vlan_name(n->name, parent, &tag) == 2)
                         push_opt(w, IFU_O_VLAN_RAW_DEVICE, "%s", i->vlan_parent);
                 break;
         }
@@ -155,7 +155,7 @@ static bool method_takes_link(const want *w, const kn_iface *i) {
         return !i->mtu && !mac;
 }
 
-void ifu_want_node(wnode *n, const wnode *nodes, size_t n_nodes) {
+void kn_ifupdown_want_node(wnode *n, const wnode *nodes, size_t n_nodes) {
         if (!n->master)
                 want_protocols(n);
         if (n->n_w == 0 || !method_takes_link(&n->w[0], n->i)) {
@@ -176,11 +176,12 @@ void ifu_want_node(wnode *n, const wnode *nodes, size_t n_nodes) {
 
 /* --- the tree being defined ------------------------------------------- */
 
-int ifu_node_name(const kn_iface *i, char out[KN_IFNAME_MAX + 1], kn_error *err) {
+int kn_ifupdown_node_name(const kn_iface *i, char out[KN_IFNAME_MAX + 1], kn_error *err) {
         char parent[KN_IFNAME_MAX + 1];
         int tag;
         if (i->type != KN_IFACE_VLAN) {
-                if (i->type == KN_IFACE_ETHERNET && ifu_vlan_name(i->name, parent, &tag) != 0)
+                if (i->type == KN_IFACE_ETHERNET &&
+                    kn_ifupdown_vlan_name(i->name, parent, &tag) != 0)
                         return kn_error_set(err, EINVAL,
                                             "ethernet %s: ifupdown would take this name for a "
                                             "vlan (PARENT.ID or vlanID); name it otherwise",
@@ -200,7 +201,7 @@ int ifu_node_name(const kn_iface *i, char out[KN_IFNAME_MAX + 1], kn_error *err)
                 memcpy(out, buf, strlen(buf) + 1);
                 return 0;
         }
-        int v = ifu_vlan_name(i->name, parent, &tag);
+        int v = kn_ifupdown_vlan_name(i->name, parent, &tag);
         if (v <= 0)
                 return kn_error_set(err, EINVAL,
                                     "vlan %s: ifupdown takes a vlan's id from its name: name it "

@@ -33,7 +33,7 @@
 
 static void plan_done(plan *p) {
         for (size_t k = 0; k < p->n_edits; k++)
-                ifu_edit_free(p->edits[k]);
+                kn_ifupdown_edit_free(p->edits[k]);
         free(p->edits);
         for (size_t k = 0; k < p->n_nodes; k++) {
                 for (size_t j = 0; j < p->nodes[k].n_w; j++) {
@@ -50,7 +50,7 @@ static void plan_done(plan *p) {
 
 static int collect(plan *p, const kn_iface *i, size_t master, kn_error *err) {
         wnode n = {.i = i, .master_idx = master};
-        int r = ifu_node_name(i, n.name, err);
+        int r = kn_ifupdown_node_name(i, n.name, err);
         if (r < 0)
                 return r;
         if (streq(n.name, "lo"))
@@ -60,7 +60,7 @@ static int collect(plan *p, const kn_iface *i, size_t master, kn_error *err) {
                 if (streq(p->nodes[k].name, n.name))
                         return kn_error_set(err, EINVAL, "%s appears twice in the definition",
                                             n.name);
-        n.e = ifu_index_get(&p->u->index, n.name);
+        n.e = kn_ifupdown_index_get(&p->u->index, n.name);
         size_t self = p->n_nodes;
         p->nodes = kn_xrealloc(p->nodes, (p->n_nodes + 1) * sizeof *p->nodes);
         p->nodes[p->n_nodes++] = n;
@@ -87,8 +87,8 @@ static bool in_removed(const plan *p, const char *name) {
         return false;
 }
 
-static int check_broken(const ifu_entry *e, kn_error *err) {
-        const ifu_ref *b = ifu_entry_first(e, IFU_REF_BROKEN);
+static int check_broken(const kn_ifupdown_entry *e, kn_error *err) {
+        const kn_ifupdown_ref *b = kn_ifupdown_entry_first(e, IFU_REF_BROKEN);
         if (!b)
                 return 0;
         return kn_error_set(err, EIO, "cannot change %s: %s:%u: %s (fix that file first)", e->name,
@@ -97,15 +97,16 @@ static int check_broken(const ifu_entry *e, kn_error *err) {
 
 /* The ports and slaves NAME has now (bridge_ports, bond-slaves, and slaves
  * naming it as bond-master), appended to *v. */
-static void old_ports(const ifu_backend *u, const char *name, char ***v, size_t *n, size_t *alloc) {
-        const ifu_entry *e = ifu_index_get(&u->index, name);
-        if (!ifu_entry_first(e, IFU_REF_STANZA))
+static void old_ports(const kn_ifupdown_backend *u, const char *name, char ***v, size_t *n,
+                      size_t *alloc) {
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&u->index, name);
+        if (!kn_ifupdown_entry_first(e, IFU_REF_STANZA))
                 return; /* no stanza, no ports: slaves naming it wait for a bond */
         for (size_t k = 0; e && k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_SLAVE && ref->kind != IFU_REF_STANZA)
                         continue; /* idx is a line, not a stanza */
-                const ifu_stanza *s = &ref->file->stanzas[ref->idx];
+                const kn_ifupdown_stanza *s = &ref->file->stanzas[ref->idx];
                 if (ref->kind == IFU_REF_SLAVE) {
                         GREEDY_REALLOC(*v, *alloc, *n + 1);
                         (*v)[(*n)++] = kn_xstrdup(s->name);
@@ -113,12 +114,13 @@ static void old_ports(const ifu_backend *u, const char *name, char ***v, size_t 
                 if (ref->kind != IFU_REF_STANZA)
                         continue;
                 for (size_t i = s->first + 1; i < s->end; i++) {
-                        const ifu_line *l = &ref->file->lines[i];
-                        if (l->kind != IFU_OPTION || (!ifu_key_eq(l->words[0], "bridge-ports") &&
-                                                      !ifu_key_eq(l->words[0], "bond-slaves")))
+                        const kn_ifupdown_line *l = &ref->file->lines[i];
+                        if (l->kind != IFU_OPTION ||
+                            (!kn_ifupdown_key_eq(l->words[0], "bridge-ports") &&
+                             !kn_ifupdown_key_eq(l->words[0], "bond-slaves")))
                                 continue;
                         for (size_t w = 1; w < l->n_words; w++)
-                                if (ifu_port_word(l->words[w])) {
+                                if (kn_ifupdown_port_word(l->words[w])) {
                                         GREEDY_REALLOC(*v, *alloc, *n + 1);
                                         (*v)[(*n)++] = kn_xstrdup(l->words[w]);
                                 }
@@ -127,8 +129,8 @@ static void old_ports(const ifu_backend *u, const char *name, char ***v, size_t 
 }
 
 /* Stanzas kvmnet may remove: not the loopback's, not a name it can't hold. */
-static bool ifu_managed(const ifu_backend *u, const char *name) {
-        const ifu_entry *e = ifu_index_get(&u->index, name);
+static bool kn_ifupdown_managed(const kn_ifupdown_backend *u, const char *name) {
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&u->index, name);
         if (streq(name, "lo") || kn_ifname_validate(name, NULL) < 0)
                 return false;
         for (size_t k = 0; e && k < e->n_refs; k++)
@@ -162,7 +164,7 @@ static void find_removed(plan *p, char **roots, size_t n_roots) {
         }
         for (size_t k = 0; k < n; k++)
                 if (!in_new(p, queue[k]) && !in_removed(p, queue[k]) &&
-                    ifu_managed(p->u, queue[k])) {
+                    kn_ifupdown_managed(p->u, queue[k])) {
                         GREEDY_REALLOC(p->removed, p->alloc_removed, p->n_removed + 1);
                         p->removed[p->n_removed++] = TAKE_PTR(queue[k]);
                 }
@@ -172,22 +174,22 @@ static void find_removed(plan *p, char **roots, size_t n_roots) {
 /* Someone outside the change lists NAME as a port, or NAME names an
  * outside bond as master. */
 static int check_claims(const plan *p, const char *name, const char *master, kn_error *err) {
-        const ifu_entry *e = ifu_index_get(&p->u->index, name);
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&p->u->index, name);
         for (size_t k = 0; e && k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_PORT_OF && ref->kind != IFU_REF_STANZA)
                         continue;
-                const ifu_stanza *s = &ref->file->stanzas[ref->idx];
+                const kn_ifupdown_stanza *s = &ref->file->stanzas[ref->idx];
                 const char *other = NULL;
-                const ifu_line *l = &ref->file->lines[s->first];
+                const kn_ifupdown_line *l = &ref->file->lines[s->first];
                 if (ref->kind == IFU_REF_PORT_OF)
                         other = s->name;
                 else if (ref->kind == IFU_REF_STANZA)
-                        other = ifu_stanza_option(ref->file, s, "bond-master", &l);
+                        other = kn_ifupdown_stanza_option(ref->file, s, "bond-master", &l);
                 if (!other || streq_ptr(other, master) || in_new(p, other) || in_removed(p, other))
                         continue;
-                const ifu_entry *o = ifu_index_get(&p->u->index, other);
-                if (!ifu_entry_first(o, IFU_REF_STANZA))
+                const kn_ifupdown_entry *o = kn_ifupdown_index_get(&p->u->index, other);
+                if (!kn_ifupdown_entry_first(o, IFU_REF_STANZA))
                         continue; /* names a master that isn't there */
                 return kn_error_set(err, EBUSY,
                                     "%s is a port or slave of %s (%s:%u); redefine %s without "
@@ -200,12 +202,12 @@ static int check_claims(const plan *p, const char *name, const char *master, kn_
 /* A stanza naming NAME as bond-master would make it a bond with that slave
  * (as ifenslave would): only if the definition says so. */
 static int check_dangling_slaves(const plan *p, const char *name, kn_error *err) {
-        const ifu_entry *e = ifu_index_get(&p->u->index, name);
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&p->u->index, name);
         for (size_t k = 0; e && k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_SLAVE)
                         continue;
-                const ifu_stanza *s = &ref->file->stanzas[ref->idx];
+                const kn_ifupdown_stanza *s = &ref->file->stanzas[ref->idx];
                 if (in_new(p, s->name) || in_removed(p, s->name))
                         continue;
                 return kn_error_set(err, EBUSY,
@@ -221,7 +223,7 @@ static int check_dangling_slaves(const plan *p, const char *name, kn_error *err)
 /* Where a new stanza of node n goes: after its previous wanted stanza. */
 static void place_after(plan *p, const want *prev, edit **ed, size_t *gap, int *prio) {
         if (prev->s) {
-                *ed = ifu_edit_for(p, prev->f, NULL);
+                *ed = kn_ifupdown_edit_for(p, prev->f, NULL);
                 *gap = prev->s->end;
         } else {
                 *ed = prev->ed;
@@ -239,12 +241,12 @@ static void place_after(plan *p, const want *prev, edit **ed, size_t *gap, int *
 static void place_before(plan *p, const wnode *m, edit **ed, size_t *gap, int *prio) {
         const want *master = &m->w[0];
         if (master->s) {
-                *ed = ifu_edit_for(p, master->f, NULL);
+                *ed = kn_ifupdown_edit_for(p, master->f, NULL);
                 *gap = master->s->first;
                 /* before the bridge's own `auto` line in that file too */
                 for (size_t k = 0; m->e && k < m->e->n_refs; k++)
-                        if (m->e->refs[k].kind == IFU_REF_START && m->e->refs[k].file == master->f &&
-                            m->e->refs[k].idx < *gap)
+                        if (m->e->refs[k].kind == IFU_REF_START &&
+                            m->e->refs[k].file == master->f && m->e->refs[k].idx < *gap)
                                 *gap = m->e->refs[k].idx;
         } else {
                 *ed = master->ed;
@@ -255,7 +257,7 @@ static void place_before(plan *p, const wnode *m, edit **ed, size_t *gap, int *p
 
 static const char *target_file(plan *p, const char *name, char **buf) {
         *buf = kn_xasprintf("etc/network/interfaces.d/%s", name);
-        if (ifu_path_sourced(p->u, *buf))
+        if (kn_ifupdown_path_sourced(p->u, *buf))
                 return *buf;
         return IFU_MAIN;
 }
@@ -281,10 +283,10 @@ static bool before(const want *a, const want *b) {
 }
 
 static int plan_node(plan *p, wnode *n, kn_error *err) {
-        ifu_entry *e = n->e;
+        kn_ifupdown_entry *e = n->e;
         /* existing stanzas, reading order */
-        size_t n_e = ifu_entry_count(e, IFU_REF_STANZA);
-        const ifu_ref **ex = kn_xcalloc(n_e + 1, sizeof *ex);
+        size_t n_e = kn_ifupdown_entry_count(e, IFU_REF_STANZA);
+        const kn_ifupdown_ref **ex = kn_xcalloc(n_e + 1, sizeof *ex);
         bool *taken = kn_xcalloc(n_e + 1, sizeof *taken);
         for (size_t k = 0, j = 0; e && k < e->n_refs; k++)
                 if (e->refs[k].kind == IFU_REF_STANZA)
@@ -293,7 +295,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 for (size_t j = 0; j < n->n_w; j++) {
                         want *w = &n->w[j];
                         for (size_t k = 0; k < n_e && !w->s; k++) {
-                                const ifu_stanza *s = &ex[k]->file->stanzas[ex[k]->idx];
+                                const kn_ifupdown_stanza *s = &ex[k]->file->stanzas[ex[k]->idx];
                                 if (taken[k] || s->family != w->family ||
                                     (pass == 0 && !streq_ptr(s->method, w->method)))
                                         continue;
@@ -309,14 +311,14 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 want *ws[64];
                 size_t m = 0;
                 for (size_t j = 0; j < n->n_w && m < ELEMENTSOF(ws); j++)
-                        if (n->w[j].s && n->w[j].family == (ifu_family) fam &&
+                        if (n->w[j].s && n->w[j].family == (kn_ifupdown_family) fam &&
                             streq(n->w[j].method, "static"))
                                 ws[m++] = &n->w[j];
                 /* insertion sort of their stanzas by reading order */
                 for (size_t a = 1; a < m; a++)
                         for (size_t b = a; b > 0 && before(ws[b], ws[b - 1]); b--) {
-                                ifu_file *tf = ws[b]->f;
-                                const ifu_stanza *ts = ws[b]->s;
+                                kn_ifupdown_file *tf = ws[b]->f;
+                                const kn_ifupdown_stanza *ts = ws[b]->s;
                                 ws[b]->f = ws[b - 1]->f;
                                 ws[b]->s = ws[b - 1]->s;
                                 ws[b - 1]->f = tf;
@@ -326,7 +328,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
 
         for (size_t j = 0; j < n->n_w; j++)
                 if (n->w[j].s)
-                        ifu_edit_in_place(p, n->name, &n->w[j]);
+                        kn_ifupdown_edit_in_place(p, n->name, &n->w[j]);
 
         /* The first of the kept stanzas in reading order */
         const want *earliest = NULL;
@@ -345,7 +347,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
         start_keyword(!n->master || port ? top->i->start : KN_START_UNSET, &kw);
         bool have_mention = false;
         for (size_t k = 0; e && k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind != IFU_REF_START)
                         continue;
                 kn_start_mode m = mention_mode(ref->file->lines[ref->idx].words[0]);
@@ -355,12 +357,13 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         have_mention = true;
                         continue;
                 }
-                ifu_add_drop(ifu_edit_for(p, ref->file, NULL), ref->idx, n->name);
+                kn_ifupdown_add_drop(kn_ifupdown_edit_for(p, ref->file, NULL), ref->idx, n->name);
         }
         if (kw && !have_mention) {
                 if (n->w[0].s)
-                        ifu_add_ins(p, ifu_edit_for(p, earliest->f, NULL), earliest->s->first, 2,
-                                    kn_xasprintf("%s %s\n", kw, n->name), NULL, NULL);
+                        kn_ifupdown_add_ins(p, kn_ifupdown_edit_for(p, earliest->f, NULL),
+                                            earliest->s->first, 2,
+                                            kn_xasprintf("%s %s\n", kw, n->name), NULL, NULL);
                 else
                         n->w[0].mention = kw;
         }
@@ -374,7 +377,7 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 if (j > 0)
                         place_after(p, &n->w[j - 1], &w->ed, &w->gap, &prio);
                 else if (earliest) {
-                        w->ed = ifu_edit_for(p, earliest->f, NULL);
+                        w->ed = kn_ifupdown_edit_for(p, earliest->f, NULL);
                         w->gap = earliest->s->first;
                         prio = 2;
                 } else if (port && n->i->type == KN_IFACE_BOND) {
@@ -386,8 +389,8 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                 } else {
                         _cleanup_free_ char *buf = NULL;
                         const char *path = target_file(p, n->name, &buf);
-                        ifu_file *f = ifu_find_file(p->u, path);
-                        if (f && ifu_file_broken(f)) {
+                        kn_ifupdown_file *f = kn_ifupdown_find_file(p->u, path);
+                        if (f && kn_ifupdown_file_broken(f)) {
                                 free(ex);
                                 free(taken);
                                 return kn_error_set(err, EIO,
@@ -395,12 +398,12 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                                                     "file first)",
                                                     n->name, f->shown, f->err_line, f->err);
                         }
-                        w->ed = ifu_edit_for(p, f, path);
-                        w->gap = ifu_n_lines(w->ed);
+                        w->ed = kn_ifupdown_edit_for(p, f, path);
+                        w->gap = kn_ifupdown_n_lines(w->ed);
                         prio = 1;
                 }
                 w->prio = prio;
-                ifu_add_ins(p, w->ed, w->gap, prio, NULL, w, n->name);
+                kn_ifupdown_add_ins(p, w->ed, w->gap, prio, NULL, w, n->name);
         }
 
         /* Existing stanzas no longer wanted go; their foreign options move
@@ -411,16 +414,16 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
         for (size_t k = 0; k < n_e; k++) {
                 if (taken[k])
                         continue;
-                ifu_file *f = ex[k]->file;
-                const ifu_stanza *s = &f->stanzas[ex[k]->idx];
+                kn_ifupdown_file *f = ex[k]->file;
+                const kn_ifupdown_stanza *s = &f->stanzas[ex[k]->idx];
                 /* a word-for-word repeat of an earlier stanza: its lines
                  * are already where that one's went */
                 bool repeat = false;
                 for (size_t j = 0; j < k && !repeat; j++)
-                        repeat = ifu_stanza_same(ex[j]->file, &ex[j]->file->stanzas[ex[j]->idx], f,
-                                                 s);
+                        repeat = kn_ifupdown_stanza_same(ex[j]->file,
+                                                         &ex[j]->file->stanzas[ex[j]->idx], f, s);
                 if (repeat) {
-                        ifu_delete_stanza(ifu_edit_for(p, f, NULL), s, true);
+                        kn_ifupdown_delete_stanza(kn_ifupdown_edit_for(p, f, NULL), s, true);
                         continue;
                 }
                 want *to = NULL;
@@ -431,22 +434,22 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
                         to = &keeper[s->family];
                 kn_strbuf moved = {0};
                 for (size_t i = s->first + 1; i < s->end; i++)
-                        if (ifu_foreign_option(s, &f->lines[i]))
+                        if (kn_ifupdown_foreign_option(s, &f->lines[i]))
                                 kn_strbuf_putn(&moved, f->lines[i].raw, f->lines[i].raw_len);
                 if (moved.len && moved.s[moved.len - 1] != '\n')
                         kn_strbuf_putc(&moved, '\n');
                 if (!to && moved.len) {
                         keeper[s->family] =
                                 (want){.family = s->family, .method = "manual", .f = f, .s = s};
-                        ifu_edit_in_place(p, n->name, &keeper[s->family]);
+                        kn_ifupdown_edit_in_place(p, n->name, &keeper[s->family]);
                         kn_strbuf_done(&moved);
                         continue;
                 }
-                ifu_delete_stanza(ifu_edit_for(p, f, NULL), s, true);
+                kn_ifupdown_delete_stanza(kn_ifupdown_edit_for(p, f, NULL), s, true);
                 if (!moved.len)
                         continue;
-                ifu_add_ins(p, ifu_edit_for(p, to->f, NULL), to->s->end, 0, kn_strbuf_steal(&moved),
-                            NULL, NULL);
+                kn_ifupdown_add_ins(p, kn_ifupdown_edit_for(p, to->f, NULL), to->s->end, 0,
+                                    kn_strbuf_steal(&moved), NULL, NULL);
         }
         free(ex);
         free(taken);
@@ -455,14 +458,15 @@ static int plan_node(plan *p, wnode *n, kn_error *err) {
 
 /* Remove every stanza and mention of NAME. */
 static void plan_remove(plan *p, const char *name) {
-        const ifu_entry *e = ifu_index_get(&p->u->index, name);
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&p->u->index, name);
         for (size_t k = 0; e && k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (ref->kind == IFU_REF_STANZA)
-                        ifu_delete_stanza(ifu_edit_for(p, ref->file, NULL),
-                                          &ref->file->stanzas[ref->idx], false);
+                        kn_ifupdown_delete_stanza(kn_ifupdown_edit_for(p, ref->file, NULL),
+                                                  &ref->file->stanzas[ref->idx], false);
                 else if (ref->kind == IFU_REF_START)
-                        ifu_add_drop(ifu_edit_for(p, ref->file, NULL), ref->idx, e->name);
+                        kn_ifupdown_add_drop(kn_ifupdown_edit_for(p, ref->file, NULL), ref->idx,
+                                             e->name);
         }
 }
 
@@ -478,17 +482,17 @@ static bool blank_text(const char *s) {
         return s[strspn(s, " \t\r\n")] == '\0';
 }
 
-static void apply_state(ifu_backend *u, change *c) {
-        ifu_file *old = c->ed->f;
-        ifu_file *nf = NULL;
+static void apply_state(kn_ifupdown_backend *u, change *c) {
+        kn_ifupdown_file *old = c->ed->f;
+        kn_ifupdown_file *nf = NULL;
         if (c->text) {
                 _cleanup_free_ char *shown = kn_root_display(u->base.root, c->ed->path);
-                nf = ifu_file_parse(c->ed->path, shown, kn_xstrdup(c->text), c->len);
+                nf = kn_ifupdown_file_parse(c->ed->path, shown, kn_xstrdup(c->text), c->len);
                 nf->order = old ? old->order : u->next_order++;
         }
         if (old) {
-                ifu_index_remove_file(&u->index, old);
-                ifu_file_map_del(&u->by_path, old->path);
+                kn_ifupdown_index_remove_file(&u->index, old);
+                kn_ifupdown_file_map_del(&u->by_path, old->path);
                 size_t k = 0;
                 while (u->files[k] != old)
                         k++;
@@ -499,20 +503,20 @@ static void apply_state(ifu_backend *u, change *c) {
                                 (u->n_files - k - 1) * sizeof *u->files);
                         u->n_files--;
                 }
-                ifu_file_free(old);
+                kn_ifupdown_file_free(old);
                 c->ed->f = NULL; /* the plan must not look at it any more */
         } else if (nf) {
                 GREEDY_REALLOC(u->files, u->alloc_files, u->n_files + 1);
                 u->files[u->n_files++] = nf;
         }
         if (nf) {
-                ifu_file_map_put(&u->by_path, nf);
-                ifu_index_add_file(&u->index, nf);
+                kn_ifupdown_file_map_put(&u->by_path, nf);
+                kn_ifupdown_index_add_file(&u->index, nf);
         }
 }
 
 static int commit(plan *p, kn_error *err) {
-        ifu_backend *u = p->u;
+        kn_ifupdown_backend *u = p->u;
         const kn_root *root = u->base.root;
         change *ch = kn_xcalloc(p->n_edits + 1, sizeof *ch);
         size_t n = 0;
@@ -524,7 +528,7 @@ static int commit(plan *p, kn_error *err) {
                         edit *ed = p->edits[k];
                         if ((pass == 0) != (ed->f != NULL))
                                 continue;
-                        char *text = ifu_render(ed);
+                        char *text = kn_ifupdown_render(ed);
                         size_t len = strlen(text);
                         if (ed->f && len == ed->f->len && memcmp(text, ed->f->text, len) == 0) {
                                 free(text);
@@ -545,7 +549,7 @@ static int commit(plan *p, kn_error *err) {
         kn_fileset set = {0};
         for (size_t k = 0; k < n; k++) {
                 change *c = &ch[k];
-                const ifu_file *f = c->ed->f;
+                const kn_ifupdown_file *f = c->ed->f;
                 kn_fileset_expect(&set, c->ed->path, f ? f->text : NULL, f ? f->len : 0);
                 if (c->text)
                         kn_fileset_write(&set, c->ed->path, kn_xstrdup(c->text), c->len, 0);
@@ -565,7 +569,7 @@ static int commit(plan *p, kn_error *err) {
 
 /* --- entry points ----------------------------------------------------- */
 
-int ifu_define(ifu_backend *u, const kn_iface *iface, kn_error *err) {
+int kn_ifupdown_define(kn_ifupdown_backend *u, const kn_iface *iface, kn_error *err) {
         _cleanup_(plan_done) plan p = {.u = u};
         int r = collect(&p, iface, SIZE_MAX, err);
         if (r < 0)
@@ -583,7 +587,7 @@ int ifu_define(ifu_backend *u, const kn_iface *iface, kn_error *err) {
         find_removed(&p, roots, p.n_nodes);
         free(roots);
         for (size_t k = 0; k < p.n_removed; k++) {
-                const ifu_entry *e = ifu_index_get(&u->index, p.removed[k]);
+                const kn_ifupdown_entry *e = kn_ifupdown_index_get(&u->index, p.removed[k]);
                 if ((r = check_broken(e, err)) < 0)
                         return r;
         }
@@ -596,7 +600,7 @@ int ifu_define(ifu_backend *u, const kn_iface *iface, kn_error *err) {
                         return r;
         }
         for (size_t k = 0; k < p.n_nodes; k++)
-                ifu_want_node(&p.nodes[k], p.nodes, p.n_nodes);
+                kn_ifupdown_want_node(&p.nodes[k], p.nodes, p.n_nodes);
         for (size_t k = 0; k < p.n_nodes; k++)
                 if ((r = plan_node(&p, &p.nodes[k], err)) < 0)
                         return r;
@@ -605,16 +609,16 @@ int ifu_define(ifu_backend *u, const kn_iface *iface, kn_error *err) {
         return commit(&p, err);
 }
 
-int ifu_undefine(ifu_backend *u, const char *name, kn_error *err) {
+int kn_ifupdown_undefine(kn_ifupdown_backend *u, const char *name, kn_error *err) {
         _cleanup_(plan_done) plan p = {.u = u};
-        const ifu_entry *e = ifu_index_get(&u->index, name);
+        const kn_ifupdown_entry *e = kn_ifupdown_index_get(&u->index, name);
         int r;
         if (e && (r = check_broken(e, err)) < 0)
                 return r;
-        if (!ifu_entry_first(e, IFU_REF_STANZA))
+        if (!kn_ifupdown_entry_first(e, IFU_REF_STANZA))
                 return kn_error_set(err, ENOENT, "no interface %s in the ifupdown files", name);
         for (size_t k = 0; k < e->n_refs; k++) {
-                const ifu_ref *ref = &e->refs[k];
+                const kn_ifupdown_ref *ref = &e->refs[k];
                 if (streq(name, "lo") ||
                     (ref->kind == IFU_REF_STANZA &&
                      streq_ptr(ref->file->stanzas[ref->idx].method, "loopback")))
@@ -629,7 +633,7 @@ int ifu_undefine(ifu_backend *u, const char *name, kn_error *err) {
         char *roots[] = {(char *) name};
         find_removed(&p, roots, 1);
         for (size_t k = 0; k < p.n_removed; k++) {
-                const ifu_entry *x = ifu_index_get(&u->index, p.removed[k]);
+                const kn_ifupdown_entry *x = kn_ifupdown_index_get(&u->index, p.removed[k]);
                 if ((r = check_broken(x, err)) < 0)
                         return r;
         }

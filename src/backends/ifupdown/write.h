@@ -7,22 +7,22 @@
 #include "ifupdown.h"
 
 typedef struct opt {
-        ifu_opt o;
+        kn_ifupdown_opt o;
         char *value;
 } opt;
 
 typedef struct edit edit;
 
 typedef struct want {
-        ifu_family family;
+        kn_ifupdown_family family;
         const char *method;
         opt *opts;
         size_t n_opts;
         /* the existing stanza it takes over, if any */
-        ifu_file *f;
-        const ifu_stanza *s;
+        kn_ifupdown_file *f;
+        const kn_ifupdown_stanza *s;
         /* a new stanza: where it went, and its order among insertions at
-         * that gap (ifu_add_ins) */
+         * that gap (kn_ifupdown_add_ins) */
         edit *ed;
         size_t gap;
         int prio;
@@ -34,7 +34,7 @@ typedef struct wnode {
         char name[KN_IFNAME_MAX + 1];
         size_t master_idx; /* SIZE_MAX for the top */
         struct wnode *master;
-        ifu_entry *e;
+        kn_ifupdown_entry *e;
         want *w;
         size_t n_w;
 } wnode;
@@ -54,8 +54,8 @@ typedef struct drop {
 } drop;
 
 struct edit {
-        ifu_file *f; /* NULL: a new file */
-        size_t n;    /* f's lines */
+        kn_ifupdown_file *f; /* NULL: a new file */
+        size_t n;            /* f's lines */
         char *path;
         bool *del;
         char **repl;
@@ -66,7 +66,7 @@ struct edit {
 };
 
 typedef struct plan {
-        ifu_backend *u;
+        kn_ifupdown_backend *u;
         edit **edits;
         size_t n_edits;
         unsigned seq;
@@ -77,22 +77,22 @@ typedef struct plan {
 } plan;
 
 /* want.c: the stanzas a definition becomes (see write.c for the rules) */
-void ifu_want_node(wnode *n, const wnode *nodes, size_t n_nodes);
+void kn_ifupdown_want_node(wnode *n, const wnode *nodes, size_t n_nodes);
 /* The name ifupdown knows the interface by (a vlan without name gets
  * PARENT.TAG); refuses what ifupdown would read back as something else. */
-int ifu_node_name(const kn_iface *i, char out[KN_IFNAME_MAX + 1], kn_error *err);
+int kn_ifupdown_node_name(const kn_iface *i, char out[KN_IFNAME_MAX + 1], kn_error *err);
 
 /* edit.c: edits on one file's lines, rendered at the end */
-size_t ifu_n_lines(const edit *ed);
-edit *ifu_edit_for(plan *p, ifu_file *f, const char *path);
-void ifu_edit_free(edit *ed);
-void ifu_add_ins(plan *p, edit *ed, size_t gap, int prio, char *text, const want *w,
-                 const char *name);
-void ifu_add_drop(edit *ed, size_t line, const char *name);
+size_t kn_ifupdown_n_lines(const edit *ed);
+edit *kn_ifupdown_edit_for(plan *p, kn_ifupdown_file *f, const char *path);
+void kn_ifupdown_edit_free(edit *ed);
+void kn_ifupdown_add_ins(plan *p, edit *ed, size_t gap, int prio, char *text, const want *w,
+                         const char *name);
+void kn_ifupdown_add_drop(edit *ed, size_t line, const char *name);
 /* An option line kvmnet doesn't own in a stanza of s's family. */
-bool ifu_foreign_option(const ifu_stanza *s, const ifu_line *l);
+bool kn_ifupdown_foreign_option(const kn_ifupdown_stanza *s, const kn_ifupdown_line *l);
 /* keep_comments: the stanza's comment lines stay (the interface lives on) */
-void ifu_delete_stanza(edit *ed, const ifu_stanza *s, bool keep_comments);
+void kn_ifupdown_delete_stanza(edit *ed, const kn_ifupdown_stanza *s, bool keep_comments);
 /* Make w's existing stanza say what w wants, keeping every other line. */
-void ifu_edit_in_place(plan *p, const char *name, want *w);
-char *ifu_render(edit *ed);
+void kn_ifupdown_edit_in_place(plan *p, const char *name, want *w);
+char *kn_ifupdown_render(edit *ed);

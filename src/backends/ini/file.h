@@ -2,7 +2,7 @@
 #pragma once
 
 /* One file of a kn_ini_dir: what both INI backends keep of every file
- * they load.  A backend's own file type (nd_file, nm_conn) starts with it,
+ * they load.  A backend's own file type (kn_networkd_file, kn_nmkeyfile_conn) starts with it,
  * so that the dir's table and indexes can hold either. */
 
 #include <stdbool.h>

@@ -20,13 +20,13 @@
 
 typedef struct plan {
         kn_ini_plan files;
-        nd_backend *b;
+        kn_networkd_backend *b;
         kn_error *err;
 } plan;
 
 typedef struct item {
         const kn_iface *node, *master;
-        nd_role role;
+        kn_networkd_role role;
         bool primary;
 } item;
 
@@ -57,10 +57,10 @@ _printf_(3, 4) static int busy(plan *p, const kn_ini_file *f, const char *fmt, .
 }
 
 static int network_target(plan *p, const char *link, kn_ini_work **ret) {
-        nd_backend *b = p->b;
+        kn_networkd_backend *b = p->b;
         size_t n;
-        const kn_ini_entry *lits = nd_literals(b, link, &n);
-        nd_file *lit = NULL, *app = nd_applying(b, link, NULL);
+        const kn_ini_entry *lits = kn_networkd_literals(b, link, &n);
+        kn_networkd_file *lit = NULL, *app = kn_networkd_applying(b, link, NULL);
         for (size_t k = 0; k < n; k++) {
                 if (lits[k].file->runtime)
                         return busy(p, lits[k].file, "%s is configured by", link);
@@ -72,7 +72,7 @@ static int network_target(plan *p, const char *link, kn_ini_work **ret) {
         _cleanup_free_ char *ours = kn_xasprintf(ND_PREFIX "%s.network", link);
         const char *target = lit ? lit->file.name : ours;
         if (app && app != lit && strcmp(app->file.name, target) < 0) {
-                _cleanup_free_ char *m = nd_match_describe(app);
+                _cleanup_free_ char *m = kn_networkd_match_describe(app);
                 _cleanup_free_ char *rel = kn_xasprintf(ND_DIR "/%s", target);
                 _cleanup_free_ char *shown = kn_root_display(b->base.root, rel);
                 return kn_error_set(p->err, EBUSY,
@@ -93,7 +93,7 @@ static int network_target(plan *p, const char *link, kn_ini_work **ret) {
 }
 
 static int netdev_target(plan *p, const char *link, kn_ini_work **ret) {
-        nd_file *d = nd_netdev_of(p->b, link);
+        kn_networkd_file *d = kn_networkd_netdev_of(p->b, link);
         if (d && d->file.runtime)
                 return busy(p, &d->file, "%s is created by", link);
         if (d)
@@ -147,9 +147,9 @@ static void vlan_edit(kn_ini *ini, const char *vlan, bool add) {
 
 /* The file carrying the parent's VLAN= list as networkd applies it. */
 static int parent_file(plan *p, const char *parent, kn_ini_work **ret) {
-        nd_file *app = nd_applying(p->b, parent, NULL);
+        kn_networkd_file *app = kn_networkd_applying(p->b, parent, NULL);
         if (app && !app->file.runtime && !app->literal) {
-                _cleanup_free_ char *m = nd_match_describe(app);
+                _cleanup_free_ char *m = kn_networkd_match_describe(app);
                 return kn_error_set(p->err, EBUSY,
                                     "%s, the parent of the vlan, is configured by %s through a "
                                     "pattern (%s); VLAN= there would apply to every link it "
@@ -160,13 +160,13 @@ static int parent_file(plan *p, const char *parent, kn_ini_work **ret) {
 }
 
 static int attach_vlan(plan *p, const kn_iface *vlan) {
-        nd_node old;
+        kn_networkd_node old;
         kn_ini_work *w;
         int r;
-        nd_node_lookup(p->b, vlan->name, &old);
+        kn_networkd_node_lookup(p->b, vlan->name, &old);
         kn_iface_free(old.iface);
         if (old.vlan_parent[0] && !streq(old.vlan_parent, vlan->vlan_parent)) {
-                nd_file *f = nd_applying(p->b, old.vlan_parent, NULL);
+                kn_networkd_file *f = kn_networkd_applying(p->b, old.vlan_parent, NULL);
                 if (f && !f->file.runtime) {
                         if ((r = plan_open(p, f->file.rel, &w)) < 0)
                                 return r;
@@ -186,10 +186,10 @@ static int attach_vlan(plan *p, const kn_iface *vlan) {
 /* ---- links leaving ---- */
 
 static int release(plan *p, const char *name) {
-        nd_node node, *n = &node;
+        kn_networkd_node node, *n = &node;
         kn_ini_work *w;
         int r;
-        nd_node_lookup(p->b, name, n);
+        kn_networkd_node_lookup(p->b, name, n);
         kn_iface_free(n->iface);
         if (n->netdev && !n->netdev->file.runtime)
                 kn_ini_plan_remove(&p->files, n->netdev->file.rel);
@@ -203,7 +203,7 @@ static int release(plan *p, const char *name) {
                 }
         }
         if (n->vlan_parent[0]) {
-                nd_file *f = nd_applying(p->b, n->vlan_parent, NULL);
+                kn_networkd_file *f = kn_networkd_applying(p->b, n->vlan_parent, NULL);
                 if (f && !f->file.runtime && !f->file.broken) {
                         if ((r = plan_open(p, f->file.rel, &w)) < 0)
                                 return r;
@@ -223,13 +223,13 @@ static int plan_apply(plan *p) {
                         size_t n = vlan_list(&w->ini, &v);
                         kn_strv_free(v, n);
                         if (n)
-                                nd_write_stub(&w->ini);
+                                kn_networkd_write_stub(&w->ini);
                         else
                                 w->remove = true;
                 }
                 /* A stub whose vlans are all gone goes too. */
                 if (!w->remove && kn_ini_has_comment(&w->ini, ND_STUB_MARK) &&
-                    !nd_has_mapped_keys(&w->ini)) {
+                    !kn_networkd_has_mapped_keys(&w->ini)) {
                         char **v;
                         size_t n = vlan_list(&w->ini, &v);
                         kn_strv_free(v, n);
@@ -239,7 +239,8 @@ static int plan_apply(plan *p) {
         return kn_ini_plan_apply(&p->files, 0, p->err);
 }
 
-static void flatten(const kn_iface *i, const kn_iface *master, nd_role role, item **v, size_t *n) {
+static void flatten(const kn_iface *i, const kn_iface *master, kn_networkd_role role, item **v,
+                    size_t *n) {
         *v = kn_xrealloc(*v, (*n + 1) * sizeof **v);
         (*v)[(*n)++] = (item){
                 .node = i,
@@ -258,20 +259,20 @@ static int write_item(plan *p, const item *it) {
         int r = network_target(p, i->name, &w);
         if (r < 0)
                 return r;
-        nd_write_network(&w->ini, i, it->role, it->master, it->primary, w->created);
+        kn_networkd_write_network(&w->ini, i, it->role, it->master, it->primary, w->created);
         if (i->type != KN_IFACE_ETHERNET) {
                 if ((r = netdev_target(p, i->name, &w)) < 0)
                         return r;
-                return nd_write_netdev(&w->ini, i, it->role, w->created, p->err);
+                return kn_networkd_write_netdev(&w->ini, i, it->role, w->created, p->err);
         }
         /* Once a bridge, bond or vlan, now ethernet: its .netdev goes. */
-        nd_file *d = nd_netdev_of(p->b, i->name);
-        if (d && !d->file.runtime && nd_our_kind(d->netdev_kind, NULL))
+        kn_networkd_file *d = kn_networkd_netdev_of(p->b, i->name);
+        if (d && !d->file.runtime && kn_networkd_our_kind(d->netdev_kind, NULL))
                 kn_ini_plan_remove(&p->files, d->file.rel);
         return 0;
 }
 
-int nd_define(nd_backend *b, const kn_iface *in, kn_error *err) {
+int kn_networkd_define(kn_networkd_backend *b, const kn_iface *in, kn_error *err) {
         _cleanup_iface_ kn_iface *iface = kn_iface_copy(in);
         plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         _cleanup_free_ item *items = NULL;
@@ -285,7 +286,7 @@ int nd_define(nd_backend *b, const kn_iface *in, kn_error *err) {
         /* Links leaving: those of the interface's old tree, and of every
          * top-level interface the new tree takes in. */
         for (size_t k = 0; k < n_items; k++)
-                nd_tree_names(b, items[k].node->name, &old, &n_old);
+                kn_networkd_tree_names(b, items[k].node->name, &old, &n_old);
         for (size_t k = 0; k < n_items && r >= 0; k++)
                 r = write_item(&p, &items[k]);
         for (size_t k = 0; k < n_items && r >= 0; k++)
@@ -302,12 +303,12 @@ int nd_define(nd_backend *b, const kn_iface *in, kn_error *err) {
         return r;
 }
 
-int nd_undefine(nd_backend *b, const char *name, kn_error *err) {
+int kn_networkd_undefine(kn_networkd_backend *b, const char *name, kn_error *err) {
         plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **names = NULL;
         size_t n = 0;
         int r = 0;
-        nd_tree_names(b, name, &names, &n);
+        kn_networkd_tree_names(b, name, &names, &n);
         if (n == 0) /* not listed (its files are broken): just its own files */
                 r = release(&p, name);
         for (size_t k = 0; k < n && r >= 0; k++)

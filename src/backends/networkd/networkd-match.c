@@ -63,15 +63,15 @@ static void split_into(const char *value, char ***v, size_t *n, bool macs) {
         }
 }
 
-void nd_match_clear(nd_file *f) {
+void kn_networkd_match_clear(kn_networkd_file *f) {
         strv_clear(&f->globs, &f->n_globs);
         strv_clear(&f->macs, &f->n_macs);
         f->negated = f->other_match = false;
         f->literal = NULL;
 }
 
-void nd_match_parse(nd_file *f) {
-        nd_match_clear(f);
+void kn_networkd_match_parse(kn_networkd_file *f) {
+        kn_networkd_match_clear(f);
         KN_INI_FOREACH(k, &f->file.ini, "Match", NULL) {
                 const kn_ini_line *l = &f->file.ini.lines[k];
                 if (streq(l->key, "Name")) {
@@ -100,7 +100,7 @@ void nd_match_parse(nd_file *f) {
                 f->literal = f->globs[0];
 }
 
-bool nd_match(const nd_file *f, const char *link, const char *mac) {
+bool kn_networkd_match(const kn_networkd_file *f, const char *link, const char *mac) {
         if (f->masked)
                 return false;
         if (f->literal) {
@@ -127,7 +127,7 @@ bool nd_match(const nd_file *f, const char *link, const char *mac) {
         return true;
 }
 
-char *nd_match_describe(const nd_file *f) {
+char *kn_networkd_match_describe(const kn_networkd_file *f) {
         kn_strbuf b = {0};
         kn_strbuf_puts(&b, "[Match]");
         KN_INI_FOREACH(k, &f->file.ini, "Match", NULL) {

@@ -72,7 +72,7 @@ static const struct {
 
 /* systemd.time(7) spans: "100ms", "1.5s", "1min 30s"; a bare number is
  * seconds. */
-int nd_parse_timespan_usec(const char *s, unsigned long long *ret) {
+int kn_networkd_parse_timespan_usec(const char *s, unsigned long long *ret) {
         unsigned long long total = 0;
         bool any = false;
         const char *p = s;
@@ -121,7 +121,7 @@ int nd_parse_timespan_usec(const char *s, unsigned long long *ret) {
 }
 
 /* Sizes as MTUBytes= takes them: a number, optionally K, M or G (1024). */
-int nd_parse_bytes(const char *s, unsigned long long *ret) {
+int kn_networkd_parse_bytes(const char *s, unsigned long long *ret) {
         char *end;
         if (!s || !isdigit((unsigned char) *s))
                 return -EINVAL;
@@ -143,7 +143,7 @@ int nd_parse_bytes(const char *s, unsigned long long *ret) {
         return 0;
 }
 
-kn_start_mode nd_read_start(const kn_ini *ini) {
+kn_start_mode kn_networkd_read_start(const kn_ini *ini) {
         const char *policy = kn_ini_get(ini, "Link", "ActivationPolicy");
         if (policy &&
             (streq(policy, "manual") || streq(policy, "down") || streq(policy, "always-down")))
@@ -160,7 +160,7 @@ static const char *const mapped_keys[][2] = {
         {"Network", "Bond"},           {"Network", "PrimarySlave"},
 };
 
-bool nd_has_mapped_keys(const kn_ini *ini) {
+bool kn_networkd_has_mapped_keys(const kn_ini *ini) {
         for (size_t k = 0; k < ini->n; k++) {
                 const kn_ini_line *l = &ini->lines[k];
                 if (!l->key)
@@ -180,19 +180,20 @@ bool nd_has_mapped_keys(const kn_ini *ini) {
 /* ---- the view ---- */
 
 static int cmp_node(const void *a, const void *b) {
-        return strcmp(((const nd_node *) a)->name, ((const nd_node *) b)->name);
+        return strcmp(((const kn_networkd_node *) a)->name, ((const kn_networkd_node *) b)->name);
 }
 
-nd_node *nd_view_find(const nd_view *v, const char *name) {
-        nd_node key;
+kn_networkd_node *kn_networkd_view_find(const kn_networkd_view *v, const char *name) {
+        kn_networkd_node key;
         if (strlen(name) > KN_IFNAME_MAX)
                 return NULL;
         strcpy(key.name, name);
         return bsearch_safe(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
 }
 
-_printf_(5, 6) static void node_diag(nd_view *v, nd_node *n, const nd_file *f, unsigned line,
-                                     const char *fmt, ...) {
+_printf_(5, 6) static void node_diag(kn_networkd_view *v, kn_networkd_node *n,
+                                     const kn_networkd_file *f, unsigned line, const char *fmt,
+                                     ...) {
         if (n->bad)
                 return;
         n->bad = true;
@@ -207,16 +208,16 @@ _printf_(5, 6) static void node_diag(nd_view *v, nd_node *n, const nd_file *f, u
         kn_iface_list_diag(v->out, f->file.shown, line, n->name, "%s", msg);
 }
 
-static void add_name(nd_view *v, const char *name) {
+static void add_name(kn_networkd_view *v, const char *name) {
         if (kn_ifname_validate(name, NULL) < 0 || streq(name, "lo"))
                 return;
         GREEDY_REALLOC(v->nodes, v->alloc, v->n + 1);
-        nd_node *n = &v->nodes[v->n++];
-        *n = (nd_node){0};
+        kn_networkd_node *n = &v->nodes[v->n++];
+        *n = (kn_networkd_node){0};
         strcpy(n->name, name);
 }
 
-bool nd_our_kind(const char *kind, kn_iface_type *type) {
+bool kn_networkd_our_kind(const char *kind, kn_iface_type *type) {
         for (kn_iface_type t = KN_IFACE_BRIDGE; t <= KN_IFACE_VLAN; t++)
                 if (streq_ptr(kind, kn_iface_type_to_string(t))) {
                         if (type)
@@ -228,16 +229,16 @@ bool nd_our_kind(const char *kind, kn_iface_type *type) {
 
 /* ---- reading one link ---- */
 
-static const kn_ini_line *last(const nd_file *f, const char *section, const char *key) {
+static const kn_ini_line *last(const kn_networkd_file *f, const char *section, const char *key) {
         return f ? kn_ini_find(&f->file.ini, section, key) : NULL;
 }
 
-static bool read_ms(nd_file *f, const char *key, long *ms) {
+static bool read_ms(kn_networkd_file *f, const char *key, long *ms) {
         const kn_ini_line *l = last(f, "Bond", key);
         unsigned long long usec;
         if (!l)
                 return true;
-        if (nd_parse_timespan_usec(l->value, &usec) < 0 || usec / 1000 > INT_MAX) {
+        if (kn_networkd_parse_timespan_usec(l->value, &usec) < 0 || usec / 1000 > INT_MAX) {
                 fail(f, l->lineno,
                      "%s=%s is not a time span (e.g. 100ms, 1s; a bare number is seconds)", key,
                      l->value);
@@ -247,7 +248,7 @@ static bool read_ms(nd_file *f, const char *key, long *ms) {
         return true;
 }
 
-static void read_bond(nd_file *d, kn_iface *i) {
+static void read_bond(kn_networkd_file *d, kn_iface *i) {
         const kn_ini_line *l = last(d, "Bond", "Mode");
         if (l) {
                 i->bond_mode = kn_bond_mode_from_string(l->value);
@@ -306,7 +307,7 @@ static void read_bond(nd_file *d, kn_iface *i) {
         }
 }
 
-static void read_netdev(nd_file *d, kn_iface *i) {
+static void read_netdev(kn_networkd_file *d, kn_iface *i) {
         const kn_ini_line *l;
         switch (i->type) {
         case KN_IFACE_BRIDGE:
@@ -320,7 +321,7 @@ static void read_netdev(nd_file *d, kn_iface *i) {
                 }
                 if ((l = last(d, "Bridge", "ForwardDelaySec"))) {
                         unsigned long long usec;
-                        if (nd_parse_timespan_usec(l->value, &usec) < 0) {
+                        if (kn_networkd_parse_timespan_usec(l->value, &usec) < 0) {
                                 fail(d, l->lineno,
                                      "ForwardDelaySec=%s is not a time span (e.g. 15, 2s, "
                                      "500ms)",
@@ -349,7 +350,7 @@ static void read_netdev(nd_file *d, kn_iface *i) {
         }
 }
 
-bool nd_parse_dhcp(const char *s, bool *v4, bool *v6) {
+bool kn_networkd_parse_dhcp(const char *s, bool *v4, bool *v6) {
         int b = kn_ini_parse_bool(s);
         if (b >= 0) {
                 *v4 = *v6 = b;
@@ -369,7 +370,7 @@ bool nd_parse_dhcp(const char *s, bool *v4, bool *v6) {
 }
 
 /* "ADDR[/PREFIX]" -> family, canonical address, prefix (-1 if none). */
-int nd_parse_address(const char *s, int *family, char *addr, int *prefix) {
+int kn_networkd_parse_address(const char *s, int *family, char *addr, int *prefix) {
         char buf[64];
         const char *slash = strchr(s, '/');
         size_t n = slash ? (size_t) (slash - s) : strlen(s);
@@ -392,7 +393,8 @@ int nd_parse_address(const char *s, int *family, char *addr, int *prefix) {
         return 0;
 }
 
-static kn_tristate read_usedns(const nd_file *f, const char *section, const char *fallback) {
+static kn_tristate read_usedns(const kn_networkd_file *f, const char *section,
+                               const char *fallback) {
         const char *s = kn_ini_get(&f->file.ini, section, "UseDNS");
         if (!s && fallback)
                 s = kn_ini_get(&f->file.ini, fallback, "UseDNS");
@@ -400,10 +402,10 @@ static kn_tristate read_usedns(const nd_file *f, const char *section, const char
         return r < 0 ? KN_UNSET : r ? KN_YES : KN_NO;
 }
 
-static void read_protocols(nd_file *f, kn_iface *i) {
+static void read_protocols(kn_networkd_file *f, kn_iface *i) {
         const kn_ini_line *l;
         bool d4 = false, d6 = false;
-        if ((l = last(f, "Network", "DHCP")) && !nd_parse_dhcp(l->value, &d4, &d6)) {
+        if ((l = last(f, "Network", "DHCP")) && !kn_networkd_parse_dhcp(l->value, &d4, &d6)) {
                 fail(f, l->lineno, "DHCP=%s is not valid (valid: yes, no, ipv4, ipv6)", l->value);
                 return;
         }
@@ -411,7 +413,7 @@ static void read_protocols(nd_file *f, kn_iface *i) {
                 l = &f->file.ini.lines[k];
                 int family, prefix;
                 char addr[46];
-                if (nd_parse_address(l->value, &family, addr, &prefix) < 0) {
+                if (kn_networkd_parse_address(l->value, &family, addr, &prefix) < 0) {
                         fail(f, l->lineno, "Address=%s is not an address with an optional /prefix",
                              l->value);
                         return;
@@ -449,7 +451,7 @@ static void read_protocols(nd_file *f, kn_iface *i) {
                 i->ipv6.peerdns = read_usedns(f, "DHCPv6", NULL);
 }
 
-static bool read_mac(nd_file *f, const char *section, kn_iface *i) {
+static bool read_mac(kn_networkd_file *f, const char *section, kn_iface *i) {
         const kn_ini_line *l = last(f, section, "MACAddress");
         if (!l || i->mac[0])
                 return true;
@@ -460,12 +462,12 @@ static bool read_mac(nd_file *f, const char *section, kn_iface *i) {
         return true;
 }
 
-static bool read_mtu(nd_file *f, const char *section, kn_iface *i) {
+static bool read_mtu(kn_networkd_file *f, const char *section, kn_iface *i) {
         const kn_ini_line *l = last(f, section, "MTUBytes");
         unsigned long long mtu;
         if (!l || i->mtu)
                 return true;
-        if (nd_parse_bytes(l->value, &mtu) < 0 || mtu == 0 || mtu > 65536) {
+        if (kn_networkd_parse_bytes(l->value, &mtu) < 0 || mtu == 0 || mtu > 65536) {
                 fail(f, l->lineno, "MTUBytes=%s is not an MTU (bytes, optionally with K, M or G)",
                      l->value);
                 return false;
@@ -474,7 +476,7 @@ static bool read_mtu(nd_file *f, const char *section, kn_iface *i) {
         return true;
 }
 
-static void read_master(nd_file *f) {
+static void read_master(kn_networkd_file *f) {
         const kn_ini_line *br = last(f, "Network", "Bridge"), *bo = last(f, "Network", "Bond");
         if (br && !*br->value)
                 br = NULL;
@@ -500,7 +502,7 @@ static void read_master(nd_file *f) {
 
 /* What one file says, read once when it is loaded (list() then costs a
  * copy per link, not a parse). */
-void nd_digest(nd_file *f) {
+void kn_networkd_digest(kn_networkd_file *f) {
         if (f->file.broken) {
                 fail(f, f->file.ini.err_line, "%s", f->file.ini.err);
                 return;
@@ -509,7 +511,7 @@ void nd_digest(nd_file *f) {
                 return;
         kn_iface_type type = KN_IFACE_ETHERNET;
         if (f->type == ND_NETDEV) {
-                if (!nd_our_kind(f->netdev_kind, &type))
+                if (!kn_networkd_our_kind(f->netdev_kind, &type))
                         return;
                 kn_iface *i = kn_iface_new(type, NULL);
                 f->iface = i;
@@ -522,12 +524,12 @@ void nd_digest(nd_file *f) {
         }
         kn_iface *i = kn_iface_new(type, NULL);
         f->iface = i;
-        f->stub =
-                kn_ini_has_comment(&f->file.ini, ND_STUB_MARK) && !nd_has_mapped_keys(&f->file.ini);
+        f->stub = kn_ini_has_comment(&f->file.ini, ND_STUB_MARK) &&
+                  !kn_networkd_has_mapped_keys(&f->file.ini);
         read_master(f);
         if (f->file.problem || !read_mac(f, "Link", i) || f->master[0])
                 return;
-        i->start = nd_read_start(&f->file.ini);
+        i->start = kn_networkd_read_start(&f->file.ini);
         if (read_mtu(f, "Link", i))
                 read_protocols(f, i);
 }
@@ -542,8 +544,8 @@ static void copy_protocol(kn_protocol *dst, const kn_protocol *src) {
 }
 
 /* A link from the digests of its .netdev (d) and .network (f). */
-static void read_node(nd_view *v, nd_node *n) {
-        const nd_file *f = n->network, *d = n->netdev;
+static void read_node(kn_networkd_view *v, kn_networkd_node *n) {
+        const kn_networkd_file *f = n->network, *d = n->netdev;
         if (d && !d->iface && !d->file.problem)
                 return; /* a kind kvmnet does not model */
         if (d && d->file.problem) {
@@ -586,16 +588,17 @@ static void read_node(nd_view *v, nd_node *n) {
 
 /* Which files stand for n; false if the link is none of kvmnet's business
  * (configured by runtime files, a netdev of another kind). */
-static bool pick_files(nd_backend *b, nd_view *v, nd_node *n) {
-        nd_file *d = nd_netdev_of(b, n->name);
-        if (d && (d->file.runtime || !nd_our_kind(d->netdev_kind, NULL)))
+static bool pick_files(kn_networkd_backend *b, kn_networkd_view *v, kn_networkd_node *n) {
+        kn_networkd_file *d = kn_networkd_netdev_of(b, n->name);
+        if (d && (d->file.runtime || !kn_networkd_our_kind(d->netdev_kind, NULL)))
                 return false;
-        nd_file *lit = nd_literal_of(b, n->name), *app = nd_applying(b, n->name, NULL);
+        kn_networkd_file *lit = kn_networkd_literal_of(b, n->name),
+                         *app = kn_networkd_applying(b, n->name, NULL);
         if (app && app->file.runtime)
                 return false;
         n->netdev = d;
         if (lit && !lit->file.runtime && app && app != lit) {
-                _cleanup_free_ char *m = nd_match_describe(app);
+                _cleanup_free_ char *m = kn_networkd_match_describe(app);
                 n->network = lit;
                 node_diag(v, n, lit, 0,
                           "networkd never applies this file to %s: %s (%s) comes first in file "
@@ -608,7 +611,7 @@ static bool pick_files(nd_backend *b, nd_view *v, nd_node *n) {
                 return true;
         }
         if (app && d) {
-                _cleanup_free_ char *m = nd_match_describe(app);
+                _cleanup_free_ char *m = kn_networkd_match_describe(app);
                 node_diag(v, n, app, 0,
                           "%s is configured by this file through a pattern (%s); kvmnet handles "
                           "links that have a .network file of their own",
@@ -618,9 +621,9 @@ static bool pick_files(nd_backend *b, nd_view *v, nd_node *n) {
         return d != NULL;
 }
 
-static void resolve_vlans(nd_backend *b, nd_view *v) {
+static void resolve_vlans(kn_networkd_backend *b, kn_networkd_view *v) {
         for (size_t k = 0; k < b->dir.n_files; k++) {
-                const nd_file *f = ND_FILE(b->dir.files[k]);
+                const kn_networkd_file *f = ND_FILE(b->dir.files[k]);
                 if (f->type != ND_NETWORK || f->masked)
                         continue;
                 const char *parent = NULL;
@@ -628,16 +631,17 @@ static void resolve_vlans(nd_backend *b, nd_view *v) {
                 KN_INI_FOREACH(j, &f->file.ini, "Network", "VLAN") {
                         const kn_ini_line *l = &f->file.ini.lines[j];
                         if (!parent && !dead) {
-                                if (f->literal && nd_applying(b, f->literal, NULL) == f)
+                                if (f->literal && kn_networkd_applying(b, f->literal, NULL) == f)
                                         parent = f->literal;
                                 else
                                         dead = f->literal != NULL;
                         }
                         if (dead || !*l->value)
                                 continue;
-                        nd_node *vn = nd_view_find(v, l->value);
+                        kn_networkd_node *vn = kn_networkd_view_find(v, l->value);
                         if (!vn || !vn->iface || vn->iface->type != KN_IFACE_VLAN) {
-                                if (!f->file.runtime && !nd_netdev_of(b, l->value) && v->out)
+                                if (!f->file.runtime && !kn_networkd_netdev_of(b, l->value) &&
+                                    v->out)
                                         kn_iface_list_diag(v->out, f->file.shown, l->lineno, NULL,
                                                            "VLAN=%s, but no .netdev creates a "
                                                            "vlan named %s",
@@ -645,7 +649,7 @@ static void resolve_vlans(nd_backend *b, nd_view *v) {
                                 continue;
                         }
                         if (!parent) {
-                                _cleanup_free_ char *m = nd_match_describe(f);
+                                _cleanup_free_ char *m = kn_networkd_match_describe(f);
                                 node_diag(v, vn, f, l->lineno,
                                           "VLAN=%s is in a file that matches by pattern (%s), so "
                                           "the vlan's parent is not one link",
@@ -660,7 +664,7 @@ static void resolve_vlans(nd_backend *b, nd_view *v) {
                 }
         }
         for (size_t k = 0; k < v->n; k++) {
-                nd_node *n = &v->nodes[k];
+                kn_networkd_node *n = &v->nodes[k];
                 if (!n->iface || n->iface->type != KN_IFACE_VLAN || n->bad)
                         continue;
                 if (!n->vlan_parent[0])
@@ -675,8 +679,8 @@ static void resolve_vlans(nd_backend *b, nd_view *v) {
 }
 
 /* Whether n can sit in its master (recursively up to the top). */
-static bool master_ok(nd_view *v, nd_node *n, int depth) {
-        nd_node *m = nd_view_find(v, n->master);
+static bool master_ok(kn_networkd_view *v, kn_networkd_node *n, int depth) {
+        kn_networkd_node *m = kn_networkd_view_find(v, n->master);
         const char *key = n->master_type == KN_IFACE_BRIDGE ? "Bridge" : "Bond";
         if (n->bad)
                 return false;
@@ -700,7 +704,8 @@ static bool master_ok(nd_view *v, nd_node *n, int depth) {
 }
 
 static int cmp_kid(const void *a, const void *b) {
-        const nd_node *x = *(nd_node *const *) a, *y = *(nd_node *const *) b;
+        const kn_networkd_node *x = *(kn_networkd_node *const *) a,
+                               *y = *(kn_networkd_node *const *) b;
         int r = strcmp(x->master, y->master);
         if (r)
                 return r;
@@ -709,9 +714,9 @@ static int cmp_kid(const void *a, const void *b) {
         return kn_ini_file_cmp(&x->network->file, &y->network->file);
 }
 
-kn_iface *nd_view_tree(const nd_view *v, const nd_node *n) {
+kn_iface *kn_networkd_view_tree(const kn_networkd_view *v, const kn_networkd_node *n) {
         kn_iface *i = kn_iface_copy(n->iface);
-        nd_node *const *kids = v->kids;
+        kn_networkd_node *const *kids = v->kids;
         size_t lo = 0, hi = v->n_kids;
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
@@ -721,12 +726,12 @@ kn_iface *nd_view_tree(const nd_view *v, const nd_node *n) {
                         hi = mid;
         }
         for (size_t k = lo; k < v->n_kids && streq(kids[k]->master, n->name); k++)
-                kn_iface_add_child(i, nd_view_tree(v, kids[k]));
+                kn_iface_add_child(i, kn_networkd_view_tree(v, kids[k]));
         return i;
 }
 
-void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
-        *v = (nd_view){.out = out};
+void kn_networkd_view_build(kn_networkd_backend *b, kn_networkd_view *v, kn_iface_list *out) {
+        *v = (kn_networkd_view){.out = out};
         const kn_ini_index *netdevs = &b->dir.index[ND_NETDEVS], *lits = &b->dir.index[ND_LITERALS];
         for (size_t k = 0; k < netdevs->n; k++)
                 if (!netdevs->v[k].file->runtime)
@@ -742,13 +747,13 @@ void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
         v->n = n;
 
         for (size_t k = 0; k < v->n; k++) {
-                nd_node *x = &v->nodes[k];
+                kn_networkd_node *x = &v->nodes[k];
                 if (pick_files(b, v, x))
                         read_node(v, x);
         }
         resolve_vlans(b, v);
         for (size_t k = 0; k < v->n; k++) {
-                nd_node *x = &v->nodes[k];
+                kn_networkd_node *x = &v->nodes[k];
                 if (x->iface && x->master[0] && master_ok(v, x, 0)) {
                         GREEDY_REALLOC(v->kids, v->alloc_kids, v->n_kids + 1);
                         v->kids[v->n_kids++] = x;
@@ -758,10 +763,10 @@ void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
         if (!out)
                 return;
         for (size_t k = 0; k < v->n; k++) {
-                nd_node *x = &v->nodes[k];
+                kn_networkd_node *x = &v->nodes[k];
                 if (!x->iface || x->bad || x->stub || x->master[0])
                         continue;
-                kn_iface *tree = nd_view_tree(v, x);
+                kn_iface *tree = kn_networkd_view_tree(v, x);
                 kn_error e = {0};
                 if (kn_iface_validate(tree, &e) < 0) {
                         node_diag(v, x, x->network ? x->network : x->netdev, 0, "%s", e.message);
@@ -771,17 +776,17 @@ void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out) {
         }
 }
 
-void nd_view_done(nd_view *v) {
+void kn_networkd_view_done(kn_networkd_view *v) {
         for (size_t k = 0; k < v->n; k++)
                 kn_iface_free(v->nodes[k].iface);
         free(v->nodes);
         free(v->kids);
-        *v = (nd_view){0};
+        *v = (kn_networkd_view){0};
 }
 
-void nd_node_lookup(nd_backend *b, const char *name, nd_node *n) {
-        nd_view v = {0};
-        *n = (nd_node){0};
+void kn_networkd_node_lookup(kn_networkd_backend *b, const char *name, kn_networkd_node *n) {
+        kn_networkd_view v = {0};
+        *n = (kn_networkd_node){0};
         if (kn_ifname_validate(name, NULL) < 0)
                 return;
         strcpy(n->name, name);
@@ -789,10 +794,10 @@ void nd_node_lookup(nd_backend *b, const char *name, nd_node *n) {
                 return;
         read_node(&v, n);
         size_t k;
-        const kn_ini_entry *e = nd_by_vlan(b, name, &k);
+        const kn_ini_entry *e = kn_networkd_by_vlan(b, name, &k);
         for (size_t j = 0; j < k; j++) {
-                const nd_file *f = ND_FILE(e[j].file);
-                if (f->literal && nd_applying(b, f->literal, NULL) == f) {
+                const kn_networkd_file *f = ND_FILE(e[j].file);
+                if (f->literal && kn_networkd_applying(b, f->literal, NULL) == f) {
                         strcpy(n->vlan_parent, f->literal);
                         break;
                 }
@@ -806,21 +811,22 @@ static void push_name(char ***v, size_t *n, const char *name) {
         (*v)[(*n)++] = kn_xstrdup(name);
 }
 
-static void tree_names(nd_backend *b, const char *name, char ***v, size_t *n, int depth) {
+static void tree_names(kn_networkd_backend *b, const char *name, char ***v, size_t *n, int depth) {
         push_name(v, n, name);
         size_t k;
-        const kn_ini_entry *e = nd_by_master(b, name, &k);
+        const kn_ini_entry *e = kn_networkd_by_master(b, name, &k);
         for (size_t j = 0; j < k && depth < 3; j++) {
-                const nd_file *f = ND_FILE(e[j].file);
-                if (!f->literal || f->file.runtime || nd_applying(b, f->literal, NULL) != f)
+                const kn_networkd_file *f = ND_FILE(e[j].file);
+                if (!f->literal || f->file.runtime ||
+                    kn_networkd_applying(b, f->literal, NULL) != f)
                         continue;
                 tree_names(b, f->literal, v, n, depth + 1);
         }
 }
 
-void nd_tree_names(nd_backend *b, const char *name, char ***v, size_t *n) {
-        nd_node x;
-        nd_node_lookup(b, name, &x);
+void kn_networkd_tree_names(kn_networkd_backend *b, const char *name, char ***v, size_t *n) {
+        kn_networkd_node x;
+        kn_networkd_node_lookup(b, name, &x);
         bool top = x.iface && !x.bad && !x.stub && !x.master[0];
         kn_iface_free(x.iface);
         if (top)

@@ -24,7 +24,7 @@ static bool same_usec(const kn_ini *ini, const char *section, const char *key,
                       unsigned long long usec) {
         unsigned long long cur;
         const char *s = kn_ini_get(ini, section, key);
-        return s && nd_parse_timespan_usec(s, &cur) >= 0 && cur == usec;
+        return s && kn_networkd_parse_timespan_usec(s, &cur) >= 0 && cur == usec;
 }
 
 /* Bond timers, in milliseconds as the model has them; ms < 0 removes. */
@@ -64,7 +64,8 @@ static void set_mtu(kn_ini *ini, const char *section, unsigned mtu) {
         unsigned long long cur;
         if (!mtu)
                 kn_ini_set(ini, section, "MTUBytes", NULL);
-        else if (nd_parse_bytes(kn_ini_get(ini, section, "MTUBytes"), &cur) < 0 || cur != mtu)
+        else if (kn_networkd_parse_bytes(kn_ini_get(ini, section, "MTUBytes"), &cur) < 0 ||
+                 cur != mtu)
                 kn_ini_setf(ini, section, "MTUBytes", "%u", mtu);
 }
 
@@ -75,7 +76,7 @@ static bool policy_down(const char *p) {
 static void write_start(kn_ini *ini, kn_start_mode want) {
         if (want == KN_START_UNSET)
                 want = KN_START_ONBOOT;
-        if (nd_read_start(ini) == want)
+        if (kn_networkd_read_start(ini) == want)
                 return;
         bool rfo_no = kn_ini_parse_bool(kn_ini_get(ini, "Link", "RequiredForOnline")) == 0;
         if (want == KN_START_NONE) {
@@ -126,8 +127,8 @@ static void write_addresses(kn_ini *ini, const kn_iface *i) {
         KN_INI_FOREACH(k, ini, "Network", "Address") {
                 kn_ipaddr a;
                 int family;
-                if (n >= want.n ||
-                    nd_parse_address(ini->lines[k].value, &family, a.address, &a.prefix) < 0) {
+                if (n >= want.n || kn_networkd_parse_address(ini->lines[k].value, &family,
+                                                             a.address, &a.prefix) < 0) {
                         same = false;
                         break;
                 }
@@ -190,7 +191,8 @@ static void write_usedns(kn_ini *ini, const char *section, const char *fallback,
 static void write_protocols(kn_ini *ini, const kn_iface *i) {
         bool w4 = i->ipv4.dhcp, w6 = i->ipv6.dhcp, c4 = false, c6 = false;
         const char *cur = kn_ini_get(ini, "Network", "DHCP");
-        bool same = cur ? nd_parse_dhcp(cur, &c4, &c6) && c4 == w4 && c6 == w6 : !w4 && !w6;
+        bool same =
+                cur ? kn_networkd_parse_dhcp(cur, &c4, &c6) && c4 == w4 && c6 == w6 : !w4 && !w6;
         if (!same)
                 kn_ini_set(ini, "Network", "DHCP",
                            w4 && w6 ? "yes"
@@ -225,8 +227,8 @@ static void prune(kn_ini *ini) {
                 kn_ini_prune(ini, sections[k]);
 }
 
-void nd_write_network(kn_ini *ini, const kn_iface *node, nd_role role, const kn_iface *master,
-                      bool primary, bool created) {
+void kn_networkd_write_network(kn_ini *ini, const kn_iface *node, kn_networkd_role role,
+                               const kn_iface *master, bool primary, bool created) {
         if (created)
                 kn_ini_set(ini, "Match", "Name", node->name);
         kn_ini_remove_comment(ini, ND_STUB_MARK);
@@ -252,7 +254,7 @@ void nd_write_network(kn_ini *ini, const kn_iface *node, nd_role role, const kn_
         prune(ini);
 }
 
-void nd_strip_network(kn_ini *ini) {
+void kn_networkd_strip_network(kn_ini *ini) {
         static const char *const link[] = {"MACAddress", "MTUBytes", "ActivationPolicy",
                                            "RequiredForOnline"};
         for (size_t k = 0; k < ELEMENTSOF(link); k++)
@@ -264,8 +266,8 @@ void nd_strip_network(kn_ini *ini) {
         prune(ini);
 }
 
-void nd_write_stub(kn_ini *ini) {
-        nd_strip_network(ini);
+void kn_networkd_write_stub(kn_ini *ini) {
+        kn_networkd_strip_network(ini);
         kn_ini_add_comment(ini, ND_STUB_MARK);
 }
 
@@ -309,7 +311,8 @@ static void write_bond(kn_ini *ini, const kn_iface *i) {
                            kn_arp_validate_to_string(i->arpmon_validate));
 }
 
-int nd_write_netdev(kn_ini *ini, const kn_iface *node, nd_role role, bool created, kn_error *err) {
+int kn_networkd_write_netdev(kn_ini *ini, const kn_iface *node, kn_networkd_role role, bool created,
+                             kn_error *err) {
         if (node->type == KN_IFACE_BOND && node->monitor == KN_MON_MIIMON &&
             node->miimon_carrier == KN_CARRIER_IOCTL)
                 return kn_error_set(err, EOPNOTSUPP,

@@ -15,7 +15,7 @@
 #include "kvmnet/owner.h"
 #include "macro.h"
 
-_Static_assert(offsetof(nd_file, file) == 0, "ND_FILE() casts from the dir's files");
+_Static_assert(offsetof(kn_networkd_file, file) == 0, "ND_FILE() casts from the dir's files");
 _Static_assert(_ND_INDEX_MAX <= KN_INI_DIR_INDEXES, "kn_ini_dir has room for the indexes");
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -28,18 +28,18 @@ static bool wanted_name(const char *name) {
 }
 
 static kn_ini_file *file_open(kn_ini_dir *d, const char *rel, const char *data, size_t len) {
-        nd_file *f = kn_xcalloc(1, sizeof *f);
+        kn_networkd_file *f = kn_xcalloc(1, sizeof *f);
         kn_ini_file_init(&f->file, d, rel, data, len);
         f->type = has_suffix(f->file.name, ".netdev") ? ND_NETDEV : ND_NETWORK;
         /* An empty file masks the one of the same name and matches nothing. */
         f->masked = len == 0;
         if (f->type == ND_NETWORK)
-                nd_match_parse(f);
+                kn_networkd_match_parse(f);
         else {
                 f->netdev_name = kn_ini_get(&f->file.ini, "NetDev", "Name");
                 f->netdev_kind = kn_ini_get(&f->file.ini, "NetDev", "Kind");
         }
-        nd_digest(f);
+        kn_networkd_digest(f);
         /* An unreadable one is digested as empty, but masks nothing. */
         if (!data)
                 f->masked = false;
@@ -47,8 +47,8 @@ static kn_ini_file *file_open(kn_ini_dir *d, const char *rel, const char *data, 
 }
 
 static void file_free(kn_ini_file *base) {
-        nd_file *f = ND_FILE(base);
-        nd_match_clear(f);
+        kn_networkd_file *f = ND_FILE(base);
+        kn_networkd_match_clear(f);
         kn_iface_free(f->iface);
         kn_ini_file_done(&f->file);
         free(f);
@@ -56,7 +56,7 @@ static void file_free(kn_ini_file *base) {
 
 /* Append what one file contributes to the indexes. */
 static void index_file(kn_ini_dir *d, kn_ini_file *base) {
-        nd_file *f = ND_FILE(base);
+        kn_networkd_file *f = ND_FILE(base);
         if (f->masked)
                 return;
         if (f->type == ND_NETDEV) {
@@ -76,7 +76,7 @@ static void index_file(kn_ini_dir *d, kn_ini_file *base) {
                 kn_ini_index_add(&d->index[ND_PATTERNS], "", base);
 }
 
-static const kn_ini_dir_type nd_dir_type = {
+static const kn_ini_dir_type kn_networkd_dir_type = {
         .dir = ND_DIR,
         .run_dir = ND_RUN_DIR,
         .syntax = KN_INI_SYSTEMD,
@@ -87,83 +87,87 @@ static const kn_ini_dir_type nd_dir_type = {
         .index = index_file,
 };
 
-static nd_file *first_file(const nd_backend *b, int which, const char *link) {
+static kn_networkd_file *first_file(const kn_networkd_backend *b, int which, const char *link) {
         const kn_ini_entry *e = kn_ini_index_find(&b->dir.index[which], link, NULL);
         return e ? ND_FILE(e->file) : NULL;
 }
 
-nd_file *nd_literal_of(const nd_backend *b, const char *link) {
+kn_networkd_file *kn_networkd_literal_of(const kn_networkd_backend *b, const char *link) {
         return first_file(b, ND_LITERALS, link);
 }
 
-nd_file *nd_netdev_of(const nd_backend *b, const char *link) {
+kn_networkd_file *kn_networkd_netdev_of(const kn_networkd_backend *b, const char *link) {
         return first_file(b, ND_NETDEVS, link);
 }
 
-const kn_ini_entry *nd_literals(const nd_backend *b, const char *link, size_t *ret_n) {
+const kn_ini_entry *kn_networkd_literals(const kn_networkd_backend *b, const char *link,
+                                         size_t *ret_n) {
         return kn_ini_index_find(&b->dir.index[ND_LITERALS], link, ret_n);
 }
 
-const kn_ini_entry *nd_by_master(const nd_backend *b, const char *link, size_t *ret_n) {
+const kn_ini_entry *kn_networkd_by_master(const kn_networkd_backend *b, const char *link,
+                                          size_t *ret_n) {
         return kn_ini_index_find(&b->dir.index[ND_BY_MASTER], link, ret_n);
 }
 
-const kn_ini_entry *nd_by_vlan(const nd_backend *b, const char *link, size_t *ret_n) {
+const kn_ini_entry *kn_networkd_by_vlan(const kn_networkd_backend *b, const char *link,
+                                        size_t *ret_n) {
         return kn_ini_index_find(&b->dir.index[ND_BY_VLAN], link, ret_n);
 }
 
 /* A binary search over the literal files plus a walk over the pattern
  * files (a handful on real hosts), up to the first literal one that fits. */
-nd_file *nd_applying(const nd_backend *b, const char *link, const char *mac) {
-        nd_file *best = NULL;
+kn_networkd_file *kn_networkd_applying(const kn_networkd_backend *b, const char *link,
+                                       const char *mac) {
+        kn_networkd_file *best = NULL;
         size_t n;
-        const kn_ini_entry *e = nd_literals(b, link, &n);
+        const kn_ini_entry *e = kn_networkd_literals(b, link, &n);
         for (size_t k = 0; k < n; k++)
-                if (nd_match(ND_FILE(e[k].file), link, mac)) {
+                if (kn_networkd_match(ND_FILE(e[k].file), link, mac)) {
                         best = ND_FILE(e[k].file);
                         break;
                 }
         const kn_ini_index *patterns = &b->dir.index[ND_PATTERNS];
         for (size_t k = 0; k < patterns->n; k++) {
-                nd_file *f = ND_FILE(patterns->v[k].file);
+                kn_networkd_file *f = ND_FILE(patterns->v[k].file);
                 if (best && strcmp(f->file.name, best->file.name) > 0)
                         break;
-                if (nd_match(f, link, mac))
+                if (kn_networkd_match(f, link, mac))
                         return f;
         }
         return best;
 }
 
-static int nd_load(kn_backend *base, kn_error *err) {
-        nd_backend *b = (nd_backend *) base;
-        return kn_ini_dir_load(&b->dir, &nd_dir_type, base->root, err);
+static int kn_networkd_load(kn_backend *base, kn_error *err) {
+        kn_networkd_backend *b = (kn_networkd_backend *) base;
+        return kn_ini_dir_load(&b->dir, &kn_networkd_dir_type, base->root, err);
 }
 
 /* 2: files in etc/; 1: only runtime files (netplan's, say), which still
  * tell that networkd runs the links they name. */
-static int nd_detect(const kn_root *root) {
-        return kn_ini_dir_detect(&nd_dir_type, root);
+static int kn_networkd_detect(const kn_root *root) {
+        return kn_ini_dir_detect(&kn_networkd_dir_type, root);
 }
 
-static void nd_done(kn_backend *base) {
-        kn_ini_dir_done(&((nd_backend *) base)->dir);
+static void kn_networkd_done(kn_backend *base) {
+        kn_ini_dir_done(&((kn_networkd_backend *) base)->dir);
 }
 
-static void nd_list(kn_backend *base, kn_iface_list *out) {
-        nd_view v = {0};
-        nd_view_build((nd_backend *) base, &v, out);
-        nd_view_done(&v);
+static void kn_networkd_list(kn_backend *base, kn_iface_list *out) {
+        kn_networkd_view v = {0};
+        kn_networkd_view_build((kn_networkd_backend *) base, &v, out);
+        kn_networkd_view_done(&v);
 }
 
-static int nd_define_vt(kn_backend *base, const kn_iface *iface, kn_error *err) {
-        return nd_define((nd_backend *) base, iface, err);
+static int kn_networkd_define_vt(kn_backend *base, const kn_iface *iface, kn_error *err) {
+        return kn_networkd_define((kn_networkd_backend *) base, iface, err);
 }
 
-static int nd_undefine_vt(kn_backend *base, const char *name, kn_error *err) {
-        return nd_undefine((nd_backend *) base, name, err);
+static int kn_networkd_undefine_vt(kn_backend *base, const char *name, kn_error *err) {
+        return kn_networkd_undefine((kn_networkd_backend *) base, name, err);
 }
 
-static const char *const *nd_watch_dirs(kn_backend *base) {
+static const char *const *kn_networkd_watch_dirs(kn_backend *base) {
         static const char *const dirs[] = {ND_DIR, ND_RUN_DIR, NULL};
         return dirs;
 }
@@ -189,11 +193,11 @@ static void normalize_tree(kn_iface *i, bool top) {
                 normalize_tree(i->children[k], false);
 }
 
-static void nd_normalize(kn_backend *base, kn_iface *i) {
+static void kn_networkd_normalize(kn_backend *base, kn_iface *i) {
         normalize_tree(i, true);
 }
 
-static const char *nd_unstored_why(const char *want) {
+static const char *kn_networkd_unstored_why(const char *want) {
         if (startswith(want, "<miimon carrier"))
                 return "networkd has no key for it; 'netif' is the kernel's default";
         if (startswith(want, "the order"))
@@ -205,14 +209,15 @@ static const char *nd_unstored_why(const char *want) {
 
 /* vtable locate(): the .network networkd applies to the link, and the
  * .netdev creating it. */
-static int nd_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
-        nd_backend *b = (nd_backend *) base;
-        nd_file *f = nd_applying(b, name, mac), *d = nd_netdev_of(b, name);
+static int kn_networkd_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
+        kn_networkd_backend *b = (kn_networkd_backend *) base;
+        kn_networkd_file *f = kn_networkd_applying(b, name, mac),
+                         *d = kn_networkd_netdev_of(b, name);
         if (f) {
                 const kn_ini_line *l = kn_ini_find(&f->file.ini, "Match", "Name");
                 if (!l)
                         l = kn_ini_find(&f->file.ini, "Match", "MACAddress");
-                _cleanup_free_ char *how = f->literal ? NULL : nd_match_describe(f);
+                _cleanup_free_ char *how = f->literal ? NULL : kn_networkd_match_describe(f);
                 kn_owners_add(out, f->file.shown, l ? l->lineno : 0, how);
         }
         if (d) {
@@ -223,20 +228,20 @@ static int nd_locate(kn_backend *base, const char *name, const char *mac, kn_own
 }
 
 const kn_backend_vtable kn_networkd_vtable = {
-        .unstored_why = nd_unstored_why,
+        .unstored_why = kn_networkd_unstored_why,
         .name = "networkd",
         .regime = "systemd-networkd",
-        .object_size = sizeof(nd_backend),
+        .object_size = sizeof(kn_networkd_backend),
         .lossy = true,
-        .normalize = nd_normalize,
+        .normalize = kn_networkd_normalize,
         .relist = true,
-        .detect = nd_detect,
+        .detect = kn_networkd_detect,
         .detect_paths = (const char *const[]){ND_DIR "/", ND_RUN_DIR "/", NULL},
-        .done = nd_done,
-        .load = nd_load,
-        .list = nd_list,
-        .define = nd_define_vt,
-        .undefine = nd_undefine_vt,
-        .watch_dirs = nd_watch_dirs,
-        .locate = nd_locate,
+        .done = kn_networkd_done,
+        .load = kn_networkd_load,
+        .list = kn_networkd_list,
+        .define = kn_networkd_define_vt,
+        .undefine = kn_networkd_undefine_vt,
+        .watch_dirs = kn_networkd_watch_dirs,
+        .locate = kn_networkd_locate,
 };

@@ -36,14 +36,14 @@
  * parent's .network).  Such a file is not listed as an interface. */
 #define ND_STUB_MARK "# kvmnet: only carries VLAN= for the vlans on this link; not a definition"
 
-typedef enum nd_type {
+typedef enum kn_networkd_type {
         ND_NETWORK,
         ND_NETDEV,
-} nd_type;
+} kn_networkd_type;
 
-typedef struct nd_file {
-        kn_ini_file file; /* first: the dir holds nd_files (ND_FILE) */
-        nd_type type;
+typedef struct kn_networkd_file {
+        kn_ini_file file; /* first: the dir holds kn_networkd_files (ND_FILE) */
+        kn_networkd_type type;
         bool masked; /* empty: hides a file of the same name, matches nothing */
 
         /* .network: [Match] */
@@ -58,7 +58,7 @@ typedef struct nd_file {
         /* .netdev: [NetDev] Name=, Kind= */
         const char *netdev_name, *netdev_kind;
 
-        /* What the file says for the model (nd_digest): a .netdev of a
+        /* What the file says for the model (kn_networkd_digest): a .netdev of a
          * modelled kind gives the type and its settings; a .network the
          * master, mac, and for a top-level link start, mtu, protocols.
          * The first thing wrong is file.problem. */
@@ -67,13 +67,13 @@ typedef struct nd_file {
         kn_iface_type master_type;
         unsigned master_line;
         bool primary, stub;
-} nd_file;
+} kn_networkd_file;
 
-static inline nd_file *ND_FILE(kn_ini_file *f) {
-        return (nd_file *) f;
+static inline kn_networkd_file *ND_FILE(kn_ini_file *f) {
+        return (kn_networkd_file *) f;
 }
 
-/* The indexes of nd_backend.dir (sorted by key, then file order). */
+/* The indexes of kn_networkd_backend.dir (sorted by key, then file order). */
 enum {
         ND_LITERALS,  /* literal Name= -> .network */
         ND_NETDEVS,   /* [NetDev] Name= -> .netdev */
@@ -83,44 +83,48 @@ enum {
         _ND_INDEX_MAX,
 };
 
-typedef struct nd_backend {
+typedef struct kn_networkd_backend {
         kn_backend base;
         kn_ini_dir dir; /* file order: by base name across etc/ and run/ */
-} nd_backend;
+} kn_networkd_backend;
 
 /* networkd.c */
 /* The first .network in file order that applies to the link (mac may be
  * NULL or ""), or NULL. */
-nd_file *nd_applying(const nd_backend *b, const char *link, const char *mac);
+kn_networkd_file *kn_networkd_applying(const kn_networkd_backend *b, const char *link,
+                                       const char *mac);
 /* The first .netdev creating link, or NULL. */
-nd_file *nd_netdev_of(const nd_backend *b, const char *link);
-/* The first .network naming link literally, or NULL; nd_literals: all of
+kn_networkd_file *kn_networkd_netdev_of(const kn_networkd_backend *b, const char *link);
+/* The first .network naming link literally, or NULL; kn_networkd_literals: all of
  * them, in file order. */
-nd_file *nd_literal_of(const nd_backend *b, const char *link);
-const kn_ini_entry *nd_literals(const nd_backend *b, const char *link, size_t *ret_n);
+kn_networkd_file *kn_networkd_literal_of(const kn_networkd_backend *b, const char *link);
+const kn_ini_entry *kn_networkd_literals(const kn_networkd_backend *b, const char *link,
+                                         size_t *ret_n);
 /* The .network files naming link in Bridge=/Bond=, or in VLAN=. */
-const kn_ini_entry *nd_by_master(const nd_backend *b, const char *link, size_t *ret_n);
-const kn_ini_entry *nd_by_vlan(const nd_backend *b, const char *link, size_t *ret_n);
+const kn_ini_entry *kn_networkd_by_master(const kn_networkd_backend *b, const char *link,
+                                          size_t *ret_n);
+const kn_ini_entry *kn_networkd_by_vlan(const kn_networkd_backend *b, const char *link,
+                                        size_t *ret_n);
 /* Whether [NetDev] Kind= is one kvmnet models (bridge, bond, vlan). */
-bool nd_our_kind(const char *kind, kn_iface_type *type);
+bool kn_networkd_our_kind(const char *kind, kn_iface_type *type);
 
 /* networkd-match.c */
-void nd_match_parse(nd_file *f);
-void nd_match_clear(nd_file *f);
+void kn_networkd_match_parse(kn_networkd_file *f);
+void kn_networkd_match_clear(kn_networkd_file *f);
 /* Whether the file's [Match] fits the link.  A condition kvmnet cannot
  * evaluate counts as a fit when Name= fits, and as no fit when the file
  * has no Name= (a file of MACAddress= only fits when mac says so). */
-bool nd_match(const nd_file *f, const char *link, const char *mac);
+bool kn_networkd_match(const kn_networkd_file *f, const char *link, const char *mac);
 /* "[Match] Name=en* eth*" for messages. */
-char *nd_match_describe(const nd_file *f);
+char *kn_networkd_match_describe(const kn_networkd_file *f);
 
 /* networkd-read.c */
-void nd_digest(nd_file *f);
+void kn_networkd_digest(kn_networkd_file *f);
 
 /* One link as the files describe it, before the tree is built. */
-typedef struct nd_node {
+typedef struct kn_networkd_node {
         char name[KN_IFNAME_MAX + 1];
-        nd_file *network, *netdev;
+        kn_networkd_file *network, *netdev;
         kn_iface *iface; /* without children; NULL if not usable */
         char master[KN_IFNAME_MAX + 1];
         kn_iface_type master_type;
@@ -130,62 +134,63 @@ typedef struct nd_node {
         bool bad;   /* a diagnostic was given */
         bool taken; /* placed in a tree */
         char vlan_parent[KN_IFNAME_MAX + 1];
-} nd_node;
+} kn_networkd_node;
 
-typedef struct nd_view {
-        nd_node *nodes; /* sorted by name */
+typedef struct kn_networkd_view {
+        kn_networkd_node *nodes; /* sorted by name */
         size_t n, alloc;
-        nd_node **kids; /* ports and slaves that fit their master, by master */
+        kn_networkd_node **kids; /* ports and slaves that fit their master, by master */
         size_t n_kids, alloc_kids;
         kn_iface_list *out; /* diagnostics go here; may be NULL */
-} nd_view;
+} kn_networkd_view;
 
 /* Build the view of every link from the state (no I/O) and, when out is
  * given, the top-level trees and diagnostics. */
-void nd_view_build(nd_backend *b, nd_view *v, kn_iface_list *out);
-void nd_view_done(nd_view *v);
-nd_node *nd_view_find(const nd_view *v, const char *name);
+void kn_networkd_view_build(kn_networkd_backend *b, kn_networkd_view *v, kn_iface_list *out);
+void kn_networkd_view_done(kn_networkd_view *v);
+kn_networkd_node *kn_networkd_view_find(const kn_networkd_view *v, const char *name);
 /* The tree of a top-level node, as list() gives it. */
-kn_iface *nd_view_tree(const nd_view *v, const nd_node *n);
+kn_iface *kn_networkd_view_tree(const kn_networkd_view *v, const kn_networkd_node *n);
 /* One link as list() sees it, from the indexes alone (define and undefine
  * need a few links, not the whole view); free n->iface. */
-void nd_node_lookup(nd_backend *b, const char *name, nd_node *n);
+void kn_networkd_node_lookup(kn_networkd_backend *b, const char *name, kn_networkd_node *n);
 /* The names in the listed tree of name (nothing unless it is a usable
  * top-level link). */
-void nd_tree_names(nd_backend *b, const char *name, char ***v, size_t *n);
+void kn_networkd_tree_names(kn_networkd_backend *b, const char *name, char ***v, size_t *n);
 
 /* Value parsers (systemd.time(7) spans, sizes). */
-int nd_parse_timespan_usec(const char *s, unsigned long long *ret);
-int nd_parse_bytes(const char *s, unsigned long long *ret);
+int kn_networkd_parse_timespan_usec(const char *s, unsigned long long *ret);
+int kn_networkd_parse_bytes(const char *s, unsigned long long *ret);
 /* "ADDR[/PREFIX]" -> family, canonical address (46 bytes), prefix (-1 if
  * not given). */
-int nd_parse_address(const char *s, int *family, char *addr, int *prefix);
+int kn_networkd_parse_address(const char *s, int *family, char *addr, int *prefix);
 /* DHCP= yes|no|ipv4|ipv6 (and the old both|none|v4|v6). */
-bool nd_parse_dhcp(const char *s, bool *v4, bool *v6);
+bool kn_networkd_parse_dhcp(const char *s, bool *v4, bool *v6);
 /* Start mode a .network says (onboot when nothing is said). */
-kn_start_mode nd_read_start(const kn_ini *ini);
-bool nd_has_mapped_keys(const kn_ini *ini);
+kn_start_mode kn_networkd_read_start(const kn_ini *ini);
+bool kn_networkd_has_mapped_keys(const kn_ini *ini);
 
 /* networkd-write.c */
-typedef enum nd_role {
+typedef enum kn_networkd_role {
         ND_TOP,
         ND_PORT,  /* bridge port */
         ND_SLAVE, /* bond slave */
-} nd_role;
+} kn_networkd_role;
 
 /* Edit a .network for node.  master: the bridge/bond it is in (NULL when
  * top-level); primary: first slave of an active-backup bond. */
-void nd_write_network(kn_ini *ini, const kn_iface *node, nd_role role, const kn_iface *master,
-                      bool primary, bool created);
+void kn_networkd_write_network(kn_ini *ini, const kn_iface *node, kn_networkd_role role,
+                               const kn_iface *master, bool primary, bool created);
 /* Edit a .netdev for a bridge, bond or vlan.  Fails (before any I/O) on
  * what networkd cannot say. */
-int nd_write_netdev(kn_ini *ini, const kn_iface *node, nd_role role, bool created, kn_error *err);
+int kn_networkd_write_netdev(kn_ini *ini, const kn_iface *node, kn_networkd_role role, bool created,
+                             kn_error *err);
 /* Reduce a .network to what carries the VLAN= list (undefine of a link
  * with vlans on it). */
-void nd_write_stub(kn_ini *ini);
+void kn_networkd_write_stub(kn_ini *ini);
 /* Every key the model owns in a .network, removed. */
-void nd_strip_network(kn_ini *ini);
+void kn_networkd_strip_network(kn_ini *ini);
 
 /* networkd-define.c */
-int nd_define(nd_backend *b, const kn_iface *iface, kn_error *err);
-int nd_undefine(nd_backend *b, const char *name, kn_error *err);
+int kn_networkd_define(kn_networkd_backend *b, const kn_iface *iface, kn_error *err);
+int kn_networkd_undefine(kn_networkd_backend *b, const char *name, kn_error *err);

@@ -87,7 +87,7 @@ static void sha1_final(sha1 *s, uint8_t out[20]) {
                 out[k] = (uint8_t) (s->h[k / 4] >> (24 - 8 * (k % 4)));
 }
 
-void nm_uuid_for(const char *ifname, char *out) {
+void kn_nmkeyfile_uuid_for(const char *ifname, char *out) {
         sha1 s;
         uint8_t d[20];
         sha1_init(&s);

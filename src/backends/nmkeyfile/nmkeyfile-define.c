@@ -14,13 +14,13 @@
 
 typedef struct plan {
         kn_ini_plan files;
-        nm_backend *b;
+        kn_nmkeyfile_backend *b;
         kn_error *err;
 } plan;
 
 static int conn_target(plan *p, const char *name, kn_ini_work **ret) {
         size_t n;
-        const kn_ini_entry *e = nm_by_ifname(p->b, name, &n);
+        const kn_ini_entry *e = kn_nmkeyfile_by_ifname(p->b, name, &n);
         for (size_t k = 0; k < n; k++)
                 if (e[k].file->runtime)
                         return kn_error_set(p->err, EBUSY,
@@ -31,7 +31,7 @@ static int conn_target(plan *p, const char *name, kn_ini_work **ret) {
                                                     ? " that netplan generates from "
                                                       "/etc/netplan/*.yaml"
                                                     : "");
-        nm_conn *c = nm_chosen(p->b, name);
+        kn_nmkeyfile_conn *c = kn_nmkeyfile_chosen(p->b, name);
         if (c)
                 return kn_ini_plan_open(&p->files, c->file.rel, ret, p->err);
         _cleanup_free_ char *rel = kn_xasprintf(NM_DIR "/%s" NM_SUFFIX, name);
@@ -45,10 +45,10 @@ static int conn_target(plan *p, const char *name, kn_ini_work **ret) {
 }
 
 static void release(plan *p, const char *name) {
-        nm_conn *c = nm_chosen(p->b, name);
+        kn_nmkeyfile_conn *c = kn_nmkeyfile_chosen(p->b, name);
         if (!c) { /* only broken profiles name it */
                 size_t n;
-                const kn_ini_entry *e = nm_by_ifname(p->b, name, &n);
+                const kn_ini_entry *e = kn_nmkeyfile_by_ifname(p->b, name, &n);
                 for (size_t k = 0; k < n && !c; k++)
                         if (!e[k].file->runtime)
                                 c = NM_CONN(e[k].file);
@@ -57,10 +57,11 @@ static void release(plan *p, const char *name) {
                 kn_ini_plan_remove(&p->files, c->file.rel);
 }
 
-static int write_tree(plan *p, const kn_iface *i, const kn_iface *master, nm_role role) {
+static int write_tree(plan *p, const kn_iface *i, const kn_iface *master, kn_nmkeyfile_role role) {
         kn_ini_work *w;
         int r = conn_target(p, i->name, &w);
-        if (r < 0 || (r = nm_write_conn(p->b, &w->ini, i, role, master, w->created, p->err)) < 0)
+        if (r < 0 ||
+            (r = kn_nmkeyfile_write_conn(p->b, &w->ini, i, role, master, w->created, p->err)) < 0)
                 return r;
         for (size_t k = 0; k < i->n_children; k++) {
                 r = write_tree(p, i->children[k], i,
@@ -76,7 +77,7 @@ static int plan_apply(plan *p) {
         return kn_ini_plan_apply(&p->files, 0600, p->err);
 }
 
-int nm_define(nm_backend *b, const kn_iface *in, kn_error *err) {
+int kn_nmkeyfile_define(kn_nmkeyfile_backend *b, const kn_iface *in, kn_error *err) {
         _cleanup_iface_ kn_iface *iface = kn_iface_copy(in);
         plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **old = NULL, **new = NULL;
@@ -86,7 +87,7 @@ int nm_define(nm_backend *b, const kn_iface *in, kn_error *err) {
                 return r;
         kn_ini_plan_names(iface, &new, &n_new);
         for (size_t k = 0; k < n_new; k++)
-                nm_tree_names(b, new[k], &old, &n_old);
+                kn_nmkeyfile_tree_names(b, new[k], &old, &n_old);
         r = write_tree(&p, iface, NULL, NM_TOP);
         for (size_t k = 0; k < n_old && r >= 0; k++)
                 if (!kn_ini_plan_has_name(new, n_new, old[k]))
@@ -99,11 +100,11 @@ int nm_define(nm_backend *b, const kn_iface *in, kn_error *err) {
         return r;
 }
 
-int nm_undefine(nm_backend *b, const char *name, kn_error *err) {
+int kn_nmkeyfile_undefine(kn_nmkeyfile_backend *b, const char *name, kn_error *err) {
         plan p = {.files = {.dir = &b->dir, .log = b->base.log}, .b = b, .err = err};
         char **names = NULL;
         size_t n = 0;
-        nm_tree_names(b, name, &names, &n);
+        kn_nmkeyfile_tree_names(b, name, &names, &n);
         if (n == 0)
                 release(&p, name);
         for (size_t k = 0; k < n; k++)

@@ -45,7 +45,7 @@
 #include "macro.h"
 #include "nmkeyfile.h"
 
-int nm_parse_bool(const char *s) {
+int kn_nmkeyfile_parse_bool(const char *s) {
         return kn_ini_parse_bool(s);
 }
 
@@ -86,7 +86,7 @@ static int cmp_idx(const void *a, const void *b) {
         return x->n < y->n ? -1 : x->n > y->n;
 }
 
-size_t nm_address_keys(const kn_ini *ini, const char *section, size_t **ret_lines) {
+size_t kn_nmkeyfile_address_keys(const kn_ini *ini, const char *section, size_t **ret_lines) {
         idx *v = NULL;
         size_t n = 0;
         KN_INI_FOREACH(k, ini, section, NULL) {
@@ -106,8 +106,8 @@ size_t nm_address_keys(const kn_ini *ini, const char *section, size_t **ret_line
         return n;
 }
 
-bool nm_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **why,
-                      unsigned *line) {
+bool kn_nmkeyfile_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **why,
+                                unsigned *line) {
         static char buf[256];
         const char *sect = v6 ? "ipv6" : "ipv4";
         const kn_ini_line *l = kn_ini_find(ini, sect, "method");
@@ -135,7 +135,7 @@ bool nm_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **w
                 return false;
         }
         _cleanup_free_ size_t *lines = NULL;
-        size_t n = nm_address_keys(ini, sect, &lines);
+        size_t n = kn_nmkeyfile_address_keys(ini, sect, &lines);
         char legacy_gw[46] = "";
         for (size_t k = 0; k < n; k++) {
                 const kn_ini_line *a = &ini->lines[lines[k]];
@@ -181,7 +181,7 @@ bool nm_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **w
         } else if (legacy_gw[0])
                 strcpy(p->gateway, legacy_gw);
         if (p->dhcp) {
-                int r = nm_parse_bool(kn_ini_get(ini, sect, "ignore-auto-dns"));
+                int r = kn_nmkeyfile_parse_bool(kn_ini_get(ini, sect, "ignore-auto-dns"));
                 p->peerdns = r < 0 ? KN_UNSET : r ? KN_NO : KN_YES;
         }
         return true;
@@ -194,19 +194,20 @@ bool nm_read_protocol(const kn_ini *ini, bool v6, kn_protocol *p, const char **w
 /* ---- the view ---- */
 
 static int cmp_node(const void *a, const void *b) {
-        return strcmp(((const nm_node *) a)->name, ((const nm_node *) b)->name);
+        return strcmp(((const kn_nmkeyfile_node *) a)->name, ((const kn_nmkeyfile_node *) b)->name);
 }
 
-nm_node *nm_view_find(const nm_view *v, const char *name) {
-        nm_node key;
+kn_nmkeyfile_node *kn_nmkeyfile_view_find(const kn_nmkeyfile_view *v, const char *name) {
+        kn_nmkeyfile_node key;
         if (strlen(name) > KN_IFNAME_MAX)
                 return NULL;
         strcpy(key.name, name);
         return bsearch_safe(&key, v->nodes, v->n, sizeof *v->nodes, cmp_node);
 }
 
-_printf_(5, 6) static void node_diag(nm_view *v, nm_node *n, const nm_conn *c, unsigned line,
-                                     const char *fmt, ...) {
+_printf_(5, 6) static void node_diag(kn_nmkeyfile_view *v, kn_nmkeyfile_node *n,
+                                     const kn_nmkeyfile_conn *c, unsigned line, const char *fmt,
+                                     ...) {
         if (n->bad)
                 return;
         n->bad = true;
@@ -221,11 +222,11 @@ _printf_(5, 6) static void node_diag(nm_view *v, nm_node *n, const nm_conn *c, u
         kn_iface_list_diag(v->out, c->file.shown, line, n->name, "%s", msg);
 }
 
-static const kn_ini_line *get(const nm_conn *c, const char *section, const char *key) {
+static const kn_ini_line *get(const kn_nmkeyfile_conn *c, const char *section, const char *key) {
         return kn_ini_find(&c->file.ini, section, key);
 }
 
-static bool read_uint(nm_conn *c, const char *section, const char *key, unsigned long max,
+static bool read_uint(kn_nmkeyfile_conn *c, const char *section, const char *key, unsigned long max,
                       long *ret) {
         const kn_ini_line *l = get(c, section, key);
         unsigned long u;
@@ -237,7 +238,7 @@ static bool read_uint(nm_conn *c, const char *section, const char *key, unsigned
         return true;
 }
 
-static void read_bond(nm_conn *c, kn_iface *i) {
+static void read_bond(kn_nmkeyfile_conn *c, kn_iface *i) {
         const kn_ini_line *l = get(c, "bond", "mode");
         unsigned long num;
         if (l) {
@@ -292,13 +293,13 @@ static void read_bond(nm_conn *c, kn_iface *i) {
         }
 }
 
-static void read_type(nm_conn *c, kn_iface *i) {
+static void read_type(kn_nmkeyfile_conn *c, kn_iface *i) {
         const kn_ini_line *l;
         long num = -1;
         switch (i->type) {
         case KN_IFACE_BRIDGE:
                 if ((l = get(c, "bridge", "stp"))) {
-                        int r = nm_parse_bool(l->value);
+                        int r = kn_nmkeyfile_parse_bool(l->value);
                         if (r < 0) {
                                 fail(c, l->lineno, "stp=%s is not true or false", l->value);
                                 return;
@@ -327,8 +328,8 @@ static void read_type(nm_conn *c, kn_iface *i) {
         }
 }
 
-static bool read_mac(nm_conn *c, kn_iface *i) {
-        const char *eth = nm_eth_section(&c->file.ini);
+static bool read_mac(kn_nmkeyfile_conn *c, kn_iface *i) {
+        const char *eth = kn_nmkeyfile_eth_section(&c->file.ini);
         const kn_ini_line *l;
         /* cloned-mac-address sets the MAC (it may also be preserve, random,
          * ...); else an ethernet has the MAC its mac-address= binds it to,
@@ -346,7 +347,7 @@ static bool read_mac(nm_conn *c, kn_iface *i) {
         return true;
 }
 
-static void read_master(nm_conn *c) {
+static void read_master(kn_nmkeyfile_conn *c) {
         if (isempty(c->master))
                 return;
         const kn_ini_line *l = get(c, "connection", "master");
@@ -365,7 +366,7 @@ static void read_master(nm_conn *c) {
 }
 
 /* What one profile says, read once when it is loaded. */
-void nm_digest(nm_conn *c) {
+void kn_nmkeyfile_digest(kn_nmkeyfile_conn *c) {
         if (c->file.broken) {
                 fail(c, c->file.ini.err_line, "%s", c->file.ini.err);
                 return;
@@ -380,29 +381,30 @@ void nm_digest(nm_conn *c) {
         read_type(c, i);
         if (c->file.problem || !isempty(c->master))
                 return;
-        i->start = nm_parse_bool(kn_ini_get(&c->file.ini, "connection", "autoconnect")) == 0
-                           ? KN_START_NONE
-                           : KN_START_ONBOOT;
+        i->start =
+                kn_nmkeyfile_parse_bool(kn_ini_get(&c->file.ini, "connection", "autoconnect")) == 0
+                        ? KN_START_NONE
+                        : KN_START_ONBOOT;
         long mtu = 0;
-        if (!read_uint(c, nm_eth_section(&c->file.ini), "mtu", 65536, &mtu))
+        if (!read_uint(c, kn_nmkeyfile_eth_section(&c->file.ini), "mtu", 65536, &mtu))
                 return;
         i->mtu = (unsigned) mtu;
         const char *why;
         unsigned line;
-        if (!nm_read_protocol(&c->file.ini, false, &i->ipv4, &why, &line) ||
-            !nm_read_protocol(&c->file.ini, true, &i->ipv6, &why, &line))
+        if (!kn_nmkeyfile_read_protocol(&c->file.ini, false, &i->ipv4, &why, &line) ||
+            !kn_nmkeyfile_read_protocol(&c->file.ini, true, &i->ipv6, &why, &line))
                 fail(c, line, "%s", why);
 }
 
 /* A device from the digest of its profile, references resolved. */
-static void read_node(nm_view *v, nm_backend *b, nm_node *n) {
-        const nm_conn *c = n->conn;
+static void read_node(kn_nmkeyfile_view *v, kn_nmkeyfile_backend *b, kn_nmkeyfile_node *n) {
+        const kn_nmkeyfile_conn *c = n->conn;
         if (c->file.problem) {
                 node_diag(v, n, c, c->file.problem_line, "%s", c->file.problem);
                 return;
         }
         if (!isempty(c->master)) {
-                const char *m = nm_resolve(b, c->master);
+                const char *m = kn_nmkeyfile_resolve(b, c->master);
                 if (kn_ifname_validate(m, NULL) < 0) {
                         node_diag(v, n, c, c->master_line,
                                   "master=%s names no profile with an interface-name", c->master);
@@ -414,7 +416,7 @@ static void read_node(nm_view *v, nm_backend *b, nm_node *n) {
         }
         const char *parent = "";
         if (c->vlan_parent) {
-                parent = nm_resolve(b, c->vlan_parent);
+                parent = kn_nmkeyfile_resolve(b, c->vlan_parent);
                 if (kn_ifname_validate(parent, NULL) < 0) {
                         node_diag(v, n, c, c->vlan_parent_line,
                                   "parent=%s names no profile with an interface-name",
@@ -427,8 +429,8 @@ static void read_node(nm_view *v, nm_backend *b, nm_node *n) {
         strcpy(n->iface->vlan_parent, parent);
 }
 
-static bool master_ok(nm_view *v, nm_node *n, int depth) {
-        nm_node *m = nm_view_find(v, n->master);
+static bool master_ok(kn_nmkeyfile_view *v, kn_nmkeyfile_node *n, int depth) {
+        kn_nmkeyfile_node *m = kn_nmkeyfile_view_find(v, n->master);
         const char *kind = kn_iface_type_to_string(n->master_type);
         if (n->bad)
                 return false;
@@ -450,7 +452,8 @@ static bool master_ok(nm_view *v, nm_node *n, int depth) {
 }
 
 static int cmp_kid(const void *a, const void *b) {
-        const nm_node *x = *(nm_node *const *) a, *y = *(nm_node *const *) b;
+        const kn_nmkeyfile_node *x = *(kn_nmkeyfile_node *const *) a,
+                                *y = *(kn_nmkeyfile_node *const *) b;
         int r = strcmp(x->master, y->master);
         if (r)
                 return r;
@@ -459,7 +462,7 @@ static int cmp_kid(const void *a, const void *b) {
         return kn_ini_file_cmp(&x->conn->file, &y->conn->file);
 }
 
-kn_iface *nm_view_tree(const nm_view *v, const nm_node *n) {
+kn_iface *kn_nmkeyfile_view_tree(const kn_nmkeyfile_view *v, const kn_nmkeyfile_node *n) {
         kn_iface *i = kn_iface_copy(n->iface);
         size_t lo = 0, hi = v->n_kids;
         while (lo < hi) {
@@ -470,48 +473,48 @@ kn_iface *nm_view_tree(const nm_view *v, const nm_node *n) {
                         hi = mid;
         }
         for (size_t k = lo; k < v->n_kids && streq(v->kids[k]->master, n->name); k++)
-                kn_iface_add_child(i, nm_view_tree(v, v->kids[k]));
+                kn_iface_add_child(i, kn_nmkeyfile_view_tree(v, v->kids[k]));
         return i;
 }
 
-static void add_node(nm_view *v, const char *name) {
+static void add_node(kn_nmkeyfile_view *v, const char *name) {
         if (v->n && streq(v->nodes[v->n - 1].name, name))
                 return;
         if (kn_ifname_validate(name, NULL) < 0 || streq(name, "lo"))
                 return;
         GREEDY_REALLOC(v->nodes, v->alloc, v->n + 1);
-        nm_node *n = &v->nodes[v->n++];
-        *n = (nm_node){0};
+        kn_nmkeyfile_node *n = &v->nodes[v->n++];
+        *n = (kn_nmkeyfile_node){0};
         strcpy(n->name, name);
 }
 
 /* The bond's primary= names its first slave. */
-static void mark_primary(nm_view *v, nm_node *n) {
-        nm_node *m = nm_view_find(v, n->master);
+static void mark_primary(kn_nmkeyfile_view *v, kn_nmkeyfile_node *n) {
+        kn_nmkeyfile_node *m = kn_nmkeyfile_view_find(v, n->master);
         n->primary = m && m->iface && m->iface->type == KN_IFACE_BOND &&
                      streq_ptr(kn_ini_get(&m->conn->file.ini, "bond", "primary"), n->name);
 }
 
-void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
-        *v = (nm_view){.out = out};
+void kn_nmkeyfile_view_build(kn_nmkeyfile_backend *b, kn_nmkeyfile_view *v, kn_iface_list *out) {
+        *v = (kn_nmkeyfile_view){.out = out};
         /* by_ifname is sorted: names come in order. */
         const kn_ini_index *by_ifname = &b->dir.index[NM_BY_IFNAME];
         for (size_t k = 0; k < by_ifname->n; k++) {
-                const nm_conn *c = NM_CONN(by_ifname->v[k].file);
+                const kn_nmkeyfile_conn *c = NM_CONN(by_ifname->v[k].file);
                 if (!c->file.runtime && ((int) c->type >= 0 || c->file.broken))
                         add_node(v, by_ifname->v[k].key);
         }
         for (size_t k = 0; k < b->dir.n_files && out; k++) {
-                const nm_conn *c = NM_CONN(b->dir.files[k]);
+                const kn_nmkeyfile_conn *c = NM_CONN(b->dir.files[k]);
                 if (c->file.broken && !c->ifname && !c->file.runtime)
                         kn_iface_list_diag(out, c->file.shown, c->file.ini.err_line, NULL, "%s",
                                            c->file.ini.err);
         }
         for (size_t k = 0; k < v->n; k++) {
-                nm_node *n = &v->nodes[k];
+                kn_nmkeyfile_node *n = &v->nodes[k];
                 size_t cnt;
-                const kn_ini_entry *e = nm_by_ifname(b, n->name, &cnt);
-                n->conn = nm_chosen(b, n->name);
+                const kn_ini_entry *e = kn_nmkeyfile_by_ifname(b, n->name, &cnt);
+                n->conn = kn_nmkeyfile_chosen(b, n->name);
                 if (!n->conn) { /* only broken profiles of an unknown type */
                         for (size_t j = 0; j < cnt && !n->conn; j++)
                                 if (!e[j].file->runtime)
@@ -522,7 +525,7 @@ void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
                         continue;
                 }
                 for (size_t j = 0; j < cnt && out; j++) {
-                        const nm_conn *o = NM_CONN(e[j].file);
+                        const kn_nmkeyfile_conn *o = NM_CONN(e[j].file);
                         if (o != n->conn && !o->file.runtime && (int) o->type >= 0)
                                 kn_iface_list_diag(out, o->file.shown, 0, NULL,
                                                    "another profile for %s; kvmnet uses %s "
@@ -532,7 +535,7 @@ void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
                 read_node(v, b, n);
         }
         for (size_t k = 0; k < v->n; k++) {
-                nm_node *n = &v->nodes[k];
+                kn_nmkeyfile_node *n = &v->nodes[k];
                 if (n->iface && n->master[0] && master_ok(v, n, 0)) {
                         mark_primary(v, n);
                         GREEDY_REALLOC(v->kids, v->alloc_kids, v->n_kids + 1);
@@ -543,10 +546,10 @@ void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
         if (!out)
                 return;
         for (size_t k = 0; k < v->n; k++) {
-                nm_node *n = &v->nodes[k];
+                kn_nmkeyfile_node *n = &v->nodes[k];
                 if (!n->iface || n->bad || n->master[0])
                         continue;
-                kn_iface *tree = nm_view_tree(v, n);
+                kn_iface *tree = kn_nmkeyfile_view_tree(v, n);
                 kn_error e = {0};
                 if (kn_iface_validate(tree, &e) < 0) {
                         node_diag(v, n, n->conn, 0, "%s", e.message);
@@ -556,21 +559,21 @@ void nm_view_build(nm_backend *b, nm_view *v, kn_iface_list *out) {
         }
 }
 
-void nm_view_done(nm_view *v) {
+void kn_nmkeyfile_view_done(kn_nmkeyfile_view *v) {
         for (size_t k = 0; k < v->n; k++)
                 kn_iface_free(v->nodes[k].iface);
         free(v->nodes);
         free(v->kids);
-        *v = (nm_view){0};
+        *v = (kn_nmkeyfile_view){0};
 }
 
-void nm_node_lookup(nm_backend *b, const char *name, nm_node *n) {
-        nm_view v = {0};
-        *n = (nm_node){0};
+void kn_nmkeyfile_node_lookup(kn_nmkeyfile_backend *b, const char *name, kn_nmkeyfile_node *n) {
+        kn_nmkeyfile_view v = {0};
+        *n = (kn_nmkeyfile_node){0};
         if (kn_ifname_validate(name, NULL) < 0)
                 return;
         strcpy(n->name, name);
-        n->conn = nm_chosen(b, name);
+        n->conn = kn_nmkeyfile_chosen(b, name);
         if (n->conn)
                 read_node(&v, b, n);
 }
@@ -580,26 +583,26 @@ static void push_name(char ***v, size_t *n, const char *name) {
         (*v)[(*n)++] = kn_xstrdup(name);
 }
 
-static void tree_names(nm_backend *b, const nm_conn *c, const char *name, char ***v, size_t *n,
-                       int depth) {
+static void tree_names(kn_nmkeyfile_backend *b, const kn_nmkeyfile_conn *c, const char *name,
+                       char ***v, size_t *n, int depth) {
         push_name(v, n, name);
         /* Ports name their master by interface or by profile UUID. */
         const char *refs[] = {name, c->uuid};
         for (size_t r = 0; r < ELEMENTSOF(refs) && depth < 3; r++) {
                 size_t k;
-                const kn_ini_entry *e = refs[r] ? nm_by_master(b, refs[r], &k) : NULL;
+                const kn_ini_entry *e = refs[r] ? kn_nmkeyfile_by_master(b, refs[r], &k) : NULL;
                 for (size_t j = 0; e && j < k; j++) {
-                        const nm_conn *p = NM_CONN(e[j].file);
-                        if (p->file.runtime || !p->ifname || nm_chosen(b, p->ifname) != p)
+                        const kn_nmkeyfile_conn *p = NM_CONN(e[j].file);
+                        if (p->file.runtime || !p->ifname || kn_nmkeyfile_chosen(b, p->ifname) != p)
                                 continue;
                         tree_names(b, p, p->ifname, v, n, depth + 1);
                 }
         }
 }
 
-void nm_tree_names(nm_backend *b, const char *name, char ***v, size_t *n) {
-        nm_node x;
-        nm_node_lookup(b, name, &x);
+void kn_nmkeyfile_tree_names(kn_nmkeyfile_backend *b, const char *name, char ***v, size_t *n) {
+        kn_nmkeyfile_node x;
+        kn_nmkeyfile_node_lookup(b, name, &x);
         bool top = x.iface && !x.bad && !x.master[0];
         kn_iface_free(x.iface);
         if (top)

@@ -14,7 +14,7 @@
 static void set_bool(kn_ini *ini, const char *section, const char *key, kn_tristate v) {
         if (v == KN_UNSET)
                 kn_ini_set(ini, section, key, NULL);
-        else if (nm_parse_bool(kn_ini_get(ini, section, key)) != (v == KN_YES))
+        else if (kn_nmkeyfile_parse_bool(kn_ini_get(ini, section, key)) != (v == KN_YES))
                 kn_ini_set(ini, section, key, v == KN_YES ? "true" : "false");
 }
 
@@ -40,8 +40,8 @@ static void set_mac(kn_ini *ini, const char *section, const char *key, const cha
                 kn_ini_set(ini, section, key, mac);
 }
 
-static void write_ethernet(kn_ini *ini, const kn_iface *i, nm_role role) {
-        const char *eth = nm_eth_section(ini);
+static void write_ethernet(kn_ini *ini, const kn_iface *i, kn_nmkeyfile_role role) {
+        const char *eth = kn_nmkeyfile_eth_section(ini);
         bool had = has_keys(ini, eth);
         /* <mac> is the interface's MAC (libvirt, netcf): cloned-mac-address
          * sets it.  An ethernet's mac-address= only binds the profile to a
@@ -114,14 +114,14 @@ static void write_bond(kn_ini *ini, const kn_iface *i) {
                                                                           : NULL);
 }
 
-static void write_type(nm_backend *b, kn_ini *ini, const kn_iface *i) {
+static void write_type(kn_nmkeyfile_backend *b, kn_ini *ini, const kn_iface *i) {
         switch (i->type) {
         case KN_IFACE_BRIDGE:
                 set_bool(ini, "bridge", "stp", i->stp);
                 /* NetworkManager ignores a forward-delay below its minimum of
                  * 2 (it keeps 15 s); with STP off (the only way such a delay
                  * passes the define check) the kernel does not use it.  Not
-                 * silently: nm_normalize() says so, which names it in a
+                 * silently: kn_nmkeyfile_normalize() says so, which names it in a
                  * warning at define time. */
                 set_num(ini, "bridge", "forward-delay", i->delay >= 2 ? (long) i->delay : -1);
                 break;
@@ -129,7 +129,7 @@ static void write_type(nm_backend *b, kn_ini *ini, const kn_iface *i) {
         case KN_IFACE_VLAN: {
                 set_num(ini, "vlan", "id", i->vlan_tag);
                 const char *cur = kn_ini_get(ini, "vlan", "parent");
-                if (!cur || !streq(nm_resolve(b, cur), i->vlan_parent))
+                if (!cur || !streq(kn_nmkeyfile_resolve(b, cur), i->vlan_parent))
                         kn_ini_set(ini, "vlan", "parent", i->vlan_parent);
                 break;
         }
@@ -153,7 +153,7 @@ static int method_flags(const char *m, bool v6) {
 static bool same_addresses(const kn_ini *ini, const char *sect, const kn_protocol *want,
                            bool *legacy_gw) {
         _cleanup_free_ size_t *lines = NULL;
-        size_t n = nm_address_keys(ini, sect, &lines);
+        size_t n = kn_nmkeyfile_address_keys(ini, sect, &lines);
         *legacy_gw = false;
         if (n != want->n_ips)
                 return false;
@@ -198,7 +198,7 @@ static void write_ip(kn_ini *ini, bool v6, const kn_protocol *p) {
         if (!same_addresses(ini, sect, p, &legacy_gw) ||
             (legacy_gw && !kn_ini_get(ini, sect, "gateway"))) {
                 _cleanup_free_ size_t *lines = NULL;
-                size_t n = nm_address_keys(ini, sect, &lines);
+                size_t n = kn_nmkeyfile_address_keys(ini, sect, &lines);
                 _cleanup_free_ char **keys = kn_xcalloc(n ? n : 1, sizeof *keys);
                 for (size_t k = 0; k < n; k++)
                         keys[k] = kn_xstrdup(ini->lines[lines[k]].key);
@@ -219,7 +219,7 @@ static void write_ip(kn_ini *ini, bool v6, const kn_protocol *p) {
         const char *gw = kn_ini_get(ini, sect, "gateway");
         char canon[46];
         /* method=disabled takes no gateway (NetworkManager refuses the
-         * profile): nm_normalize() leaves such a protocol out */
+         * profile): kn_nmkeyfile_normalize() leaves such a protocol out */
         if (!p->gateway[0] || !p->present || (!v6 && !p->dhcp && !p->n_ips))
                 kn_ini_set(ini, sect, "gateway", NULL);
         else if (!gw || kn_ip_canonical(v6 ? AF_INET6 : AF_INET, gw, canon) < 0 ||
@@ -234,8 +234,9 @@ static void write_ip(kn_ini *ini, bool v6, const kn_protocol *p) {
 
 static const char *const type_sections[] = {"bridge", "bond", "vlan"};
 
-int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role,
-                  const kn_iface *master, bool created, kn_error *err) {
+int kn_nmkeyfile_write_conn(kn_nmkeyfile_backend *b, kn_ini *ini, const kn_iface *node,
+                            kn_nmkeyfile_role role, const kn_iface *master, bool created,
+                            kn_error *err) {
         const char *type = kn_iface_type_to_string(node->type);
         if (node->type == KN_IFACE_BRIDGE && node->delay >= 0 &&
             (node->delay != (double) (long) node->delay || node->delay > 30 ||
@@ -247,7 +248,7 @@ int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role
                                     node->name, node->delay);
         if (created) {
                 char uuid[37];
-                nm_uuid_for(node->name, uuid);
+                kn_nmkeyfile_uuid_for(node->name, uuid);
                 kn_ini_set(ini, "connection", "id", node->name);
                 kn_ini_set(ini, "connection", "uuid", uuid);
                 kn_ini_set(ini, "connection", "type", type);
@@ -266,7 +267,7 @@ int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role
                 if (!streq_ptr(kn_ini_get(ini, "connection", "interface-name"), node->name))
                         kn_ini_set(ini, "connection", "interface-name", node->name);
         }
-        int ac = nm_parse_bool(kn_ini_get(ini, "connection", "autoconnect"));
+        int ac = kn_nmkeyfile_parse_bool(kn_ini_get(ini, "connection", "autoconnect"));
         if (role == NM_TOP && node->start == KN_START_NONE) {
                 if (ac != 0)
                         kn_ini_set(ini, "connection", "autoconnect", "false");
@@ -281,7 +282,7 @@ int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role
                 kn_ini_set(ini, "connection", tkey, NULL);
         } else {
                 const char *cur = kn_ini_get(ini, "connection", mkey);
-                if (!cur || !streq(nm_resolve(b, cur), master->name))
+                if (!cur || !streq(kn_nmkeyfile_resolve(b, cur), master->name))
                         kn_ini_set(ini, "connection", mkey, master->name);
                 kn_ini_set(ini, "connection", tkey, role == NM_PORT ? "bridge" : "bond");
         }
@@ -297,7 +298,7 @@ int nm_write_conn(nm_backend *b, kn_ini *ini, const kn_iface *node, nm_role role
          * kernel lowers a bridge to its smallest port's: the ports carry
          * it, as networkd's and bridge-utils' do. */
         if (role == NM_PORT && master->mtu)
-                set_num(ini, nm_eth_section(ini), "mtu", (long) master->mtu);
+                set_num(ini, kn_nmkeyfile_eth_section(ini), "mtu", (long) master->mtu);
         write_type(b, ini, node);
         if (role == NM_TOP) {
                 write_ip(ini, false, &node->ipv4);

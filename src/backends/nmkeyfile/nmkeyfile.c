@@ -17,7 +17,7 @@
 #include "kvmnet/owner.h"
 #include "macro.h"
 
-_Static_assert(offsetof(nm_conn, file) == 0, "NM_CONN() casts from the dir's files");
+_Static_assert(offsetof(kn_nmkeyfile_conn, file) == 0, "NM_CONN() casts from the dir's files");
 _Static_assert(_NM_INDEX_MAX <= KN_INI_DIR_INDEXES, "kn_ini_dir has room for the indexes");
 
 static bool has_suffix(const char *s, const char *suffix) {
@@ -31,7 +31,7 @@ static bool wanted_name(const char *name) {
         return has_suffix(name, NM_SUFFIX) || !strchr(name, '.');
 }
 
-const char *nm_eth_section(const kn_ini *ini) {
+const char *kn_nmkeyfile_eth_section(const kn_ini *ini) {
         if (!kn_ini_has_section(ini, "ethernet") && kn_ini_has_section(ini, "802-3-ethernet"))
                 return "802-3-ethernet";
         return "ethernet";
@@ -44,7 +44,7 @@ static kn_iface_type type_of(const char *s) {
 }
 
 static kn_ini_file *conn_open(kn_ini_dir *d, const char *rel, const char *data, size_t len) {
-        nm_conn *c = kn_xcalloc(1, sizeof *c);
+        kn_nmkeyfile_conn *c = kn_xcalloc(1, sizeof *c);
         kn_ini_file_init(&c->file, d, rel, data, len);
         const kn_ini *ini = &c->file.ini;
         c->id = kn_ini_get(ini, "connection", "id");
@@ -75,14 +75,14 @@ static kn_ini_file *conn_open(kn_ini_dir *d, const char *rel, const char *data, 
                 }
                 p += n + (p[n] == ';');
         }
-        if (kn_mac_parse(kn_ini_get(ini, nm_eth_section(ini), "mac-address"), c->mac) < 0)
+        if (kn_mac_parse(kn_ini_get(ini, kn_nmkeyfile_eth_section(ini), "mac-address"), c->mac) < 0)
                 c->mac[0] = '\0';
-        nm_digest(c);
+        kn_nmkeyfile_digest(c);
         return &c->file;
 }
 
 static void conn_free(kn_ini_file *f) {
-        nm_conn *c = NM_CONN(f);
+        kn_nmkeyfile_conn *c = NM_CONN(f);
         kn_iface_free(c->iface);
         for (size_t k = 0; k < c->n_match_names; k++)
                 free(c->match_names[k]);
@@ -91,7 +91,7 @@ static void conn_free(kn_ini_file *f) {
         free(c);
 }
 
-bool nm_is_uuid(const char *s) {
+bool kn_nmkeyfile_is_uuid(const char *s) {
         if (!s || strlen(s) != 36)
                 return false;
         for (size_t k = 0; k < 36; k++)
@@ -101,7 +101,7 @@ bool nm_is_uuid(const char *s) {
         return true;
 }
 
-bool nm_conn_matches(const nm_conn *c, const char *ifname, const char *mac) {
+bool kn_nmkeyfile_conn_matches(const kn_nmkeyfile_conn *c, const char *ifname, const char *mac) {
         if (c->ifname)
                 return streq(c->ifname, ifname);
         for (size_t k = 0; k < c->n_match_names; k++)
@@ -111,7 +111,7 @@ bool nm_conn_matches(const nm_conn *c, const char *ifname, const char *mac) {
 }
 
 static void index_conn(kn_ini_dir *d, kn_ini_file *f) {
-        nm_conn *c = NM_CONN(f);
+        kn_nmkeyfile_conn *c = NM_CONN(f);
         if (c->ifname)
                 kn_ini_index_add(&d->index[NM_BY_IFNAME], c->ifname, f);
         if (c->uuid)
@@ -120,7 +120,7 @@ static void index_conn(kn_ini_dir *d, kn_ini_file *f) {
                 kn_ini_index_add(&d->index[NM_BY_MASTER], c->master, f);
 }
 
-static const kn_ini_dir_type nm_dir_type = {
+static const kn_ini_dir_type kn_nmkeyfile_dir_type = {
         .dir = NM_DIR,
         .run_dir = NM_RUN_DIR,
         .syntax = KN_INI_KEYFILE,
@@ -131,74 +131,76 @@ static const kn_ini_dir_type nm_dir_type = {
         .index = index_conn,
 };
 
-const kn_ini_entry *nm_by_ifname(const nm_backend *b, const char *ifname, size_t *ret_n) {
+const kn_ini_entry *kn_nmkeyfile_by_ifname(const kn_nmkeyfile_backend *b, const char *ifname,
+                                           size_t *ret_n) {
         return kn_ini_index_find(&b->dir.index[NM_BY_IFNAME], ifname, ret_n);
 }
 
-const kn_ini_entry *nm_by_master(const nm_backend *b, const char *ref, size_t *ret_n) {
+const kn_ini_entry *kn_nmkeyfile_by_master(const kn_nmkeyfile_backend *b, const char *ref,
+                                           size_t *ret_n) {
         return kn_ini_index_find(&b->dir.index[NM_BY_MASTER], ref, ret_n);
 }
 
-nm_conn *nm_by_uuid(const nm_backend *b, const char *uuid) {
+kn_nmkeyfile_conn *kn_nmkeyfile_by_uuid(const kn_nmkeyfile_backend *b, const char *uuid) {
         const kn_ini_entry *e = kn_ini_index_find(&b->dir.index[NM_BY_UUID], uuid, NULL);
         return e ? NM_CONN(e->file) : NULL;
 }
 
-const char *nm_resolve(const nm_backend *b, const char *ref) {
-        if (!nm_is_uuid(ref))
+const char *kn_nmkeyfile_resolve(const kn_nmkeyfile_backend *b, const char *ref) {
+        if (!kn_nmkeyfile_is_uuid(ref))
                 return ref;
-        nm_conn *c = nm_by_uuid(b, ref);
+        kn_nmkeyfile_conn *c = kn_nmkeyfile_by_uuid(b, ref);
         return c && c->ifname ? c->ifname : "";
 }
 
-nm_conn *nm_chosen(const nm_backend *b, const char *ifname) {
+kn_nmkeyfile_conn *kn_nmkeyfile_chosen(const kn_nmkeyfile_backend *b, const char *ifname) {
         size_t n;
-        const kn_ini_entry *e = nm_by_ifname(b, ifname, &n);
-        nm_conn *first = NULL, *autoconnecting = NULL;
+        const kn_ini_entry *e = kn_nmkeyfile_by_ifname(b, ifname, &n);
+        kn_nmkeyfile_conn *first = NULL, *autoconnecting = NULL;
         _cleanup_free_ char *own = kn_xasprintf("%s" NM_SUFFIX, ifname);
         for (size_t k = 0; k < n; k++) {
-                nm_conn *c = NM_CONN(e[k].file);
+                kn_nmkeyfile_conn *c = NM_CONN(e[k].file);
                 if (c->file.runtime || (int) c->type < 0)
                         continue;
                 if (streq(c->file.name, own))
                         return c;
                 if (!first)
                         first = c;
-                if (!autoconnecting &&
-                    nm_parse_bool(kn_ini_get(&c->file.ini, "connection", "autoconnect")) != 0)
+                if (!autoconnecting && kn_nmkeyfile_parse_bool(kn_ini_get(
+                                               &c->file.ini, "connection", "autoconnect")) != 0)
                         autoconnecting = c;
         }
         return autoconnecting ? autoconnecting : first;
 }
 
-static int nm_load(kn_backend *base, kn_error *err) {
-        nm_backend *b = (nm_backend *) base;
-        return kn_ini_dir_load(&b->dir, &nm_dir_type, base->root, err);
+static int kn_nmkeyfile_load(kn_backend *base, kn_error *err) {
+        kn_nmkeyfile_backend *b = (kn_nmkeyfile_backend *) base;
+        return kn_ini_dir_load(&b->dir, &kn_nmkeyfile_dir_type, base->root, err);
 }
 
-static int nm_detect(const kn_root *root) {
-        return kn_ini_dir_detect(&nm_dir_type, root);
+static int kn_nmkeyfile_detect(const kn_root *root) {
+        return kn_ini_dir_detect(&kn_nmkeyfile_dir_type, root);
 }
 
-static void nm_done(kn_backend *base) {
-        kn_ini_dir_done(&((nm_backend *) base)->dir);
+static void kn_nmkeyfile_done(kn_backend *base) {
+        kn_ini_dir_done(&((kn_nmkeyfile_backend *) base)->dir);
 }
 
-static void nm_list(kn_backend *base, kn_iface_list *out) {
-        nm_view v = {0};
-        nm_view_build((nm_backend *) base, &v, out);
-        nm_view_done(&v);
+static void kn_nmkeyfile_list(kn_backend *base, kn_iface_list *out) {
+        kn_nmkeyfile_view v = {0};
+        kn_nmkeyfile_view_build((kn_nmkeyfile_backend *) base, &v, out);
+        kn_nmkeyfile_view_done(&v);
 }
 
-static int nm_define_vt(kn_backend *base, const kn_iface *iface, kn_error *err) {
-        return nm_define((nm_backend *) base, iface, err);
+static int kn_nmkeyfile_define_vt(kn_backend *base, const kn_iface *iface, kn_error *err) {
+        return kn_nmkeyfile_define((kn_nmkeyfile_backend *) base, iface, err);
 }
 
-static int nm_undefine_vt(kn_backend *base, const char *name, kn_error *err) {
-        return nm_undefine((nm_backend *) base, name, err);
+static int kn_nmkeyfile_undefine_vt(kn_backend *base, const char *name, kn_error *err) {
+        return kn_nmkeyfile_undefine((kn_nmkeyfile_backend *) base, name, err);
 }
 
-static const char *const *nm_watch_dirs(kn_backend *base) {
+static const char *const *kn_nmkeyfile_watch_dirs(kn_backend *base) {
         static const char *const dirs[] = {NM_DIR, NM_RUN_DIR, NULL};
         return dirs;
 }
@@ -235,11 +237,11 @@ static void normalize_tree(kn_iface *i, bool top) {
                 normalize_tree(i->children[k], false);
 }
 
-static void nm_normalize(kn_backend *base, kn_iface *i) {
+static void kn_nmkeyfile_normalize(kn_backend *base, kn_iface *i) {
         normalize_tree(i, true);
 }
 
-static const char *nm_unstored_why(const char *want) {
+static const char *kn_nmkeyfile_unstored_why(const char *want) {
         if (startswith(want, "<bridge delay="))
                 return "NetworkManager's forward-delay is 2 to 30 s; with STP off the kernel "
                        "does not use it";
@@ -256,11 +258,12 @@ static const char *nm_unstored_why(const char *want) {
 
 /* vtable locate(): every profile that applies to the device, runtime
  * ones included. */
-static int nm_locate(kn_backend *base, const char *name, const char *mac, kn_owners *out) {
-        nm_backend *b = (nm_backend *) base;
+static int kn_nmkeyfile_locate(kn_backend *base, const char *name, const char *mac,
+                               kn_owners *out) {
+        kn_nmkeyfile_backend *b = (kn_nmkeyfile_backend *) base;
         for (size_t k = 0; k < b->dir.n_files; k++) {
-                const nm_conn *c = NM_CONN(b->dir.files[k]);
-                if (!nm_conn_matches(c, name, mac))
+                const kn_nmkeyfile_conn *c = NM_CONN(b->dir.files[k]);
+                if (!kn_nmkeyfile_conn_matches(c, name, mac))
                         continue;
                 const kn_ini_line *l = kn_ini_find(&c->file.ini, "connection", "interface-name");
                 _cleanup_free_ char *how = NULL;
@@ -268,7 +271,8 @@ static int nm_locate(kn_backend *base, const char *name, const char *mac, kn_own
                         l = kn_ini_find(&c->file.ini, "match", "interface-name");
                         how = kn_xasprintf("[match] interface-name=%s", l->value);
                 } else if (!c->ifname) {
-                        l = kn_ini_find(&c->file.ini, nm_eth_section(&c->file.ini), "mac-address");
+                        l = kn_ini_find(&c->file.ini, kn_nmkeyfile_eth_section(&c->file.ini),
+                                        "mac-address");
                         how = kn_xasprintf("mac-address=%s", l->value);
                 }
                 kn_owners_add(out, c->file.shown, l ? l->lineno : 0, how);
@@ -277,20 +281,20 @@ static int nm_locate(kn_backend *base, const char *name, const char *mac, kn_own
 }
 
 const kn_backend_vtable kn_nmkeyfile_vtable = {
-        .unstored_why = nm_unstored_why,
+        .unstored_why = kn_nmkeyfile_unstored_why,
         .name = "nmkeyfile",
         .regime = "NetworkManager",
-        .object_size = sizeof(nm_backend),
+        .object_size = sizeof(kn_nmkeyfile_backend),
         .lossy = true,
-        .normalize = nm_normalize,
+        .normalize = kn_nmkeyfile_normalize,
         .relist = true,
-        .detect = nm_detect,
+        .detect = kn_nmkeyfile_detect,
         .detect_paths = (const char *const[]){NM_DIR "/", NM_RUN_DIR "/", NULL},
-        .done = nm_done,
-        .load = nm_load,
-        .list = nm_list,
-        .define = nm_define_vt,
-        .undefine = nm_undefine_vt,
-        .watch_dirs = nm_watch_dirs,
-        .locate = nm_locate,
+        .done = kn_nmkeyfile_done,
+        .load = kn_nmkeyfile_load,
+        .list = kn_nmkeyfile_list,
+        .define = kn_nmkeyfile_define_vt,
+        .undefine = kn_nmkeyfile_undefine_vt,
+        .watch_dirs = kn_nmkeyfile_watch_dirs,
+        .locate = kn_nmkeyfile_locate,
 };

@@ -316,7 +316,8 @@ static char *normalize(const char *key, const char *value) {
         for (size_t k = 0; k < ELEMENTSOF(bools); k++)
                 if (streq(key, bools[k]) && kn_ini_parse_bool(value) >= 0)
                         return kn_xstrdup(kn_ini_parse_bool(value) ? "yes" : "no");
-        if (n > 3 && streq(key + n - 3, "Sec") && nd_parse_timespan_usec(value, &usec) >= 0)
+        if (n > 3 && streq(key + n - 3, "Sec") &&
+            kn_networkd_parse_timespan_usec(value, &usec) >= 0)
                 return kn_xasprintf("%lluus", usec);
         if (streq(key, "MACAddress")) {
                 char mac[KN_MAC_STRLEN + 1];
@@ -326,7 +327,7 @@ static char *normalize(const char *key, const char *value) {
         if (streq(key, "Address")) {
                 int family, prefix;
                 char addr[46];
-                if (nd_parse_address(value, &family, addr, &prefix) >= 0)
+                if (kn_networkd_parse_address(value, &family, addr, &prefix) >= 0)
                         return prefix >= 0 ? kn_xasprintf("%s/%d", addr, prefix) : kn_xstrdup(addr);
         }
         if (streq(key, "Gateway")) {
