@@ -30,7 +30,19 @@ for _ in $(seq 100); do
         nmcli -t general status >/dev/null 2>&1 && { rc=0; break; }
 done
 [ $rc = 0 ] && { nmcli -w 40 con up "$link" >>"$log" 2>&1 || rc=1; }
-sleep 1
+# The master is up before its ports are (a bond under a bridge activates
+# its own slaves after): wait until every profile's device is connected.
+devs=$(sed -n 's/^interface-name=//p' "$dir"/*.nmconnection 2>/dev/null | sort -u)
+for _ in $(seq 150); do
+        all=1
+        for d in $devs; do
+                nmcli -t -f DEVICE,STATE dev 2>/dev/null | grep -q "^$d:connected" || { all=; break; }
+        done
+        [ -n "$all" ] && break
+        sleep 0.2
+done
+[ -n "$all" ] || echo "run-nm.sh: not all of $devs connected: $(nmcli -t -f DEVICE,STATE dev)" >>"$log"
+sleep 0.5
 kill "$pid"
 wait "$pid"
 kill "$(cat /run/dbus.pid)"
