@@ -565,7 +565,7 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
         const char *name = json_object_get_string(o);
         const kn_api_verb *v = verb_find(name);
         if (!v) {
-                char valid[512] = "";
+                char valid[KN_ERROR_MAX] = ""; /* every verb: 512 cut the list short */
                 for (size_t m = 0; m < ELEMENTSOF(modules); m++)
                         for (size_t k = 0; k < modules[m]->n_verbs; k++)
                                 snprintf(valid + strlen(valid), sizeof valid - strlen(valid),

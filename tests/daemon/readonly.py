@@ -5,7 +5,8 @@
 #
 #   readonly.py refuse SOCKET         on the read-only SOCKET, every verb
 #                                     marked "mutates" is refused with EPERM
-#                                     and no other verb is
+#                                     and no other verb is; an unknown
+#                                     verb's error lists them all
 #   readonly.py cli-lines SOCKET DIR  a kvmnet batch, one command line per
 #                                     "mutates" verb (its files made in DIR)
 #   readonly.py cli-check FILE        FILE: kvmnet --json's replies to those
@@ -101,6 +102,12 @@ def refuse(path):
                 fail(f"{verb} on the read-only socket: {r}")
         elif code == "EPERM":
             fail(f"{verb}, which changes nothing, refused on the read-only socket: {r}")
+    # An unknown verb's error lists every verb.
+    r = conn.call("no-such-verb")
+    m = r["error"]["message"]
+    listed = m[m.index("(valid: ") + 8:].rstrip(")").split(", ") if "(valid: " in m else []
+    if r["error"]["code"] != "EOPNOTSUPP" or listed != list(verbs):
+        fail(f"an unknown verb's error does not list the {len(verbs)} verbs: {m}")
     print(f"{sum(verbs.values())} mutating verbs refused, {len(verbs) - sum(verbs.values())} "
           "others not")
 
