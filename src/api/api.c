@@ -565,7 +565,7 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
         const char *name = json_object_get_string(o);
         const kn_api_verb *v = verb_find(name);
         if (!v) {
-                char valid[512] = "";
+                char valid[KN_ERROR_MAX] = ""; /* every verb: 512 cut the list short */
                 for (size_t m = 0; m < ELEMENTSOF(modules); m++)
                         for (size_t k = 0; k < modules[m]->n_verbs; k++)
                                 snprintf(valid + strlen(valid), sizeof valid - strlen(valid),
@@ -699,10 +699,30 @@ static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn
         return 0;
 }
 
+/* Every verb and whether the read-only socket refuses it: what a client
+ * (and the refusal test) learns from the table itself, not from a copy. */
+static int run_verb_list(kn_api_req *req, json_object *args, json_object *result,
+                         kn_error *err) {
+        json_object *verbs = json_object_new_array();
+        for (size_t m = 0; m < ELEMENTSOF(modules); m++)
+                for (size_t k = 0; k < modules[m]->n_verbs; k++) {
+                        const kn_api_verb *v = &modules[m]->verbs[k];
+                        json_object *o = json_object_new_object();
+                        json_object_object_add(o, "name", json_object_new_string(v->name));
+                        json_object_object_add(
+                                o, "mutates",
+                                json_object_new_boolean(v->flags & KN_VERB_MUTATES));
+                        json_object_array_add(verbs, o);
+                }
+        json_object_object_add(result, "verbs", verbs);
+        return 0;
+}
+
 static const char *const args_none[] = {NULL};
 
 static const kn_api_verb core_verbs[] = {
         {"hello", 0, args_none, run_hello},
+        {"verb-list", 0, args_none, run_verb_list},
 };
 
 const kn_api_module kn_api_module_core = {

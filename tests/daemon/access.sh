@@ -40,6 +40,17 @@ expect_error 6 "iface-undefine is refused on a read-only connection" \
 [ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused change touched the files"
 pass "read-only socket serves reads and refuses iface-define/iface-undefine"
 
+# Every verb the daemon's table marks mutating, from verb-list: refused on
+# the read-only socket (raw requests, then through kvmnet), nothing else is.
+python3 "$(dirname "$0")/readonly.py" refuse "$T/ro" || fail "raw refusals"
+python3 "$(dirname "$0")/readonly.py" cli-lines "$T/ro" "$T" >"$T/lines" || fail "cli lines"
+"$KVMNET" -c "$RO" --json <"$T/lines" >"$T/replies" 2>"$T/err"
+rc=$?
+[ "$rc" = 6 ] || fail "the refused batch exited $rc, not 6: $(cat "$T/err")"
+python3 "$(dirname "$0")/readonly.py" cli-check "$T/lines" "$T/replies" || fail "cli refusals"
+[ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused change touched the files"
+pass "every verb verb-list marks mutating is refused on the read-only socket (raw and through kvmnet), no other is"
+
 # Everyone may use the read-only socket.
 as_nobody "$KVMNET" -c "$RO" iface-list --all | grep -q '^ br0 ' || fail "nobody on ro"
 expect_error 6 "refused on a read-only connection" as_nobody "$KVMNET" -c "$RO" iface-undefine br0

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Shared by the daemon and CLI tests (bash).  Source it, then use:
 #   make_root DIR BACKEND       an empty configuration root for BACKEND
+#                               (ifupdown, ifcfg, networkd, nmkeyfile)
 #   start_daemon [ARGS]         kvmnetd on $T/rw and $T/ro, root $ROOT
 #   can_netns / make_netns TAG  (root) a throw-away network namespace, in $NS_MADE
 #   stop_daemon                 SIGTERM, check a clean exit and no sockets left
@@ -66,6 +67,12 @@ make_root() {
         ifcfg)
                 mkdir -p "$dir/etc/sysconfig/network-scripts"
                 ;;
+        networkd) # an empty directory is enough to detect it
+                mkdir -p "$dir/etc/systemd/network"
+                ;;
+        nmkeyfile)
+                mkdir -p "$dir/etc/NetworkManager/system-connections"
+                ;;
         *) fail "unknown backend $backend" ;;
         esac
 }
@@ -83,6 +90,17 @@ make_broken_file() {
                 printf 'DEVICE=broken0\nTYPE=Ethernet\nthis line is not KEY=VALUE "\n' \
                         >"$dir/etc/sysconfig/network-scripts/ifcfg-broken0"
                 echo "$dir/etc/sysconfig/network-scripts/ifcfg-broken0"
+                ;;
+        networkd)
+                printf '[Match]\nName=broken0\n\n[Network]\nAddress=10.9.9.9/24\nthis line has no equals sign\n' \
+                        >"$dir/etc/systemd/network/10-broken0.network"
+                echo "$dir/etc/systemd/network/10-broken0.network"
+                ;;
+        nmkeyfile)
+                printf '[connection]\nid=broken0\ntype=ethernet\ninterface-name=broken0\nthis line has no equals sign\n' \
+                        >"$dir/etc/NetworkManager/system-connections/broken0.nmconnection"
+                chmod 600 "$dir/etc/NetworkManager/system-connections/broken0.nmconnection"
+                echo "$dir/etc/NetworkManager/system-connections/broken0.nmconnection"
                 ;;
         esac
 }

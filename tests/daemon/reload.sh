@@ -43,6 +43,8 @@ pass "a burst of 20 outside changes gave $((after - before)) reload(s)"
 case $BACKEND in
 ifupdown) dir=$ROOT/etc/network ;;
 ifcfg) dir=$ROOT/etc/sysconfig/network-scripts ;;
+networkd) dir=$ROOT/etc/systemd/network ;;
+nmkeyfile) dir=$ROOT/etc/NetworkManager/system-connections ;;
 esac
 mv "$dir" "$T/saved-dir"
 wait_for not_listed br0 || fail "removed directory not noticed"

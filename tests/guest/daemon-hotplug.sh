@@ -36,6 +36,16 @@ not_listed() { ! listed "$1" "$2"; }
 tap_of() { # GUEST MAC
         K domiflist "$1" --json | python3 -c "import json,sys; print([i['tap'] for i in json.load(sys.stdin)['interfaces'] if i['mac']=='$2'][0])"
 }
+# The tun devices in $NS that no running guest's domiflist names.
+stray_taps() {
+        local listed=" " g t
+        for g in $(K guest-list --json | python3 -c "import json,sys; print(' '.join(g['name'] for g in json.load(sys.stdin)['guests'] if g['state'] != 'shut off'))"); do
+                listed="$listed$(K domiflist "$g" --json | python3 -c "import json,sys; print(' '.join(i['tap'] for i in json.load(sys.stdin)['interfaces'] if i.get('tap')))") "
+        done
+        for t in $(ip -n "$NS" -o link show type tun | awk -F': ' '{print $2}'); do
+                case $listed in *" $t "*) ;; *) echo "$t" ;; esac
+        done
+}
 fds_are() { [ "$(fds "$1")" = "$2" ]; }
 # After system_reset the firmware (SeaBIOS) resets the machine itself a few
 # times within ~60 ms, and each reset completes pending unplugs: let that
@@ -159,7 +169,8 @@ rc=0; wait $AP || rc=$?
 grep -q "QEMU" "$T/killed.out" || fail "unclear error: $(cat "$T/killed.out")"
 sleep 0.2
 [ "$(taps)" = "$((before - 0))" ] || [ "$(taps)" -lt "$before" ] || fail "tap left after QEMU died"
-ip -n "$NS" -br link | grep -q "kvn" && ip -n "$NS" -br link | grep -v "$(K domiflist g1 --json | python3 -c "import json,sys; print('|'.join(i['tap'] for i in json.load(sys.stdin)['interfaces']))")" | grep -q kvn && fail "stray tap: $(ip -n "$NS" -br link)"
+strays=$(stray_taps)
+[ -z "$strays" ] || fail "stray tap $strays: $(ip -n "$NS" -br link)"
 K guest-list | grep -q "q1 *shut off" || fail "q1 not shut off: $(K guest-list)"
 pass "QEMU killed during attach: clear error ($(head -c 120 "$T/killed.out")), no tap left"
 

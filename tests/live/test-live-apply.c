@@ -350,12 +350,46 @@ static void test_stop_many(void **state) {
         }
 }
 
+/* A MAC set on a link that is up: changed in place (the link stays up),
+ * and put back when a later step of the same apply fails. */
+static void test_mac_live(void **state) {
+        lt_sh("ip -n %s link set eth0 up", ns);
+        json_object *l = lt_ip_link(ns, "eth0");
+        char *was = kn_xstrdup(lt_str(l, "address"));
+        json_object_put(l);
+        assert_string_not_equal(was, "52:54:00:12:34:56");
+
+        _cleanup_iface_ kn_iface *bad =
+                lt_parse("<interface type='ethernet' name='eth0'>"
+                         "<mac address='52:54:00:12:34:56'/>"
+                         "<protocol family='ipv4'><ip address='10.6.0.2' prefix='24'/>"
+                         "<route gateway='10.9.9.9'/></protocol></interface>");
+        kn_error err = {0};
+        assert_int_equal(kn_live_apply(h, bad, NULL, &err), -ENETUNREACH);
+        printf("# %s\n", err.message);
+        l = lt_ip_link(ns, "eth0");
+        assert_string_equal(lt_str(l, "address"), was);
+        json_object_put(l);
+        assert_true(lt_link_up(ns, "eth0"));
+
+        _cleanup_iface_ kn_iface *w = lt_parse("<interface type='ethernet' name='eth0'>"
+                                               "<mac address='52:54:00:12:34:56'/></interface>");
+        assert_true(apply(w, &err) > 0);
+        l = lt_ip_link(ns, "eth0");
+        assert_string_equal(lt_str(l, "address"), "52:54:00:12:34:56");
+        json_object_put(l);
+        assert_true(lt_link_up(ns, "eth0"));
+        assert_int_equal(apply(w, &err), 0); /* nothing left to do */
+        free(was);
+}
+
 int main(void) {
         lt_init();
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_ethernet_static, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bridge, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_route_fails, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_mac_live, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_move_ip_to_bridge, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_option_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_verify_fails, setup, teardown),

@@ -159,6 +159,17 @@ grep -q "uid 65534 pid [0-9]* is not allowed on $T/rw" "$T/daemon.log" ||
 ip -n "$H" link show br0 >/dev/null 2>&1 && fail "a refused remote iface-bridge made br0"
 pass "a remote user without the read-write socket reads through the read-only one and is refused changes (exit 6)"
 
+# Every verb kvmnetd's verb-list marks mutating, through ssh as that user:
+# one batch on one connection, each command refused with EPERM (exit 6).
+python3 "$(dirname "$0")/../daemon/readonly.py" cli-lines "$T/ro" "$T" >"$T/lines" || fail "cli lines"
+chmod 644 "$T"/*.xml
+"$KVMNET" -c "$RN" --json <"$T/lines" >"$T/replies" 2>"$T/err"
+rc=$?
+[ "$rc" = 6 ] || fail "the refused batch through ssh exited $rc, not 6: $(cat "$T/err")"
+python3 "$(dirname "$0")/../daemon/readonly.py" cli-check "$T/lines" "$T/replies" || fail "ssh refusals"
+[ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused remote change touched the files"
+pass "every mutating verb of verb-list, through ssh as a read-only user, is refused (exit 6)"
+
 # ---- bad URIs, unreachable hosts, hostile input ----
 expect_error 2 "unknown parameter 'bogus' in connection URI" \
         "$KVMNET" -c "ssh://root@127.0.0.1:$PORT?$OPTS&bogus=1" iface-list

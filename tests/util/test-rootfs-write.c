@@ -2,16 +2,21 @@
 /* kn_root_write_atomic against a hostile root: a config file that is a
  * symlink is written through to its in-root target (mode and owner kept,
  * link kept, never outside the root); temp names that a reused pid or a
- * killed writer's leftovers cannot collide with; kn_root_clean_temps. */
+ * killed writer's leftovers cannot collide with; kn_root_clean_temps; a
+ * reader never sees a partial file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "rootfs.h"
 #include "testutil.h"
@@ -223,6 +228,70 @@ static void test_write_file_atomic(void **state) {
         assert_non_null(strstr(err.message, bad));
 }
 
+/* A reader never sees a partial file: a child rewrites it with
+ * kn_root_write_atomic, alternating two large contents, while this process
+ * reads it over and over; each read is one content or the other, whole
+ * (a write in place would show a truncated or a mixed file). */
+static void test_reader_sees_whole_files(void **state) {
+        fixture *f = *state;
+        const size_t len_a = 3 << 20, len_b = (1 << 20) + 4097;
+        char *a = kn_xmalloc(len_a), *b = kn_xmalloc(len_b);
+        for (size_t k = 0; k < len_a; k++)
+                a[k] = (char) ('a' + k % 13);
+        for (size_t k = 0; k < len_b; k++)
+                b[k] = (char) ('A' + k % 7);
+        kn_error err = {0};
+        assert_int_equal(kn_root_write_atomic(f->r, "etc/net/big", a, len_a, 0644, &err), 0);
+
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct timespec t0, now;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                unsigned n = 0;
+                do {
+                        const char *d = n % 2 ? a : b;
+                        size_t len = n % 2 ? len_a : len_b;
+                        if (kn_root_write_atomic(f->r, "etc/net/big", d, len, 0644, &err) < 0)
+                                _exit(2);
+                        n++;
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                } while (now.tv_sec - t0.tv_sec < 2 || n < 4);
+                _exit(0);
+        }
+
+        char *buf = kn_xmalloc(len_a + 1);
+        unsigned reads = 0, seen_a = 0, seen_b = 0;
+        int status;
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+                int fd = open(P(f, "etc/net/big"), O_RDONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                size_t got = 0;
+                ssize_t n;
+                while (got <= len_a && (n = read(fd, buf + got, len_a + 1 - got)) > 0)
+                        got += (size_t) n;
+                close(fd);
+                reads++;
+                if (got == len_a && !memcmp(buf, a, len_a))
+                        seen_a++;
+                else if (got == len_b && !memcmp(buf, b, len_b))
+                        seen_b++;
+                else {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                        fail_msg("read %u: %zu bytes, neither content (%zu or %zu bytes)", reads,
+                                 got, len_a, len_b);
+                }
+        }
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        print_message("%u reads: %u of one content, %u of the other\n", reads, seen_a, seen_b);
+        assert_true(seen_a > 0 && seen_b > 0);
+        assert_int_equal(count_temps(P(f, "etc/net")), 0);
+        free(buf);
+        free(a);
+        free(b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_symlink_written_through, setup, teardown),
@@ -230,6 +299,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_symlink_loop, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_temp_names, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_write_file_atomic, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reader_sees_whole_files, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
