@@ -14,7 +14,8 @@ command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 7
 
 make_netns ops
 H=$NS_MADE
-ip -n "$H" link add kop0 type veth peer name kop0p && ip -n "$H" link set kop0p up ||
+ip -n "$H" link add kop0 type veth peer name kop0p && ip -n "$H" link set kop0p up &&
+        ip -n "$H" link add kop1 type veth peer name kop1p ||
         fail "namespace setup"
 ROOT=$T/root
 make_root "$ROOT" ifupdown
@@ -134,6 +135,28 @@ EOF
 grep -q -F "${want}event 'iface': started" "$T/stamped" ||
         fail "event --timestamp does not print the daemon's time ($want): $(cat "$T/stamped")"
 pass "event --timestamp prints when the daemon saw the event"
+
+# Networks and iface-bridge: their events carry their ops too.
+printf "<network><name>kon</name><bridge name='konbr0'/><ip address='10.89.0.1' prefix='24'/></network>" >"$T/net.xml"
+"$KVMNET" -c "$RW" event --loop --json --timeout 30 --type net --type iface >"$T/net" 2>&1 &
+EXTRA_PIDS="$EXTRA_PIDS $!"
+wait_for subscribed 5 || fail "event --type net did not subscribe"
+declare -A ops
+for cmd in "net-define $T/net.xml" "net-start kon" "net-destroy kon" "net-undefine kon" \
+        "iface-bridge kop1 kob1 --no-start"; do
+        "$KVMNET" -c "$RW" --json $cmd >"$T/out" || fail "$cmd: $(cat "$T/out")"
+        ops[${cmd%% *}]=$(member op <"$T/out")
+done
+for want in "net defined ${ops[net-define]}" "net started ${ops[net-start]}" \
+        "net destroyed ${ops[net-destroy]}" "net undefined ${ops[net-undefine]}" \
+        "iface bridged ${ops[iface-bridge]}"; do
+        set -- $want
+        wait_for grep -q "\"event\":\"$1\",\"action\":\"$2\".*\"op\":\"$3\"" "$T/net" ||
+                fail "no $1 $2 event with op $3: $(cat "$T/net")"
+done
+grep -q '"action":"bridged","name":"kop1","bridge":"kob1"' "$T/net" || fail "bridged event: $(cat "$T/net")"
+[ "$(printf '%s\n' "${ops[@]}" | sort -u | wc -l)" = 5 ] || fail "ops not distinct: ${ops[*]}"
+pass "net-define, net-start, net-destroy, net-undefine, iface-bridge: one op each, on their events"
 
 # A restarted kvmnetd never hands out an id again.
 stop_daemon
