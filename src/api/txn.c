@@ -336,11 +336,14 @@ static int commit_after(kn_api_req *req, int r, json_object *result, kn_error *e
         if (confirm > 0)
                 return keep_for_confirm(api, api->txn, confirm, result, err);
         timer_stop(api);
+        /* Kept for confirmation, it is "confirmed" (confirm, or iface-commit
+         * without --confirm), so a follower tells it from a plain commit. */
+        bool was_pending = kn_txn_get_info(api->txn)->confirm_by != 0;
         struct kn_txn *t = TAKE_PTR(api->txn);
         kn_api_manager_txn_end(api, true);
         r = kn_txn_commit(t, err);
         if (r >= 0)
-                publish(api, "committed", NULL, NULL);
+                publish(api, was_pending ? "confirmed" : "committed", NULL, NULL);
         return r;
 }
 
