@@ -179,12 +179,17 @@ typedef struct kn_gnic_event {
         uint8_t mac[6];
         const char *tap, *device, *source;
         const char *reason; /* NULL: none */
+        const char *op;     /* the operation that caused it (attach, detach); NULL: none */
 } kn_gnic_event;
 
 /* Runs on the loop's thread. */
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
                                          void (*fn)(const kn_gnic_event *event, void *userdata),
                                          void *userdata);
+/* *op is, whenever attach or detach is called, the caller's id of that
+ * operation (or NULL); the NIC's events carry it from then on, until the
+ * next one or the guest acting on its own. */
+void kn_guest_registry_set_op_source(kn_guest_registry *reg, const char *const *op);
 /* The changes attach makes to the served namespace -- a tap created, its
  * MTU set from the bridge, put on the bridge, brought up -- must not
  * interleave with other changes there (a --confirm revert deleting that

@@ -54,6 +54,13 @@ struct kn_api {
         struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
         kn_loop_watch *confirm_timer; /* while txn waits for `confirm` */
         struct kn_manager_checkpoint *mgr_checkpoint; /* NetworkManager's, of txn (manager.c) */
+        char *confirm_op; /* the operation that left txn waiting for `confirm` */
+
+        /* Operation ids: BOOT:N, BOOT a random token of this kn_api, so an
+         * id is never reused by a restarted kvmnetd. */
+        char boot[16];
+        uint64_t op_seq;
+        const char *op; /* the operation being run now: events published carry it */
 };
 
 struct kn_api_session {
@@ -105,6 +112,7 @@ struct kn_api_req {
         const kn_api_verb *verb;
         kn_api_flags flags;
         json_object *id;
+        char *op; /* a mutation's operation id, NULL for a read */
         json_object *result;
         kn_api_done_fn done;
         void *userdata;
@@ -162,6 +170,23 @@ int kn_api_offload(kn_api *api, kn_api_work_fn work, kn_api_bg_after_fn after, v
 void kn_worker_free(kn_worker *w);
 
 /* ---- Events (events.c) ---- */
+
+/* Run the code between on behalf of operation op (NULL: none, the outside):
+ * what it publishes carries op.  Returns the previous one, for
+ * kn_api_op_leave(). */
+static inline const char *kn_api_op_enter(kn_api *api, const char *op) {
+        const char *prev = api->op;
+        api->op = op;
+        return prev;
+}
+static inline void kn_api_op_leave(kn_api *api, const char *prev) {
+        api->op = prev;
+}
+
+/* Publish {"event": type, "action": action, KEY: VALUE...}: string pairs
+ * ending in NULL (a NULL value leaves its key out). */
+void kn_api_publish_action(kn_api *api, const char *type, const char *action, ...)
+        __attribute__((sentinel));
 
 /* Every event type the modules publish, NULL-terminated; *n their count. */
 const char *const *kn_api_event_types(size_t *n);

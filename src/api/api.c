@@ -3,7 +3,10 @@
  * (run now, or deferred and finished from the loop), the registry of verb
  * tables and argument checking.  The protocol's lines and replies are
  * protocol.c's. */
+#include <inttypes.h>
 #include <stdio.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "api-internal.h"
 #include "crashpoint.h"
@@ -215,6 +218,12 @@ kn_api *kn_api_new(kn_config *cfg) {
         api->netns_name = kn_xstrdup("");
         api->state_dir = kn_xstrdup(KN_STATE_DIR);
         api->run_dir = default_run_dir();
+        /* A token of its own per start: ids of a restarted kvmnetd never
+         * meet those of its predecessor. */
+        uint32_t boot;
+        if (getrandom(&boot, sizeof boot, 0) != sizeof boot)
+                boot = (uint32_t) time(NULL) ^ (uint32_t) getpid() << 16;
+        snprintf(api->boot, sizeof api->boot, "%08" PRIx32, boot);
         return api;
 }
 
@@ -231,6 +240,7 @@ kn_api *kn_api_free(kn_api *api) {
         kn_netns_free(api->ns);
         kn_config_free(api->cfg);
         kn_filelog_free(api->files);
+        free(api->confirm_op);
         free(api->netns_name);
         free(api->state_dir);
         free(api->run_dir);
@@ -490,6 +500,7 @@ bool kn_api_session_subscribed(const kn_api_session *s) {
 /* ---- Requests ---- */
 
 static void req_free(kn_api_req *req) {
+        free(req->op);
         json_object_put(req->id);
         json_object_put(req->result);
         free(req);
@@ -512,6 +523,8 @@ static void req_complete(kn_api_req *req, int r, const kn_error *e) {
                 reply = kn_api_result_reply(req->id, TAKE_PTR(req->result));
                 r = 0;
         }
+        if (req->op)
+                json_object_object_add(reply, "op", json_object_new_string(req->op));
         if (req->done && !req->abandoned)
                 req->done(reply, r, req->userdata);
         else {
@@ -602,6 +615,12 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
                                     v->flags & KN_VERB_SESSION ? "follows events on a connection"
                                                                : "waits for events");
 
+        /* A mutation the connection may make is an operation from here on:
+         * its reply, success or error, and the events it causes carry its
+         * id.  Refusals above are not operations. */
+        if (v->flags & KN_VERB_MUTATES)
+                req->op = kn_xasprintf("%s:%" PRIu64, req->api->boot, ++req->api->op_seq);
+
         _cleanup_json_ json_object *empty = NULL;
         if (!args || json_object_is_type(args, json_type_null))
                 args = empty = json_object_new_object();
@@ -612,7 +631,9 @@ static int dispatch(kn_api_req *req, json_object *request, kn_error *err) {
                 return r;
         req->result = json_object_new_object();
         req->running = true;
+        const char *prev = kn_api_op_enter(req->api, req->op);
         r = v->run(req, args, req->result, err);
+        kn_api_op_leave(req->api, prev);
         req->running = false;
         return r;
 }

@@ -3,7 +3,10 @@
  * subscribed sessions, and the live source -- netlink multicast (links,
  * addresses, routes) followed through the loop while at least one session
  * wants one of those types. */
+#include <inttypes.h>
+#include <stdarg.h>
 #include <sys/epoll.h>
+#include <time.h>
 
 #include "api-internal.h"
 #include "kvmnet/live-events.h"
@@ -31,15 +34,50 @@ void kn_api_publish_json(kn_api *api, const char *type, const char *event_json) 
                 emit(api, UINT64_C(1) << k, event_json);
 }
 
+/* When it happened, not when a client prints it: microseconds since the
+ * epoch. */
+static int64_t now_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Every event gets "timestamp"; one published while an operation runs
+ * (kn_api_op_enter) gets its "op", unless it names one itself ("op": null:
+ * none, whatever runs now). */
 void kn_api_publish(kn_api *api, json_object *event) {
         json_object *type;
         if (!json_object_object_get_ex(event, "event", &type) ||
             !json_object_is_type(type, json_type_string))
                 return;
+        if (!json_object_object_get_ex(event, "timestamp", NULL))
+                json_object_object_add(event, "timestamp", json_object_new_int64(now_usec()));
+        json_object *op;
+        if (!json_object_object_get_ex(event, "op", &op)) {
+                if (api->op)
+                        json_object_object_add(event, "op", json_object_new_string(api->op));
+        } else if (!op)
+                json_object_object_del(event, "op");
         kn_api_publish_json(
                 api, json_object_get_string(type),
                 json_object_to_json_string_ext(event, JSON_C_TO_STRING_PLAIN |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void kn_api_publish_action(kn_api *api, const char *type, const char *action, ...) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string(type));
+        json_object_object_add(e, "action", json_object_new_string(action));
+        va_list ap;
+        va_start(ap, action);
+        for (const char *key; (key = va_arg(ap, const char *));) {
+                const char *value = va_arg(ap, const char *);
+                if (value)
+                        json_object_object_add(e, key, json_object_new_string(value));
+        }
+        va_end(ap);
+        kn_api_publish(api, e);
+        json_object_put(e);
 }
 
 static uint64_t types_mask(const char *const *types) {
@@ -51,9 +89,25 @@ static uint64_t types_mask(const char *const *types) {
 
 /* ---- The live source ---- */
 
+/* The live layer's JSON object with "timestamp" added as its last member.
+ * The kernel's events are nobody's operation: no "op". */
+static char *add_timestamp(const char *json) {
+        size_t n = strlen(json);
+        while (n > 0 && json[n - 1] != '}')
+                n--;
+        if (n == 0)
+                return kn_xstrdup(json);
+        bool empty = true;
+        for (size_t k = 0; k + 1 < n && empty; k++)
+                empty = strchr("{ \t\n", json[k]) != NULL;
+        return kn_xasprintf("%.*s%s\"timestamp\":%" PRId64 "}", (int) (n - 1), json,
+                            empty ? "" : ",", now_usec());
+}
+
 static void on_live_event(const kn_live_event *e, void *userdata) {
         kn_api *api = userdata;
-        _cleanup_free_ char *json = kn_live_event_to_json(e);
+        _cleanup_free_ char *raw = kn_live_event_to_json(e);
+        _cleanup_free_ char *json = add_timestamp(raw);
         static const char *const names[] = {
                 [KN_LIVE_EVENT_LINK] = "link",
                 [KN_LIVE_EVENT_ADDR] = "address",

@@ -67,6 +67,9 @@ static void publish(const kn_gnic_event *ev, void *userdata) {
         json_object_object_add(e, "source", json_object_new_string(ev->source));
         if (ev->reason)
                 json_object_object_add(e, "reason", json_object_new_string(ev->reason));
+        /* Also long after the request (an unplug the guest completes late);
+         * without one it is nobody's operation, whatever runs now. */
+        json_object_object_add(e, "op", ev->op ? json_object_new_string(ev->op) : NULL);
         kn_api_publish(userdata, e);
         json_object_put(e);
 }
@@ -115,6 +118,7 @@ kn_guest_registry *kn_api_guests(kn_api *api) {
                                                     api->netns_name, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
+                kn_guest_registry_set_op_source(api->guests, &api->op);
                 kn_guest_registry_set_runner(api->guests, run_ordered, api);
                 kn_guest_registry_set_network_resolver(api->guests, resolve_network, api);
         }

@@ -96,6 +96,8 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
                 json_object_object_add(result, "changes", steps);
                 const char *via = kn_manager_kind_to_string(j->mgr.via);
                 json_object_object_add(result, "via", json_object_new_string(via));
+                kn_api_publish_action(req->api, "iface", j->bridge ? "bridged" : "unbridged",
+                                      "name", j->nic[0] ? j->nic : NULL, "bridge", j->br, NULL);
         } else
                 json_object_put(steps);
         job_free(j);

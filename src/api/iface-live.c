@@ -259,6 +259,8 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
                                 json_object_array_add(steps, json_object_new_string(j->steps[k]));
                         json_object_object_add(result, "changes", steps);
                 }
+                kn_api_publish_action(req->api, "iface", j->start ? "started" : "destroyed",
+                                      "name", j->def->name, "via", via, NULL);
         }
         live_job_free(j);
         return r;

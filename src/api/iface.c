@@ -57,6 +57,7 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
         if (r < 0)
                 return r;
         json_object_object_add(result, "name", json_object_new_string(i->name));
+        kn_api_publish_action(req->api, "iface", "defined", "name", i->name, NULL);
         return 0;
 }
 
@@ -114,6 +115,7 @@ static int run_iface_undefine(kn_api_req *req, json_object *args, json_object *r
         if (broken && kn_config_reload(cfg, &e) >= 0 && (d = kn_config_lookup_diag(cfg, name)))
                 return undefine_left(cfg, name, d, err);
         json_object_object_add(result, "name", json_object_new_string(name));
+        kn_api_publish_action(req->api, "iface", "undefined", "name", name, NULL);
         return 0;
 }
 
@@ -179,8 +181,13 @@ static const kn_api_verb iface_verbs[] = {
         {"iface-name", 0, args_mac, run_iface_name},
 };
 
+/* Interfaces defined, undefined, started, destroyed, bridged, unbridged
+ * through kvmnet (iface-live.c, iface-bridge.c publish them too). */
+static const char *const iface_events[] = {"iface", NULL};
+
 const kn_api_module kn_api_module_iface = {
         .name = "iface",
         .verbs = iface_verbs,
         .n_verbs = ELEMENTSOF(iface_verbs),
+        .event_types = iface_events,
 };

@@ -310,6 +310,7 @@ static int run_define(kn_api_req *req, json_object *args, json_object *result, k
                 return r;
         }
         describe(s, NULL, stored, stored->name, result);
+        kn_api_publish_action(req->api, "net", "defined", "network", stored->name, NULL);
         return 0;
 }
 
@@ -328,6 +329,7 @@ static int run_undefine(kn_api_req *req, json_object *args, json_object *result,
         kn_error ignore = {0};
         (void) kn_net_purge(&e, name, &ignore);
         add_str(result, "name", name);
+        kn_api_publish_action(req->api, "net", "undefined", "network", name, NULL);
         return 0;
 }
 
@@ -461,6 +463,8 @@ static int start_one(net_state *s, const kn_net *def, json_object *result, kn_er
                                                json_object_new_int(kn_net_run_dnsmasq_pid(run)));
         }
         run_add(s, def->name, run);
+        kn_api_publish_action(s->api, "net", "started", "network", def->name, "bridge",
+                              def->bridge, NULL);
         return 0;
 }
 
@@ -542,6 +546,7 @@ static int run_destroy(kn_api_req *req, json_object *args, json_object *result, 
                 return r;
         }
         add_str(result, "name", name);
+        kn_api_publish_action(req->api, "net", "destroyed", "network", name, NULL);
         return 0;
 }
 
@@ -756,8 +761,9 @@ static const kn_api_verb net_verbs[] = {
         {"net-update", KN_VERB_MUTATES, args_update, run_update},
 };
 
-/* A lease given, renewed or gone, at once (dnsmasq's lease file, inotify). */
-static const char *const net_event_types[] = {"net-lease", NULL};
+/* A lease given, renewed or gone, at once (dnsmasq's lease file, inotify);
+ * a network defined, undefined, started (also by autostart), destroyed. */
+static const char *const net_event_types[] = {"net-lease", "net", NULL};
 
 const kn_api_module kn_api_module_net = {
         .name = "net",

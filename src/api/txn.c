@@ -143,7 +143,10 @@ static void revert_done(void *data, int r, const kn_error *err) {
                                      err && err->code ? err->message : e.message, note)
                       : kn_xasprintf("not confirmed in time: the change was reverted%s", note);
         log_line(msg, api);
+        /* The timer acts for the operation that asked for --confirm. */
+        const char *prev = kn_api_op_enter(api, api->confirm_op);
         publish(api, r < 0 ? "revert-failed" : "reverted", msg, j->cut_off);
+        kn_api_op_leave(api, prev);
         undo_job_free(j);
 }
 
@@ -193,6 +196,8 @@ static int keep_for_confirm(kn_api *api, struct kn_txn *t, double seconds, json_
         if (r < 0)
                 return r;
         api->txn = t;
+        free(api->confirm_op);
+        api->confirm_op = api->op ? kn_xstrdup(api->op) : NULL;
         json_object_object_add(result, "confirm_by", json_object_new_int64((int64_t)by));
         json_object_object_add(result, "confirm_seconds", json_object_new_double(seconds));
         char when[64];
@@ -266,6 +271,7 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
                 if (c->main)
                         (void)kn_api_manager_txn_rollback(api, &e);
                 (void)rollback_files(api, c->txn, 0, &e);
+                publish(api, "rolled-back", err && err->code ? err->message : NULL, NULL);
                 return r;
         }
         if (c->confirm > 0)
@@ -330,11 +336,14 @@ static int commit_after(kn_api_req *req, int r, json_object *result, kn_error *e
         if (confirm > 0)
                 return keep_for_confirm(api, api->txn, confirm, result, err);
         timer_stop(api);
+        /* Kept for confirmation, it is "confirmed" (confirm, or iface-commit
+         * without --confirm), so a follower tells it from a plain commit. */
+        bool was_pending = kn_txn_get_info(api->txn)->confirm_by != 0;
         struct kn_txn *t = TAKE_PTR(api->txn);
         kn_api_manager_txn_end(api, true);
         r = kn_txn_commit(t, err);
         if (r >= 0)
-                publish(api, "committed", NULL, NULL);
+                publish(api, was_pending ? "confirmed" : "committed", NULL, NULL);
         return r;
 }
 

@@ -110,8 +110,12 @@ static void finish(job *j) {
                 return;
         }
         json_object *result = j->req->result;
+        kn_api *api = j->req->api;
+        /* What after() publishes is the request's operation's doing. */
+        const char *prev = kn_api_op_enter(api, j->req->op);
         int r = j->after(j->req, j->r, result, &j->err, j->data);
         kn_api_req_finish(j->req, r < 0 ? r : 0, &j->err);
+        kn_api_op_leave(api, prev);
         free(j);
 }
 

@@ -111,13 +111,23 @@ typedef struct cli_cmd {
         const char *pos[4];
         unsigned n_pos;
         unsigned flags;         /* bit k: the verb's k-th flag was given */
-        const char *values[16]; /* the value of the k-th flag, if it takes one */
+        const char *values[16]; /* the value of the k-th flag, if it takes one (the last) */
+        /* Every value given, in order, for options given more than once
+         * (event --type T...): cli_cmd_values(). */
+        struct {
+                unsigned flag;
+                const char *value;
+        } given[32];
+        unsigned n_given;
         bool batch;
         /* --json (the verb's own flag, any verb's generic one, or kvmnet
          * --json): the result, or the error, as JSON on stdout.  Set as
          * soon as the command line holds it, even if parsing fails. */
         bool json;
 } cli_cmd;
+
+/* The n-th value given for flag (repeatable options), NULL past the last. */
+const char *cli_cmd_values(const cli_cmd *cmd, const char *flag, unsigned n);
 
 struct cli_verb {
         const char *name;
@@ -174,6 +184,8 @@ extern bool cli_json_all;
  * with the errno of its exit code's kind (EINVAL usage, ENOTCONN
  * connection, ...). */
 void cli_json_error(int code, const char *message);
+/* The same with the operation id of the change that failed (NULL: none). */
+void cli_json_error_op(int code, const char *message, const char *op);
 void cli_json_reset(void);
 extern bool cli_json_error_printed;
 /* Make cli_err a stream that writes through to stderr and keeps a copy. */

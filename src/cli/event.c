@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* kvmnet event: subscribe, then print events as the daemon sends them
- * (virsh event's shape: the first one, or every one with --loop). */
+ * (virsh event's shape: the first one, or every one with --loop; its
+ * --timestamp prefix), only some types (--type) or one operation's (--op). */
 #include <inttypes.h>
 #include <time.h>
 
@@ -51,14 +52,51 @@ static void print_event(json_object *ev) {
         if (json_object_object_get_ex(ev, "action", &o))
                 printf(" %s", json_object_get_string(o));
         json_object_object_foreach(ev, key, val) {
-                if (!streq(key, "event") && !streq(key, "ifname") && !streq(key, "action"))
+                if (!streq(key, "event") && !streq(key, "ifname") && !streq(key, "action") &&
+                    !streq(key, "timestamp"))
                         print_member(key, val);
         }
         putchar('\n');
 }
 
+/* "2026-12-03 07:10:00.123+0000: " as virsh event --timestamp prints it:
+ * the daemon's "timestamp" (microseconds since the epoch), else now. */
+static void print_timestamp(json_object *ev) {
+        json_object *o;
+        int64_t us;
+        if (json_object_object_get_ex(ev, "timestamp", &o) &&
+            json_object_is_type(o, json_type_int))
+                us = json_object_get_int64(o);
+        else {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                us = (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        }
+        time_t secs = (time_t) (us / 1000000);
+        struct tm tm;
+        char when[32] = "";
+        if (gmtime_r(&secs, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+        printf("%s.%03d+0000: ", when, (int) (us % 1000000 / 1000));
+}
+
+/* Is ev one --op asked for?  "lost" and "overflow" are always shown: the
+ * events missed may have been the operation's. */
+static bool op_matches(json_object *ev, const char *op) {
+        json_object *o;
+        if (!op)
+                return true;
+        const char *type = json_object_get_string(json_object_object_get(ev, "event"));
+        if (streq(type, "lost") || streq(type, "overflow"))
+                return true;
+        return json_object_object_get_ex(ev, "op", &o) &&
+               json_object_is_type(o, json_type_string) && streq(json_object_get_string(o), op);
+}
+
 int cli_event(const cli_cmd *cmd, cli_conn *c) {
         bool loop = cli_cmd_flag(cmd, "--loop"), as_json = cli_cmd_flag(cmd, "--json");
+        bool stamp = cli_cmd_flag(cmd, "--timestamp");
+        const char *op = cli_cmd_value(cmd, "--op");
         const char *t = cli_cmd_value(cmd, "--timeout");
         long timeout_ms = -1;
         if (t) {
@@ -74,8 +112,18 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
                           "its clients; it is not available with --root");
                 return KN_EXIT_FAILED;
         }
+        /* --type: the daemon filters (and names a type it does not know). */
+        json_object *args = NULL;
+        if (cli_cmd_values(cmd, "--type", 0)) {
+                json_object *types = json_object_new_array();
+                for (unsigned k = 0; cli_cmd_values(cmd, "--type", k); k++)
+                        json_object_array_add(
+                                types, json_object_new_string(cli_cmd_values(cmd, "--type", k)));
+                args = json_object_new_object();
+                json_object_object_add(args, "events", types);
+        }
         _cleanup_json_ json_object *reply = NULL;
-        int r = cli_conn_call(c, "event-subscribe", NULL, &reply);
+        int r = cli_conn_call(c, "event-subscribe", args, &reply);
         if (r != 0)
                 return r;
         if (!cli_cmd_reply_result(cmd, c, reply))
@@ -95,6 +143,12 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
                         cli_error("event: no event within %s s", t);
                         return KN_EXIT_FAILED;
                 }
+                if (!op_matches(ev, op)) {
+                        json_object_put(ev);
+                        continue;
+                }
+                if (stamp)
+                        print_timestamp(ev);
                 if (as_json)
                         puts(json_object_to_json_string_ext(
                                 ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

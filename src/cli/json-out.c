@@ -19,12 +19,18 @@ void cli_json_reset(void) {
 }
 
 void cli_json_error(int code, const char *message) {
+        cli_json_error_op(code, message, NULL);
+}
+
+void cli_json_error_op(int code, const char *message, const char *op) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *e = json_object_new_object();
         json_object_object_add(e, "code", json_object_new_string(kn_api_code_to_string(code)));
         json_object_object_add(e, "errno", json_object_new_int(code));
         json_object_object_add(e, "message", json_object_new_string(message));
         json_object_object_add(o, "error", e);
+        if (op)
+                json_object_object_add(o, "op", json_object_new_string(op));
         cli_print_json(o);
         cli_json_error_printed = true;
 }
@@ -82,13 +88,22 @@ void cli_json_local_error(const char *text, int r) {
         cli_json_error(code_for_exit(r), message);
 }
 
+/* A change's operation id (the reply's "op") goes into its JSON output, so
+ * a script can follow it with kvmnet event --op. */
 json_object *cli_cmd_reply_result(const cli_cmd *cmd, cli_conn *c, json_object *reply) {
-        json_object *result = cli_reply_result(c, cmd->verb->name, reply);
+        json_object *result = cli_reply_result(c, cmd->verb->name, reply), *op = NULL;
+        if (!json_object_object_get_ex(reply, "op", &op) ||
+            !json_object_is_type(op, json_type_string))
+                op = NULL;
         if (!result && cmd->json) {
                 kn_error err;
                 kn_api_reply_error(reply, &err);
                 if (err.code != 0)
-                        cli_json_error(err.code, err.message);
+                        cli_json_error_op(err.code, err.message,
+                                          op ? json_object_get_string(op) : NULL);
         }
+        if (result && cmd->json && op && json_object_is_type(result, json_type_object) &&
+            !json_object_object_get_ex(result, "op", NULL))
+                json_object_object_add(result, "op", json_object_get(op));
         return result;
 }

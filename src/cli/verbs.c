@@ -25,6 +25,13 @@ const char *cli_cmd_value(const cli_cmd *cmd, const char *flag) {
         return NULL;
 }
 
+const char *cli_cmd_values(const cli_cmd *cmd, const char *flag, unsigned n) {
+        for (unsigned k = 0; k < cmd->n_given; k++)
+                if (streq(cmd->verb->flags[cmd->given[k].flag], flag) && n-- == 0)
+                        return cmd->given[k].value;
+        return NULL;
+}
+
 static const char *json_str(json_object *o, const char *key) {
         json_object *v;
         if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
@@ -405,14 +412,19 @@ static int build_destroy(const cli_cmd *cmd, json_object **args) {
                 json_object_object_add(*args, "force", json_object_new_boolean(true));
         return r;
 }
-static const char *const flags_event[] = {"--loop", "--json", "--timeout", NULL};
+static const char *const flags_event[] = {"--loop",      "--json", "--timeout",
+                                          "--timestamp", "--type", "--op",
+                                          NULL};
 static const char *const help_event[] = {
         "print events until interrupted, not just the first",
         "print each event as the daemon's JSON line",
         "stop after SECONDS (exit 0)",
+        "start each line with the time the daemon saw the event (UTC, ms)",
+        "only events of TYPE (link, iface, txn, guest-nic, ...; repeat for several)",
+        "only events caused by operation ID (the \"op\" of a change's --json reply)",
         NULL,
 };
-static const char *const args_event[] = {NULL, NULL, "SECONDS", NULL};
+static const char *const args_event[] = {NULL, NULL, "SECONDS", NULL, "TYPE", "ID", NULL};
 static const char *const flags_help[] = {"--list", NULL};
 static const char *const help_help[] = {"list every verb, one per line", NULL};
 static const char *const flags_version[] = {"--json", NULL};
@@ -595,11 +607,14 @@ const cli_verb cli_verbs[] = {
         },
         {
                 .name = "event",
-                .args_synopsis = "[--loop] [--json] [--timeout SECONDS]",
-                .summary = "print live events (links, addresses, routes)",
+                .args_synopsis = "[--loop] [--json] [--timeout SECONDS] [--timestamp] "
+                                 "[--type TYPE]... [--op ID]",
+                .summary = "print events: links, addresses, routes, changes made",
                 .description = "Subscribes to the daemon's events and prints them as they "
                                "happen: without --loop the first one, then exits (as virsh "
-                               "event). Needs kvmnetd; not available in batch mode.",
+                               "event). A change made through kvmnetd has an operation id "
+                               "(\"op\" in its --json output); the events it caused carry "
+                               "it. Needs kvmnetd; not available in batch mode.",
                 .flags = flags_event,
                 .flag_help = help_event,
                 .flag_args = args_event,
@@ -841,8 +856,16 @@ int cli_cmd_parse(cli_cmd *cmd, int argc, char **argv, bool batch) {
                                           a);
                                 return KN_EXIT_USAGE;
                         }
-                        if (arg)
+                        if (arg) {
                                 cmd->values[f] = eq ? eq + 1 : argv[++k];
+                                if (cmd->n_given >= ELEMENTSOF(cmd->given)) {
+                                        cli_error("%s: too many options with values (at most %zu)",
+                                                  v->name, ELEMENTSOF(cmd->given));
+                                        return KN_EXIT_USAGE;
+                                }
+                                cmd->given[cmd->n_given].flag = f;
+                                cmd->given[cmd->n_given++].value = cmd->values[f];
+                        }
                         cmd->flags |= 1u << f;
                         continue;
                 }

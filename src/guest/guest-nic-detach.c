@@ -349,6 +349,7 @@ int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[
         op->userdata = userdata;
         op->result = result;
         n->persistent = persistent;
+        kn_gnic_set_cause(n);
         kn_guest_nic_set_state(n, KN_GNIC_DETACHING);
         detach_request(op);
         return 0;

@@ -54,6 +54,7 @@ kn_gnic *kn_guest_nic_by_mac(kn_guest *g, const uint8_t mac[6]) {
 kn_gnic *kn_gnic_new(kn_guest *g) {
         kn_gnic *n = kn_xcalloc(1, sizeof *n);
         n->guest = g;
+        kn_gnic_set_cause(n);
         n->next = g->nics;
         g->nics = n;
         return n;
@@ -68,6 +69,7 @@ void kn_gnic_free(kn_gnic *n) {
                         break;
                 }
         kn_guest_nic_done(&n->nic);
+        free(n->cause_op);
         free(n);
 }
 
@@ -704,6 +706,8 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why) {
                          * detach leaves the definition now. */
                         if (n->persistent && n->state != KN_GNIC_ATTACHED)
                                 kn_gnic_persist(g, n, false);
+                        /* QEMU went: nobody's operation on the NIC did it. */
+                        free(TAKE_PTR(n->cause_op));
                         kn_gnic_publish(n, "removed", why->message);
                 }
                 if (op) {

@@ -42,6 +42,8 @@ struct kn_guest_registry {
         kn_guest_network_fn resolve;
         void *resolve_data;
         bool closing; /* kn_guest_registry_free(): no more queueing */
+        /* the caller's operation being run now (kn_guest_registry_set_op_source) */
+        const char *const *op;
 };
 
 typedef enum kn_gnic_state {
@@ -70,6 +72,8 @@ struct kn_gnic {
         bool ejected;             /* the guest removed it without being asked */
         /* the operation in progress: attach or detach */
         struct kn_gop *op;
+        /* the caller's id of the last attach or detach: its events carry it */
+        char *cause_op;
         /* its removal (netdev_del) waiting for, or holding, the runner's queue */
         struct kn_gnic_hold *hold;
 };
@@ -210,6 +214,9 @@ void kn_gop_report(const struct kn_gop *op, const kn_gnic *n, double elapsed_ms)
 void kn_guest_status_fill(const kn_guest *g, kn_guest_status *ret);
 /* Free root ports of a q35 guest. */
 size_t kn_guest_free_ports(const kn_guest *g);
+/* The NIC's events carry the operation being run now (the registry's op
+ * source). */
+void kn_gnic_set_cause(kn_gnic *n);
 /* A guest-nic event (action: attached, unplug-pending, removed, dropped)
  * for subscribed clients; reason may be NULL. */
 void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason);

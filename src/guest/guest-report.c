@@ -106,6 +106,12 @@ void kn_guest_status_free_array(kn_guest_status *a, size_t n) {
         free(a);
 }
 
+void kn_gnic_set_cause(kn_gnic *n) {
+        const char *op = n->guest->reg->op ? *n->guest->reg->op : NULL;
+        free(n->cause_op);
+        n->cause_op = op ? kn_xstrdup(op) : NULL;
+}
+
 void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
         kn_guest_registry *reg = n->guest->reg;
         if (!reg->event)
@@ -117,6 +123,8 @@ void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason) {
                 .device = n->device_id,
                 .source = n->nic.source ? n->nic.source : "",
                 .reason = reason,
+                /* the guest ejecting it on its own is nobody's operation */
+                .op = n->ejected ? NULL : n->cause_op,
         };
         memcpy(e.mac, n->nic.mac, 6);
         reg->event(&e, reg->event_data);

@@ -38,6 +38,10 @@ kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netn
         return reg;
 }
 
+void kn_guest_registry_set_op_source(kn_guest_registry *reg, const char *const *op) {
+        reg->op = op;
+}
+
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
                                          void (*fn)(const kn_gnic_event *event, void *userdata),
                                          void *userdata) {

@@ -87,7 +87,9 @@ EV_PID=$!
 EXTRA_PIDS="$EXTRA_PIDS $EV_PID"
 sleep 0.3 # subscribed
 expect_error 8 "the guest did not release NIC $M1 \(tap $tap\) within 500 ms; it stays 'unplug pending' and will be removed when the guest releases it \(at the latest at the guest's next reset\)" \
-        K detach-interface g1 --mac $M1 --timeout 0.5
+        K --json detach-interface g1 --mac $M1 --timeout 0.5
+det_op=$(python3 -c 'import json,sys; print(json.load(sys.stdin).get("op", ""))' <"$T/out")
+[ -n "$det_op" ] || fail "the timed-out detach's JSON error has no op: $(cat "$T/out")"
 K domiflist g1 | grep -E "$tap .*$M1 .*unplug pending" >/dev/null || fail "not listed as unplug pending: $(K domiflist g1)"
 has_tap "$tap" || fail "the tap of a NIC the guest still holds is gone"
 expect_error 7 "NIC $M1 \(tap $tap\) is already 'unplug pending' \(requested [0-9.]+ s ago\)" \
@@ -109,6 +111,10 @@ wait_for grep -q "event 'guest-nic': removed guest=g1 mac=$M1 tap=$tap" "$T/even
         fail "no removed event: $(cat "$T/events.out")"
 grep -q "event 'guest-nic': unplug-pending guest=g1 mac=$M1" "$T/events.out" ||
         fail "no unplug-pending event: $(cat "$T/events.out")"
+# Both are the detach's doing, the late removal too (docs/protocol.md, op).
+op_of() { grep "event 'guest-nic': $1 guest=g1 mac=$M1" "$T/events.out" | grep -o ' op=[^ ]*' | head -n 1; }
+[ "$(op_of unplug-pending)" = " op=$det_op" ] && [ "$(op_of removed)" = " op=$det_op" ] ||
+        fail "the late removal does not carry the detach's op: $(cat "$T/events.out")"
 kill "$EV_PID"
 pass "pending unplug completed by the guest's reset in $late_ms ms: netdev deleted, tap gone, QEMU fds back to $FD0, 'removed' event sent"
 

@@ -3,7 +3,8 @@
 # Every guest verb's protocol reply and every guest-nic event, byte for
 # byte against golden/protocol-replies.txt: the guest layer returns structs
 # and src/api/guest.c makes the JSON, and clients must not see a
-# difference.  pids, elapsed_ms and the temp directory are normalised.
+# difference.  pids, elapsed_ms, event timestamps, the boot token of
+# operation ids and the temp directory are normalised.
 # Real QEMU without a guest OS (pc, q35, one adopted); namespace knhe-proto-$$.
 . "$(dirname "$0")/../daemon/lib.sh"
 
@@ -62,6 +63,9 @@ def norm(line):
     line = re.sub(r'"pid": ?\d+', '"pid":P', line)
     line = re.sub(r'"elapsed_ms": ?[0-9.e+-]+', '"elapsed_ms":E', line)
     line = re.sub(r'requested [0-9.]+ s ago', 'requested X s ago', line)
+    line = re.sub(r'"timestamp": ?\d+', '"timestamp":TS', line)
+    # the boot token is random; the count shows which events are whose
+    line = re.sub(r'"op": ?"[0-9a-f]{8}:', '"op":"BOOT:', line)
     return line.replace(T, 'T')
 def call(verb, **args):
     global n
