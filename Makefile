@@ -4,7 +4,7 @@
 BUILD ?= build
 MESON_OPTS ?=
 
-.PHONY: all deps build demo check check-asan bench deb clean
+.PHONY: all deps build demo check check-asan fuzz bench deb clean
 
 all: build
 
@@ -31,6 +31,12 @@ check-asan: export UBSAN_OPTIONS = halt_on_error=1:print_stacktrace=1
 check-asan:
 	$(MAKE) check BUILD=build-asan MESON_OPTS="-Db_sanitize=address,undefined -Db_lundef=false"
 
+# The libFuzzer targets (fuzz/, clang, build-fuzz), FUZZ_SECONDS each on a
+# copy of their corpus; fails on any crash (docs/testing-fuzz.md).
+FUZZ_SECONDS ?= 30
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 # Sizes from the environment or the command line (IFACE_N=1000 make bench):
 # iface-scale's N configured bridges, live-scale's N live bridges (needs root;
 # the full 1000 takes minutes, mostly the kernel deleting links).
@@ -49,4 +55,4 @@ deb: deps
 	./scripts/deb.sh deb
 
 clean:
-	rm -rf build build-asan deb
+	rm -rf build build-asan build-fuzz deb
