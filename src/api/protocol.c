@@ -245,6 +245,20 @@ int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_err
         json_object *request = json_tokener_parse_ex(tok, line, (int) len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t used = json_tokener_get_parse_end(tok);
+        /* A number or literal last on the line ("1", "true") could still go
+         * on: json-c ends it only at a following byte, so give it the
+         * string's end (a NUL) as json-c's documentation says; anything
+         * still open stays incomplete. */
+        if (jerr == json_tokener_continue) {
+                request = json_tokener_parse_ex(tok, "", 1);
+                jerr = json_tokener_get_error(tok);
+                if (jerr != json_tokener_success) {
+                        json_object_put(request);
+                        request = NULL;
+                        jerr = json_tokener_continue;
+                }
+                used = len;
+        }
         json_tokener_free(tok);
 
         if (!request || jerr != json_tokener_success) {

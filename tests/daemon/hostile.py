@@ -460,6 +460,16 @@ def case_strict(ro, rw, dpid):
             fail("%r: the message does not say '%s': %s" % (line[:80], want, e.get("message")))
     ok("%d kinds of lenient JSON are refused with EPROTO, the connection goes on" % len(bad))
 
+    # A number or literal that ends the line is a whole JSON value (json-c
+    # waits for one more byte: found by fuzz/fuzz-protocol): not a request,
+    # but not "incomplete JSON" either.
+    for line in [b"1", b"true", b"null", b"-5", b"1.5e3"]:
+        r = c.call(line)
+        e = (r or {}).get("error") or {}
+        if e.get("code") != "EPROTO" or "must be a JSON object" not in e.get("message", ""):
+            fail("%r: want EPROTO 'a request must be a JSON object', got %r" % (line, r))
+    ok("a bare number or literal is a JSON value that is not a request")
+
     for text in ["18446744073709551615", "-9223372036854775808", "1.0", "1.5E+3", "-0.0",
                  "1e-400", '"\u00e9\U0001F600"', '"\\ud83d\\ude00"', '{"a":[1,"b",null]}', "0"]:
         raw = ('{"id":%s,"verb":"hello"}' % text).encode()
