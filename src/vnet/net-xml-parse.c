@@ -208,6 +208,23 @@ static int parse_ip(kn_xml *x, const xmlNode *e, kn_net *n) {
         return dhcp ? parse_dhcp(x, dhcp, ip) : 0;
 }
 
+/* The <hostname>s of a <host> into d.  The walk returns early on stray
+ * text between them, so the caller frees what was collected. */
+static int dns_hostnames(kn_xml *x, const xmlNode *e, kn_net_dns_host *d) {
+        int r;
+        KN_XML_FOREACH_CHILD(x, e, c, r) {
+                char *name = NULL;
+                if ((r = text_of(x, c, &name)) < 0 ||
+                    (r = check_dns_name(x, c, "hostname", name)) < 0) {
+                        free(name);
+                        return r;
+                }
+                d->hostnames = kn_xrealloc(d->hostnames, (d->n_hostnames + 1) * sizeof(char *));
+                d->hostnames[d->n_hostnames++] = name;
+        }
+        return 0;
+}
+
 int kn_net_parse_dns_host(kn_xml *x, const xmlNode *e, kn_net_dns_host *d) {
         kn_xml_ip a;
         *d = (kn_net_dns_host){0};
@@ -215,17 +232,11 @@ int kn_net_parse_dns_host(kn_xml *x, const xmlNode *e, kn_net_dns_host *d) {
         if (r < 0)
                 return r;
         snprintf(d->ip, sizeof d->ip, "%s", a.text);
-        KN_XML_FOREACH_CHILD(x, e, c, r) {
-                char *name = NULL;
-                if ((r = text_of(x, c, &name)) < 0 ||
-                    (r = check_dns_name(x, c, "hostname", name)) < 0) {
-                        free(name);
-                        kn_strv_free(d->hostnames, d->n_hostnames);
-                        *d = (kn_net_dns_host){0};
-                        return r;
-                }
-                d->hostnames = kn_xrealloc(d->hostnames, (d->n_hostnames + 1) * sizeof(char *));
-                d->hostnames[d->n_hostnames++] = name;
+        r = dns_hostnames(x, e, d);
+        if (r < 0) {
+                kn_strv_free(d->hostnames, d->n_hostnames);
+                *d = (kn_net_dns_host){0};
+                return r;
         }
         if (d->n_hostnames == 0)
                 return kn_xml_fail(x, e, "needs at least one <hostname>");
