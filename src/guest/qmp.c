@@ -374,8 +374,9 @@ static int on_event(kn_qmp *q, json_object *o, json_object *namev) {
                         s = json_object_get_int64(v);
                 if (json_object_object_get_ex(ts, "microseconds", &v))
                         us = json_object_get_int64(v);
-                /* QEMU stamps events emitted before it knew the time as -1. */
-                if (s >= 0 && us >= 0)
+                /* QEMU stamps events emitted before it knew the time as -1;
+                 * a stamp past int64 microseconds is none either. */
+                if (s >= 0 && us >= 0 && s <= (INT64_MAX - us) / 1000000)
                         ev.timestamp_usec = s * 1000000 + us;
         }
 

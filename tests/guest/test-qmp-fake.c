@@ -351,6 +351,33 @@ static void test_feed_byte_by_byte(void **state) {
         close(sv[1]);
 }
 
+/* A stamp whose microseconds do not fit int64 is no stamp (-1), not an
+ * overflow (found by fuzz/fuzz-qmp under UBSan). */
+static void test_event_timestamp_overflow(void **state) {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        kn_qmp *q;
+        assert_int_equal(kn_qmp_new(sv[0], NULL, &q), 0);
+        const char *in = PEER_GREETING "{\"return\": {}, \"id\": 1}\r\n"
+                         "{\"timestamp\": {\"seconds\": 1700000007000000005, \"microseconds\": 5},"
+                         " \"event\": \"STOP\"}\r\n"
+                         "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": "
+                         "9223372036854775807}, \"event\": \"STOP\"}\r\n"
+                         "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": 775807},"
+                         " \"event\": \"STOP\"}\r\n";
+        assert_int_equal(kn_qmp_feed(q, in, strlen(in), NULL), 0);
+        assert_int_equal(kn_qmp_get_state(q), KN_QMP_READY);
+        int64_t ts = 0;
+        assert_int_equal(kn_qmp_wait_event(q, "STOP", NULL, NULL, 0, NULL, &ts, NULL), 0);
+        assert_true(ts == -1);
+        assert_int_equal(kn_qmp_wait_event(q, "STOP", NULL, NULL, 0, NULL, &ts, NULL), 0);
+        assert_true(ts == -1);
+        assert_int_equal(kn_qmp_wait_event(q, "STOP", NULL, NULL, 0, NULL, &ts, NULL), 0);
+        assert_true(ts == INT64_MAX);
+        kn_qmp_free(q);
+        close(sv[1]);
+}
+
 static void test_feed_oversized(void **state) {
         int sv[2];
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
@@ -511,6 +538,7 @@ int main(void) {
                 cmocka_unit_test(test_timeout_then_late_reply),
                 cmocka_unit_test(test_getfd_one_at_a_time),
                 cmocka_unit_test(test_feed_byte_by_byte),
+                cmocka_unit_test(test_event_timestamp_overflow),
                 cmocka_unit_test(test_feed_oversized),
                 cmocka_unit_test(test_event_loop_many),
                 cmocka_unit_test(test_free_with_pending),
