@@ -48,7 +48,7 @@ const char *kn_api_run_dir(void);
  * Infinity, numbers out of range or not in JSON's grammar, \u0000 or raw
  * control characters in strings, lone surrogates, nesting deeper than 32
  * (docs/protocol.md, "Framing").  Whether the value is a well-formed
- * request is kn_api_call()'s to say. */
+ * request is kn_api_call()'s to say (a JSON null gives *ret NULL). */
 int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_error *err);
 
 /* A success reply for ID (may be NULL) carrying result (taken over; NULL

@@ -261,7 +261,8 @@ int kn_api_parse_request(const char *line, size_t len, json_object **ret, kn_err
         }
         json_tokener_free(tok);
 
-        if (!request || jerr != json_tokener_success) {
+        /* A JSON null is a success with no object (*ret NULL). */
+        if (jerr != json_tokener_success) {
                 json_object_put(request);
                 if (jerr == json_tokener_continue)
                         return not_json(err, "incomplete JSON value");
