@@ -28,7 +28,7 @@ static const char interfaces[] = "--- etc/network/interfaces\n"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
         char *root = fuzz_root_dir("api");
-        fuzz_root_write(root, (const uint8_t *)interfaces, sizeof interfaces - 1);
+        fuzz_root_write(root, (const uint8_t *) interfaces, sizeof interfaces - 1);
         kn_error err = {0};
         kn_config *cfg = NULL;
         if (kn_config_open(root, "ifupdown", &cfg, &err) < 0) {
@@ -44,10 +44,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kn_error err = {0};
         json_object *req = NULL;
-        if (kn_api_parse_request((const char *)data, size, &req, &err) < 0)
+        if (kn_api_parse_request((const char *) data, size, &req, &err) < 0)
                 return 0;
         json_object *reply = NULL;
-        (void)kn_api_call_sync(api, req, KN_API_READ_ONLY, &reply);
+        (void) kn_api_call_sync(api, req, KN_API_READ_ONLY, &reply);
         if (!reply)
                 abort(); /* a reply is always produced */
         json_object_put(reply);

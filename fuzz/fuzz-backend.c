@@ -25,11 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t n = kn_config_list(c, &list);
         for (size_t k = 0; k < n; k++) {
                 kn_error verr = {0};
-                (void)kn_iface_validate(list[k], &verr);
+                (void) kn_iface_validate(list[k], &verr);
                 free(kn_iface_format_xml(list[k], 0));
         }
         const kn_diag *d;
-        (void)kn_config_diags(c, &d);
+        (void) kn_config_diags(c, &d);
         kn_config_free(c);
         return 0;
 }

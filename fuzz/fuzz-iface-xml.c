@@ -10,9 +10,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kn_error err = {0};
         kn_iface *i = NULL;
-        if (kn_iface_parse_xml((const char *)data, size, "fuzz.xml", &i, &err) < 0)
+        if (kn_iface_parse_xml((const char *) data, size, "fuzz.xml", &i, &err) < 0)
                 return 0;
-        (void)kn_iface_validate(i, &err);
+        (void) kn_iface_validate(i, &err);
         free(kn_iface_format_xml(i, 0));
         kn_iface_free(i);
         return 0;

@@ -10,7 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kn_error err = {0};
         json_object *o = NULL;
-        if (kn_api_parse_request((const char *)data, size, &o, &err) < 0)
+        if (kn_api_parse_request((const char *) data, size, &o, &err) < 0)
                 return 0;
         const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
         json_object *again = NULL;

@@ -13,11 +13,11 @@
 #include "kvmnet/qmp.h"
 
 static void on_reply(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
-        (*(unsigned *)userdata)++;
+        (*(unsigned *) userdata)++;
 }
 
 static void on_event(kn_qmp *q, const kn_qmp_event *ev, void *userdata) {
-        (void)kn_qmp_match_device_deleted(ev, (void *)"net0");
+        (void) kn_qmp_match_device_deleted(ev, (void *) "net0");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -29,11 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         unsigned replies = 0;
         kn_error err = {0};
-        (void)kn_qmp_send(q, "query-status", NULL, -1, on_reply, &replies, NULL, &err);
-        (void)kn_qmp_send(q, "device_del", NULL, -1, on_reply, &replies, NULL, &err);
+        (void) kn_qmp_send(q, "query-status", NULL, -1, on_reply, &replies, NULL, &err);
+        (void) kn_qmp_send(q, "device_del", NULL, -1, on_reply, &replies, NULL, &err);
         if (size > 0 && (data[0] & 1))
                 kn_qmp_set_event_handler(q, on_event, NULL);
-        size_t chunk = size > 0 ? (size_t)(data[0] >> 1) + 1 : 1;
+        size_t chunk = size > 0 ? (size_t) (data[0] >> 1) + 1 : 1;
         if (size > 0) {
                 data++;
                 size--;

@@ -19,17 +19,17 @@ static int rm_one(const char *path, const struct stat *st, int type, struct FTW 
         if (ftw->level == 0)
                 return 0; /* keep the directory itself */
         if (type == FTW_DP)
-                (void)rmdir(path);
+                (void) rmdir(path);
         else
-                (void)unlink(path);
+                (void) unlink(path);
         return 0;
 }
 
 static void rm_root(void) {
         if (!root_dir)
                 return;
-        (void)nftw(root_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-        (void)rmdir(root_dir);
+        (void) nftw(root_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        (void) rmdir(root_dir);
 }
 
 char *fuzz_root_dir(const char *name) {
@@ -86,7 +86,7 @@ static void write_file(const char *dir, const char *rel, const uint8_t *data, si
         /* The same name twice: the later one wins, as a truncating write. */
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd >= 0) {
-                if (size > 0 && write(fd, data, size) != (ssize_t)size)
+                if (size > 0 && write(fd, data, size) != (ssize_t) size)
                         abort();
                 close(fd);
         }
@@ -94,7 +94,7 @@ static void write_file(const char *dir, const char *rel, const uint8_t *data, si
 }
 
 void fuzz_root_write(const char *dir, const uint8_t *data, size_t size) {
-        (void)nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        (void) nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 
         char *name = NULL;
         size_t start = 0;

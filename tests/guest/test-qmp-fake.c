@@ -358,13 +358,14 @@ static void test_event_timestamp_overflow(void **state) {
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
         kn_qmp *q;
         assert_int_equal(kn_qmp_new(sv[0], NULL, &q), 0);
-        const char *in = PEER_GREETING "{\"return\": {}, \"id\": 1}\r\n"
-                         "{\"timestamp\": {\"seconds\": 1700000007000000005, \"microseconds\": 5},"
-                         " \"event\": \"STOP\"}\r\n"
-                         "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": "
-                         "9223372036854775807}, \"event\": \"STOP\"}\r\n"
-                         "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": 775807},"
-                         " \"event\": \"STOP\"}\r\n";
+        const char *in = PEER_GREETING
+                "{\"return\": {}, \"id\": 1}\r\n"
+                "{\"timestamp\": {\"seconds\": 1700000007000000005, \"microseconds\": 5},"
+                " \"event\": \"STOP\"}\r\n"
+                "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": "
+                "9223372036854775807}, \"event\": \"STOP\"}\r\n"
+                "{\"timestamp\": {\"seconds\": 9223372036854, \"microseconds\": 775807},"
+                " \"event\": \"STOP\"}\r\n";
         assert_int_equal(kn_qmp_feed(q, in, strlen(in), NULL), 0);
         assert_int_equal(kn_qmp_get_state(q), KN_QMP_READY);
         int64_t ts = 0;
