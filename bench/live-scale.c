@@ -31,7 +31,7 @@ static char dir[64];
 static double now(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static void addr_of(int i, char *out, size_t size) {
@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
         double ip_setup = ip_batch(fa, "veth", l_veth, NULL);
         double kn_setup = ip_batch(fk, "veth2", l_veth, NULL);
         kn_netns *h = lt_open(fk);
-        kn_iface **defs = kn_xcalloc((size_t)n_bridges, sizeof *defs);
+        kn_iface **defs = kn_xcalloc((size_t) n_bridges, sizeof *defs);
         for (int i = 0; i < n_bridges; i++)
                 defs[i] = definition(i);
 
@@ -173,7 +173,7 @@ int main(int argc, char **argv) {
         double ip_del_group = ip_batch(fa, "group", l_group, l_del_group);
         double t = now();
         kn_error err = {0};
-        if (kn_live_stop_many(h, (const kn_iface *const *)defs, (size_t)n_bridges, &err) < 0) {
+        if (kn_live_stop_many(h, (const kn_iface *const *) defs, (size_t) n_bridges, &err) < 0) {
                 fprintf(stderr, "destroy: %s\n", err.message);
                 return 1;
         }

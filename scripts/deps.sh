@@ -9,7 +9,7 @@ libvirt-clients ifupdown ifenslave bridge-utils iproute2 util-linux procps valgr
 dnsmasq-base iputils-ping nftables netplan.io network-manager dbus
 qemu-system-x86 linux-image-amd64 busybox-static dash strace
 systemd bash-completion groff-base debhelper dpkg-dev lintian
-openssh-server openssh-client"
+openssh-server openssh-client clang-format"
 
 missing=""
 for p in $PKGS; do

@@ -11,7 +11,7 @@
 #define KN_ERROR_MAX 1024
 
 typedef struct kn_error {
-        int code;               /* positive errno, 0 if no error was set */
+        int code; /* positive errno, 0 if no error was set */
         char message[KN_ERROR_MAX];
 } kn_error;
 

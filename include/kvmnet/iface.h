@@ -111,32 +111,32 @@ typedef struct kn_ipaddr {
 } kn_ipaddr;
 
 typedef struct kn_protocol {
-        bool present;          /* a <protocol family=...> element exists */
-        bool dhcp;             /* <dhcp/> */
-        kn_tristate peerdns;   /* <dhcp peerdns='yes|no'/> */
-        bool autoconf;         /* <autoconf/>, ipv6 only */
+        bool present;        /* a <protocol family=...> element exists */
+        bool dhcp;           /* <dhcp/> */
+        kn_tristate peerdns; /* <dhcp peerdns='yes|no'/> */
+        bool autoconf;       /* <autoconf/>, ipv6 only */
         kn_ipaddr *ips;
         size_t n_ips;
-        char gateway[46];      /* <route gateway=...>, "" if none */
+        char gateway[46]; /* <route gateway=...>, "" if none */
 } kn_protocol;
 
 typedef struct kn_iface kn_iface;
 struct kn_iface {
         kn_iface_type type;
-        char name[KN_IFNAME_MAX + 1];  /* "" only for a vlan given without name */
+        char name[KN_IFNAME_MAX + 1]; /* "" only for a vlan given without name */
         kn_start_mode start;
-        char mac[KN_MAC_STRLEN + 1];   /* lower case, "" if not given */
-        unsigned mtu;                  /* 0 if not given */
+        char mac[KN_MAC_STRLEN + 1]; /* lower case, "" if not given */
+        unsigned mtu;                /* 0 if not given */
 
         /* Live only. */
         kn_link_state link_state;
-        unsigned link_speed;           /* Mbit/s, 0 if unknown */
+        unsigned link_speed; /* Mbit/s, 0 if unknown */
 
         kn_protocol ipv4, ipv6;
 
         /* type bridge */
         kn_tristate stp;
-        double delay;                  /* seconds, < 0 if not given */
+        double delay; /* seconds, < 0 if not given */
 
         /* type bond */
         kn_bond_mode bond_mode;
@@ -149,7 +149,7 @@ struct kn_iface {
         kn_arp_validate arpmon_validate;
 
         /* type vlan */
-        int vlan_tag;                  /* 0..4095, -1 if not a vlan */
+        int vlan_tag; /* 0..4095, -1 if not a vlan */
         char vlan_parent[KN_IFNAME_MAX + 1];
 
         /* Bridge ports or bond slaves, in order (the first bond slave is the
@@ -169,8 +169,7 @@ static inline void kn_iface_freep(kn_iface **i) {
 /* Takes ownership of child. */
 void kn_iface_add_child(kn_iface *parent, kn_iface *child);
 /* Append an address (validated and canonicalised); -EINVAL if bad. */
-int kn_protocol_add_ip(kn_protocol *p, int family, const char *address, int prefix,
-                       kn_error *err);
+int kn_protocol_add_ip(kn_protocol *p, int family, const char *address, int prefix, kn_error *err);
 
 /* Deep equality of two models. */
 bool kn_iface_equal(const kn_iface *a, const kn_iface *b);

@@ -157,11 +157,11 @@ int kn_live_stop_in(kn_netns *ns, const kn_iface *def, kn_live_txn *txn, kn_erro
 /* ---- Sharing a NIC: iface-bridge / iface-unbridge ---- */
 
 typedef struct kn_live_bridge_opts {
-        bool stp;        /* STP on (off by default: a new port then forwards at once) */
-        double delay;    /* forward delay in seconds, < 0: the kernel's default */
-        bool force;      /* go ahead where the host may lose connectivity */
-        bool managed;    /* a network manager makes the move and runs the
-                          * bridge's DHCP client: a lease is no refusal */
+        bool stp;     /* STP on (off by default: a new port then forwards at once) */
+        double delay; /* forward delay in seconds, < 0: the kernel's default */
+        bool force;   /* go ahead where the host may lose connectivity */
+        bool managed; /* a network manager makes the move and runs the
+                       * bridge's DHCP client: a lease is no refusal */
 } kn_live_bridge_opts;
 
 /* Make nic a port of a new bridge br, keeping the host on the network:
@@ -191,8 +191,7 @@ int kn_live_tap_ports(kn_netns *ns, kn_live_tap **ret, size_t *n, kn_error *err)
 /* Of the taps in `before`, those that are no longer ports of the same
  * bridge (it was deleted, or they were released): their number, the list
  * in *ret (free() it). */
-size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n,
-                            kn_live_tap **ret);
+size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n, kn_live_tap **ret);
 
 /* The refusals of kn_live_bridge alone, changing nothing. */
 int kn_live_bridge_check(kn_netns *ns, const char *nic, const char *br,

@@ -32,19 +32,19 @@ typedef struct kn_root kn_root;
 typedef struct kn_filelog kn_filelog;
 
 typedef struct kn_txn_info {
-        bool explicit_txn;      /* iface-begin; else one verb's, kept for --confirm */
-        uid_t uid;              /* who opened it */
+        bool explicit_txn; /* iface-begin; else one verb's, kept for --confirm */
+        uid_t uid;         /* who opened it */
         pid_t pid;
-        char client[64];        /* e.g. "connection 7", "kvmnet (offline)" */
-        char verb[32];          /* the verb that opened it */
-        time_t opened;          /* wall clock */
-        time_t confirm_by;      /* 0: no confirm timer */
-        char netns[256];        /* namespace of its live steps, "" for the own */
-        char checkpoint[128];   /* NetworkManager's checkpoint of its live part, "" none */
+        char client[64];      /* e.g. "connection 7", "kvmnet (offline)" */
+        char verb[32];        /* the verb that opened it */
+        time_t opened;        /* wall clock */
+        time_t confirm_by;    /* 0: no confirm timer */
+        char netns[256];      /* namespace of its live steps, "" for the own */
+        char checkpoint[128]; /* NetworkManager's checkpoint of its live part, "" none */
         /* Filled in by kn_txn_begin: */
-        pid_t owner_pid;        /* the process holding it (kvmnetd) */
+        pid_t owner_pid; /* the process holding it (kvmnetd) */
         char boot_id[40];
-        bool files;             /* it holds the file log's transaction */
+        bool files; /* it holds the file log's transaction */
 } kn_txn_info;
 
 /* The slot of iface-begin, --confirm and iface-bridge: the one that covers

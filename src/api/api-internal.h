@@ -34,12 +34,12 @@ typedef struct kn_api_events kn_api_events;
 
 struct kn_api {
         kn_config *cfg;
-        char *netns_name; /* "" for the caller's own */
-        bool no_live;     /* kn_api_set_no_live(): no namespace at all */
-        kn_netns *ns;     /* loop thread's handle, opened on first use */
-        char *state_dir;  /* journals; NULL: none */
+        char *netns_name;         /* "" for the caller's own */
+        bool no_live;             /* kn_api_set_no_live(): no namespace at all */
+        kn_netns *ns;             /* loop thread's handle, opened on first use */
+        char *state_dir;          /* journals; NULL: none */
         struct kn_filelog *files; /* STATE_DIR/files, attached to cfg; owned */
-        char *run_dir;    /* DHCP pid files and leases */
+        char *run_dir;            /* DHCP pid files and leases */
 
         kn_loop *loop; /* NULL: none (offline CLI) */
 
@@ -47,11 +47,11 @@ struct kn_api {
         void *log_data;
 
         kn_api_session *sessions;
-        kn_worker *worker;     /* worker.c, started on first offload */
-        kn_api_events *events; /* events.c, while someone is subscribed */
+        kn_worker *worker;                /* worker.c, started on first offload */
+        kn_api_events *events;            /* events.c, while someone is subscribed */
         struct kn_guest_registry *guests; /* guest.c, created on first use */
 
-        struct kn_txn *txn;         /* txn.c: the open transaction of the main slot */
+        struct kn_txn *txn;           /* txn.c: the open transaction of the main slot */
         kn_loop_watch *confirm_timer; /* while txn waits for `confirm` */
         struct kn_manager_checkpoint *mgr_checkpoint; /* NetworkManager's, of txn (manager.c) */
         char *confirm_op; /* the operation that left txn waiting for `confirm` */
@@ -211,10 +211,10 @@ typedef enum kn_change_kind {
 } kn_change_kind;
 
 typedef struct kn_api_change {
-        struct kn_txn *txn;  /* NULL: none (no state directory, or a plain define) */
-        bool own;            /* opened for this change alone */
-        bool main;           /* the main slot (api->txn while it runs) */
-        double confirm;      /* seconds, 0: none */
+        struct kn_txn *txn; /* NULL: none (no state directory, or a plain define) */
+        bool own;           /* opened for this change alone */
+        bool main;          /* the main slot (api->txn while it runs) */
+        double confirm;     /* seconds, 0: none */
         kn_change_kind kind;
         kn_live_txn *scratch; /* live steps without a journal */
 } kn_api_change;
@@ -226,8 +226,7 @@ kn_live_txn *kn_api_change_live(kn_api_change *c);
  * its own is committed, kept waiting for `confirm` (result gets
  * "confirm_by"), or on failure its files are restored.  Returns r, or the
  * commit's failure. */
-int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *result,
-                      kn_error *err);
+int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *result, kn_error *err);
 /* The --confirm argument: seconds (> 0), 0 if not given. */
 int kn_api_arg_confirm(const char *verb, json_object *args, double *ret, kn_error *err);
 

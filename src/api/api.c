@@ -19,14 +19,9 @@ extern const kn_api_module kn_api_module_net; /* net.c */
 
 /* The one registry: a new module is a new file plus one line here. */
 static const kn_api_module *const modules[] = {
-        &kn_api_module_core,
-        &kn_api_module_iface_live,
-        &kn_api_module_iface,
-        &kn_api_module_events,
-        &kn_api_module_guest,
-        &kn_api_module_txn,
-        &kn_api_module_bridge,
-        &kn_api_module_net,
+        &kn_api_module_core,   &kn_api_module_iface_live, &kn_api_module_iface,
+        &kn_api_module_events, &kn_api_module_guest,      &kn_api_module_txn,
+        &kn_api_module_bridge, &kn_api_module_net,
 };
 
 /* ---- Arguments ----
@@ -722,17 +717,15 @@ static int run_hello(kn_api_req *req, json_object *args, json_object *result, kn
 
 /* Every verb and whether the read-only socket refuses it: what a client
  * (and the refusal test) learns from the table itself, not from a copy. */
-static int run_verb_list(kn_api_req *req, json_object *args, json_object *result,
-                         kn_error *err) {
+static int run_verb_list(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         json_object *verbs = json_object_new_array();
         for (size_t m = 0; m < ELEMENTSOF(modules); m++)
                 for (size_t k = 0; k < modules[m]->n_verbs; k++) {
                         const kn_api_verb *v = &modules[m]->verbs[k];
                         json_object *o = json_object_new_object();
                         json_object_object_add(o, "name", json_object_new_string(v->name));
-                        json_object_object_add(
-                                o, "mutates",
-                                json_object_new_boolean(v->flags & KN_VERB_MUTATES));
+                        json_object_object_add(o, "mutates",
+                                               json_object_new_boolean(v->flags & KN_VERB_MUTATES));
                         json_object_array_add(verbs, o);
                 }
         json_object_object_add(result, "verbs", verbs);

@@ -10,7 +10,7 @@
 #include "kvmnet/manager.h"
 
 typedef struct bridge_job {
-        bool bridge;       /* else unbridge */
+        bool bridge; /* else unbridge */
         char nic[IFNAMSIZ], br[IFNAMSIZ];
         kn_live_bridge_opts opts;
         bool start;        /* live too (not --no-start) */
@@ -19,7 +19,7 @@ typedef struct bridge_job {
         kn_iface *new_def; /* what was defined */
         kn_api_change change;
         kn_live_txn *live;
-        size_t mark; /* steps of live before this change */
+        size_t mark;           /* steps of live before this change */
         const char *backend;   /* for the manager's detection */
         kn_manager_report mgr; /* what a manager did (via NONE: netlink) */
 } bridge_job;
@@ -67,11 +67,11 @@ static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
 static void restore_config(kn_config *cfg, bridge_job *j) {
         kn_error e = {0};
         if (j->new_def)
-                (void)kn_config_undefine(cfg, j->new_def->name, &e);
+                (void) kn_config_undefine(cfg, j->new_def->name, &e);
         if (j->old_br)
-                (void)kn_config_define(cfg, j->old_br, &e);
+                (void) kn_config_define(cfg, j->old_br, &e);
         if (j->old_nic)
-                (void)kn_config_define(cfg, j->old_nic, &e);
+                (void) kn_config_define(cfg, j->old_nic, &e);
 }
 
 static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
@@ -123,7 +123,7 @@ static int go(kn_api_req *req, bridge_job *j, double confirm, kn_error *err) {
                         r = kn_config_define(cfg, j->new_def, err);
                         if (r < 0) {
                                 kn_error e = {0};
-                                (void)kn_config_define(cfg, j->old_br, &e);
+                                (void) kn_config_define(cfg, j->old_br, &e);
                         }
                 }
         }
@@ -150,8 +150,8 @@ static int arg_number(const char *verb, json_object *args, const char *key, doub
 }
 
 /* The NIC's definition: configured, else what the kernel has. */
-static int nic_base(kn_api_req *req, const char *nic, const char *br, kn_iface **ret, bool *configured,
-                    kn_error *err) {
+static int nic_base(kn_api_req *req, const char *nic, const char *br, kn_iface **ret,
+                    bool *configured, kn_error *err) {
         kn_config *cfg = req->api->cfg;
         const kn_iface *top = NULL;
         const kn_iface *i = kn_config_lookup(cfg, nic, &top);
@@ -166,7 +166,7 @@ static int nic_base(kn_api_req *req, const char *nic, const char *br, kn_iface *
         kn_netns *ns = kn_api_netns(req->api, &e);
         _cleanup_iface_ kn_iface *live = NULL;
         if (ns)
-                (void)kn_live_read(ns, nic, &live, &e);
+                (void) kn_live_read(ns, nic, &live, &e);
         if (!i && !live)
                 return kn_error_set(err, ENODEV, "iface-bridge: no interface named '%s'%s", nic,
                                     kn_api_in_netns(req->api));
@@ -223,8 +223,10 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
                                     "2 to 30 seconds, asked %g",
                                     delay);
         if (streq(nic, br))
-                return kn_error_set(err, EINVAL, "iface-bridge: the bridge needs a name of its own, "
-                                                 "not '%s'", nic);
+                return kn_error_set(err, EINVAL,
+                                    "iface-bridge: the bridge needs a name of its own, "
+                                    "not '%s'",
+                                    nic);
         if (kn_config_lookup(req->api->cfg, br, NULL))
                 return kn_error_set(err, EEXIST,
                                     "iface-bridge: '%s' is defined already (iface-dumpxml %s "
@@ -302,8 +304,9 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
                 return kn_error_set(err, EINVAL, "iface-unbridge: '%s' is a port of %s '%s'", br,
                                     kn_iface_type_to_string(top->type), top->name);
         if (def && def->type != KN_IFACE_BRIDGE)
-                return kn_error_set(err, EINVAL, "iface-unbridge: '%s' is not a bridge (it is "
-                                                 "defined as %s)",
+                return kn_error_set(err, EINVAL,
+                                    "iface-unbridge: '%s' is not a bridge (it is "
+                                    "defined as %s)",
                                     br, kn_iface_type_to_string(def->type));
         if (def && def->n_children != 1)
                 return kn_error_set(err, EINVAL,
@@ -311,8 +314,9 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
                                     "gives its configuration back to exactly one NIC",
                                     br, def->n_children);
         if (!def && no_start)
-                return kn_error_set(err, ENOENT, "iface-unbridge: no interface named '%s' in the "
-                                                 "configuration",
+                return kn_error_set(err, ENOENT,
+                                    "iface-unbridge: no interface named '%s' in the "
+                                    "configuration",
                                     br);
         bridge_job *j = kn_xcalloc(1, sizeof *j);
         snprintf(j->br, sizeof j->br, "%s", br);
@@ -330,8 +334,8 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
         return go(req, j, confirm, err);
 }
 
-static const char *const args_bridge[] = {"name",  "bridge", "stp",   "no_stp", "delay",
-                                          "no_start", "force", "confirm", NULL};
+static const char *const args_bridge[] = {"name",     "bridge", "stp",     "no_stp", "delay",
+                                          "no_start", "force",  "confirm", NULL};
 static const char *const args_unbridge[] = {"name", "no_start", "force", "confirm", NULL};
 
 static const kn_api_verb bridge_verbs[] = {

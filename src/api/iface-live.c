@@ -254,13 +254,13 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
                 const char *via = kn_manager_kind_to_string(j->mgr.via);
                 json_object_object_add(result, "via", json_object_new_string(via));
                 if (j->start) {
-                        json_object *steps = json_object_new_array_ext((int)j->n_steps);
+                        json_object *steps = json_object_new_array_ext((int) j->n_steps);
                         for (size_t k = 0; k < j->n_steps; k++)
                                 json_object_array_add(steps, json_object_new_string(j->steps[k]));
                         json_object_object_add(result, "changes", steps);
                 }
-                kn_api_publish_action(req->api, "iface", j->start ? "started" : "destroyed",
-                                      "name", j->def->name, "via", via, NULL);
+                kn_api_publish_action(req->api, "iface", j->start ? "started" : "destroyed", "name",
+                                      j->def->name, "via", via, NULL);
         }
         live_job_free(j);
         return r;

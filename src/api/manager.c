@@ -27,8 +27,8 @@ void kn_api_manager_txn_begin(kn_api *api, double confirm) {
          * checkpoint back (NetworkManager would keep it, and refuse the
          * next one, with no timeout). */
         if (api->mgr_checkpoint && api->txn &&
-            kn_txn_set_checkpoint(api->txn,
-                                  kn_manager_checkpoint_path(api->mgr_checkpoint), &e) < 0)
+            kn_txn_set_checkpoint(api->txn, kn_manager_checkpoint_path(api->mgr_checkpoint), &e) <
+                    0)
                 log_error(api, &e);
 }
 

@@ -463,8 +463,8 @@ static int start_one(net_state *s, const kn_net *def, json_object *result, kn_er
                                                json_object_new_int(kn_net_run_dnsmasq_pid(run)));
         }
         run_add(s, def->name, run);
-        kn_api_publish_action(s->api, "net", "started", "network", def->name, "bridge",
-                              def->bridge, NULL);
+        kn_api_publish_action(s->api, "net", "started", "network", def->name, "bridge", def->bridge,
+                              NULL);
         return 0;
 }
 

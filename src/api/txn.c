@@ -117,7 +117,7 @@ static int rollback_files(kn_api *api, struct kn_txn *t, int live_r, kn_error *e
         kn_error e = {0};
         int r = kn_txn_rollback_files(t, kn_config_root_fs(api->cfg), log_line, api, &e);
         kn_error ignored = {0};
-        (void)kn_config_reload(api->cfg, &ignored);
+        (void) kn_config_reload(api->cfg, &ignored);
         kn_api_manager_reload(api);
         kn_api_manager_txn_end(api, false);
         if (live_r < 0)
@@ -166,7 +166,7 @@ static void on_confirm_timeout(void *userdata) {
 
 static int timer_start(kn_api *api, double seconds, kn_error *err) {
         timer_stop(api);
-        int r = kn_loop_add_timer(api->loop, (uint64_t)(seconds * 1e6), on_confirm_timeout, api,
+        int r = kn_loop_add_timer(api->loop, (uint64_t) (seconds * 1e6), on_confirm_timeout, api,
                                   &api->confirm_timer);
         return r < 0 ? kn_error_set(err, -r, "confirm timer: %s", strerror(-r)) : 0;
 }
@@ -176,20 +176,23 @@ static int timer_start(kn_api *api, double seconds, kn_error *err) {
 int kn_api_arg_confirm(const char *verb, json_object *args, double *ret, kn_error *err) {
         json_object *o = NULL;
         *ret = 0;
-        if (!json_object_object_get_ex(args, "confirm", &o) || json_object_is_type(o, json_type_null))
+        if (!json_object_object_get_ex(args, "confirm", &o) ||
+            json_object_is_type(o, json_type_null))
                 return 0;
         if (!json_object_is_type(o, json_type_int) && !json_object_is_type(o, json_type_double))
-                return kn_error_set(err, EINVAL, "%s: argument 'confirm' must be a number of seconds", verb);
+                return kn_error_set(err, EINVAL,
+                                    "%s: argument 'confirm' must be a number of seconds", verb);
         double s = json_object_get_double(o);
         if (!(s > 0 && s <= 86400))
-                return kn_error_set(err, EINVAL, "%s: --confirm %g: valid: 0 < SECONDS <= 86400", verb, s);
+                return kn_error_set(err, EINVAL, "%s: --confirm %g: valid: 0 < SECONDS <= 86400",
+                                    verb, s);
         *ret = s;
         return 0;
 }
 
 static int keep_for_confirm(kn_api *api, struct kn_txn *t, double seconds, json_object *result,
                             kn_error *err) {
-        time_t by = time(NULL) + (time_t)seconds + ((double)(time_t)seconds < seconds);
+        time_t by = time(NULL) + (time_t) seconds + ((double) (time_t) seconds < seconds);
         int r = kn_txn_set_confirm(t, by, err);
         if (r >= 0)
                 r = timer_start(api, seconds, err);
@@ -198,7 +201,7 @@ static int keep_for_confirm(kn_api *api, struct kn_txn *t, double seconds, json_
         api->txn = t;
         free(api->confirm_op);
         api->confirm_op = api->op ? kn_xstrdup(api->op) : NULL;
-        json_object_object_add(result, "confirm_by", json_object_new_int64((int64_t)by));
+        json_object_object_add(result, "confirm_by", json_object_new_int64((int64_t) by));
         json_object_object_add(result, "confirm_seconds", json_object_new_double(seconds));
         char when[64];
         snprintf(when, sizeof when, "%g s", seconds);
@@ -269,8 +272,8 @@ int kn_api_change_end(kn_api_req *req, kn_api_change *c, int r, json_object *res
                 /* The live steps undid themselves; the files it wrote go back. */
                 kn_error e = {0};
                 if (c->main)
-                        (void)kn_api_manager_txn_rollback(api, &e);
-                (void)rollback_files(api, c->txn, 0, &e);
+                        (void) kn_api_manager_txn_rollback(api, &e);
+                (void) rollback_files(api, c->txn, 0, &e);
                 publish(api, "rolled-back", err && err->code ? err->message : NULL, NULL);
                 return r;
         }
@@ -292,8 +295,7 @@ static int need_daemon(kn_api_req *req, const char *verb, kn_error *err) {
                             verb);
 }
 
-static int run_iface_begin(kn_api_req *req, json_object *args, json_object *result,
-                           kn_error *err) {
+static int run_iface_begin(kn_api_req *req, json_object *args, json_object *result, kn_error *err) {
         kn_api *api = req->api;
         int r = need_daemon(req, "iface-begin", err);
         if (r < 0)
@@ -329,7 +331,7 @@ static int noop_work(kn_netns *ns, void *data, kn_error *err) {
 
 static int commit_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
         kn_api *api = req->api;
-        double confirm = *(double *)data;
+        double confirm = *(double *) data;
         free(data);
         if (!api->txn)
                 return no_txn("iface-commit", err);
@@ -370,8 +372,7 @@ static int run_confirm(kn_api_req *req, json_object *args, json_object *result, 
         return kn_api_req_offload(req, noop_work, commit_after, d, err);
 }
 
-static int rollback_after(kn_api_req *req, int r, json_object *result, kn_error *err,
-                          void *data) {
+static int rollback_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
         undo_job *j = data;
         kn_api *api = req->api;
         struct kn_txn *t = TAKE_PTR(api->txn);
@@ -430,13 +431,13 @@ int kn_api_recover(kn_api *api, void (*report)(const char *message, void *userda
                 return 0; /* never journaled anything: no namespace to open */
         kn_error err = {0};
         kn_netns *ns = kn_api_netns(api, &err);
-        int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), api->files,
-                               report, userdata, &err);
+        int r = kn_txn_recover(api->state_dir, ns, kn_config_root_fs(api->cfg), api->files, report,
+                               userdata, &err);
         if (r < 0 && report) {
                 _cleanup_free_ char *m = kn_xasprintf("recovery: %s", err.message);
                 report(m, userdata);
         }
         if (r > 0)
-                (void)kn_config_reload(api->cfg, &err);
+                (void) kn_config_reload(api->cfg, &err);
         return r;
 }

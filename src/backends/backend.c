@@ -10,11 +10,7 @@ extern const kn_backend_vtable kn_nmkeyfile_vtable;
 
 /* Detection order: the first whose detect() says yes wins. */
 const kn_backend_vtable *const kn_backends[] = {
-        &kn_ifupdown_vtable,
-        &kn_ifcfg_vtable,
-        &kn_networkd_vtable,
-        &kn_nmkeyfile_vtable,
-        NULL,
+        &kn_ifupdown_vtable, &kn_ifcfg_vtable, &kn_networkd_vtable, &kn_nmkeyfile_vtable, NULL,
 };
 
 const kn_backend_vtable *kn_backend_find(const char *name) {

@@ -56,8 +56,19 @@ static void refresh(kn_config *c) {
 }
 
 /* First position in a sorted array whose name is >= name. */
-#define LOWER_BOUND(array, n, name_of, name)                                                               ({                                                                                                         size_t _lo = 0, _hi = (n);                                                                         while (_lo < _hi) {                                                                                        size_t _mid = (_lo + _hi) / 2;                                                                     if (strcmp(name_of((array)[_mid]), (name)) < 0)                                                            _lo = _mid + 1;                                                                            else                                                                                                       _hi = _mid;                                                                        }                                                                                                  _lo;                                                                                       })
-#define ITEM_NAME(i) ((i)->name)
+#define LOWER_BOUND(array, n, name_of, name)                                                       \
+        ({                                                                                         \
+                size_t _lo = 0, _hi = (n);                                                         \
+                while (_lo < _hi) {                                                                \
+                        size_t _mid = (_lo + _hi) / 2;                                             \
+                        if (strcmp(name_of((array)[_mid]), (name)) < 0)                            \
+                                _lo = _mid + 1;                                                    \
+                        else                                                                       \
+                                _hi = _mid;                                                        \
+                }                                                                                  \
+                _lo;                                                                               \
+        })
+#define ITEM_NAME(i)  ((i)->name)
 #define ENTRY_NAME(e) ((e).name)
 
 /* Keep list and index in step with a define/undefine without asking the
@@ -367,9 +378,8 @@ static int check_conflicts(kn_config *c, const kn_iface *new_top, const kn_iface
         const kn_iface *top;
         if (node->name[0] && kn_config_lookup(c, node->name, &top) && top &&
             !streq(top->name, node->name) && !streq(top->name, new_top->name))
-                return kn_error_set(err, EBUSY,
-                                    "%s is already %s %s; remove it from %s first", node->name,
-                                    role_of(top), top->name, top->name);
+                return kn_error_set(err, EBUSY, "%s is already %s %s; remove it from %s first",
+                                    node->name, role_of(top), top->name, top->name);
         for (size_t k = 0; k < node->n_children; k++) {
                 int r = check_conflicts(c, new_top, node->children[k], err);
                 if (r < 0)

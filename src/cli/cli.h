@@ -26,10 +26,10 @@ static inline void json_putp(json_object **o) {
 /* Exit codes (docs/cli.md). */
 enum {
         KN_EXIT_OK = 0,
-        KN_EXIT_FAILED = 1,  /* the operation failed; the error says why */
-        KN_EXIT_USAGE = 2,   /* bad command line */
-        KN_EXIT_CONNECT = 3, /* no daemon, refused, connection lost, bad reply */
-        KN_EXIT_PARTIAL = 4, /* iface-list listed, but some files have errors */
+        KN_EXIT_FAILED = 1,    /* the operation failed; the error says why */
+        KN_EXIT_USAGE = 2,     /* bad command line */
+        KN_EXIT_CONNECT = 3,   /* no daemon, refused, connection lost, bad reply */
+        KN_EXIT_PARTIAL = 4,   /* iface-list listed, but some files have errors */
         KN_EXIT_NOT_FOUND = 5, /* no such interface, guest, network, device */
         KN_EXIT_REFUSED = 6,   /* read-only connection, permission, read-only fs */
         KN_EXIT_BUSY = 7,      /* conflict: in use, exists already, one open already */
@@ -78,7 +78,7 @@ typedef struct cli_conn {
         size_t outstanding;
         bool quiet; /* recv: keep failures in last_error, don't print */
         char last_error[512];
-        int reply_exit; /* cli_reply_result(): the exit code of its last error */
+        int reply_exit;       /* cli_reply_result(): the exit code of its last error */
         json_object **events; /* event lines received while waiting for a reply */
         size_t n_events, alloc_events;
 } cli_conn;

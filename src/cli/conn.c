@@ -478,28 +478,22 @@ int cli_conn_call(cli_conn *c, const char *verb, json_object *args, json_object 
 
 int cli_exit_for_errno(int code) {
         switch (code) {
-        case 0:
-                return KN_EXIT_OK;
+        case 0: return KN_EXIT_OK;
         case ENOENT:
         case ENODEV:
         case ENXIO:
-        case ESRCH:
-                return KN_EXIT_NOT_FOUND;
+        case ESRCH: return KN_EXIT_NOT_FOUND;
         case EPERM:
         case EACCES:
-        case EROFS:
-                return KN_EXIT_REFUSED;
+        case EROFS: return KN_EXIT_REFUSED;
         case EBUSY:
         case EEXIST:
         case EALREADY:
         case EINPROGRESS:
-        case ENOTEMPTY:
-                return KN_EXIT_BUSY;
+        case ENOTEMPTY: return KN_EXIT_BUSY;
         case ETIMEDOUT:
-        case ETIME:
-                return KN_EXIT_TIMEOUT;
-        default:
-                return KN_EXIT_FAILED;
+        case ETIME: return KN_EXIT_TIMEOUT;
+        default: return KN_EXIT_FAILED;
         }
 }
 

@@ -64,8 +64,7 @@ static void print_event(json_object *ev) {
 static void print_timestamp(json_object *ev) {
         json_object *o;
         int64_t us;
-        if (json_object_object_get_ex(ev, "timestamp", &o) &&
-            json_object_is_type(o, json_type_int))
+        if (json_object_object_get_ex(ev, "timestamp", &o) && json_object_is_type(o, json_type_int))
                 us = json_object_get_int64(o);
         else {
                 struct timespec ts;

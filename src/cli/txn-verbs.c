@@ -64,8 +64,8 @@ static void print_via(json_object *result) {
 
 static int print_bridge(const cli_cmd *cmd, json_object *result) {
         json_object *live;
-        bool started = json_object_object_get_ex(result, "live", &live) &&
-                       json_object_get_boolean(live);
+        bool started =
+                json_object_object_get_ex(result, "live", &live) && json_object_get_boolean(live);
         printf("Created bridge %s with attached device %s\n", cmd->pos[1], cmd->pos[0]);
         if (started)
                 printf("Bridge interface %s started\n", cmd->pos[1]);
@@ -113,8 +113,8 @@ static int print_confirmed(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
-static const char *const flags_bridge[] = {"--stp",   "--no-stp", "--delay", "--no-start",
-                                           "--confirm", "--force", "--verbose", NULL};
+static const char *const flags_bridge[] = {"--stp",     "--no-stp", "--delay",   "--no-start",
+                                           "--confirm", "--force",  "--verbose", NULL};
 static const char *const help_bridge[] = {
         "turn STP on (off by default: with STP the kernel holds a new port for twice the "
         "forward delay before it forwards)",
@@ -127,8 +127,7 @@ static const char *const help_bridge[] = {
         "also print each live step, one per line",
         NULL,
 };
-static const char *const args_bridge[] = {NULL, NULL, "SECONDS", NULL, "SECONDS", NULL, NULL,
-                                          NULL};
+static const char *const args_bridge[] = {NULL, NULL, "SECONDS", NULL, "SECONDS", NULL, NULL, NULL};
 static const char *const flags_unbridge[] = {"--no-start", "--confirm", "--force", "--verbose",
                                              NULL};
 static const char *const help_unbridge[] = {

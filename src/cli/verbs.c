@@ -86,8 +86,8 @@ static int print_diags(json_object *result) {
                 int64_t line =
                         json_object_object_get_ex(d, "line", &o) ? json_object_get_int64(o) : 0;
                 /* A warning leaves the interface listed: no partial list. */
-                bool warning = json_object_object_get_ex(d, "warning", &o) &&
-                               json_object_get_boolean(o);
+                bool warning =
+                        json_object_object_get_ex(d, "warning", &o) && json_object_get_boolean(o);
                 errors += !warning;
                 if (line > 0 && line == prev_line && streq_ptr(file, prev_file))
                         continue;
@@ -412,9 +412,8 @@ static int build_destroy(const cli_cmd *cmd, json_object **args) {
                 json_object_object_add(*args, "force", json_object_new_boolean(true));
         return r;
 }
-static const char *const flags_event[] = {"--loop",      "--json", "--timeout",
-                                          "--timestamp", "--type", "--op",
-                                          NULL};
+static const char *const flags_event[] = {"--loop", "--json", "--timeout", "--timestamp",
+                                          "--type", "--op",   NULL};
 static const char *const help_event[] = {
         "print events until interrupted, not just the first",
         "print each event as the daemon's JSON line",

@@ -23,8 +23,9 @@ int kn_daemon_adopt_sockets(kn_daemon *d, const char *rw_path, const char *ro_pa
                 if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0 ||
                     getsockname(fd, (struct sockaddr *) &sa, &len) < 0 ||
                     len <= offsetof(struct sockaddr_un, sun_path) || !sa.sun_path[0]) {
-                        kn_logp(KN_LOG_ERR, "passed file descriptor %d is not a listening unix "
-                                            "stream socket bound to a path",
+                        kn_logp(KN_LOG_ERR,
+                                "passed file descriptor %d is not a listening unix "
+                                "stream socket bound to a path",
                                 fd);
                         return -EINVAL;
                 }
@@ -35,8 +36,8 @@ int kn_daemon_adopt_sockets(kn_daemon *d, const char *rw_path, const char *ro_pa
                         kn_logp(KN_LOG_ERR,
                                 "passed socket %s is %s (kvmnetd serves --socket %s and "
                                 "--ro-socket %s)",
-                                sa.sun_path, l ? "passed twice" : "neither of kvmnetd's",
-                                rw_path, ro_path);
+                                sa.sun_path, l ? "passed twice" : "neither of kvmnetd's", rw_path,
+                                ro_path);
                         return -EINVAL;
                 }
                 int r = kn_listener_adopt(d, l, fd, sa.sun_path, ro);

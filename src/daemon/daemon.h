@@ -31,7 +31,7 @@
 #define KN_DAEMON_IDLE_SEC        120        /* drop a client with nothing going on for this long */
 #define KN_DAEMON_MAX_INPUT       (64u << 20) /* unfinished request lines, all clients together */
 #define KN_DAEMON_LINES_PER_TURN  16          /* requests of one client before the others' turn */
-#define KN_DAEMON_FD_RESERVE      128 /* fds kept from clients for taps, monitors, files, root */
+#define KN_DAEMON_FD_RESERVE      128  /* fds kept from clients for taps, monitors, files, root */
 #define KN_DAEMON_RELOAD_MSEC     100  /* quiet time before reloading changed files */
 #define KN_DAEMON_RELOAD_MAX_MSEC 1000 /* ... but never later than this after the first change */
 
@@ -45,7 +45,7 @@ typedef struct kn_listener {
         char *path;
         unsigned n_clients;   /* counted against max_clients */
         kn_loop_watch *pause; /* out of fds: accept again a little later */
-        dev_t dev; /* of the socket inode we bound, to unlink only our own */
+        dev_t dev;            /* of the socket inode we bound, to unlink only our own */
         ino_t ino;
 } kn_listener;
 

@@ -46,7 +46,7 @@ void kn_guest_mac_format(const uint8_t mac[6], char out[18]) {
 
 static int say(kn_xml *x, const kn_xml_fault_info *f);
 
-#define WALKER(e)                                                                                \
+#define WALKER(e)                                                                                  \
         { .source = NULL, .err = (e), .say = say, .ns_href = QEMU_NS, .ns_prefix = "qemu" }
 
 static const kn_xml guest_ns = WALKER(NULL);

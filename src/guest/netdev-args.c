@@ -17,14 +17,14 @@ const char *kn_nic_model_driver(const char *model) {
 static int check_id(const char *field, const char *id, kn_error *err) {
         if (isempty(id))
                 return kn_error_set(err, EINVAL, "%s is empty", field);
-        if (!isalpha((unsigned char)id[0]))
+        if (!isalpha((unsigned char) id[0]))
                 return kn_error_set(err, EINVAL, "%s '%s' must start with a letter", field, id);
         for (const char *p = id; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr("-._", *p))
+                if (!isalnum((unsigned char) *p) && !strchr("-._", *p))
                         return kn_error_set(err, EINVAL,
                                             "%s '%s' contains '%c'; use letters, digits, '-', "
                                             "'.' or '_'",
-                                            field, id, isprint((unsigned char)*p) ? *p : '?');
+                                            field, id, isprint((unsigned char) *p) ? *p : '?');
         return 0;
 }
 
@@ -37,7 +37,7 @@ static int check_fd_names(const char *field, const char *const *names, unsigned 
                 const char *s = names[i];
                 if (isempty(s))
                         return kn_error_set(err, EINVAL, "%s[%u] is empty", field, i);
-                if (isdigit((unsigned char)s[0]))
+                if (isdigit((unsigned char) s[0]))
                         return kn_error_set(err, EINVAL,
                                             "%s[%u] '%s' starts with a digit (QEMU would take "
                                             "it for an fd number)",

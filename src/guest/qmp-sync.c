@@ -10,7 +10,7 @@
 static int64_t now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int64_t deadline_after(int timeout_ms) {
@@ -22,7 +22,7 @@ static int remaining(int64_t deadline) {
         if (deadline < 0)
                 return -1;
         int64_t left = deadline - now_ms();
-        return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+        return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int) left;
 }
 
 /* Wait once for the socket and process what came.  -ETIMEDOUT (no
@@ -206,7 +206,7 @@ int kn_qmp_connect(const char *path, int timeout_ms, kn_qmp **ret, kn_error *err
                 bool starting = r == -ENOENT || r == -ECONNREFUSED;
                 if (!starting || (deadline >= 0 && now_ms() >= deadline))
                         return kn_error_set(err, e.code, "%s", e.message);
-                (void)poll(NULL, 0, 10);
+                (void) poll(NULL, 0, 10);
         }
         int r = kn_qmp_wait_ready(q, remaining(deadline), err);
         if (r < 0)

@@ -22,7 +22,7 @@ static const char *const kn_qmp_state_table[_KN_QMP_STATE_MAX] = {
         [KN_QMP_CLOSED] = "closed",
 };
 const char *kn_qmp_state_to_string(kn_qmp_state s) {
-        if ((int)s < 0 || (size_t)s >= ELEMENTSOF(kn_qmp_state_table))
+        if ((int) s < 0 || (size_t) s >= ELEMENTSOF(kn_qmp_state_table))
                 return NULL;
         return kn_qmp_state_table[s];
 }
@@ -84,7 +84,7 @@ _printf_(3, 4) static int qmp_fail(kn_qmp *q, int code, const char *fmt, ...) {
         kn_error_set(&q->close_reason, code, "%s%s", what, suffix);
         /* Keep the fd open until kn_qmp_free(): the caller still has it
          * registered in its event loop. */
-        (void)shutdown(q->fd, SHUT_RDWR);
+        (void) shutdown(q->fd, SHUT_RDWR);
 
         fail_pending(q, code, what);
         free(what);
@@ -146,14 +146,14 @@ static int qmp_flush(kn_qmp *q) {
                 if (n == -EPIPE || n == -ECONNRESET)
                         return qmp_fail(q, ECONNRESET, "QEMU closed the monitor");
                 if (n < 0)
-                        return qmp_fail(q, (int)-n, "writing to the QEMU monitor: %s",
-                                        strerror((int)-n));
+                        return qmp_fail(q, (int) -n, "writing to the QEMU monitor: %s",
+                                        strerror((int) -n));
                 if (c->fd >= 0) {
                         /* Sent with the first byte; QEMU has its own copy now. */
                         close(c->fd);
                         c->fd = -1;
                 }
-                c->off += (size_t)n;
+                c->off += (size_t) n;
                 if (c->off < c->len) {
                         q->want_write = true;
                         break;
@@ -172,7 +172,7 @@ static qmp_cmd *qmp_cmd_new(kn_qmp *q, const char *command, json_object *args) {
         json_object_object_add(m, "execute", json_object_new_string(command));
         if (args)
                 json_object_object_add(m, "arguments", json_object_get(args));
-        json_object_object_add(m, "id", json_object_new_int64((int64_t)c->id));
+        json_object_object_add(m, "id", json_object_new_int64((int64_t) c->id));
         c->buf = kn_xasprintf("%s\n",
                               json_object_to_json_string_ext(
                                       m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -216,7 +216,7 @@ int kn_qmp_send(kn_qmp *q, const char *command, json_object *args, int fd, kn_qm
                 *ret_id = c->id;
         /* A write error closes the connection and runs fn with the reason:
          * the command was accepted, its outcome goes to the callback. */
-        (void)qmp_flush(q);
+        (void) qmp_flush(q);
         return 0;
 }
 
@@ -256,7 +256,7 @@ static int get_uint_member(json_object *o, const char *key, unsigned *ret) {
         int64_t i = json_object_get_int64(v);
         if (i < 0 || i > UINT_MAX)
                 return -ERANGE;
-        *ret = (unsigned)i;
+        *ret = (unsigned) i;
         return 0;
 }
 
@@ -308,7 +308,7 @@ static int on_reply(kn_qmp *q, json_object *o) {
         if (!json_object_object_get_ex(o, "id", &idv) || !json_object_is_type(idv, json_type_int))
                 return qmp_fail(q, EPROTO, "QEMU monitor sent a reply without our id (%s)",
                                 desc ? desc : "success");
-        uint64_t id = (uint64_t)json_object_get_int64(idv);
+        uint64_t id = (uint64_t) json_object_get_int64(idv);
 
         qmp_cmd **p = &q->cmds;
         while (*p && (*p)->id != id)
@@ -391,8 +391,7 @@ static int on_event(kn_qmp *q, json_object *o, json_object *namev) {
                 if (streq(ev.name, "DEVICE_DELETED"))
                         kn_crashpoint("qmp event %s", ev.name);
                 q->event_fn(q, &ev, q->event_userdata);
-        }
-        else
+        } else
                 queue_event(q, &ev);
         return 0;
 }
@@ -433,16 +432,16 @@ int kn_qmp_feed(kn_qmp *q, const void *data, size_t len, kn_error *err) {
                         if (len == 0)
                                 break;
                 }
-                int chunk = len > INT_MAX ? INT_MAX : (int)len;
+                int chunk = len > INT_MAX ? INT_MAX : (int) len;
                 json_object *o = json_tokener_parse_ex(q->tok, p, chunk);
                 enum json_tokener_error je = json_tokener_get_error(q->tok);
                 if (je == json_tokener_continue) {
-                        q->msg_bytes += (size_t)chunk;
+                        q->msg_bytes += (size_t) chunk;
                         if (q->msg_bytes > KN_QMP_MAX_MESSAGE)
                                 qmp_fail(q, EPROTO, "QEMU monitor sent a message over %u bytes",
                                          KN_QMP_MAX_MESSAGE);
                         p += chunk;
-                        len -= (size_t)chunk;
+                        len -= (size_t) chunk;
                         continue;
                 }
                 if (je != json_tokener_success) {
@@ -468,7 +467,7 @@ int kn_qmp_feed(kn_qmp *q, const void *data, size_t len, kn_error *err) {
 int kn_qmp_process(kn_qmp *q, kn_error *err) {
         if (q->state == KN_QMP_CLOSED)
                 return closed_error(q, err);
-        (void)qmp_flush(q);
+        (void) qmp_flush(q);
         while (q->state != KN_QMP_CLOSED) {
                 char buf[65536];
                 ssize_t n = recv(q->fd, buf, sizeof buf, MSG_DONTWAIT);
@@ -481,7 +480,7 @@ int kn_qmp_process(kn_qmp *q, kn_error *err) {
                 else if (n < 0)
                         qmp_fail(q, errno, "reading the QEMU monitor: %m");
                 else
-                        (void)kn_qmp_feed(q, buf, (size_t)n, NULL);
+                        (void) kn_qmp_feed(q, buf, (size_t) n, NULL);
         }
         if (q->state == KN_QMP_CLOSED)
                 return closed_error(q, err);
@@ -533,7 +532,7 @@ int kn_qmp_open(const char *path, kn_qmp **ret, kn_error *err) {
                 return kn_error_set(err, errno, "socket for QEMU monitor %s: %m", path);
         int r;
         do
-                r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+                r = connect(fd, (struct sockaddr *) &sa, sizeof sa);
         while (r < 0 && errno == EINTR);
         if (r < 0)
                 return kn_error_set(err, errno, "connecting to QEMU monitor %s: %m", path);

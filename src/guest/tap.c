@@ -26,12 +26,12 @@ int kn_tap_check_name(const char *name, kn_error *err) {
                 return kn_error_set(err, EINVAL, "tap name '%s' is not a valid interface name",
                                     name);
         for (const char *p = name; *p; p++)
-                if (*p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' ||
-                    (unsigned char)*p >= 0x7f)
+                if (*p == '/' || *p == ':' || *p == '%' || (unsigned char) *p <= ' ' ||
+                    (unsigned char) *p >= 0x7f)
                         return kn_error_set(err, EINVAL,
                                             "tap name '%s' contains '%c'; use letters, digits, "
                                             "'-', '_' or '.'",
-                                            name, (unsigned char)*p > ' ' ? *p : '?');
+                                            name, (unsigned char) *p > ' ' ? *p : '?');
         return 0;
 }
 
@@ -172,7 +172,7 @@ int kn_tap_set_mtu(const char *name, unsigned mtu, kn_error *err) {
         if (mtu < 68 || mtu > 65535)
                 return kn_error_set(err, EINVAL, "MTU %u for tap %s out of range 68..65535", mtu,
                                     name);
-        struct ifreq ifr = {.ifr_mtu = (int)mtu};
+        struct ifreq ifr = {.ifr_mtu = (int) mtu};
         int r = if_ioctl(name, SIOCSIFMTU, &ifr);
         if (r < 0)
                 return kn_error_set(err, -r, "setting MTU %u on tap %s: %s", mtu, name,
@@ -200,7 +200,7 @@ int kn_tap_set_bridge(const char *name, const char *bridge, kn_error *err) {
         unsigned ifindex = if_nametoindex(name);
         if (ifindex == 0)
                 return kn_error_set(err, errno, "tap %s: %m", name);
-        struct ifreq ifr = {.ifr_ifindex = (int)ifindex};
+        struct ifreq ifr = {.ifr_ifindex = (int) ifindex};
         int r = if_ioctl(bridge, SIOCBRADDIF, &ifr);
         if (r < 0)
                 return kn_error_set(err, -r, "adding tap %s to bridge %s: %s", name, bridge,

@@ -38,7 +38,7 @@ int kn_vhost_open_path(const char *path, unsigned queues, bool kvm, int fds[],
                                             strerror(e));
                 }
         }
-        return (int)queues;
+        return (int) queues;
 }
 
 int kn_vhost_open(unsigned queues, bool kvm, int fds[], const char **ret_reason, kn_error *err) {

@@ -110,10 +110,11 @@ static int enslave(kn_apply *a, const kn_iface *w, const kn_nl_link *master) {
                         p->flags &= ~IFF_UP;
                 }
                 if (r >= 0)
-                        r = kn_txn_do(a->ns, a->t,
-                                      kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t)ifindex),
-                                      kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t)p->master),
-                                      a->err, "enslave %s to %s", p->name, w->name);
+                        r = kn_txn_do(
+                                a->ns, a->t,
+                                kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t) ifindex),
+                                kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t) p->master),
+                                a->err, "enslave %s to %s", p->name, w->name);
                 if (r < 0)
                         return r;
                 p->master = ifindex;
@@ -124,7 +125,7 @@ static int enslave(kn_apply *a, const kn_iface *w, const kn_nl_link *master) {
                 if (p->master != ifindex || has_child(w, p->name))
                         continue;
                 int r = kn_txn_do(a->ns, a->t, kn_msg_link_u32(p->ifindex, IFLA_MASTER, 0),
-                                  kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t)ifindex),
+                                  kn_msg_link_u32(p->ifindex, IFLA_MASTER, (uint32_t) ifindex),
                                   a->err, "release %s from %s", p->name, w->name);
                 if (r < 0)
                         return r;

@@ -128,7 +128,7 @@ int kn_live_apply_in(kn_netns *ns, const kn_iface *want, kn_live_txn *txn, kn_er
                         append(err, "; the %zu steps done were undone", n);
                 return r;
         }
-        return (int)n;
+        return (int) n;
 }
 
 int kn_live_apply(kn_netns *ns, const kn_iface *want, kn_live_txn **undo, kn_error *err) {

@@ -20,7 +20,7 @@ static int keep(struct nlmsghdr *h, void *userdata) {
         int ifindex = c->ifindex;
         if (h->nlmsg_type == RTM_NEWADDR) {
                 struct ifaddrmsg *a = nlmsg_data(h);
-                if ((int)a->ifa_index != ifindex)
+                if ((int) a->ifa_index != ifindex)
                         return 0;
                 list = c->addrs, n = &c->n_addrs;
                 if (*n == ELEMENTSOF(c->addrs))
@@ -38,14 +38,14 @@ static int keep(struct nlmsghdr *h, void *userdata) {
                     rt->rtm_type != RTN_UNICAST)
                         return 0;
                 bool kernel = rt->rtm_protocol == RTPROT_KERNEL;
-                if (kernel && rt->rtm_family == AF_INET6 && rt->rtm_dst_len == 64 &&
-                    tb[RTA_DST] && ((uint8_t *)nla_data(tb[RTA_DST]))[0] == 0xfe)
+                if (kernel && rt->rtm_family == AF_INET6 && rt->rtm_dst_len == 64 && tb[RTA_DST] &&
+                    ((uint8_t *) nla_data(tb[RTA_DST]))[0] == 0xfe)
                         return 0; /* fe80::/64: every link has its own */
                 if (tb[RTA_MULTIPATH] && !tb[RTA_OIF]) {
                         c->multipath = true;
                         return 0;
                 }
-                if (!tb[RTA_OIF] || (int)nla_get_u32(tb[RTA_OIF]) != ifindex)
+                if (!tb[RTA_OIF] || (int) nla_get_u32(tb[RTA_OIF]) != ifindex)
                         return 0;
                 list = kernel ? c->kroutes : c->routes;
                 n = kernel ? &c->n_kroutes : &c->n_routes;
@@ -54,8 +54,8 @@ static int keep(struct nlmsghdr *h, void *userdata) {
         } else if (h->nlmsg_type == RTM_NEWNEIGH) {
                 struct ndmsg *nd = nlmsg_data(h);
                 if (nd->ndm_ifindex != ifindex ||
-                    !(nd->ndm_state & (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE |
-                                       NUD_PERMANENT)))
+                    !(nd->ndm_state &
+                      (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT)))
                         return 0;
                 list = c->neighs, n = &c->n_neighs;
                 if (*n == ELEMENTSOF(c->neighs))
@@ -74,13 +74,14 @@ static int dump(kn_netns *ns, int type, int family, kn_ipconf *c, kn_error *err,
                 abort();
         int r;
         if (type == RTM_GETADDR) {
-                struct ifaddrmsg h = {.ifa_family = (uint8_t)family, .ifa_index = (unsigned)c->ifindex};
+                struct ifaddrmsg h = {.ifa_family = (uint8_t) family,
+                                      .ifa_index = (unsigned) c->ifindex};
                 r = nlmsg_append(m, &h, sizeof h, NLMSG_ALIGNTO);
         } else if (type == RTM_GETROUTE) {
-                struct rtmsg h = {.rtm_family = (uint8_t)family};
+                struct rtmsg h = {.rtm_family = (uint8_t) family};
                 r = nlmsg_append(m, &h, sizeof h, NLMSG_ALIGNTO);
         } else {
-                struct ndmsg h = {.ndm_family = (uint8_t)family};
+                struct ndmsg h = {.ndm_family = (uint8_t) family};
                 r = nlmsg_append(m, &h, sizeof h, NLMSG_ALIGNTO);
         }
         if (r < 0)
@@ -144,21 +145,22 @@ static void put_label(struct nl_msg *m, const struct nlattr *a, const char *from
         if (strncmp(label, from, n) != 0)
                 return;
         char buf[IFNAMSIZ];
-        if (snprintf(buf, sizeof buf, "%s%s", to, label + n) >= (int)sizeof buf)
+        if (snprintf(buf, sizeof buf, "%s%s", to, label + n) >= (int) sizeof buf)
                 return;
         if (nla_put_string(m, IFA_LABEL, buf) < 0)
                 abort();
 }
 
-struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifindex,
-                                  const char *from, const char *to, bool nodad) {
+struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifindex, const char *from,
+                                  const char *to, bool nodad) {
         const struct ifaddrmsg *src = nlmsg_data(h);
         struct nlattr *tb[IFA_MAX + 1];
-        if (nlmsg_parse((struct nlmsghdr *)h, sizeof *src, tb, IFA_MAX, NULL) < 0)
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof *src, tb, IFA_MAX, NULL) < 0)
                 return NULL;
-        struct nl_msg *m = nlmsg_alloc_simple(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_REPLACE : 0);
+        struct nl_msg *m =
+                nlmsg_alloc_simple(type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_REPLACE : 0);
         struct ifaddrmsg ifa = *src;
-        ifa.ifa_index = (unsigned)ifindex;
+        ifa.ifa_index = (unsigned) ifindex;
         if (!m || nlmsg_append(m, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0)
                 abort();
         put_attr(m, IFA_LOCAL, tb[IFA_LOCAL]);
@@ -169,8 +171,8 @@ struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifinde
                  * duplicate detection would only hold it tentative. */
                 if (nodad && src->ifa_family == AF_INET6)
                         flags |= IFA_F_NODAD;
-                flags &= ~(uint32_t)(IFA_F_SECONDARY | IFA_F_TENTATIVE | IFA_F_DADFAILED |
-                                     IFA_F_DEPRECATED | IFA_F_PERMANENT);
+                flags &= ~(uint32_t) (IFA_F_SECONDARY | IFA_F_TENTATIVE | IFA_F_DADFAILED |
+                                      IFA_F_DEPRECATED | IFA_F_PERMANENT);
                 if (nla_put_u32(m, IFA_FLAGS, flags) < 0)
                         abort();
                 put_attr(m, IFA_BROADCAST, tb[IFA_BROADCAST]);
@@ -191,7 +193,7 @@ struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifinde
 struct nl_msg *kn_ipconf_route_msg(const struct nlmsghdr *h, int type, int ifindex) {
         const struct rtmsg *src = nlmsg_data(h);
         struct nlattr *tb[RTA_MAX + 1];
-        if (nlmsg_parse((struct nlmsghdr *)h, sizeof *src, tb, RTA_MAX, NULL) < 0)
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof *src, tb, RTA_MAX, NULL) < 0)
                 return NULL;
         /* IPv4 keeps the first of equal routes in use, so the copy is
          * appended behind the original; IPv6 makes gateway routes of equal
@@ -204,13 +206,13 @@ struct nl_msg *kn_ipconf_route_msg(const struct nlmsghdr *h, int type, int ifind
         rt.rtm_flags &= RTNH_F_ONLINK;
         if (!m || nlmsg_append(m, &rt, sizeof rt, NLMSG_ALIGNTO) < 0)
                 abort();
-        static const int kept[] = {RTA_DST,     RTA_SRC,   RTA_GATEWAY, RTA_PRIORITY,
-                                   RTA_PREFSRC, RTA_METRICS, RTA_TABLE, RTA_PREF,
-                                   RTA_FLOW,    RTA_VIA,   RTA_EXPIRES};
+        static const int kept[] = {RTA_DST,     RTA_SRC,     RTA_GATEWAY, RTA_PRIORITY,
+                                   RTA_PREFSRC, RTA_METRICS, RTA_TABLE,   RTA_PREF,
+                                   RTA_FLOW,    RTA_VIA,     RTA_EXPIRES};
         for (size_t k = 0; k < ELEMENTSOF(kept); k++)
                 if (type == RTM_NEWROUTE || kept[k] != RTA_METRICS)
                         put_attr(m, kept[k], tb[kept[k]]);
-        if (nla_put_u32(m, RTA_OIF, (uint32_t)ifindex) < 0)
+        if (nla_put_u32(m, RTA_OIF, (uint32_t) ifindex) < 0)
                 abort();
         return m;
 }
@@ -218,15 +220,15 @@ struct nl_msg *kn_ipconf_route_msg(const struct nlmsghdr *h, int type, int ifind
 struct nl_msg *kn_ipconf_neigh_msg(const struct nlmsghdr *h, int ifindex) {
         const struct ndmsg *src = nlmsg_data(h);
         struct nlattr *tb[NDA_MAX + 1];
-        if (nlmsg_parse((struct nlmsghdr *)h, sizeof *src, tb, NDA_MAX, NULL) < 0 ||
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof *src, tb, NDA_MAX, NULL) < 0 ||
             !tb[NDA_DST] || !tb[NDA_LLADDR])
                 return NULL;
         struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
         /* Stale: used at once, confirmed by the kernel on first use. */
         struct ndmsg nd = {.ndm_family = src->ndm_family,
                            .ndm_ifindex = ifindex,
-                           .ndm_state = (src->ndm_state & NUD_PERMANENT) ? NUD_PERMANENT
-                                                                          : NUD_STALE};
+                           .ndm_state =
+                                   (src->ndm_state & NUD_PERMANENT) ? NUD_PERMANENT : NUD_STALE};
         if (!m || nlmsg_append(m, &nd, sizeof nd, NLMSG_ALIGNTO) < 0)
                 abort();
         put_attr(m, NDA_DST, tb[NDA_DST]);
@@ -238,7 +240,7 @@ void kn_ipconf_describe_addr(const struct nlmsghdr *h, char *buf, size_t size) {
         const struct ifaddrmsg *a = nlmsg_data(h);
         struct nlattr *tb[IFA_MAX + 1];
         buf[0] = '\0';
-        if (nlmsg_parse((struct nlmsghdr *)h, sizeof *a, tb, IFA_MAX, NULL) < 0)
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof *a, tb, IFA_MAX, NULL) < 0)
                 return;
         struct nlattr *x = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
         char ip[INET6_ADDRSTRLEN] = "?";
@@ -251,7 +253,7 @@ void kn_ipconf_describe_route(const struct nlmsghdr *h, char *buf, size_t size) 
         const struct rtmsg *rt = nlmsg_data(h);
         struct nlattr *tb[RTA_MAX + 1];
         buf[0] = '\0';
-        if (nlmsg_parse((struct nlmsghdr *)h, sizeof *rt, tb, RTA_MAX, NULL) < 0)
+        if (nlmsg_parse((struct nlmsghdr *) h, sizeof *rt, tb, RTA_MAX, NULL) < 0)
                 return;
         char dst[INET6_ADDRSTRLEN] = "default", gw[INET6_ADDRSTRLEN] = "";
         if (tb[RTA_DST])
@@ -270,7 +272,7 @@ bool kn_ipconf_addr_is_dynamic(const struct nlmsghdr *h) {
         const struct ifaddrmsg *a = nlmsg_data(h);
         struct nlattr *tb[IFA_MAX + 1];
         if (a->ifa_family != AF_INET ||
-            nlmsg_parse((struct nlmsghdr *)h, sizeof *a, tb, IFA_MAX, NULL) < 0 ||
+            nlmsg_parse((struct nlmsghdr *) h, sizeof *a, tb, IFA_MAX, NULL) < 0 ||
             !tb[IFA_CACHEINFO])
                 return false;
         const struct ifa_cacheinfo *ci = nla_data(tb[IFA_CACHEINFO]);

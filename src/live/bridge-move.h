@@ -25,8 +25,8 @@ void kn_ipconf_done(kn_ipconf *c);
 
 /* RTM_NEWADDR or RTM_DELADDR of the address in h on ifindex (label
  * renamed from `from` to `to`; nodad: no duplicate detection for IPv6). */
-struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifindex,
-                                  const char *from, const char *to, bool nodad);
+struct nl_msg *kn_ipconf_addr_msg(const struct nlmsghdr *h, int type, int ifindex, const char *from,
+                                  const char *to, bool nodad);
 /* RTM_NEWROUTE (behind an equal one) or RTM_DELROUTE of the route in h
  * through ifindex. */
 struct nl_msg *kn_ipconf_route_msg(const struct nlmsghdr *h, int type, int ifindex);

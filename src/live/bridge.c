@@ -86,14 +86,13 @@ static int check_nic(kn_netns *ns, const kn_nl_snap *s, const char *nic, const c
         if (b >= 0)
                 return kn_error_set(err, EEXIST, "'%s' exists already (a%s %s link)%s", br,
                                     s->links[b].kind[0] ? "" : "n",
-                                    s->links[b].kind[0] ? s->links[b].kind : "ethernet",
-                                    in_ns(ns));
+                                    s->links[b].kind[0] ? s->links[b].kind : "ethernet", in_ns(ns));
         if (l->master) {
                 const kn_nl_link *m = link_by_index(s, l->master);
                 bool bond = m && m->ops == &kn_kind_bond;
-                return kn_error_set(err, EBUSY, "'%s' is already a %s of %s '%s'", nic,
-                                    bond ? "slave" : "port", m ? (m->kind[0] ? m->kind : "link") : "link",
-                                    m ? m->name : "?");
+                return kn_error_set(
+                        err, EBUSY, "'%s' is already a %s of %s '%s'", nic, bond ? "slave" : "port",
+                        m ? (m->kind[0] ? m->kind : "link") : "link", m ? m->name : "?");
         }
         if (l->ops == &kn_kind_bridge)
                 return kn_error_set(err, EINVAL, "'%s' is a bridge itself: give its port instead",
@@ -174,7 +173,7 @@ static struct nl_msg *bridge_create_msg(const char *name, int ifindex, const cha
 }
 
 static struct nl_msg *set_master(int ifindex, int master) {
-        return kn_msg_link_u32(ifindex, IFLA_MASTER, (uint32_t)master);
+        return kn_msg_link_u32(ifindex, IFLA_MASTER, (uint32_t) master);
 }
 
 static int read_link(kn_netns *ns, const char *name, kn_nl_link *out, kn_error *err) {
@@ -194,17 +193,19 @@ static int remove_addresses(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, kn
                 for (size_t k = 0; k < c->n_addrs; k++) {
                         const struct nlmsghdr *h = c->addrs[k];
                         const struct ifaddrmsg *a = nlmsg_data(h);
-                        int want = a->ifa_family != AF_INET            ? 0
+                        int want = a->ifa_family != AF_INET           ? 0
                                    : (a->ifa_flags & IFA_F_SECONDARY) ? 1
-                                                                       : 2;
+                                                                      : 2;
                         if (kn_ipconf_addr_is_link_local(h) || want != pass)
                                 continue;
                         char d[64];
                         kn_ipconf_describe_addr(h, d, sizeof d);
-                        int r = kn_txn_do(
-                                ns, t, kn_ipconf_addr_msg(h, RTM_DELADDR, c->ifindex, c->name, c->name, false),
-                                kn_ipconf_addr_msg(h, RTM_NEWADDR, c->ifindex, c->name, c->name, true),
-                                err, "remove address %s from %s", d, c->name);
+                        int r = kn_txn_do(ns, t,
+                                          kn_ipconf_addr_msg(h, RTM_DELADDR, c->ifindex, c->name,
+                                                             c->name, false),
+                                          kn_ipconf_addr_msg(h, RTM_NEWADDR, c->ifindex, c->name,
+                                                             c->name, true),
+                                          err, "remove address %s from %s", d, c->name);
                         if (r < 0)
                                 return r;
                 }
@@ -221,11 +222,11 @@ static int copy_addresses(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, int 
                         continue; /* the kernel makes the same one from the same MAC */
                 char d[64];
                 kn_ipconf_describe_addr(h, d, sizeof d);
-                int r = kn_txn_do(ns, t, kn_ipconf_addr_msg(h, RTM_NEWADDR, ifindex, c->name, name, true),
-                                  owned ? NULL
-                                        : kn_ipconf_addr_msg(h, RTM_DELADDR, ifindex, c->name, name,
-                                                             false),
-                                  err, "add address %s to %s", d, name);
+                int r = kn_txn_do(
+                        ns, t, kn_ipconf_addr_msg(h, RTM_NEWADDR, ifindex, c->name, name, true),
+                        owned ? NULL
+                              : kn_ipconf_addr_msg(h, RTM_DELADDR, ifindex, c->name, name, false),
+                        err, "add address %s to %s", d, name);
                 if (r < 0)
                         return r;
         }
@@ -271,8 +272,8 @@ static void copy_neighbours(kn_netns *ns, kn_live_txn *t, const kn_ipconf *c, in
          * means one address is resolved again. */
         for (size_t k = 0; k < c->n_neighs; k++) {
                 kn_error e = {0};
-                (void)kn_txn_do(ns, t, kn_ipconf_neigh_msg(c->neighs[k], ifindex), NULL, &e,
-                                "copy a neighbour of %s to %s", c->name, name);
+                (void) kn_txn_do(ns, t, kn_ipconf_neigh_msg(c->neighs[k], ifindex), NULL, &e,
+                                 "copy a neighbour of %s to %s", c->name, name);
         }
 }
 
@@ -308,10 +309,9 @@ static int undo_sends_through(kn_netns *ns, kn_live_txn *t, const kn_nl_link *b,
 }
 
 static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
-                        const kn_live_bridge_opts *o, const kn_ipconf *c, bool dhcp,
-                        kn_live_txn *t, kn_error *err) {
-        int r = kn_txn_do(ns, t,
-                          bridge_create_msg(br, 0, nic->mac, nic->mtu, o->stp, o->delay),
+                        const kn_live_bridge_opts *o, const kn_ipconf *c, bool dhcp, kn_live_txn *t,
+                        kn_error *err) {
+        int r = kn_txn_do(ns, t, bridge_create_msg(br, 0, nic->mac, nic->mtu, o->stp, o->delay),
                           kn_msg_link(RTM_DELLINK, 0, 0, br), err,
                           "create bridge %s with the mac %s and mtu %u of %s", br, nic->mac,
                           nic->mtu, nic->name);
@@ -460,7 +460,9 @@ static int unbridge_steps(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b
          * once it is up again (these run after the batch's undo). */
         for (size_t k = 0; k < c->n_addrs; k++)
                 if (!kn_ipconf_addr_is_link_local(c->addrs[k]))
-                        kn_txn_note(t, kn_ipconf_addr_msg(c->addrs[k], RTM_NEWADDR, b->ifindex, b->name, b->name, true),
+                        kn_txn_note(t,
+                                    kn_ipconf_addr_msg(c->addrs[k], RTM_NEWADDR, b->ifindex,
+                                                       b->name, b->name, true),
                                     "keep an address of %s for undo", b->name);
         for (size_t k = 0; k < c->n_routes; k++)
                 kn_txn_note(t, kn_ipconf_route_msg(c->routes[k], RTM_NEWROUTE, b->ifindex),
@@ -480,8 +482,7 @@ static int unbridge_steps(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b
                                     "keep %s on %s for undo", s->links[k].name, b->name);
         r = kn_txn_batch(ns, t, set_master(nic->ifindex, 0), kn_msg_link_up(b->ifindex, false),
                          kn_msg_link_up(b->ifindex, true), set_master(nic->ifindex, b->ifindex),
-                         err, "release %s from %s and take %s down", nic->name, b->name,
-                         b->name);
+                         err, "release %s from %s and take %s down", nic->name, b->name, b->name);
         kn_dhcp_client client = {.pid = -1, .pidfd = -1};
         if (r >= 0 && dhcp)
                 r = kn_dhcp_move_begin(ns, b->name, nic->name, &client, err);

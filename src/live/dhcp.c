@@ -93,7 +93,7 @@ static char *find_client(void) {
 
 static bool alive(pid_t pid) {
         char path[64], buf[256];
-        snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
         if (n <= 0)
@@ -107,7 +107,7 @@ static bool alive(pid_t pid) {
  * process that reused the pid. */
 static bool is_client(pid_t pid) {
         char path[64], buf[64] = "";
-        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int) pid);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || read(fd, buf, sizeof buf - 1) <= 0)
                 return false;
@@ -166,11 +166,15 @@ static int spawn_client(kn_netns *ns, const char *ifname, int family, const char
         _cleanup_free_ char *env_lease = kn_xasprintf("KVMNET_LEASE=%s", lease);
         unlink(pidfile);
 
-        char *argv[] = {"udhcpc", "-i", (char *)ifname, "-p", pidfile, "-s", sh, "-n", "-R",
-                        "-t",     "5",  "-T",           "2",  NULL,    NULL, NULL};
+        char *argv[] = {"udhcpc", "-i",    (char *) ifname,
+                        "-p",     pidfile, "-s",
+                        sh,       "-n",    "-R",
+                        "-t",     "5",     "-T",
+                        "2",      NULL,    NULL,
+                        NULL};
         if (request) {
                 argv[13] = "-r";
-                argv[14] = (char *)request;
+                argv[14] = (char *) request;
         }
         char *const envp[] = {env_lease, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
         _cleanup_close_ int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -193,7 +197,7 @@ static int spawn_client(kn_netns *ns, const char *ifname, int family, const char
 static long now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* waitpid() of c's first process, which exits once it holds a lease (or
@@ -208,7 +212,7 @@ static pid_t wait_exit(const kn_dhcp_client *c, long timeout_ms, int *st) {
                         return r;
                 if (c->pidfd >= 0) {
                         struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
-                        (void)poll(&p, 1, (int)left);
+                        (void) poll(&p, 1, (int) left);
                 } else
                         sleep_ms(1);
         }
@@ -238,7 +242,7 @@ static int wait_client(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
                 return kn_error_set(err, ETIMEDOUT, "%s: no DHCP lease after %d s (log: %s)",
                                     ifname, LEASE_TIMEOUT_MS / 1000, log);
         if (r < 0)
-                return kn_error_set(err, errno, "%s: waiting for udhcpc %d: %m", ifname, (int)pid);
+                return kn_error_set(err, errno, "%s: waiting for udhcpc %d: %m", ifname, (int) pid);
         bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
         for (int k = 0; ok && k < 3000 && kn_dhcp_running(ns, ifname, family) <= 0; k++)
                 sleep_ms(1);
@@ -277,7 +281,7 @@ int kn_dhcp_stop(kn_netns *ns, const char *ifname, int family, kn_error *err) {
                 }
                 if (alive(pid))
                         return kn_error_set(err, EBUSY, "%s: DHCP client %d does not exit", ifname,
-                                            (int)pid);
+                                            (int) pid);
         }
         _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
         _cleanup_free_ char *lease = state_path(ns, ifname, family, "lease");

@@ -48,9 +48,9 @@ int kn_nl_parse_link(struct nlmsghdr *h, kn_nl_link *l) {
                          b[3], b[4], b[5]);
         }
         if (tb[IFLA_MASTER])
-                l->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+                l->master = (int) nla_get_u32(tb[IFLA_MASTER]);
         if (tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID])
-                l->link = (int)nla_get_u32(tb[IFLA_LINK]);
+                l->link = (int) nla_get_u32(tb[IFLA_LINK]);
         if (tb[IFLA_GROUP])
                 l->group = nla_get_u32(tb[IFLA_GROUP]);
         if (tb[IFLA_AF_SPEC]) {
@@ -61,7 +61,7 @@ int kn_nl_parse_link(struct nlmsghdr *h, kn_nl_link *l) {
                         inet ? nla_find(nla_data(inet), nla_len(inet), IFLA_INET_CONF) : NULL;
                 if (conf && nla_len(conf) >= IPV4_DEVCONF_PROMOTE_SECONDARIES * 4)
                         l->promote_secondaries =
-                                ((uint32_t *)nla_data(
+                                ((uint32_t *) nla_data(
                                         conf))[IPV4_DEVCONF_PROMOTE_SECONDARIES - 1] != 0;
         }
         if (tb[IFLA_LINKINFO]) {
@@ -91,7 +91,7 @@ int kn_nl_parse_addr(struct nlmsghdr *h, kn_nl_addr *a) {
         if (!x || nla_len(x) != (ifa->ifa_family == AF_INET ? 4 : 16))
                 return -ENOENT;
         *a = (kn_nl_addr){
-                .ifindex = (int)ifa->ifa_index,
+                .ifindex = (int) ifa->ifa_index,
                 .family = ifa->ifa_family,
                 .prefix = ifa->ifa_prefixlen,
                 .scope = ifa->ifa_scope,
@@ -108,7 +108,7 @@ int kn_snap_on_link(struct nlmsghdr *h, void *userdata) {
         kn_nl_link *l = &s->links[s->n_links];
         if (kn_nl_parse_link(h, l) < 0)
                 return 0;
-        l->order = (int)s->n_links++;
+        l->order = (int) s->n_links++;
         s->indexed = false;
         return 0;
 }
@@ -137,7 +137,7 @@ static int on_route(struct nlmsghdr *h, void *userdata) {
         GREEDY_REALLOC(s->routes, s->alloc_routes, s->n_routes + 1);
         kn_nl_route *r = &s->routes[s->n_routes++];
         *r = (kn_nl_route){
-                .oif = (int)nla_get_u32(tb[RTA_OIF]),
+                .oif = (int) nla_get_u32(tb[RTA_OIF]),
                 .family = rtm->rtm_family,
                 .protocol = rtm->rtm_protocol,
                 .priority = tb[RTA_PRIORITY] ? nla_get_u32(tb[RTA_PRIORITY]) : 0,
@@ -171,7 +171,7 @@ static int dump(kn_netns *ns, kn_nl_snap *s, struct nl_msg *m, kn_nl_reply_fn fn
 int kn_snap_dump_links(kn_netns *ns, kn_nl_snap *s, int master, kn_error *err) {
         struct nl_msg *m = kn_msg_link(RTM_GETLINK, NLM_F_DUMP, 0, NULL);
         if (nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0 ||
-            (master && nla_put_u32(m, IFLA_MASTER, (uint32_t)master) < 0))
+            (master && nla_put_u32(m, IFLA_MASTER, (uint32_t) master) < 0))
                 abort();
         return dump(ns, s, m, kn_snap_on_link, err, "read links");
 }
@@ -179,7 +179,7 @@ int kn_snap_dump_links(kn_netns *ns, kn_nl_snap *s, int master, kn_error *err) {
 int kn_snap_get_link(kn_netns *ns, kn_nl_snap *s, const char *name, int ifindex, kn_error *err) {
         for (size_t k = 0; k < s->n_links; k++)
                 if (name ? streq(s->links[k].name, name) : s->links[k].ifindex == ifindex)
-                        return (int)k;
+                        return (int) k;
         struct nl_msg *m = kn_msg_link(RTM_GETLINK, 0, name ? 0 : ifindex, name);
         if (nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
                 abort();
@@ -192,12 +192,12 @@ int kn_snap_get_link(kn_netns *ns, kn_nl_snap *s, const char *name, int ifindex,
                 kn_error_set(err, e.code, "%s", e.message);
                 return r;
         }
-        return (int)before;
+        return (int) before;
 }
 
 int kn_snap_dump_addrs(kn_netns *ns, kn_nl_snap *s, int ifindex, kn_error *err) {
         struct nl_msg *m = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
-        struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC, .ifa_index = (uint32_t)ifindex};
+        struct ifaddrmsg ifa = {.ifa_family = AF_UNSPEC, .ifa_index = (uint32_t) ifindex};
         if (!m || nlmsg_append(m, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0)
                 abort();
         return dump(ns, s, m, on_addr, err, "read addresses");
@@ -205,10 +205,10 @@ int kn_snap_dump_addrs(kn_netns *ns, kn_nl_snap *s, int ifindex, kn_error *err) 
 
 static int dump_routes(kn_netns *ns, kn_nl_snap *s, int family, int oif, kn_error *err) {
         struct nl_msg *m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
-        struct rtmsg rtm = {.rtm_family = (uint8_t)family};
+        struct rtmsg rtm = {.rtm_family = (uint8_t) family};
         if (!m || nlmsg_append(m, &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
             nla_put_u32(m, RTA_TABLE, RT_TABLE_MAIN) < 0 ||
-            (oif && nla_put_u32(m, RTA_OIF, (uint32_t)oif) < 0))
+            (oif && nla_put_u32(m, RTA_OIF, (uint32_t) oif) < 0))
                 abort();
         kn_error e = {0};
         int r = dump(ns, s, m, on_route, &e,
@@ -258,23 +258,23 @@ void kn_snap_index(kn_nl_snap *s) {
         /* Walk backwards and prepend, so every chain keeps kernel order. */
         for (size_t k = s->n_links; k-- > 0;) {
                 int m = s->links[k].master ? kn_snap_find(s, s->links[k].master) : -1;
-                if (m >= 0 && (size_t)m != k) {
+                if (m >= 0 && (size_t) m != k) {
                         s->links[k].next_sibling = s->links[m].first_child;
-                        s->links[m].first_child = (int)k;
+                        s->links[m].first_child = (int) k;
                 }
         }
         for (size_t k = s->n_addrs; k-- > 0;) {
                 int l = kn_snap_find(s, s->addrs[k].ifindex);
                 if (l >= 0) {
                         s->addrs[k].next = s->links[l].first_addr;
-                        s->links[l].first_addr = (int)k;
+                        s->links[l].first_addr = (int) k;
                 }
         }
         for (size_t k = s->n_routes; k-- > 0;) {
                 int l = kn_snap_find(s, s->routes[k].oif);
                 if (l >= 0) {
                         s->routes[k].next = s->links[l].first_route;
-                        s->links[l].first_route = (int)k;
+                        s->links[l].first_route = (int) k;
                 }
         }
 }
@@ -284,7 +284,7 @@ int kn_snap_find(const kn_nl_snap *s, int ifindex) {
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
                 if (s->links[mid].ifindex == ifindex)
-                        return (int)mid;
+                        return (int) mid;
                 if (s->links[mid].ifindex < ifindex)
                         lo = mid + 1;
                 else
@@ -296,7 +296,7 @@ int kn_snap_find(const kn_nl_snap *s, int ifindex) {
 int kn_snap_find_name(const kn_nl_snap *s, const char *name) {
         for (size_t k = 0; k < s->n_links; k++)
                 if (streq(s->links[k].name, name))
-                        return (int)k;
+                        return (int) k;
         return -1;
 }
 
@@ -347,7 +347,7 @@ static int read_below(kn_netns *ns, kn_nl_snap *s, int k, kn_error *err) {
                 if (r < 0)
                         return r;
                 for (size_t p = first, end = s->n_links; p < end; p++) {
-                        r = read_below(ns, s, (int)p, err);
+                        r = read_below(ns, s, (int) p, err);
                         if (r < 0)
                                 return r;
                 }
@@ -370,7 +370,7 @@ int kn_snap_read_tree(kn_netns *ns, kn_nl_snap *s, const char *name, bool speeds
         int r = read_below(ns, s, k, err);
         for (size_t i = 0; r >= 0 && i < s->n_links; i++)
                 if (!s->links[i].aux)
-                        r = read_addrs(ns, s, (int)i, true, err);
+                        r = read_addrs(ns, s, (int) i, true, err);
         if (r < 0)
                 return r;
         kn_snap_index(s);

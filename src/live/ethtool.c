@@ -19,7 +19,7 @@ static int put_genl(struct nl_msg *m, uint8_t cmd, uint8_t version) {
 static int on_family(struct nlmsghdr *h, void *userdata) {
         struct nlattr *tb[CTRL_ATTR_MAX + 1];
         if (nlmsg_parse(h, GENL_HDRLEN, tb, CTRL_ATTR_MAX, NULL) == 0 && tb[CTRL_ATTR_FAMILY_ID])
-                *(int *)userdata = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+                *(int *) userdata = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
         return 0;
 }
 
@@ -48,8 +48,8 @@ static int on_linkmodes(struct nlmsghdr *h, void *userdata) {
             !hdr[ETHTOOL_A_HEADER_DEV_INDEX])
                 return 0;
         uint32_t speed = nla_get_u32(tb[ETHTOOL_A_LINKMODES_SPEED]);
-        int k = kn_snap_find(s, (int)nla_get_u32(hdr[ETHTOOL_A_HEADER_DEV_INDEX]));
-        if (k >= 0 && speed != (uint32_t)SPEED_UNKNOWN && s->links[k].operstate == IF_OPER_UP)
+        int k = kn_snap_find(s, (int) nla_get_u32(hdr[ETHTOOL_A_HEADER_DEV_INDEX]));
+        if (k >= 0 && speed != (uint32_t) SPEED_UNKNOWN && s->links[k].operstate == IF_OPER_UP)
                 s->links[k].speed = speed;
         return 0;
 }
@@ -64,11 +64,11 @@ int kn_snap_read_speeds(kn_netns *ns, kn_nl_snap *s, int ifindex) {
         if (!m || put_genl(m, ETHTOOL_MSG_LINKMODES_GET, ETHTOOL_GENL_VERSION) < 0)
                 abort();
         struct nlattr *nest = nla_nest_start(m, ETHTOOL_A_LINKMODES_HEADER);
-        if (!nest || (ifindex && nla_put_u32(m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t)ifindex)) ||
+        if (!nest || (ifindex && nla_put_u32(m, ETHTOOL_A_HEADER_DEV_INDEX, (uint32_t) ifindex)) ||
             nla_put_u32(m, ETHTOOL_A_HEADER_FLAGS, ETHTOOL_FLAG_COMPACT_BITSETS) < 0)
                 abort();
         nla_nest_end(m, nest);
         /* Devices without link modes (bridges, tun) answer EOPNOTSUPP. */
-        (void)kn_nl_call(ns, ns->genl, m, on_linkmodes, s, NULL, "read link speed");
+        (void) kn_nl_call(ns, ns->genl, m, on_linkmodes, s, NULL, "read link speed");
         return 0;
 }

@@ -87,7 +87,7 @@ int kn_live_events_open(kn_netns *ns, kn_live_event_cb cb, void *userdata, kn_li
                 kn_live_events_free(ev);
                 return kn_error_set(err, EIO, "subscribing to netlink events: %s", nl_geterror(r));
         }
-        (void)nl_socket_set_buffer_size(ev->sk, EVENT_RCVBUF, 0);
+        (void) nl_socket_set_buffer_size(ev->sk, EVENT_RCVBUF, 0);
         *ret = ev;
         return 0;
 }
@@ -116,7 +116,7 @@ static bool link_event(kn_live_events *ev, struct nlmsghdr *h, kn_live_event *e)
         e->ifindex = l.ifindex;
         snprintf(e->ifname, sizeof e->ifname, "%s", l.name);
         e->flags = l.flags;
-        e->state = l.operstate <= IF_OPER_UP ? (kn_link_state)(l.operstate + 1) : KN_LINK_UNSET;
+        e->state = l.operstate <= IF_OPER_UP ? (kn_link_state) (l.operstate + 1) : KN_LINK_UNSET;
         e->mtu = l.mtu;
         memcpy(e->mac, l.mac, sizeof e->mac);
         e->master = l.master;
@@ -154,7 +154,7 @@ static bool route_event(kn_live_events *ev, struct nlmsghdr *h, kn_live_event *e
         e->family = rtm->rtm_family;
         e->prefix = rtm->rtm_dst_len;
         e->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-        e->ifindex = tb[RTA_OIF] ? (int)nla_get_u32(tb[RTA_OIF]) : 0;
+        e->ifindex = tb[RTA_OIF] ? (int) nla_get_u32(tb[RTA_OIF]) : 0;
         if (tb[RTA_DST] && nla_len(tb[RTA_DST]) == alen)
                 inet_ntop(e->family, nla_data(tb[RTA_DST]), e->address, sizeof e->address);
         else
@@ -184,8 +184,8 @@ int kn_live_events_process(kn_live_events *ev) {
                         }
                         return -errno;
                 }
-                int len = (int)n;
-                for (struct nlmsghdr *h = (struct nlmsghdr *)ev->buf; nlmsg_ok(h, len);
+                int len = (int) n;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) ev->buf; nlmsg_ok(h, len);
                      h = nlmsg_next(h, &len)) {
                         kn_live_event e = {0};
                         bool ok;

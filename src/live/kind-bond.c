@@ -30,7 +30,7 @@ static void bond_parse(kn_nl_link *l, struct nlattr *data) {
         if (tb[IFLA_BOND_ARP_VALIDATE])
                 l->u.bond.arp_validate = nla_get_u32(tb[IFLA_BOND_ARP_VALIDATE]);
         if (tb[IFLA_BOND_PRIMARY])
-                l->u.bond.primary = (int)nla_get_u32(tb[IFLA_BOND_PRIMARY]);
+                l->u.bond.primary = (int) nla_get_u32(tb[IFLA_BOND_PRIMARY]);
         if (tb[IFLA_BOND_ARP_IP_TARGET]) {
                 struct nlattr *t;
                 int rem;
@@ -46,7 +46,7 @@ static void bond_parse(kn_nl_link *l, struct nlattr *data) {
 
 static void bond_to_model(const kn_nl_link *l, const kn_nl_snap *s, kn_iface *i) {
         if (l->u.bond.mode >= 0 && l->u.bond.mode + 1 < _KN_BOND_MODE_MAX)
-                i->bond_mode = (kn_bond_mode)(l->u.bond.mode + 1);
+                i->bond_mode = (kn_bond_mode) (l->u.bond.mode + 1);
         if (l->u.bond.miimon) {
                 i->monitor = KN_MON_MIIMON;
                 i->miimon_freq = l->u.bond.miimon;
@@ -60,7 +60,7 @@ static void bond_to_model(const kn_nl_link *l, const kn_nl_snap *s, kn_iface *i)
                 i->arpmon_interval = l->u.bond.arp_interval;
                 snprintf(i->arpmon_target, sizeof i->arpmon_target, "%s", l->u.bond.arp_target);
                 if (l->u.bond.arp_validate + 1 < _KN_ARP_VALIDATE_MAX)
-                        i->arpmon_validate = (kn_arp_validate)(l->u.bond.arp_validate + 1);
+                        i->arpmon_validate = (kn_arp_validate) (l->u.bond.arp_validate + 1);
         }
         /* The primary slave comes first, as in the XML. */
         int p = l->u.bond.primary ? kn_snap_find(s, l->u.bond.primary) : -1;
@@ -98,7 +98,7 @@ static int bond_put_options(const kn_iface *want, const kn_nl_link *live, const 
                             struct nl_msg *fwd, struct nl_msg *undo) {
         int n = 0;
         if (!live && want->bond_mode) {
-                if (nla_put_u8(fwd, IFLA_BOND_MODE, (uint8_t)(want->bond_mode - 1)) < 0)
+                if (nla_put_u8(fwd, IFLA_BOND_MODE, (uint8_t) (want->bond_mode - 1)) < 0)
                         abort();
                 n++;
         }
@@ -109,14 +109,14 @@ static int bond_put_options(const kn_iface *want, const kn_nl_link *live, const 
                                  l->u.bond.miimon);
                 if (want->miimon_updelay >= 0)
                         PUT_IF_DIFFERENT(IFLA_BOND_UPDELAY, nla_put_u32,
-                                         (uint32_t)want->miimon_updelay, l->u.bond.updelay);
+                                         (uint32_t) want->miimon_updelay, l->u.bond.updelay);
                 if (want->miimon_downdelay >= 0)
                         PUT_IF_DIFFERENT(IFLA_BOND_DOWNDELAY, nla_put_u32,
-                                         (uint32_t)want->miimon_downdelay, l->u.bond.downdelay);
+                                         (uint32_t) want->miimon_downdelay, l->u.bond.downdelay);
                 if (want->miimon_carrier)
                         PUT_IF_DIFFERENT(IFLA_BOND_USE_CARRIER, nla_put_u8,
-                                         (uint8_t)(want->miimon_carrier == KN_CARRIER_NETIF),
-                                         (uint8_t)l->u.bond.use_carrier);
+                                         (uint8_t) (want->miimon_carrier == KN_CARRIER_NETIF),
+                                         (uint8_t) l->u.bond.use_carrier);
         } else if (want->monitor == KN_MON_ARPMON) {
                 PUT_IF_DIFFERENT(IFLA_BOND_ARP_INTERVAL, nla_put_u32, want->arpmon_interval,
                                  l->u.bond.arp_interval);
@@ -128,7 +128,7 @@ static int bond_put_options(const kn_iface *want, const kn_nl_link *live, const 
                 }
                 if (want->arpmon_validate)
                         PUT_IF_DIFFERENT(IFLA_BOND_ARP_VALIDATE, nla_put_u32,
-                                         (uint32_t)(want->arpmon_validate - 1),
+                                         (uint32_t) (want->arpmon_validate - 1),
                                          l->u.bond.arp_validate);
         }
         /* The first slave is the primary, where the mode has one.  Set once
@@ -141,9 +141,9 @@ static int bond_put_options(const kn_iface *want, const kn_nl_link *live, const 
                             : -1;
         if (first >= 0 && s->links[first].master == live->ifindex &&
             live->u.bond.primary != s->links[first].ifindex) {
-                if (nla_put_u32(fwd, IFLA_BOND_PRIMARY, (uint32_t)s->links[first].ifindex) < 0 ||
+                if (nla_put_u32(fwd, IFLA_BOND_PRIMARY, (uint32_t) s->links[first].ifindex) < 0 ||
                     (undo &&
-                     nla_put_u32(undo, IFLA_BOND_PRIMARY, (uint32_t)live->u.bond.primary) < 0))
+                     nla_put_u32(undo, IFLA_BOND_PRIMARY, (uint32_t) live->u.bond.primary) < 0))
                         abort();
                 n++;
         }
@@ -158,7 +158,7 @@ static int bond_check(const kn_iface *want, const kn_nl_link *live, const kn_nl_
                                     "%s: bond mode is %s, asked %s; the mode of a live bond "
                                     "cannot change: destroy it first",
                                     want->name,
-                                    kn_bond_mode_to_string((kn_bond_mode)(live->u.bond.mode + 1)),
+                                    kn_bond_mode_to_string((kn_bond_mode) (live->u.bond.mode + 1)),
                                     kn_bond_mode_to_string(want->bond_mode));
         return 0;
 }

@@ -21,19 +21,19 @@ static void bridge_to_model(const kn_nl_link *l, const kn_nl_snap *s, kn_iface *
         if (l->u.br.stp >= 0)
                 i->stp = l->u.br.stp ? KN_YES : KN_NO;
         if (l->u.br.fwd_delay >= 0)
-                i->delay = (double)l->u.br.fwd_delay / 100.0;
+                i->delay = (double) l->u.br.fwd_delay / 100.0;
 }
 
 static int bridge_put_options(const kn_iface *want, const kn_nl_link *live, const kn_nl_snap *s,
                               struct nl_msg *fwd, struct nl_msg *undo) {
         int n = 0;
         /* Delay before stp: the kernel bounds the delay only while stp is on. */
-        long delay = want->delay >= 0 ? (long)(want->delay * 100 + 0.5) : -1;
+        long delay = want->delay >= 0 ? (long) (want->delay * 100 + 0.5) : -1;
         if (delay >= 0 && (!live || live->u.br.fwd_delay != delay)) {
-                if (nla_put_u32(fwd, IFLA_BR_FORWARD_DELAY, (uint32_t)delay) < 0)
+                if (nla_put_u32(fwd, IFLA_BR_FORWARD_DELAY, (uint32_t) delay) < 0)
                         abort();
                 if (undo && live->u.br.fwd_delay >= 0 &&
-                    nla_put_u32(undo, IFLA_BR_FORWARD_DELAY, (uint32_t)live->u.br.fwd_delay) < 0)
+                    nla_put_u32(undo, IFLA_BR_FORWARD_DELAY, (uint32_t) live->u.br.fwd_delay) < 0)
                         abort();
                 n++;
         }
@@ -41,7 +41,7 @@ static int bridge_put_options(const kn_iface *want, const kn_nl_link *live, cons
                 if (nla_put_u32(fwd, IFLA_BR_STP_STATE, want->stp == KN_YES) < 0)
                         abort();
                 if (undo && live->u.br.stp >= 0 &&
-                    nla_put_u32(undo, IFLA_BR_STP_STATE, (uint32_t)live->u.br.stp) < 0)
+                    nla_put_u32(undo, IFLA_BR_STP_STATE, (uint32_t) live->u.br.stp) < 0)
                         abort();
                 n++;
         }

@@ -28,7 +28,7 @@ static int vlan_put_options(const kn_iface *want, const kn_nl_link *live, const 
                             struct nl_msg *fwd, struct nl_msg *undo) {
         if (live)
                 return 0;
-        if (nla_put_u16(fwd, IFLA_VLAN_ID, (uint16_t)want->vlan_tag) < 0)
+        if (nla_put_u16(fwd, IFLA_VLAN_ID, (uint16_t) want->vlan_tag) < 0)
                 abort();
         return 1;
 }
@@ -53,7 +53,7 @@ static int vlan_put_create(const kn_iface *want, const kn_nl_snap *s, struct nl_
         if (p < 0)
                 return kn_error_set(err, ENODEV, "%s: vlan parent '%s' does not exist", want->name,
                                     want->vlan_parent);
-        if (nla_put_u32(m, IFLA_LINK, (uint32_t)s->links[p].ifindex) < 0)
+        if (nla_put_u32(m, IFLA_LINK, (uint32_t) s->links[p].ifindex) < 0)
                 abort();
         return 0;
 }

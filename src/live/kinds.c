@@ -23,7 +23,7 @@ const kn_live_kind *kn_live_kind_by_info(const char *info_kind) {
 }
 
 const kn_live_kind *kn_live_kind_by_type(kn_iface_type type) {
-        if ((int)type < 0 || type >= _KN_IFACE_TYPE_MAX)
+        if ((int) type < 0 || type >= _KN_IFACE_TYPE_MAX)
                 return &kn_kind_ethernet;
         return kinds[type];
 }

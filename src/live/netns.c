@@ -57,8 +57,7 @@ int kn_netns_run(const kn_netns *ns, int (*fn)(void *data), void *data, kn_error
         if (own < 0)
                 return kn_error_set(err, errno, "cannot open own network namespace: %m");
         if (setns(ns->fd, CLONE_NEWNET) < 0)
-                return kn_error_set(err, errno, "cannot enter network namespace %s: %m",
-                                    ns->name);
+                return kn_error_set(err, errno, "cannot enter network namespace %s: %m", ns->name);
         int r = fn(data);
         if (setns(own, CLONE_NEWNET) < 0) {
                 /* Going on would act on the wrong namespace. */
@@ -94,9 +93,9 @@ int kn_netns_socket(kn_netns *ns, int protocol, struct nl_sock **ret, kn_error *
                                     nl_geterror(a.r));
         }
         int fd = nl_socket_get_fd(sk), one = 1;
-        (void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
-        (void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-        (void)setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+        (void) setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
         *ret = sk;
         return 0;
 }
@@ -119,7 +118,7 @@ int kn_netns_open(const char *netns, kn_netns **ret, kn_error *err) {
         struct stat st;
         _cleanup_close_ int own = fd < 0 ? open_own() : -1;
         if (fstat(fd >= 0 ? fd : own, &st) == 0)
-                ns->ino = (unsigned long)st.st_ino;
+                ns->ino = (unsigned long) st.st_ino;
 
         r = kn_netns_socket(ns, NETLINK_ROUTE, &ns->rt, err);
         if (r < 0) {

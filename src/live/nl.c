@@ -21,8 +21,8 @@ static const char *extack_message(struct nlmsghdr *h) {
         if (NLMSG_HDRLEN + off >= h->nlmsg_len)
                 return NULL;
         struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-        if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off),
-                      (int)(h->nlmsg_len - NLMSG_HDRLEN - off), NULL) < 0)
+        if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *) ((char *) e + off),
+                      (int) (h->nlmsg_len - NLMSG_HDRLEN - off), NULL) < 0)
                 return NULL;
         return tb[NLMSGERR_ATTR_MSG] ? nla_data(tb[NLMSGERR_ATTR_MSG]) : NULL;
 }
@@ -61,15 +61,15 @@ int kn_nl_call(kn_netns *ns, struct nl_sock *sk, struct nl_msg *m, kn_nl_reply_f
                 ssize_t n = recv(fd, ns->buf, ns->buf_size, MSG_TRUNC);
                 if (n < 0 && errno == EINTR)
                         continue;
-                int e = n < 0 ? errno : (size_t)n > ns->buf_size ? EMSGSIZE : 0;
+                int e = n < 0 ? errno : (size_t) n > ns->buf_size ? EMSGSIZE : 0;
                 if (e) {
                         va_start(ap, what_fmt);
                         r = fail(err, e, "reading the reply", what_fmt, ap);
                         va_end(ap);
                         return r;
                 }
-                int len = (int)n;
-                for (struct nlmsghdr *h = (struct nlmsghdr *)ns->buf; nlmsg_ok(h, len);
+                int len = (int) n;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) ns->buf; nlmsg_ok(h, len);
                      h = nlmsg_next(h, &len)) {
                         if (h->nlmsg_seq != seq)
                                 continue; /* left over from an aborted request */
@@ -77,12 +77,12 @@ int kn_nl_call(kn_netns *ns, struct nl_sock *sk, struct nl_msg *m, kn_nl_reply_f
                         int error = 0;
                         if (h->nlmsg_type == NLMSG_DONE) {
                                 if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-                                        error = -*(int *)nlmsg_data(h);
+                                        error = -*(int *) nlmsg_data(h);
                         } else if (h->nlmsg_type == NLMSG_ERROR) {
                                 if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
                                         error = EBADMSG;
                                 else
-                                        error = -((struct nlmsgerr *)nlmsg_data(h))->error;
+                                        error = -((struct nlmsgerr *) nlmsg_data(h))->error;
                         } else {
                                 if (fn && cb_r >= 0)
                                         cb_r = fn(h, userdata);
@@ -105,8 +105,8 @@ int kn_nl_call(kn_netns *ns, struct nl_sock *sk, struct nl_msg *m, kn_nl_reply_f
         }
 }
 
-int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err,
-                     const char *what_fmt, ...) {
+int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err, const char *what_fmt,
+                     ...) {
         va_list ap;
         struct nl_sock *sk = ns->rt;
         _cleanup_strbuf_ kn_strbuf buf = {0};
@@ -117,14 +117,14 @@ int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err,
                 h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
                 if (k == 0)
                         first_seq = h->nlmsg_seq;
-                kn_strbuf_putn(&buf, (const char *)h, NLMSG_ALIGN(h->nlmsg_len));
+                kn_strbuf_putn(&buf, (const char *) h, NLMSG_ALIGN(h->nlmsg_len));
                 nlmsg_free(m[k]);
         }
         int fd = nl_socket_get_fd(sk);
         ssize_t sent;
         while ((sent = send(fd, buf.s, buf.len, 0)) < 0 && errno == EINTR)
                 ;
-        if (sent != (ssize_t)buf.len) {
+        if (sent != (ssize_t) buf.len) {
                 va_start(ap, what_fmt);
                 int r = fail(err, sent < 0 ? errno : EIO, "sending", what_fmt, ap);
                 va_end(ap);
@@ -137,22 +137,22 @@ int kn_nl_call_batch(kn_netns *ns, struct nl_msg **m, size_t n, kn_error *err,
                 ssize_t got = recv(fd, ns->buf, ns->buf_size, MSG_TRUNC);
                 if (got < 0 && errno == EINTR)
                         continue;
-                if (got < 0 || (size_t)got > ns->buf_size) {
+                if (got < 0 || (size_t) got > ns->buf_size) {
                         va_start(ap, what_fmt);
                         r = fail(err, got < 0 ? errno : EMSGSIZE, "reading the reply", what_fmt,
                                  ap);
                         va_end(ap);
                         return r;
                 }
-                int len = (int)got;
-                for (struct nlmsghdr *h = (struct nlmsghdr *)ns->buf; nlmsg_ok(h, len);
+                int len = (int) got;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) ns->buf; nlmsg_ok(h, len);
                      h = nlmsg_next(h, &len)) {
                         if (h->nlmsg_type != NLMSG_ERROR || h->nlmsg_seq - first_seq >= n)
                                 continue;
                         acked++;
                         int error = h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))
                                             ? EBADMSG
-                                            : -((struct nlmsgerr *)nlmsg_data(h))->error;
+                                            : -((struct nlmsgerr *) nlmsg_data(h))->error;
                         if (error > 0 && r == 0) {
                                 va_start(ap, what_fmt);
                                 r = fail(err, error, extack_message(h), what_fmt, ap);

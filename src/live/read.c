@@ -36,7 +36,7 @@ static void model_addresses(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link 
 }
 
 static kn_link_state link_state(const kn_nl_link *l) {
-        return l->operstate <= IF_OPER_UP ? (kn_link_state)(l->operstate + 1) : KN_LINK_UNSET;
+        return l->operstate <= IF_OPER_UP ? (kn_link_state) (l->operstate + 1) : KN_LINK_UNSET;
 }
 
 /* Only what interface.rng allows (so virt-xml-validate accepts the live
@@ -99,7 +99,7 @@ int kn_live_list(kn_netns *ns, kn_live_link **ret, size_t *n_ret, kn_error *err)
         for (size_t k = 0; k < s.n_links; k++) {
                 const kn_nl_link *l = &s.links[k];
                 links[k] = (kn_live_link){
-                        .iface = kn_snap_model(ns, &s, (int)k),
+                        .iface = kn_snap_model(ns, &s, (int) k),
                         .ifindex = l->ifindex,
                         .flags = l->flags,
                         .active = l->flags & IFF_UP,

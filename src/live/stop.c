@@ -45,14 +45,14 @@ _printf_(3, 4) static void call(kn_stop *st, struct nl_msg *m, const char *fmt, 
 
 static int cmp_name(const void *a, const void *b, void *userdata) {
         const kn_nl_snap *s = userdata;
-        return strcmp(s->links[*(const int *)a].name, s->links[*(const int *)b].name);
+        return strcmp(s->links[*(const int *) a].name, s->links[*(const int *) b].name);
 }
 
 static void index_names(kn_stop *st) {
         free(st->by_name);
         st->by_name = kn_xmalloc((st->s.n_links + 1) * sizeof *st->by_name);
         for (size_t k = 0; k < st->s.n_links; k++)
-                st->by_name[k] = (int)k;
+                st->by_name[k] = (int) k;
         qsort_r(st->by_name, st->s.n_links, sizeof *st->by_name, cmp_name, &st->s);
 }
 

@@ -59,8 +59,7 @@ int kn_live_guest_taps(kn_netns *ns, const char *bridge, char **ret, kn_error *e
         return found;
 }
 
-size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n,
-                            kn_live_tap **ret) {
+size_t kn_live_taps_cut_off(kn_netns *ns, const kn_live_tap *before, size_t n, kn_live_tap **ret) {
         kn_live_tap *now = NULL, *cut = NULL;
         size_t n_now = 0, n_cut = 0, alloc = 0;
         kn_error ignored = {0};

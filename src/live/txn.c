@@ -76,7 +76,7 @@ static void log_line(kn_live_txn *t, kn_strbuf *b) {
                         continue;
                 if (n <= 0)
                         return; /* a full disk must not stop the change; undo stays in memory */
-                off += (size_t)n;
+                off += (size_t) n;
         }
 }
 
@@ -185,7 +185,7 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                         nlmsg_free(fwd[k]);
         } else
                 r = n_fwd == 1 ? kn_nl_call(ns, NULL, fwd[0], fn, userdata, err, "%s", s->what)
-                           : kn_nl_call_batch(ns, fwd, n_fwd, err, "%s", s->what);
+                               : kn_nl_call_batch(ns, fwd, n_fwd, err, "%s", s->what);
         if (r < 0) {
                 log_text(t, "C");
                 step_done(s);
@@ -214,8 +214,11 @@ int kn_txn_batch(kn_netns *ns, kn_live_txn *t, struct nl_msg *fwd0, struct nl_ms
         char *what = kn_xvasprintf(what_fmt, ap);
         va_end(ap);
         struct nl_msg *fwd[] = {fwd0, fwd1}, *undo[] = {undo0, undo1};
-        return call(ns, t, fwd, fwd1 ? 2 : 1, undo, undo1 ? 2 : undo0 ? 1 : 0, NULL, NULL, err,
-                    what);
+        return call(ns, t, fwd, fwd1 ? 2 : 1, undo,
+                    undo1   ? 2
+                    : undo0 ? 1
+                            : 0,
+                    NULL, NULL, err, what);
 }
 
 void kn_txn_note(kn_live_txn *t, struct nl_msg *undo, const char *what_fmt, ...) {
@@ -240,11 +243,13 @@ void kn_txn_record(kn_live_txn *t, const char *what, kn_undo_fn fn, const char *
 static bool undo_restores_entries(const kn_live_step *s) {
         for (size_t k = 0; k < ELEMENTSOF(s->undo) && s->undo[k]; k++)
                 switch (nlmsg_hdr(s->undo[k])->nlmsg_type) {
-                case RTM_NEWROUTE: case RTM_DELROUTE: case RTM_NEWADDR: case RTM_DELADDR:
-                case RTM_NEWNEIGH: case RTM_DELNEIGH:
-                        break;
-                default:
-                        return false;
+                case RTM_NEWROUTE:
+                case RTM_DELROUTE:
+                case RTM_NEWADDR:
+                case RTM_DELADDR:
+                case RTM_NEWNEIGH:
+                case RTM_DELNEIGH: break;
+                default: return false;
                 }
         return true;
 }
@@ -258,8 +263,7 @@ static int undo_step(kn_netns *ns, kn_live_step *s, kn_error *e) {
                 struct nl_msg *m[] = {TAKE_PTR(s->undo[0]), TAKE_PTR(s->undo[1])};
                 r = kn_nl_call_batch(ns, m, 2, e, "undo '%s'", s->what);
         } else if (s->undo[0])
-                r = kn_nl_call(ns, NULL, TAKE_PTR(s->undo[0]), NULL, NULL, e, "undo '%s'",
-                               s->what);
+                r = kn_nl_call(ns, NULL, TAKE_PTR(s->undo[0]), NULL, NULL, e, "undo '%s'", s->what);
         if (r == -EEXIST && entries) {
                 kn_error_clear(e);
                 return 0;
@@ -318,7 +322,7 @@ static int hexval(char c) {
 static unsigned char *unhex(const char *p, const char *end, size_t *len) {
         if ((end - p) % 2)
                 return NULL;
-        size_t n = (size_t)(end - p) / 2;
+        size_t n = (size_t) (end - p) / 2;
         unsigned char *b = kn_xmalloc(n + 1);
         for (size_t k = 0; k < n; k++) {
                 int hi = hexval(p[2 * k]), lo = hexval(p[2 * k + 1]);
@@ -326,7 +330,7 @@ static unsigned char *unhex(const char *p, const char *end, size_t *len) {
                         free(b);
                         return NULL;
                 }
-                b[k] = (unsigned char)(hi << 4 | lo);
+                b[k] = (unsigned char) (hi << 4 | lo);
         }
         b[n] = '\0';
         *len = n;
@@ -336,9 +340,9 @@ static unsigned char *unhex(const char *p, const char *end, size_t *len) {
 static struct nl_msg *msg_from_hex(const char *p, const char *end) {
         size_t len;
         _cleanup_free_ unsigned char *b = unhex(p, end, &len);
-        if (!b || len < NLMSG_HDRLEN || ((struct nlmsghdr *)b)->nlmsg_len != len)
+        if (!b || len < NLMSG_HDRLEN || ((struct nlmsghdr *) b)->nlmsg_len != len)
                 return NULL;
-        return nlmsg_convert((struct nlmsghdr *)b);
+        return nlmsg_convert((struct nlmsghdr *) b);
 }
 
 /* One line into t; false if it is malformed (then nothing is added). */
@@ -368,7 +372,7 @@ static bool load_line(kn_live_txn *t, char *line) {
                         return false;
                 kn_live_step *s = push(t, kn_xstrdup(f[3]));
                 s->undo_fn = fn;
-                s->undo_arg = kn_xstrdup((char *)arg);
+                s->undo_arg = kn_xstrdup((char *) arg);
                 return true;
         }
         if (streq(f[0], "N") && n == 3) {
@@ -399,9 +403,9 @@ int kn_live_txn_load(const char *text, size_t len, kn_live_txn **ret, kn_error *
                 const char *nl = memchr(text + off, '\n', len - off);
                 if (!nl)
                         break; /* torn last line: its step was never sent */
-                _cleanup_free_ char *line = kn_xstrndup(text + off, (size_t)(nl - text - off));
+                _cleanup_free_ char *line = kn_xstrndup(text + off, (size_t) (nl - text - off));
                 lineno++;
-                off = (size_t)(nl - text) + 1;
+                off = (size_t) (nl - text) + 1;
                 if (!load_line(t, line)) {
                         kn_live_txn_free(t);
                         return kn_error_set(err, EBADMSG, "live undo log, line %zu: malformed",

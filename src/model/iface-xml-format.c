@@ -159,7 +159,8 @@ static void format_iface(kn_strbuf *b, const kn_iface *i, kn_xml_flags flags, in
                 indent(b, level + 1);
                 kn_strbuf_printf(b, "<mtu size='%u'/>\n", i->mtu);
         }
-        if ((flags & KN_XML_LIVE) && i->type != KN_IFACE_BRIDGE && (i->link_state || i->link_speed)) {
+        if ((flags & KN_XML_LIVE) && i->type != KN_IFACE_BRIDGE &&
+            (i->link_state || i->link_speed)) {
                 indent(b, level + 1);
                 kn_strbuf_puts(b, "<link");
                 if (i->link_speed)

@@ -47,12 +47,9 @@ static const char *const kn_arp_validate_table[_KN_ARP_VALIDATE_MAX] = {
 DEFINE_STRING_TABLE_LOOKUP(kn_arp_validate, kn_arp_validate)
 
 static const char *const kn_link_state_table[_KN_LINK_STATE_MAX] = {
-        [KN_LINK_UNKNOWN] = "unknown",
-        [KN_LINK_NOTPRESENT] = "notpresent",
-        [KN_LINK_DOWN] = "down",
-        [KN_LINK_LOWERLAYERDOWN] = "lowerlayerdown",
-        [KN_LINK_TESTING] = "testing",
-        [KN_LINK_DORMANT] = "dormant",
+        [KN_LINK_UNKNOWN] = "unknown", [KN_LINK_NOTPRESENT] = "notpresent",
+        [KN_LINK_DOWN] = "down",       [KN_LINK_LOWERLAYERDOWN] = "lowerlayerdown",
+        [KN_LINK_TESTING] = "testing", [KN_LINK_DORMANT] = "dormant",
         [KN_LINK_UP] = "up",
 };
 DEFINE_STRING_TABLE_LOOKUP(kn_link_state, kn_link_state)
@@ -101,8 +98,8 @@ kn_iface *kn_iface_copy(const kn_iface *i) {
 }
 
 void kn_iface_add_child(kn_iface *parent, kn_iface *child) {
-        parent->children = kn_xrealloc(parent->children,
-                                       (parent->n_children + 1) * sizeof *parent->children);
+        parent->children =
+                kn_xrealloc(parent->children, (parent->n_children + 1) * sizeof *parent->children);
         parent->children[parent->n_children++] = child;
 }
 
@@ -113,15 +110,14 @@ int kn_ip_canonical(int family, const char *s, char *out) {
         return inet_ntop(family, buf, out, 46) ? 0 : -EINVAL;
 }
 
-int kn_protocol_add_ip(kn_protocol *p, int family, const char *address, int prefix,
-                       kn_error *err) {
+int kn_protocol_add_ip(kn_protocol *p, int family, const char *address, int prefix, kn_error *err) {
         kn_ipaddr a = {.prefix = prefix};
         const char *fam = family == AF_INET ? "IPv4" : "IPv6";
         if (kn_ip_canonical(family, address, a.address) < 0)
                 return kn_error_set(err, EINVAL, "'%s' is not an %s address", address, fam);
         if (prefix > (family == AF_INET ? 32 : 128))
-                return kn_error_set(err, EINVAL, "prefix %d of %s is out of range (0-%d)",
-                                    prefix, address, family == AF_INET ? 32 : 128);
+                return kn_error_set(err, EINVAL, "prefix %d of %s is out of range (0-%d)", prefix,
+                                    address, family == AF_INET ? 32 : 128);
         p->ips = kn_xrealloc(p->ips, (p->n_ips + 1) * sizeof *p->ips);
         p->ips[p->n_ips++] = a;
         return 0;
@@ -175,9 +171,8 @@ bool kn_iface_equal(const kn_iface *a, const kn_iface *b) {
             !protocol_equal(&a->ipv6, &b->ipv6) || a->stp != b->stp ||
             fabs(a->delay - b->delay) > 1e-9 || a->bond_mode != b->bond_mode ||
             a->monitor != b->monitor || a->miimon_freq != b->miimon_freq ||
-            a->miimon_downdelay != b->miimon_downdelay ||
-            a->miimon_updelay != b->miimon_updelay || a->miimon_carrier != b->miimon_carrier ||
-            a->arpmon_interval != b->arpmon_interval ||
+            a->miimon_downdelay != b->miimon_downdelay || a->miimon_updelay != b->miimon_updelay ||
+            a->miimon_carrier != b->miimon_carrier || a->arpmon_interval != b->arpmon_interval ||
             !streq(a->arpmon_target, b->arpmon_target) ||
             a->arpmon_validate != b->arpmon_validate || a->vlan_tag != b->vlan_tag ||
             !streq(a->vlan_parent, b->vlan_parent) || a->n_children != b->n_children)

@@ -746,8 +746,8 @@ static int restore_and_drop(kn_filelog *l, const manifest *m, const kn_root *roo
                             void (*report)(const char *, void *), void *ud, kn_error *err) {
         int r = keep ? 0
                      : restore_all(l, m, root,
-                                   m->begin ? "the transaction" : "the interrupted change",
-                                   report, ud, err);
+                                   m->begin ? "the transaction" : "the interrupted change", report,
+                                   ud, err);
         if (r >= 0) {
                 int q = kn_filelog_drop(l, err);
                 if (q < 0)

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _unused_ __attribute__((unused))
+#define _cleanup_(f)   __attribute__((cleanup(f)))
+#define _unused_       __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
-#define _pure_ __attribute__((pure))
+#define _pure_         __attribute__((pure))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -86,7 +86,7 @@ void kn_strv_free(char **v, size_t n);
 #define GREEDY_REALLOC(array, alloc, need)                                                         \
         do {                                                                                       \
                 if ((need) > (alloc)) {                                                            \
-                        size_t _n = (alloc) ? (alloc) * 2 : 8;                                     \
+                        size_t _n = (alloc) ? (alloc) *2 : 8;                                      \
                         while (_n < (need))                                                        \
                                 _n *= 2;                                                           \
                         (array) = kn_xrealloc((array), _n * sizeof(*(array)));                     \

@@ -112,7 +112,8 @@ static int openat_in_root_slow(const kn_root *r, const char *rel, int flags, mod
                 if (streq(comp, "..") && is_root_dir(r, dir))
                         continue;
                 struct stat st;
-                bool link = fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+                bool link =
+                        fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
                 if (link && !(last && (flags & O_NOFOLLOW))) {
                         char target[PATH_MAX], rest[PATH_MAX];
                         ssize_t n = readlinkat(dir, comp, target, sizeof target - 1);
@@ -326,8 +327,8 @@ static int write_all(int fd, const char *data, size_t len) {
 typedef struct write_req {
         const char *data;
         size_t len;
-        mode_t mode;    /* 0: keep */
-        uid_t uid;      /* -1: keep */
+        mode_t mode; /* 0: keep */
+        uid_t uid;   /* -1: keep */
         gid_t gid;
         bool owner_set; /* uid/gid asked for: a failing chown is an error */
         bool durable;
@@ -461,8 +462,8 @@ int kn_root_symlink_atomic(const kn_root *r, const char *rel, const char *target
                         e = errno;
                         break;
                 }
-                snprintf(tmp, sizeof tmp, KN_TEMP_PREFIX "%d-%016" PRIx64 "-%.200s",
-                         (int) getpid(), rnd, base);
+                snprintf(tmp, sizeof tmp, KN_TEMP_PREFIX "%d-%016" PRIx64 "-%.200s", (int) getpid(),
+                         rnd, base);
                 e = symlinkat(target, dfd, tmp) < 0 ? errno : 0;
         }
         if (!e && (uid != (uid_t) -1 || gid != (gid_t) -1) &&
@@ -547,8 +548,8 @@ int kn_root_clean_temps(const kn_root *r, const char *rel_dir) {
         return n;
 }
 
-int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         bool durable, kn_error *err) {
+int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, bool durable,
+                         kn_error *err) {
         const char *slash = strrchr(path, '/');
         _cleanup_free_ char *dir = slash ? kn_xstrndup(path, (size_t) (slash - path)) : NULL;
         const char *base = slash ? slash + 1 : path;

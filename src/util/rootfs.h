@@ -87,5 +87,5 @@ int kn_root_clean_temps(const kn_root *r, const char *rel_dir);
  * directories): temp file in the same directory, rename over path.
  * durable: fsync the file before and the directory after the rename.
  * mode 0 as above.  The directory must exist. */
-int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode,
-                         bool durable, kn_error *err);
+int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, bool durable,
+                         kn_error *err);

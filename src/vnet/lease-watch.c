@@ -77,7 +77,8 @@ static int instance_get(kn_loop *loop, instance **ret) {
         instance *in = kn_xcalloc(1, sizeof *in);
         in->loop = loop;
         in->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        int r = in->fd < 0 ? -errno : kn_loop_add_fd(loop, in->fd, EPOLLIN, on_inotify, in, &in->watch);
+        int r = in->fd < 0 ? -errno
+                           : kn_loop_add_fd(loop, in->fd, EPOLLIN, on_inotify, in, &in->watch);
         if (r < 0) {
                 if (in->fd >= 0)
                         close(in->fd);
@@ -116,8 +117,12 @@ int kn_lease_watch_add(kn_loop *loop, const char *path, void (*fn)(void *), void
                 return r;
         }
         kn_lease_watch *w = kn_xcalloc(1, sizeof *w);
-        *w = (kn_lease_watch){.in = in, .path = kn_xstrdup(path), .wd = wd, .fn = fn,
-                              .userdata = userdata, .next = in->files};
+        *w = (kn_lease_watch){.in = in,
+                              .path = kn_xstrdup(path),
+                              .wd = wd,
+                              .fn = fn,
+                              .userdata = userdata,
+                              .next = in->files};
         in->files = w;
         *ret = w;
         return 0;

@@ -57,7 +57,8 @@ static void check_case(void **state) {
                 if (access(seed, F_OK) == 0)
                         test_run("cp -a '%s/.' '%s'", seed, tmp);
                 kn_config *c = NULL;
-                if (kn_config_open(tmp, backend, &c, &err) < 0 || kn_config_define(c, want, &err) < 0)
+                if (kn_config_open(tmp, backend, &c, &err) < 0 ||
+                    kn_config_define(c, want, &err) < 0)
                         fail_msg("%s: define: %s", dir, err.message);
                 kn_config_free(c);
                 if (test_run("diff -ru '%s' '%s'", root, tmp) != 0)

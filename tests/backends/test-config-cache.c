@@ -18,30 +18,30 @@
 
 static const char *const awkward[] = {
         ("<interface type='bond' name='bond0'><start mode='hotplug'/>"
-        "<protocol family='ipv4'><dhcp peerdns='yes'/></protocol><protocol family='ipv6'/>"
-        "<bond mode='active-backup'><miimon freq='100' carrier='netif'/>"
-        "<interface type='ethernet' name='eth1'/><interface type='ethernet' name='eth2'/>"
-        "</bond></interface>"),
+         "<protocol family='ipv4'><dhcp peerdns='yes'/></protocol><protocol family='ipv6'/>"
+         "<bond mode='active-backup'><miimon freq='100' carrier='netif'/>"
+         "<interface type='ethernet' name='eth1'/><interface type='ethernet' name='eth2'/>"
+         "</bond></interface>"),
 
         ("<interface type='bridge' name='br0'><start mode='onboot'/>"
-        "<protocol family='ipv4'><dhcp peerdns='no'/></protocol>"
-        "<bridge stp='off' delay='0'><interface type='vlan'><vlan tag='42'>"
-        "<interface name='eth0'/></vlan></interface></bridge></interface>"),
+         "<protocol family='ipv4'><dhcp peerdns='no'/></protocol>"
+         "<bridge stp='off' delay='0'><interface type='vlan'><vlan tag='42'>"
+         "<interface name='eth0'/></vlan></interface></bridge></interface>"),
 
         ("<interface type='ethernet' name='eth3'><start mode='none'/><mtu size='1400'/>"
-        "<protocol family='ipv4'/><protocol family='ipv6'><autoconf/><dhcp/></protocol>"
-        "</interface>"),
+         "<protocol family='ipv4'/><protocol family='ipv6'><autoconf/><dhcp/></protocol>"
+         "</interface>"),
 
         ("<interface type='vlan' name='eth4.7'><protocol family='ipv6'><autoconf/></protocol>"
-        "<vlan tag='7'><interface name='eth4'/></vlan></interface>"),
+         "<vlan tag='7'><interface name='eth4'/></vlan></interface>"),
 
         /* a bridge with a MAC (BRIDGE_MAC below): in the model, not in XML */
         ("<interface type='bridge' name='br5'><start mode='onboot'/>"
-        "<protocol family='ipv4'><dhcp/></protocol><bridge stp='on' delay='2'>"
-        "<interface type='ethernet' name='eth5'/></bridge></interface>"),
+         "<protocol family='ipv4'><dhcp/></protocol><bridge stp='on' delay='2'>"
+         "<interface type='ethernet' name='eth5'/></bridge></interface>"),
 };
 #define BRIDGE_MAC_CASE 4
-#define BRIDGE_MAC "52:54:00:ab:cd:05"
+#define BRIDGE_MAC      "52:54:00:ab:cd:05"
 
 static void check_backend(void **state) {
         const char *backend = *state;
@@ -50,9 +50,8 @@ static void check_backend(void **state) {
                 kn_error err = {0};
                 kn_config *c = NULL, *fresh = NULL;
                 _cleanup_iface_ kn_iface *want = NULL;
-                assert_int_equal(kn_iface_parse_xml(awkward[k], strlen(awkward[k]), "case",
-                                                    &want, &err),
-                                 0);
+                assert_int_equal(
+                        kn_iface_parse_xml(awkward[k], strlen(awkward[k]), "case", &want, &err), 0);
                 if (k == BRIDGE_MAC_CASE)
                         strcpy(want->mac, BRIDGE_MAC);
                 assert_int_equal(kn_config_open(root, backend, &c, &err), 0);

@@ -38,8 +38,8 @@ static int read_more(int fd, int timeout_ms) {
         ssize_t n = recv(fd, inbuf + inlen, sizeof inbuf - inlen, 0);
         if (n < 0)
                 return -errno;
-        inlen += (size_t)n;
-        return (int)n;
+        inlen += (size_t) n;
+        return (int) n;
 }
 
 static int read_lines(int fd, long want) {
@@ -47,7 +47,7 @@ static int read_lines(int fd, long want) {
         while (got < want) {
                 char *nl = memchr(inbuf, '\n', inlen);
                 if (nl) {
-                        size_t len = (size_t)(nl - inbuf) + 1;
+                        size_t len = (size_t) (nl - inbuf) + 1;
                         fwrite(inbuf, 1, len, stdout);
                         memmove(inbuf, inbuf + len, inlen - len);
                         inlen -= len;
@@ -93,7 +93,7 @@ static int send_all(int fd, const char *s, size_t len, int quiet_epipe) {
                         return -1;
                 }
                 s += n;
-                len -= (size_t)n;
+                len -= (size_t) n;
         }
         return 0;
 }
@@ -101,7 +101,7 @@ static int send_all(int fd, const char *s, size_t len, int quiet_epipe) {
 static double now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
-        return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+        return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
 static int flood(int fd, double seconds) {
@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
         }
         strcpy(sa.sun_path, argv[1]);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
                 fprintf(stderr, "rawclient: connect %s: %s\n", argv[1], strerror(errno));
                 return 1;
         }
@@ -147,7 +147,7 @@ int main(int argc, char **argv) {
                                 } else
                                         *w++ = *p;
                         }
-                        r = send_all(fd, s, (size_t)(w - s), 0);
+                        r = send_all(fd, s, (size_t) (w - s), 0);
                         free(s);
                 } else if (strcmp(a, "stdin") == 0) {
                         char buf[65536];
@@ -159,9 +159,9 @@ int main(int argc, char **argv) {
                         memset(xs, 'x', sizeof xs);
                         long n = atol(a + 5);
                         while (r == 0 && n > 0) {
-                                size_t chunk = n > (long)sizeof xs ? sizeof xs : (size_t)n;
+                                size_t chunk = n > (long) sizeof xs ? sizeof xs : (size_t) n;
                                 r = send_all(fd, xs, chunk, 1);
-                                n -= (long)chunk;
+                                n -= (long) chunk;
                         }
                         r = r > 0 ? 0 : r;
                 } else if (strncmp(a, "read:", 5) == 0) {
@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
                 } else if (strncmp(a, "flood:", 6) == 0) {
                         r = flood(fd, atof(a + 6));
                 } else if (strncmp(a, "sleep:", 6) == 0) {
-                        usleep((useconds_t)(atof(a + 6) * 1e6));
+                        usleep((useconds_t) (atof(a + 6) * 1e6));
                 } else if (strcmp(a, "shutwr") == 0) {
                         r = shutdown(fd, SHUT_WR);
                 } else {

@@ -34,7 +34,7 @@ _printf_(1, 2) static inline _Noreturn void test_skip(const char *fmt, ...) {
 static inline int64_t test_now_us(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Taps made by the tests live in a namespace of their own, so parallel
@@ -97,7 +97,7 @@ _printf_(2, 3) static inline void peer_send(test_peer *p, const char *fmt, ...) 
                 abort();
         va_end(ap);
         size_t n = strlen(s);
-        if (write(p->fd, s, n) != (ssize_t)n)
+        if (write(p->fd, s, n) != (ssize_t) n)
                 _exit(10);
         free(s);
 }
@@ -123,16 +123,16 @@ static inline const char *peer_read(test_peer *p, int64_t *ret_id, int *ret_nfds
                         return NULL;
                 for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
                         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                                int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+                                int k = (int) ((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
                                 if (fd < 0 && k > 0)
                                         memcpy(&fd, CMSG_DATA(c), sizeof(int));
                                 nfds += k;
                         }
-                p->len += (size_t)n;
+                p->len += (size_t) n;
         }
         *nl = '\0';
         json_object *o = json_tokener_parse(p->buf);
-        size_t used = (size_t)(nl - p->buf) + 1;
+        size_t used = (size_t) (nl - p->buf) + 1;
         memmove(p->buf, nl + 1, p->len - used);
         p->len -= used;
         json_object *v;
@@ -215,7 +215,7 @@ static inline test_qemu *test_qemu_start(const char *machine, const char *extra1
                 int null = open("/dev/null", O_RDWR);
                 dup2(null, STDIN_FILENO);
                 dup2(null, STDOUT_FILENO);
-                execvp(argv[0], (char **)argv);
+                execvp(argv[0], (char **) argv);
                 _exit(127);
         }
         free(qmp);
@@ -260,7 +260,7 @@ static inline int test_qemu_teardown(void **state) {
 
 static inline int test_count_fds(pid_t pid) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
         DIR *d = opendir(path);
         if (!d)
                 abort();

@@ -116,7 +116,7 @@ static void plug_add(kn_qmp *q, const char *netdev, const char *device, unsigned
                 snprintf(names[i], sizeof names[i], "fd-%s-%u", netdev, i);
                 fd_names[i] = names[i];
         }
-        const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x00, 0x00, (uint8_t)slot};
+        const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x00, 0x00, (uint8_t) slot};
         kn_nic_spec s = {.netdev_id = netdev,
                          .device_id = device,
                          .queues = queues,
@@ -124,7 +124,7 @@ static void plug_add(kn_qmp *q, const char *netdev, const char *device, unsigned
                          .mac = mac,
                          .bus = bus,
                          .has_addr = slot >= 0,
-                         .slot = slot >= 0 ? (unsigned)slot : 0};
+                         .slot = slot >= 0 ? (unsigned) slot : 0};
         json_object *args = NULL;
         assert_int_equal(kn_nic_netdev_add_args(&s, &args, NULL), 0);
         run_ok(q, "netdev_add", args, NULL);
@@ -191,7 +191,7 @@ static void test_hotplug_unplug(void **state) {
         /* No guest to eject it: removal stays pending, paused or not. */
         run_json(t->q, "device_del", "{\"id\": \"net0\"}", NULL);
         assert_int_equal(kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted,
-                                           (void *)"net0", 500, NULL, NULL, &err),
+                                           (void *) "net0", 500, NULL, NULL, &err),
                          -ETIMEDOUT);
         assert_int_equal(pci_slot(t->q, "net0"), 5);
         kn_error_clear(&err);
@@ -206,7 +206,7 @@ static void test_hotplug_unplug(void **state) {
         run_ok(t->q, "system_reset", NULL, NULL);
         json_object *data = NULL;
         kn_error_clear(&err);
-        if (kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted, (void *)"net0",
+        if (kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted, (void *) "net0",
                               5000, &data, NULL, &err) < 0)
                 fail_msg("%s", err.message);
         printf("# DEVICE_DELETED %.1f ms after system_reset\n", (test_now_us() - t0) / 1000.0);
@@ -262,11 +262,11 @@ static void test_q35_root_port(void **state) {
         free(type);
         run_json(t->q, "device_del", "{\"id\": \"net0\"}", NULL);
         assert_int_equal(kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted,
-                                           (void *)"net0", 300, NULL, NULL, NULL),
+                                           (void *) "net0", 300, NULL, NULL, NULL),
                          -ETIMEDOUT);
         run_ok(t->q, "system_reset", NULL, NULL);
         assert_int_equal(kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted,
-                                           (void *)"net0", 5000, NULL, NULL, NULL),
+                                           (void *) "net0", 5000, NULL, NULL, NULL),
                          0);
         assert_null(peripheral_type(t->q, "net0"));
         run_json(t->q, "netdev_del", "{\"id\": \"hostnet0\"}", NULL);
@@ -309,7 +309,7 @@ static void test_multiqueue(void **state) {
         run_json(t->q, "device_del", "{\"id\": \"net0\"}", NULL);
         run_ok(t->q, "system_reset", NULL, NULL);
         assert_int_equal(kn_qmp_wait_event(t->q, "DEVICE_DELETED", kn_qmp_match_device_deleted,
-                                           (void *)"net0", 5000, NULL, NULL, NULL),
+                                           (void *) "net0", 5000, NULL, NULL, NULL),
                          0);
         run_json(t->q, "netdev_del", "{\"id\": \"hostnet0\"}", NULL);
         tap_assert_gone(tap);
@@ -400,7 +400,7 @@ static void test_stopped_timeout(void **state) {
 /* ---- figures: getfd + netdev_add + device_add, client vs raw ---- */
 
 static int raw_roundtrip(int fd, const char *line, int pass_fd, char *buf, size_t size) {
-        struct iovec iov = {(void *)line, strlen(line)};
+        struct iovec iov = {(void *) line, strlen(line)};
         union {
                 char b[CMSG_SPACE(sizeof(int))];
                 struct cmsghdr align;
@@ -416,21 +416,21 @@ static int raw_roundtrip(int fd, const char *line, int pass_fd, char *buf, size_
                 c->cmsg_len = CMSG_LEN(sizeof(int));
                 memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
         }
-        if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+        if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t) iov.iov_len)
                 return -1;
         size_t n = 0;
         while (!memchr(buf, '\n', n)) {
                 ssize_t k = read(fd, buf + n, size - n - 1);
                 if (k <= 0)
                         return -1;
-                n += (size_t)k;
+                n += (size_t) k;
         }
         buf[n] = '\0';
         return strstr(buf, "\"return\"") ? 0 : -1;
 }
 
 static int cmp_i64(const void *a, const void *b) {
-        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
         return x < y ? -1 : x > y;
 }
 
@@ -471,7 +471,7 @@ static void test_bench(void **state) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", t->sock);
         int64_t until = test_now_us() + 5000000;
-        while (connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 && test_now_us() < until)
+        while (connect(s, (struct sockaddr *) &sa, sizeof sa) < 0 && test_now_us() < until)
                 usleep(1000);
         char buf[8192];
         ssize_t k = read(s, buf, sizeof buf - 1); /* greeting */

@@ -324,7 +324,7 @@ static void test_feed_byte_by_byte(void **state) {
         json_object *data = NULL;
         int64_t ts = 0;
         assert_int_equal(kn_qmp_wait_event(q, "DEVICE_DELETED", kn_qmp_match_device_deleted,
-                                           (void *)"net0", 0, &data, &ts, NULL),
+                                           (void *) "net0", 0, &data, &ts, NULL),
                          0);
         assert_string_equal(json_object_get_string(json_object_object_get(data, "path")),
                             "/machine/peripheral/net0");

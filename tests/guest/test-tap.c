@@ -82,7 +82,7 @@ static void test_create_allocated(void **state) {
 
         /* The next numbers are taken by someone else: the allocator skips
          * them instead of reusing or attaching. */
-        unsigned k = (unsigned)strtoul(name + strlen(KN_TAP_PREFIX), NULL, 10);
+        unsigned k = (unsigned) strtoul(name + strlen(KN_TAP_PREFIX), NULL, 10);
         assert_int_equal(test_run("ip tuntap add dev " KN_TAP_PREFIX "%u mode tap", k + 1), 0);
         assert_int_equal(
                 test_run("ip tuntap add dev " KN_TAP_PREFIX "%u mode tap multi_queue", k + 2), 0);

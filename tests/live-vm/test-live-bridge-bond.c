@@ -139,11 +139,12 @@ static void test_bridge_over_vlan_over_bond(void **state) {
                 "<bond mode='balance-rr'><miimon freq='100'/>"
                 "<interface type='ethernet' name='eth1'/><interface type='ethernet' name='eth2'/>"
                 "</bond></interface>");
-        _cleanup_iface_ kn_iface *w = lt_parse(
-                "<interface type='bridge' name='br100'>"
-                "<protocol family='ipv4'><ip address='10.100.0.2' prefix='24'/></protocol>"
-                "<bridge stp='off'><interface type='vlan' name='bond0.100'>"
-                "<vlan tag='100'><interface name='bond0'/></vlan></interface></bridge></interface>");
+        _cleanup_iface_ kn_iface *w =
+                lt_parse("<interface type='bridge' name='br100'>"
+                         "<protocol family='ipv4'><ip address='10.100.0.2' prefix='24'/></protocol>"
+                         "<bridge stp='off'><interface type='vlan' name='bond0.100'>"
+                         "<vlan tag='100'><interface "
+                         "name='bond0'/></vlan></interface></bridge></interface>");
         kn_error err = {0};
         assert_true(apply(b) > 0);
         assert_true(apply(w) > 0);
@@ -203,8 +204,8 @@ int main(void) {
         lt_init();
         const char *probe = lt_ns("probe");
         int r = test_run("ip -n %s link add name b0 type bond 2>/dev/null && "
-                       "ip -n %s link add link b0 name b0.5 type vlan id 5 2>/dev/null",
-                       probe, probe);
+                         "ip -n %s link add link b0 name b0.5 type vlan id 5 2>/dev/null",
+                         probe, probe);
         lt_ns_kill_and_delete(probe);
         if (r != 0) {
                 printf("skipped: kernel lacks 8021q/bonding\n");

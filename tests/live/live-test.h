@@ -27,7 +27,7 @@ static char lt_state_dir[64];
 /* Run, and fail the test (abort) if the command fails. */
 #define lt_sh(...)                                                                                 \
         do {                                                                                       \
-                if (test_run(__VA_ARGS__) != 0) {                                                    \
+                if (test_run(__VA_ARGS__) != 0) {                                                  \
                         fprintf(stderr, "%s:%d: command failed\n", __FILE__, __LINE__);            \
                         abort();                                                                   \
                 }                                                                                  \
@@ -62,8 +62,8 @@ _printf_(1, 2) static inline json_object *lt_json(const char *fmt, ...) {
 
 static inline void lt_ns_kill_and_delete(const char *name) {
         test_run("for p in $(ip netns pids %s 2>/dev/null); do kill -9 $p; done; "
-               "ip netns del %s 2>/dev/null",
-               name, name);
+                 "ip netns del %s 2>/dev/null",
+                 name, name);
 }
 
 static inline void lt_cleanup_all(void) {
@@ -88,8 +88,8 @@ static inline void lt_init(void) {
                 printf("skipped: iproute2 (ip) is not installed\n");
                 exit(77);
         }
-        snprintf(lt_prefix, sizeof lt_prefix, "kn%d-", (int)getpid());
-        snprintf(lt_state_dir, sizeof lt_state_dir, "/tmp/kvmnet-live-%d", (int)getpid());
+        snprintf(lt_prefix, sizeof lt_prefix, "kn%d-", (int) getpid());
+        snprintf(lt_state_dir, sizeof lt_state_dir, "/tmp/kvmnet-live-%d", (int) getpid());
         int fds[2];
         if (pipe(fds) < 0)
                 abort();

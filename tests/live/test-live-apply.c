@@ -137,7 +137,7 @@ static void drain(kn_live_events *ev) {
 
 static int ifindex_of(const char *ifname) {
         json_object *l = lt_ip_link(ns, ifname);
-        int i = (int)lt_int(l, "ifindex");
+        int i = (int) lt_int(l, "ifindex");
         json_object_put(l);
         return i;
 }
@@ -338,7 +338,7 @@ static void test_stop_many(void **state) {
                 defs[i] = lt_parse(xml);
                 assert_true(apply(defs[i], &err) > 0);
         }
-        assert_int_equal(kn_live_stop_many(h, (const kn_iface *const *)defs, 3, &err), 0);
+        assert_int_equal(kn_live_stop_many(h, (const kn_iface *const *) defs, 3, &err), 0);
         for (int i = 0; i < 3; i++) {
                 char name[8];
                 snprintf(name, sizeof name, "br%d", i + 1);

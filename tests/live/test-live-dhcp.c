@@ -82,7 +82,7 @@ static void test_dhcp(void **state) {
         kn_iface_free(live);
         assert_int_equal(
                 test_run("ip netns pids %s | xargs -r ps -o comm= -p | grep -Eq 'busybox|udhcpc'",
-                       host),
+                         host),
                 0);
 
         /* Starting again changes nothing: the client is running. */

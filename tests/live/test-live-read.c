@@ -86,7 +86,7 @@ static void test_read_bridge(void **state) {
         char oper[32];
         snprintf(oper, sizeof oper, "%s", lt_str(l, "operstate"));
         for (char *c = oper; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
+                *c = (char) tolower((unsigned char) *c);
         assert_int_equal(i->link_state, KN_LINK_UNSET); /* nor <link> */
         kn_live_link *links;
         size_t n;
@@ -99,7 +99,7 @@ static void test_read_bridge(void **state) {
         kn_live_links_free(links, n);
         json_object *data = linkinfo_data(l);
         assert_int_equal(i->stp == KN_YES, lt_int(data, "stp_state") != 0);
-        assert_true(i->delay == (double)lt_int(data, "forward_delay") / 100);
+        assert_true(i->delay == (double) lt_int(data, "forward_delay") / 100);
         assert_true(i->delay == 4);
         check_addresses(i);
         assert_string_equal(i->ipv4.gateway, "10.2.0.254");
@@ -206,10 +206,8 @@ static void test_fresh_namespace(void **state) {
 int main(void) {
         lt_init();
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_read_bridge),
-                cmocka_unit_test(test_read_ethernet),
-                cmocka_unit_test(test_read_missing),
-                cmocka_unit_test(test_list),
+                cmocka_unit_test(test_read_bridge),     cmocka_unit_test(test_read_ethernet),
+                cmocka_unit_test(test_read_missing),    cmocka_unit_test(test_list),
                 cmocka_unit_test(test_fresh_namespace),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

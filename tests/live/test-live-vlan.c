@@ -105,8 +105,8 @@ int main(void) {
         lt_init();
         const char *probe = lt_ns("probe");
         int r = test_run("ip -n %s link add name p0 type veth peer name p1 && "
-                       "ip -n %s link add link p0 name p0.5 type vlan id 5 2>/dev/null",
-                       probe, probe);
+                         "ip -n %s link add link p0 name p0.5 type vlan id 5 2>/dev/null",
+                         probe, probe);
         lt_ns_kill_and_delete(probe);
         if (r != 0) {
                 printf("skipped: kernel lacks 8021q/bonding (no 802.1q vlan support)\n");

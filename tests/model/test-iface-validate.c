@@ -13,8 +13,8 @@
 
 static void test_ifname(void **state) {
         const char *good[] = {"eth0", "br-lan", "eth0.42", "a23456789012345", "vnet_1"};
-        const char *badn[] = {"", ".", "..", "../../x", "a/b", "a23456789012345x", "eth 0",
-                              "eth0:1", "br$(id)", "é"};
+        const char *badn[] = {"",      ".",      "..",      "../../x", "a/b", "a23456789012345x",
+                              "eth 0", "eth0:1", "br$(id)", "é"};
         kn_error err = {0};
         for (size_t k = 0; k < ELEMENTSOF(good); k++)
                 assert_int_equal(kn_ifname_validate(good[k], &err), 0);

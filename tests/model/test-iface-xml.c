@@ -90,11 +90,11 @@ static void test_canonical_round_trip(void **state) {
 
 /* What users bring: other quoting, order, case, whitespace, comments. */
 static void test_user_input_normalised(void **state) {
-        const char *in =
-                "<?xml version=\"1.0\"?>\n<!-- made by hand -->\n"
-                "<interface name=\"eth9\" type=\"ethernet\">"
-                "<protocol family=\"ipv6\"><ip prefix=\"64\" address=\"2001:DB8:0::0:1\"/></protocol>"
-                "<mac address=\"52:54:00:AB:CD:EF\"/><start mode=\"onboot\"/></interface>";
+        const char *in = "<?xml version=\"1.0\"?>\n<!-- made by hand -->\n"
+                         "<interface name=\"eth9\" type=\"ethernet\">"
+                         "<protocol family=\"ipv6\"><ip prefix=\"64\" "
+                         "address=\"2001:DB8:0::0:1\"/></protocol>"
+                         "<mac address=\"52:54:00:AB:CD:EF\"/><start mode=\"onboot\"/></interface>";
         const char *want = "<interface type='ethernet' name='eth9'>\n"
                            "  <start mode='onboot'/>\n"
                            "  <mac address='52:54:00:ab:cd:ef'/>\n"
@@ -127,35 +127,48 @@ static const struct {
         const char *xml;
         const char *expect[3];
 } bad[] = {
-        {"<interface type='ethernet' name='eth0'>\n<mac address='x'/", {"t.xml:2:", "malformed XML"}},
-        {"<interface type='wifi' name='w0'/>", {"t.xml:1:", "unknown type 'wifi'", "valid: ethernet"}},
-        {"<interface type='vlan' name='eth0.4096'>\n  <vlan tag='4096'><interface name='eth0'/></vlan>\n</interface>",
+        {"<interface type='ethernet' name='eth0'>\n<mac address='x'/",
+         {"t.xml:2:", "malformed XML"}},
+        {"<interface type='wifi' name='w0'/>",
+         {"t.xml:1:", "unknown type 'wifi'", "valid: ethernet"}},
+        {"<interface type='vlan' name='eth0.4096'>\n  <vlan tag='4096'><interface "
+         "name='eth0'/></vlan>\n</interface>",
          {"t.xml:2:", "<vlan>", "4096 is out of range (valid: 0-4095)"}},
         {"<interface type='ethernet' name='../../x'/>", {"t.xml:1:", "'../../x'", "contains '/'"}},
         {"<interface type='ethernet' name='a23456789012345x'/>",
          {"a23456789012345x", "16 characters", "at most 15"}},
-        {"<interface type='ethernet' name='eth0'>\n\n<bogus/></interface>", {"t.xml:3:", "<bogus>"}},
-        {"<interface type='ethernet' name='eth0' colour='red'/>", {"unknown attribute 'colour'", "valid: type, name"}},
+        {"<interface type='ethernet' name='eth0'>\n\n<bogus/></interface>",
+         {"t.xml:3:", "<bogus>"}},
+        {"<interface type='ethernet' name='eth0' colour='red'/>",
+         {"unknown attribute 'colour'", "valid: type, name"}},
         {"<interface type='vlan' name='v'><vlan tag='5'/></interface>", {"<vlan>", "parent"}},
-        {"<interface type='bond' name='bond0'><bond mode='active-backup'/></interface>", {"<bond>", "at least one slave"}},
-        {"<interface type='bond' name='bond0'><bond mode='fastest'><interface type='ethernet' name='e'/></bond></interface>",
+        {"<interface type='bond' name='bond0'><bond mode='active-backup'/></interface>",
+         {"<bond>", "at least one slave"}},
+        {"<interface type='bond' name='bond0'><bond mode='fastest'><interface type='ethernet' "
+         "name='e'/></bond></interface>",
          {"attribute 'mode'", "'fastest'"}},
-        {"<interface type='bridge' name='br0'><bridge><interface type='ethernet' name='eth0'><mtu size='1500'/></interface></bridge></interface>",
+        {"<interface type='bridge' name='br0'><bridge><interface type='ethernet' name='eth0'><mtu "
+         "size='1500'/></interface></bridge></interface>",
          {"<mtu>", "bridge port"}},
-        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'/><protocol family='ipv4'/></interface>",
+        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'/><protocol "
+         "family='ipv4'/></interface>",
          {"second <protocol family='ipv4'>"}},
-        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'><ip address='2001:db8::1'/></protocol></interface>",
+        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'><ip "
+         "address='2001:db8::1'/></protocol></interface>",
          {"<ip>", "not an IPv4 address"}},
-        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'><ip address='10.0.0.1' prefix='33'/></protocol></interface>",
+        {"<interface type='ethernet' name='eth0'><protocol family='ipv4'><ip address='10.0.0.1' "
+         "prefix='33'/></protocol></interface>",
          {"<ip>", "33 is out of range"}},
-        {"<interface type='bridge' name='br0'><bridge delay='-1'/></interface>", {"'delay'", "'-1'"}},
+        {"<interface type='bridge' name='br0'><bridge delay='-1'/></interface>",
+         {"'delay'", "'-1'"}},
         {"<interface type='bridge' name='br0'/>", {"needs a <bridge> element"}},
         {"<interface type='bridge' name='br0'><link state='up'/><bridge/></interface>",
          {"<link>", "not expected in a bridge interface"}},
         {"<!DOCTYPE x [<!ENTITY e 'eth0'>]><interface type='ethernet' name='&e;'/>", {"DOCTYPE"}},
         {"<network><name>default</name></network>", {"must be <interface>"}},
         {"<interface type='ethernet'/>", {"attribute 'name' is missing"}},
-        {"<interface type='ethernet' name='eth0'><mac address='52:54:00:ab:cd'/></interface>", {"not a MAC address"}},
+        {"<interface type='ethernet' name='eth0'><mac address='52:54:00:ab:cd'/></interface>",
+         {"not a MAC address"}},
 };
 
 static void test_bad_input(void **state) {

@@ -53,10 +53,10 @@ static void resolve_all(void) {
         _cleanup_free_ char *root = kn_xasprintf("%s/root", top);
         assert_int_equal(kn_root_open(root, &r, &err), 0);
         expect(r, "etc/a/f", "inside\n", 0);
-        expect(r, "etc/abs/f", "inside\n", 0);      /* /etc/a means ROOT/etc/a */
-        expect(r, "etc/pw", "rootfile\n", 0);       /* /passwd means ROOT/passwd */
+        expect(r, "etc/abs/f", "inside\n", 0); /* /etc/a means ROOT/etc/a */
+        expect(r, "etc/pw", "rootfile\n", 0);  /* /passwd means ROOT/passwd */
         expect(r, "/etc/a/../a/./f", "inside\n", 0);
-        expect(r, "etc/esc/f", NULL, ENOENT);       /* ../../.. stops at the root */
+        expect(r, "etc/esc/f", NULL, ENOENT); /* ../../.. stops at the root */
         expect(r, "etc/esc2", NULL, ENOENT);
         expect(r, "../../outside/f", NULL, ENOENT);
         expect(r, "etc/loop1", NULL, ELOOP);

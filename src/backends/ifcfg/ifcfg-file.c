@@ -12,7 +12,7 @@ static bool is_blank(char c) {
 }
 
 static bool is_key_char(char c, bool first) {
-        return c == '_' || (first ? isalpha((unsigned char)c) : isalnum((unsigned char)c));
+        return c == '_' || (first ? isalpha((unsigned char) c) : isalnum((unsigned char) c));
 }
 
 /* Parse one line (already in l->raw).  On a syntax error returns the
@@ -34,7 +34,7 @@ static const char *parse_line(kn_ifcfg_line *l) {
         if (*p != '=')
                 return is_blank(*p) ? "no spaces are allowed around '=' (KEY=value)"
                                     : "expected KEY=value";
-        size_t key_len = (size_t)(p - key);
+        size_t key_len = (size_t) (p - key);
         p++;
 
         /* the value is never longer than the rest of the line */
@@ -51,7 +51,7 @@ static const char *parse_line(kn_ifcfg_line *l) {
                         if (!end)
                                 return "unterminated ' quote (values spanning lines are not "
                                        "supported)";
-                        kn_strbuf_putn(&v, p + 1, (size_t)(end - p - 1));
+                        kn_strbuf_putn(&v, p + 1, (size_t) (end - p - 1));
                         quote = segments == 1 ? '\'' : '"';
                         p = end + 1;
                 } else if (*p == '"') {
@@ -104,8 +104,8 @@ int kn_ifcfg_file_parse(kn_ifcfg_file *f, const char *data, size_t len) {
         const char *p = data, *end = data + len;
         unsigned lineno = 0;
         while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t)(end - p));
-                size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                size_t n = nl ? (size_t) (nl - p) : (size_t) (end - p);
                 GREEDY_REALLOC(f->lines, f->alloc, f->n + 1);
                 kn_ifcfg_line *l = &f->lines[f->n++];
                 *l = (kn_ifcfg_line){.raw = kn_xstrndup(p, n), .lineno = ++lineno};
@@ -198,7 +198,7 @@ static bool is_safe(const char *s) {
         if (!*s)
                 return false;
         for (; *s; s++)
-                if (!isalnum((unsigned char)*s) && !strchr("_.:/+@%,=-", *s))
+                if (!isalnum((unsigned char) *s) && !strchr("_.:/+@%,=-", *s))
                         return false;
         return true;
 }

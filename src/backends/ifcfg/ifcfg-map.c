@@ -14,8 +14,8 @@ struct kn_ifcfg_map_entry {
 static size_t hash(const char *s) {
         uint64_t h = 14695981039346656037ULL; /* FNV-1a */
         for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-        return (size_t)h;
+                h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+        return (size_t) h;
 }
 
 static kn_ifcfg_map_entry **slot(const kn_ifcfg_map *m, const char *key, size_t h) {

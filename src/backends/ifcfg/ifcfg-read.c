@@ -74,7 +74,7 @@ static int get_bool(const kn_ifcfg_file *f, const char *key, kn_tristate *ret,
 }
 
 static bool parse_ulong(const char *s, unsigned long max, unsigned long *ret) {
-        if (!isdigit((unsigned char)*s))
+        if (!isdigit((unsigned char) *s))
                 return false;
         char *end;
         errno = 0;
@@ -118,12 +118,12 @@ int kn_ifcfg_read_name(const kn_ifcfg_file *f, const char *suffix, char *name,
 bool kn_ifcfg_vlan_name_split(const char *name, char *parent, int *tag) {
         const char *dot = strrchr(name, '.');
         unsigned long t;
-        if (!dot || dot == name || (size_t)(dot - name) > KN_IFNAME_MAX || strlen(dot + 1) > 5 ||
+        if (!dot || dot == name || (size_t) (dot - name) > KN_IFNAME_MAX || strlen(dot + 1) > 5 ||
             !parse_ulong(dot + 1, 99999, &t))
                 return false;
-        memcpy(parent, name, (size_t)(dot - name));
+        memcpy(parent, name, (size_t) (dot - name));
         parent[dot - name] = '\0';
-        *tag = (int)t;
+        *tag = (int) t;
         return true;
 }
 
@@ -263,7 +263,7 @@ static int read_prefix(const kn_ifcfg_file *f, const char *sfx, int *ret, kn_ifc
         snprintf(key, sizeof key, "PREFIX%s", sfx);
         int r = get_ulong(f, key, 0, 32, &v, p);
         if (r != 0) {
-                *ret = (int)v;
+                *ret = (int) v;
                 return r < 0 ? r : 0;
         }
         snprintf(key, sizeof key, "NETMASK%s", sfx);
@@ -282,7 +282,7 @@ static int read_prefix(const kn_ifcfg_file *f, const char *sfx, int *ret, kn_ifc
 /* IPADDR, then IPADDR0, IPADDR1, ... in numeric order (-1 is the
  * unnumbered one). */
 static int cmp_long(const void *a, const void *b) {
-        long x = *(const long *)a, y = *(const long *)b;
+        long x = *(const long *) a, y = *(const long *) b;
         return x < y ? -1 : x > y;
 }
 
@@ -298,7 +298,7 @@ size_t kn_ifcfg_address_indexes(const kn_ifcfg_file *f, long **ret) {
                 if (key[6]) {
                         if (strlen(key + 6) > 4 || !parse_ulong(key + 6, 9999, &idx))
                                 continue;
-                        i = (long)idx;
+                        i = (long) idx;
                 }
                 bool seen = false;
                 for (size_t j = 0; j < n && !seen; j++)
@@ -372,9 +372,9 @@ static int add_ip6(kn_protocol *proto, const kn_ifcfg_line *l, const char *s, kn
                         return problem(p, KN_IFCFG_MAIN, l->lineno,
                                        "%s: '%s' has a bad prefix length (valid: 0-128)", l->key,
                                        s);
-                pl = (int)prefix;
+                pl = (int) prefix;
         }
-        snprintf(addr, sizeof addr, "%.*s", (int)(slash ? (size_t)(slash - s) : strlen(s)), s);
+        snprintf(addr, sizeof addr, "%.*s", (int) (slash ? (size_t) (slash - s) : strlen(s)), s);
         return add_ip(proto, AF_INET6, l, addr, pl, p);
 }
 
@@ -449,8 +449,8 @@ static int read_bridge(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p)
 /* "mode=1", "mode=active-backup" */
 static int enum_value(const char *v, int (*from_string)(const char *), int max) {
         unsigned long n;
-        if (parse_ulong(v, (unsigned long)max - 1, &n))
-                return (int)n + 1;
+        if (parse_ulong(v, (unsigned long) max - 1, &n))
+                return (int) n + 1;
         return from_string(v);
 }
 
@@ -482,7 +482,7 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                         e = enum_value(val, bond_mode_from, _KN_BOND_MODE_MAX - 1);
                         ok = e > 0;
                         if (ok)
-                                i->bond_mode = (kn_bond_mode)e;
+                                i->bond_mode = (kn_bond_mode) e;
                 } else if (streq(t, "miimon")) {
                         /* 0 turns the MII monitor off, as no miimon= */
                         ok = parse_ulong(val, ULONG_MAX, &miimon) &&
@@ -493,7 +493,7 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                              kn_limit_ok(KN_LIMIT_MIIMON_DELAY, (double) v);
                         if (ok)
                                 *(t[0] == 'd' ? &i->miimon_downdelay : &i->miimon_updelay) =
-                                        (long)v;
+                                        (long) v;
                 } else if (streq(t, "use_carrier")) {
                         ok = streq(val, "0") || streq(val, "1");
                         i->miimon_carrier = streq(val, "1") ? KN_CARRIER_NETIF : KN_CARRIER_IOCTL;
@@ -517,7 +517,7 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                         e = enum_value(val, arp_validate_from, _KN_ARP_VALIDATE_MAX - 1);
                         ok = e > 0;
                         if (ok)
-                                i->arpmon_validate = (kn_arp_validate)e;
+                                i->arpmon_validate = (kn_arp_validate) e;
                 } else if (streq(t, "primary")) {
                         ok = kn_ifname_validate(val, NULL) >= 0;
                         if (ok && primary)
@@ -542,7 +542,7 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                 i->monitor = KN_MON_ARPMON;
         } else if (have_miimon) {
                 i->monitor = KN_MON_MIIMON;
-                i->miimon_freq = (unsigned)miimon;
+                i->miimon_freq = (unsigned) miimon;
         }
         /* Options of the monitor not in use mean nothing to the model. */
         if (i->monitor != KN_MON_MIIMON) {
@@ -578,7 +578,7 @@ static int read_vlan(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p) {
         unsigned line = where ? where->lineno : 0;
         if (!kn_ifcfg_vlan_name_split(i->name, i->vlan_parent, &i->vlan_tag) &&
             strncmp(i->name, "vlan", 4) == 0 && parse_ulong(i->name + 4, 99999, &id))
-                i->vlan_tag = (int)id; /* vlan42 + PHYSDEV=eth0 */
+                i->vlan_tag = (int) id; /* vlan42 + PHYSDEV=eth0 */
         if ((r = lookup(f, "PHYSDEV", &physdev, p)) < 0)
                 return r;
         if (r > 0) {
@@ -590,7 +590,7 @@ static int read_vlan(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p) {
         if ((r = get_ulong(f, "VLAN_ID", 0, 4095, &id, p)) < 0)
                 return r;
         if (r > 0)
-                i->vlan_tag = (int)id;
+                i->vlan_tag = (int) id;
         if (!i->vlan_parent[0])
                 return problem(p, KN_IFCFG_MAIN, line,
                                "vlan %s has no parent device: name the device PARENT.TAG "
@@ -632,7 +632,7 @@ int kn_ifcfg_read(const kn_ifcfg_file *f, const char *name,
                                    &mtu, p)) < 0)
                         return r;
                 if (r > 0)
-                        i->mtu = (unsigned)mtu;
+                        i->mtu = (unsigned) mtu;
                 if ((r = read_ipv4(f, routes[KN_IFCFG_ROUTE4], &i->ipv4, p)) < 0 ||
                     (r = read_ipv6(f, routes[KN_IFCFG_ROUTE6], &i->ipv6, p)) < 0)
                         return r;

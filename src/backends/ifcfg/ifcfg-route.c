@@ -25,7 +25,7 @@ static bool is_key_format(const kn_ifcfg_file *f) {
 
 /* Key format: the numbers n whose ADDRESSn/NETMASKn say 0.0.0.0/0. */
 static bool is_default_n(const kn_ifcfg_file *f, const char *key, char *sfx, size_t sfx_len) {
-        if (strncmp(key, "ADDRESS", 7) != 0 || !isdigit((unsigned char)key[7]))
+        if (strncmp(key, "ADDRESS", 7) != 0 || !isdigit((unsigned char) key[7]))
                 return false;
         char nm[32];
         snprintf(sfx, sfx_len, "%s", key + 7);
@@ -118,7 +118,7 @@ bool kn_ifcfg_route_drop_default(kn_ifcfg_file *f, int family) {
                                 kn_ifcfg_file_set(f, key, NULL);
                         }
                         changed = true;
-                        k = (size_t)-1; /* lines moved: start over */
+                        k = (size_t) -1; /* lines moved: start over */
                 }
                 return changed;
         }

@@ -52,7 +52,7 @@ typedef struct ifcfg_backend {
         kn_backend base;
         rec **recs; /* NULL slots are removed records */
         size_t n_recs, alloc_recs, n_dead;
-        kn_ifcfg_map names; /* name -> entry */
+        kn_ifcfg_map names;  /* name -> entry */
         kn_device_mac *devs; /* the devices' MACs, read at load */
         size_t n_devs, n_ignored;
 } ifcfg_backend;
@@ -170,13 +170,13 @@ typedef struct dir_listing {
 } dir_listing;
 
 static int cmp_name(const void *key, const void *elem) {
-        return strcmp(key, *(char *const *)elem);
+        return strcmp(key, *(char *const *) elem);
 }
 
 static bool file_exists(ifcfg_backend *b, const dir_listing *d, const char *rel) {
         if (d)
                 return d->n_routes && bsearch_safe(strrchr(rel, '/') + 1, d->names + d->routes,
-                                              d->n_routes, sizeof *d->names, cmp_name);
+                                                   d->n_routes, sizeof *d->names, cmp_name);
         return kn_root_exists(b->base.root, rel);
 }
 
@@ -283,7 +283,7 @@ static void add_loaded(ifcfg_backend *b, rec *r) {
 }
 
 static int ifcfg_load(kn_backend *base, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *)base;
+        ifcfg_backend *b = (ifcfg_backend *) base;
         dir_listing d = {0};
         state_clear(b);
         int r = kn_root_list_dir(base->root, KN_IFCFG_DIR, &d.names, &d.n);
@@ -338,7 +338,7 @@ static const char *master_problem(const rec *r, char *buf, size_t len, int depth
 }
 
 static int cmp_rec(const void *a, const void *b) {
-        return strcmp((*(rec *const *)a)->suffix, (*(rec *const *)b)->suffix);
+        return strcmp((*(rec *const *) a)->suffix, (*(rec *const *) b)->suffix);
 }
 
 static kn_iface *build(const rec *r) {
@@ -380,7 +380,7 @@ static void compact(ifcfg_backend *b) {
 }
 
 static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
-        ifcfg_backend *b = (ifcfg_backend *)base;
+        ifcfg_backend *b = (ifcfg_backend *) base;
         const kn_root *root = base->root;
         compact(b);
         for (size_t k = 0; k < b->n_recs; k++) {
@@ -478,7 +478,7 @@ static void plan_done(plan *p) {
 static int plan_file(ifcfg_backend *b, plan *p, const char *rel, kn_error *err) {
         for (size_t k = 0; k < p->n; k++)
                 if (streq(p->ops[k].rel, rel))
-                        return (int)k;
+                        return (int) k;
         op o = {.rel = kn_xstrdup(rel), .mode = 0644};
         int r = kn_root_read_file(b->base.root, rel, &o.old, &o.old_len);
         if (r < 0 && r != -ENOENT) {
@@ -492,7 +492,7 @@ static int plan_file(ifcfg_backend *b, plan *p, const char *rel, kn_error *err) 
                 o.mode = st.st_mode & 07777;
         GREEDY_REALLOC(p->ops, p->alloc, p->n + 1);
         p->ops[p->n] = o;
-        return (int)p->n++;
+        return (int) p->n++;
 }
 
 static void plan_set(op *o, char *data, size_t len) {
@@ -697,7 +697,7 @@ static void collect(kn_iface *i, kn_iface *master, kn_iface ***nodes, kn_iface *
 }
 
 static int ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *)base;
+        ifcfg_backend *b = (ifcfg_backend *) base;
         _cleanup_iface_ kn_iface *tree = kn_iface_copy(iface);
         _cleanup_free_ kn_iface **nodes = NULL, **masters = NULL;
         size_t n = 0;
@@ -725,8 +725,8 @@ static int ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err) 
                 for (size_t j = 0; e && e->n_defs == 1 && j < e->n_kids && r >= 0; j++) {
                         rec *kid = e->kids[j];
                         if (is_kid_of(kid, e->defs[0]) &&
-                            !in_tree((const kn_iface *const *)nodes, n, kid->name))
-                                r = plan_remove(b, &p, kid, (const kn_iface *const *)nodes, n, 1,
+                            !in_tree((const kn_iface *const *) nodes, n, kid->name))
+                                r = plan_remove(b, &p, kid, (const kn_iface *const *) nodes, n, 1,
                                                 err);
                 }
         }
@@ -741,7 +741,7 @@ static int ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err) 
 }
 
 static int ifcfg_undefine(kn_backend *base, const char *name, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *)base;
+        ifcfg_backend *b = (ifcfg_backend *) base;
         entry *e = entry_get(b, name, false);
         if (!e || !e->n_defs) {
                 _cleanup_free_ char *dir = kn_root_display(base->root, KN_IFCFG_DIR);
@@ -777,7 +777,7 @@ static int ifcfg_detect(const kn_root *root) {
 }
 
 static void ifcfg_done(kn_backend *base) {
-        state_clear((ifcfg_backend *)base);
+        state_clear((ifcfg_backend *) base);
 }
 
 static const char *const *ifcfg_watch_dirs(kn_backend *base) {

@@ -27,7 +27,7 @@ extern const kn_backend_vtable kn_ifcfg_vtable;
 static double seconds(clockid_t clock) {
         struct timespec ts;
         clock_gettime(clock, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* CPU time of this process: what the work costs, whatever else the
@@ -39,7 +39,7 @@ static double cpu(void) {
 static void write_at(int dfd, const char *name, const char *data) {
         int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+        assert_int_equal(write(fd, data, strlen(data)), (ssize_t) strlen(data));
         close(fd);
 }
 

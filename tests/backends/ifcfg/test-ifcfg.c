@@ -134,16 +134,16 @@ static void test_mac_lookup_any_case(void **state) {
                 assert_int_equal(n, 1);
                 assert_string_equal(found[0]->name, "eth0");
                 assert_string_equal(found[0]->mac, "52:54:00:ab:cd:ef");
-                free((void *)found);
+                free((void *) found);
         }
         /* a port's MAC finds the bridge it is in */
         size_t n = kn_config_lookup_mac(f->c, "52:54:00:00:00:0A", &found);
         assert_int_equal(n, 1);
         assert_string_equal(found[0]->name, "br0");
-        free((void *)found);
+        free((void *) found);
         n = kn_config_lookup_mac(f->c, "52:54:00:00:00:0b", &found);
         assert_int_equal(n, 0);
-        free((void *)found);
+        free((void *) found);
 }
 
 /* ifcfg-eth0 says DEVICE=eth9: it defines eth9.  eth0 is in ifcfg-lan. */
@@ -169,10 +169,10 @@ static void test_device_wins_over_file_name(void **state) {
         const kn_iface *const *found;
         assert_int_equal(kn_config_lookup_mac(f->c, "52:54:00:00:00:09", &found), 1);
         assert_string_equal(found[0]->name, "eth9");
-        free((void *)found);
+        free((void *) found);
         assert_int_equal(kn_config_lookup_mac(f->c, "52:54:00:00:00:01", &found), 1);
         assert_string_equal(found[0]->name, "eth0");
-        free((void *)found);
+        free((void *) found);
 
         /* Redefining eth0 edits ifcfg-lan; the decoy is not touched. */
         kn_error err = {0};
