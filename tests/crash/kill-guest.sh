@@ -9,17 +9,9 @@
 # "answers" an unplug by the test's system_reset on its own monitor.
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ] ||
-        { echo "SKIP: needs qemu-system-x86_64 and /dev/net/tun"; exit 77; }
 . "$(dirname "$0")/../guest/lib.sh"
 
-ROOT=$T/root
-make_root "$ROOT" ifupdown
-make_netns g
-NS=$NS_MADE
-ip -n "$NS" link add br0 type bridge && ip -n "$NS" link set br0 up || fail "bridge"
-K() { "$KVMNET" -c "unix://$T/rw" "$@"; }
+guest_bridge_ns g
 M=52:54:00:aa:00:01
 
 truncate -s 1M "$T/g1.img"

@@ -13,20 +13,10 @@
 # Taps live in a namespace made here; every QEMU is killed by pid at the end.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-can_netns || skip "needs root, ip and network namespaces"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-
 . "$(dirname "$0")/lib.sh"
 
-ROOT=$T/root
-make_root "$ROOT" ifupdown
-make_netns undo
-NS=$NS_MADE
-ip -n "$NS" link add br0 type bridge && ip -n "$NS" link set br0 up || fail "bridge"
+guest_bridge_ns undo
 start_daemon --netns "$NS"
-K() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 
 taps() { ip -n "$NS" -o link show type tun 2>/dev/null | wc -l; }
 fds() { ls "/proc/$1/fd" | wc -l; }

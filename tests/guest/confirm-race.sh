@@ -20,21 +20,7 @@
 # Real QEMU without a guest OS; every QEMU killed by pid at the end.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-can_netns || skip "needs root, ip and network namespaces"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-
-kill_qemus() {
-        local f p
-        for f in "$T"/state/run/*.pid; do
-                [ -f "$f" ] || continue
-                p=$(cat "$f")
-                grep -q "guest=" "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p"
-        done
-        cleanup
-}
-trap kill_qemus EXIT
+. "$(dirname "$0")/lib.sh"
 
 H=knhe-race-$$
 L=knhe-lan-$$
@@ -62,7 +48,6 @@ iface eth0 inet static
 EOF
 export KVMNET_TEST_TAP_DELAY_MS=400 KVMNET_TEST_WORKER_DELAY_MS=300
 start_daemon --netns "$H"
-K() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 
 truncate -s 1M "$T/g1.img"
 cat >"$T/g1.xml" <<XML

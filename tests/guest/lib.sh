@@ -5,8 +5,16 @@
 #                                            monitor for the test ($T/NAME-test.qmp)
 #   qmp GUEST COMMAND [ARGUMENTS-JSON]       one command on it; QEMU's reply
 #   qemu_pid GUEST                           from guest-list
+#   guest_bridge_ns TAG                      ROOT (ifupdown), a namespace $NS
+#                                            with br0 up
+# Sourcing it skips the test (exit 77) without root, QEMU or /dev/net/tun.
 # Every QEMU kvmnetd started under $T/state is killed (by its pid file,
 # checked against its command line) on exit, and those in $QEMU_PIDS.
+
+skip() { echo "SKIP: $*"; exit 77; }
+can_netns || skip "needs root, ip and network namespaces"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
 
 QEMU_PIDS=
 kill_qemus() {
@@ -67,3 +75,11 @@ sys.exit(0 if 'return' in m else 1)
 PY
 }
 qemu_pid() { K guest-list --json | python3 -c "import json,sys; print([g['pid'] for g in json.load(sys.stdin)['guests'] if g['name']=='$1'][0])"; }
+guest_bridge_ns() {
+        ROOT=$T/root
+        make_root "$ROOT" ifupdown
+        make_netns "$1"
+        NS=$NS_MADE
+        ip -n "$NS" link add br0 type bridge && ip -n "$NS" link set br0 up || fail "bridge"
+}
+K() { "$KVMNET" -c "unix://$T/rw" "$@"; }

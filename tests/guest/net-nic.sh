@@ -13,21 +13,7 @@
 # blocking net-destroy.  Every QEMU is killed by pid at the end.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-can_netns || skip "needs root, ip and network namespaces"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-
-kill_qemus() {
-        local f p
-        for f in "$T"/state/run/*.pid; do
-                [ -f "$f" ] || continue
-                p=$(cat "$f")
-                grep -q "guest=" "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p"
-        done
-        cleanup
-}
-trap kill_qemus EXIT
+. "$(dirname "$0")/lib.sh"
 
 H=knhg-$$-host
 ip netns add "$H" || fail "ip netns add $H"
@@ -37,7 +23,6 @@ ROOT=$T/root
 make_root "$ROOT" ifupdown
 mkdir -m 755 "$T/state"
 start_daemon --netns "$H"
-K() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 master_of() { ip -n "$H" -o link show "$1" | grep -o 'master [^ ]*' | cut -d' ' -f2; }
 tap_of() { # GUEST MAC
         K domiflist "$1" --json | python3 -c "import json,sys; print([i['tap'] for i in json.load(sys.stdin)['interfaces'] if i['mac']=='$2'][0])"

@@ -8,21 +8,7 @@
 # Real QEMU without a guest OS (pc, q35, one adopted); namespace knhe-proto-$$.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-skip() { echo "SKIP: $*"; exit 77; }
-can_netns || skip "needs root, ip and network namespaces"
-command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
-[ -c /dev/net/tun ] || skip "no /dev/net/tun"
-
-QP=
-kill_qemus() {
-        local f
-        for f in "$T"/state/run/*.pid; do
-                [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
-        done
-        [ -n "$QP" ] && kill -9 "$QP" 2>/dev/null
-        cleanup
-}
-trap kill_qemus EXIT
+. "$(dirname "$0")/lib.sh"
 
 NS=knhe-proto-$$
 ip netns del "$NS" 2>/dev/null
@@ -47,7 +33,7 @@ XML
 qemu-system-x86_64 -name guest=a1 -accel tcg -machine q35 -m 64 -nodefaults -display none -S \
         -qmp "unix:$T/adopt.qmp,server=on,wait=off" \
         -device pcie-root-port,id=rp9,bus=pcie.0,chassis=9 >/dev/null 2>&1 &
-QP=$!
+QEMU_PIDS="$QEMU_PIDS $!"
 wait_for test -S "$T/adopt.qmp" || fail "QEMU for guest-adopt did not start"
 start_daemon --netns "$NS"
 
