@@ -4,6 +4,7 @@
 #                               (ifupdown, ifcfg, networkd, nmkeyfile)
 #   start_daemon [ARGS]         kvmnetd on $T/rw and $T/ro, root $ROOT
 #   can_netns / make_netns TAG  (root) a throw-away network namespace, in $NS_MADE
+#   make_nic_host               (root) $H with eth0 to a LAN namespace, $ROOT for it
 #   stop_daemon                 SIGTERM, check a clean exit and no sockets left
 #   fail MSG / pass MSG
 #   root_sum DIR                checksum of a tree (names, modes, contents)
@@ -176,6 +177,22 @@ wait_for() {
                 sleep 0.05
         done
         return 1
+}
+
+# (root) A host to share a NIC on: namespace $H whose eth0 (a veth, up,
+# 192.0.2.10/24) reaches lan0 (up) in a LAN namespace, and $ROOT
+# (ifupdown) configuring eth0 as it is live.
+make_nic_host() {
+        make_netns host
+        H=$NS_MADE
+        make_netns lan
+        ip -n "$H" link add eth0 type veth peer name lan0 netns "$NS_MADE" &&
+                ip -n "$H" addr add 192.0.2.10/24 dev eth0 && ip -n "$H" link set eth0 up &&
+                ip -n "$NS_MADE" link set lan0 up || fail "namespace setup"
+        ROOT=$T/root
+        make_root "$ROOT" ifupdown
+        printf 'auto eth0\niface eth0 inet static\n    address 192.0.2.10/24\n' \
+                >"$ROOT/etc/network/interfaces"
 }
 
 # The XML documents the tests define.

@@ -19,19 +19,7 @@ NOBODY_GID=$(getent group nogroup | cut -d: -f3)
 KVMNET=$(realpath "$KVMNET")
 
 # ---- the host kvmnetd serves: eth0 in a namespace, an ifupdown root ----
-make_netns host
-H=$NS_MADE
-make_netns lan
-ip -n "$H" link add eth0 type veth peer name lan0 netns "$NS_MADE" &&
-        ip -n "$H" addr add 192.0.2.10/24 dev eth0 && ip -n "$H" link set eth0 up &&
-        ip -n "$NS_MADE" link set lan0 up || fail "namespace setup"
-ROOT=$T/root
-make_root "$ROOT" ifupdown
-cat >"$ROOT/etc/network/interfaces" <<'E'
-auto eth0
-iface eth0 inet static
-    address 192.0.2.10/24
-E
+make_nic_host
 start_daemon --netns "$H" --log-level debug # reads logged too: when event --loop subscribed
 # The far side's default sockets ($KVMNET_RUN_DIR, set by sshd below).
 mkdir -p "$T/run"

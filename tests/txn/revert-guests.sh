@@ -7,19 +7,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 
 can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-make_netns host
-H=$NS_MADE
-make_netns lan
-ip -n "$H" link add eth0 type veth peer name lan0 netns "$NS_MADE" &&
-        ip -n "$H" addr add 192.0.2.10/24 dev eth0 && ip -n "$H" link set eth0 up &&
-        ip -n "$NS_MADE" link set lan0 up || fail "namespace setup"
-ROOT=$T/root
-make_root "$ROOT" ifupdown
-cat >"$ROOT/etc/network/interfaces" <<'E'
-auto eth0
-iface eth0 inet static
-    address 192.0.2.10/24
-E
+make_nic_host
 start_daemon --netns "$H"
 kv() { "$KVMNET" -c "unix://$T/rw" "$@"; }
 # A guest's tap as kvmnet's attach leaves it: a tun link, port of br0.
