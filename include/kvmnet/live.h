@@ -43,6 +43,12 @@ const char *kn_netns_name(const kn_netns *ns);
  * the namespace's inode, so handles on different namespaces can share it. */
 int kn_netns_set_state_dir(kn_netns *ns, const char *dir, kn_error *err);
 
+/* How long starting a DHCP client waits for its lease, for the changes
+ * made from now on (iface-start's and iface-bridge's --timeout); 0 or less
+ * puts back the default, KN_DHCP_TIMEOUT_MS. */
+#define KN_DHCP_TIMEOUT_MS 10000
+void kn_netns_set_dhcp_timeout(kn_netns *ns, long timeout_ms);
+
 /* Run fn(data) on the calling thread inside ns's namespace and come back to
  * the thread's own: for code that opens its own sockets or /proc/sys/net
  * files there (libnftables, the forwarding sysctls).  Returns fn's result,
@@ -127,6 +133,12 @@ int kn_live_txn_rollback_to(kn_netns *ns, kn_live_txn *txn, size_t mark, kn_erro
 size_t kn_live_txn_size(const kn_live_txn *txn);
 /* "create bridge br0", "set mtu of br0 to 9000", for journals and logs. */
 const char *kn_live_txn_step(const kn_live_txn *txn, size_t i);
+/* The steps the last rollback undid (a failed change's own, or
+ * kn_live_txn_rollback*()), newest first, as kn_live_txn_step() named them. */
+size_t kn_live_txn_n_undone(const kn_live_txn *txn);
+const char *kn_live_txn_undone(const kn_live_txn *txn, size_t i);
+/* Forget them: a new change begins, and only its own rollback counts. */
+void kn_live_txn_clear_undone(kn_live_txn *txn);
 kn_live_txn *kn_live_txn_free(kn_live_txn *txn);
 static inline void kn_live_txn_freep(kn_live_txn **t) {
         kn_live_txn_free(*t);

@@ -240,10 +240,16 @@ static inline void json_putp(json_object **o) {
 int kn_api_arg_string(const char *verb, json_object *args, const char *key, bool required,
                       const char **ret, kn_error *err);
 int kn_api_arg_bool(const char *verb, json_object *args, const char *key, bool *ret, kn_error *err);
+/* An integer in 0..max into *ret, which stays as it is when key is absent. */
+int kn_api_arg_uint(const char *verb, json_object *args, const char *key, int64_t max, int64_t *ret,
+                    kn_error *err);
 /* The "name" argument, required, checked as an interface name. */
 int kn_api_arg_ifname(const char *verb, json_object *args, const char **ret, kn_error *err);
 
 json_object *kn_json_string_or_null(const char *s);
+/* A failed change: the live steps its rollback undid, newest first, as
+ * result's "undone" (the error reply carries it: kvmnet --verbose). */
+void kn_api_put_undone(json_object *result, const kn_live_txn *live);
 
 /* The configured top-level interface NAME; else an error that says why not
  * (a port of X, a file that failed to parse, nothing so named). */

@@ -54,6 +54,29 @@ int kn_api_arg_bool(const char *v, json_object *args, const char *key, bool *ret
         return 0;
 }
 
+void kn_api_put_undone(json_object *result, const kn_live_txn *live) {
+        size_t n = kn_live_txn_n_undone(live);
+        if (n == 0)
+                return;
+        json_object *a = json_object_new_array_ext((int) n);
+        for (size_t k = 0; k < n; k++)
+                json_object_array_add(a, json_object_new_string(kn_live_txn_undone(live, k)));
+        json_object_object_add(result, "undone", a);
+}
+
+int kn_api_arg_uint(const char *v, json_object *args, const char *key, int64_t max, int64_t *ret,
+                    kn_error *err) {
+        json_object *o;
+        if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null))
+                return 0;
+        if (!json_object_is_type(o, json_type_int) || json_object_get_int64(o) < 0 ||
+            json_object_get_int64(o) > max)
+                return kn_error_set(err, EINVAL, "%s: argument '%s' must be an integer in 0..%lld",
+                                    v, key, (long long) max);
+        *ret = json_object_get_int64(o);
+        return 0;
+}
+
 int kn_api_arg_ifname(const char *v, json_object *args, const char **ret, kn_error *err) {
         int r = kn_api_arg_string(v, args, "name", true, ret, err);
         if (r < 0)
@@ -514,6 +537,12 @@ static void req_complete(kn_api_req *req, int r, const kn_error *e) {
                                      strerror(-r));
                 reply = kn_api_error_reply(req->id, err.code, "%s", err.message);
                 r = -err.code;
+                /* A failed change's live steps, done and then undone
+                 * (kvmnet VERB --verbose lists them). */
+                json_object *undone, *error;
+                if (req->result && json_object_object_get_ex(req->result, "undone", &undone) &&
+                    json_object_object_get_ex(reply, "error", &error))
+                        json_object_object_add(error, "undone", json_object_get(undone));
         } else {
                 reply = kn_api_result_reply(req->id, TAKE_PTR(req->result));
                 r = 0;

@@ -210,19 +210,6 @@ static int arg_name(const char *v, json_object *args, const char **ret, kn_error
         return kn_api_arg_string(v, args, "name", true, ret, err);
 }
 
-static int arg_uint(const char *v, json_object *args, const char *key, int64_t max, int64_t *ret,
-                    kn_error *err) {
-        json_object *o;
-        if (!json_object_object_get_ex(args, key, &o) || json_object_is_type(o, json_type_null))
-                return 0;
-        if (!json_object_is_type(o, json_type_int) || json_object_get_int64(o) < 0 ||
-            json_object_get_int64(o) > max)
-                return kn_error_set(err, EINVAL, "%s: argument '%s' must be an integer in 0..%lld",
-                                    v, key, (long long) max);
-        *ret = json_object_get_int64(o);
-        return 0;
-}
-
 static int arg_mac(const char *v, json_object *args, bool required, uint8_t mac[6], bool *has,
                    kn_error *err) {
         const char *s;
@@ -387,7 +374,7 @@ static int run_attach_interface(kn_api_req *req, json_object *args, json_object 
             (r = kn_api_arg_string(v, args, "model", false, &model, err)) < 0 ||
             (r = kn_api_arg_string(v, args, "target", false, &target, err)) < 0 ||
             (r = kn_api_arg_bool(v, args, "persistent", &persistent, err)) < 0 ||
-            (r = arg_uint(v, args, "queues", 256, &queues, err)) < 0 ||
+            (r = kn_api_arg_uint(v, args, "queues", 256, &queues, err)) < 0 ||
             (r = arg_mac(v, args, false, nic.mac, &nic.has_mac, err)) < 0)
                 return r;
         if (bridge && network)
@@ -451,7 +438,7 @@ static int detach(kn_api_req *req, const char *v, json_object *args, json_object
         int r;
         if ((r = arg_name(v, args, &name, err)) < 0 ||
             (r = kn_api_arg_bool(v, args, "persistent", &persistent, err)) < 0 ||
-            (r = arg_uint(v, args, "timeout_ms", 3600000, &timeout, err)) < 0)
+            (r = kn_api_arg_uint(v, args, "timeout_ms", 3600000, &timeout, err)) < 0)
                 return r;
         guest_call *c = call_new(req, put_nic);
         return pending(c, kn_guest_detach(kn_api_guests(req->api), name, mac, persistent,

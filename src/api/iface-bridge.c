@@ -13,8 +13,9 @@ typedef struct bridge_job {
         bool bridge; /* else unbridge */
         char nic[IFNAMSIZ], br[IFNAMSIZ];
         kn_live_bridge_opts opts;
-        bool start;        /* live too (not --no-start) */
-        kn_iface *old_nic; /* configured definitions before, to put back on failure */
+        int64_t dhcp_timeout_ms; /* the lease's wait where it moves; 0: the default */
+        bool start;              /* live too (not --no-start) */
+        kn_iface *old_nic;       /* configured definitions before, to put back on failure */
         kn_iface *old_br;
         kn_iface *new_def; /* what was defined */
         kn_api_change change;
@@ -47,8 +48,7 @@ static void move_ip(kn_iface *from, kn_iface *to) {
 
 /* ---- the live part ---- */
 
-static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
-        bridge_job *j = data;
+static int bridge_steps(kn_netns *ns, bridge_job *j, kn_error *err) {
         /* A network manager serving the namespace does it (docs/managers.md). */
         int rm = 0;
         if (j->bridge)
@@ -61,6 +61,15 @@ static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
         if (j->bridge)
                 return kn_live_bridge(ns, j->nic, j->br, &j->opts, j->live, err);
         return kn_live_unbridge(ns, j->br, j->opts.force, j->live, j->nic, err);
+}
+
+static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
+        bridge_job *j = data;
+        kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
+        kn_live_txn_clear_undone(j->live);
+        int r = bridge_steps(ns, j, err);
+        kn_netns_set_dhcp_timeout(ns, 0);
+        return r;
 }
 
 /* The definitions as they were: the new one goes, the old ones return. */
@@ -98,8 +107,11 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
                 json_object_object_add(result, "via", json_object_new_string(via));
                 kn_api_publish_action(req->api, "iface", j->bridge ? "bridged" : "unbridged",
                                       "name", j->nic[0] ? j->nic : NULL, "bridge", j->br, NULL);
-        } else
+        } else {
                 json_object_put(steps);
+                if (j->mgr.via == KN_MANAGER_NONE)
+                        kn_api_put_undone(result, j->live);
+        }
         job_free(j);
         return r;
 }
@@ -193,6 +205,7 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
         const char *nic, *br;
         bool stp = false, no_stp = false, no_start = false, force = false;
         double delay = -1, confirm = 0;
+        int64_t timeout = 0;
         int r = kn_api_arg_ifname("iface-bridge", args, &nic, err);
         if (r >= 0)
                 r = kn_api_arg_string("iface-bridge", args, "bridge", true, &br, err);
@@ -210,6 +223,8 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
                 r = arg_number("iface-bridge", args, "delay", &delay, err);
         if (r >= 0)
                 r = kn_api_arg_confirm("iface-bridge", args, &confirm, err);
+        if (r >= 0)
+                r = kn_api_arg_uint("iface-bridge", args, "timeout_ms", 3600000, &timeout, err);
         if (r < 0)
                 return r;
         if (stp && no_stp)
@@ -259,6 +274,7 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
         snprintf(j->nic, sizeof j->nic, "%s", nic);
         snprintf(j->br, sizeof j->br, "%s", br);
         j->opts = opts;
+        j->dhcp_timeout_ms = timeout;
         j->start = !no_start;
         j->old_nic = configured ? kn_iface_copy(base) : NULL;
 
@@ -288,6 +304,7 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
         const char *br;
         bool no_start = false, force = false;
         double confirm = 0;
+        int64_t timeout = 0;
         int r = kn_api_arg_ifname("iface-unbridge", args, &br, err);
         if (r >= 0)
                 r = kn_api_arg_bool("iface-unbridge", args, "no_start", &no_start, err);
@@ -295,6 +312,8 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
                 r = kn_api_arg_bool("iface-unbridge", args, "force", &force, err);
         if (r >= 0)
                 r = kn_api_arg_confirm("iface-unbridge", args, &confirm, err);
+        if (r >= 0)
+                r = kn_api_arg_uint("iface-unbridge", args, "timeout_ms", 3600000, &timeout, err);
         if (r < 0)
                 return r;
         kn_config *cfg = req->api->cfg;
@@ -321,6 +340,7 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
         bridge_job *j = kn_xcalloc(1, sizeof *j);
         snprintf(j->br, sizeof j->br, "%s", br);
         j->opts.force = force;
+        j->dhcp_timeout_ms = timeout;
         j->start = !no_start;
         if (def) {
                 j->old_br = kn_iface_copy(def);
@@ -334,9 +354,10 @@ static int run_iface_unbridge(kn_api_req *req, json_object *args, json_object *r
         return go(req, j, confirm, err);
 }
 
-static const char *const args_bridge[] = {"name",     "bridge", "stp",     "no_stp", "delay",
-                                          "no_start", "force",  "confirm", NULL};
-static const char *const args_unbridge[] = {"name", "no_start", "force", "confirm", NULL};
+static const char *const args_bridge[] = {"name",     "bridge", "stp",     "no_stp",     "delay",
+                                          "no_start", "force",  "confirm", "timeout_ms", NULL};
+static const char *const args_unbridge[] = {"name",    "no_start",   "force",
+                                            "confirm", "timeout_ms", NULL};
 
 static const kn_api_verb bridge_verbs[] = {
         {"iface-bridge", KN_VERB_MUTATES | KN_VERB_LIVE, args_bridge, run_iface_bridge},

@@ -204,8 +204,9 @@ typedef struct live_job {
         kn_manager_report mgr; /* what a manager did (via NONE: netlink) */
         kn_iface *def;
         kn_api_change change;
-        kn_live_txn *live; /* the change's steps: the worker appends to it */
-        size_t mark;       /* its size before this job */
+        kn_live_txn *live;       /* the change's steps: the worker appends to it */
+        size_t mark;             /* its size before this job */
+        int64_t dhcp_timeout_ms; /* 0: the default */
         char **steps;
         size_t n_steps;
 } live_job;
@@ -219,9 +220,19 @@ static void live_job_free(live_job *j) {
         free(j);
 }
 
+static int live_steps(kn_netns *ns, live_job *j, kn_error *err);
+
 /* On the worker thread: only the job's copies, its steps and ns. */
 static int live_work(kn_netns *ns, void *data, kn_error *err) {
         live_job *j = data;
+        kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
+        kn_live_txn_clear_undone(j->live);
+        int r = live_steps(ns, j, err);
+        kn_netns_set_dhcp_timeout(ns, 0);
+        return r;
+}
+
+static int live_steps(kn_netns *ns, live_job *j, kn_error *err) {
         /* A network manager serving the namespace does it (docs/managers.md). */
         int rm = j->start ? kn_manager_start(ns, j->backend, j->def, &j->mgr, err)
                           : kn_manager_stop(ns, j->backend, j->def, &j->mgr, err);
@@ -242,23 +253,29 @@ static int live_work(kn_netns *ns, void *data, kn_error *err) {
         return r;
 }
 
+static json_object *steps_array(char *const *steps, size_t n) {
+        json_object *a = json_object_new_array_ext((int) n);
+        for (size_t k = 0; k < n; k++)
+                json_object_array_add(a, json_object_new_string(steps[k]));
+        return a;
+}
+
 static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
         live_job *j = data;
         const char *verb = j->start ? "iface-start" : "iface-destroy";
         if (r < 0 && err->code)
                 kn_error_prefix(err, "%s %s", verb, j->def->name);
+        if (r < 0 && j->mgr.via == KN_MANAGER_NONE)
+                kn_api_put_undone(result, j->live);
         j->live = NULL; /* may be freed by the commit */
         r = kn_api_change_end(req, &j->change, r, result, err);
         if (r >= 0) {
                 json_object_object_add(result, "name", json_object_new_string(j->def->name));
                 const char *via = kn_manager_kind_to_string(j->mgr.via);
                 json_object_object_add(result, "via", json_object_new_string(via));
-                if (j->start) {
-                        json_object *steps = json_object_new_array_ext((int) j->n_steps);
-                        for (size_t k = 0; k < j->n_steps; k++)
-                                json_object_array_add(steps, json_object_new_string(j->steps[k]));
-                        json_object_object_add(result, "changes", steps);
-                }
+                if (j->start)
+                        json_object_object_add(result, "changes",
+                                               steps_array(j->steps, j->n_steps));
                 kn_api_publish_action(req->api, "iface", j->start ? "started" : "destroyed", "name",
                                       j->def->name, "via", via, NULL);
         }
@@ -326,9 +343,12 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
         int r;
 
         bool force = false;
+        int64_t timeout = 0;
         r = kn_api_arg_ifname(verb, args, &name, err);
         if (r >= 0)
                 r = kn_api_arg_confirm(verb, args, &confirm, err);
+        if (r >= 0 && start)
+                r = kn_api_arg_uint(verb, args, "timeout_ms", 3600000, &timeout, err);
         if (r >= 0 && !start)
                 r = kn_api_arg_bool(verb, args, "force", &force, err);
         if (r >= 0 && start)
@@ -359,6 +379,7 @@ static int run_live(kn_api_req *req, json_object *args, bool start, kn_error *er
                                     verb, name, down, kn_api_in_netns(req->api));
         live_job *j = kn_xcalloc(1, sizeof *j);
         j->start = start;
+        j->dhcp_timeout_ms = timeout;
         j->backend = kn_config_backend_name(req->api->cfg);
         /* A copy: the worker never touches the configuration, which may be
          * reloaded or redefined meanwhile. */
@@ -383,13 +404,13 @@ static int run_iface_destroy(kn_api_req *req, json_object *args, json_object *re
 
 static const char *const args_list[] = {"all", "inactive", NULL};
 static const char *const args_dumpxml[] = {"name", "inactive", NULL};
-static const char *const args_name[] = {"name", "confirm", NULL};
+static const char *const args_start[] = {"name", "confirm", "timeout_ms", NULL};
 static const char *const args_destroy[] = {"name", "confirm", "force", NULL};
 
 static const kn_api_verb iface_live_verbs[] = {
         {"iface-list", 0, args_list, run_iface_list},
         {"iface-dumpxml", 0, args_dumpxml, run_iface_dumpxml},
-        {"iface-start", KN_VERB_MUTATES | KN_VERB_LIVE, args_name, run_iface_start},
+        {"iface-start", KN_VERB_MUTATES | KN_VERB_LIVE, args_start, run_iface_start},
         {"iface-destroy", KN_VERB_MUTATES | KN_VERB_LIVE, args_destroy, run_iface_destroy},
 };
 

@@ -81,6 +81,9 @@ typedef struct cli_conn {
         int reply_exit;       /* cli_reply_result(): the exit code of its last error */
         json_object **events; /* event lines received while waiting for a reply */
         size_t n_events, alloc_events;
+        /* Set around a request that may take seconds, when stderr is a
+         * terminal: cli_conn_recv() shows it and the seconds waited. */
+        const char *progress;
 } cli_conn;
 
 /* Connects (offline: loads the module and opens the root); for a daemon
@@ -151,6 +154,9 @@ struct cli_verb {
         bool local;       /* needs no connection */
         /* The protocol verb to send, when not the CLI verb's name. */
         const char *request;
+        /* What the verb may wait seconds for ("waiting for the guest"),
+         * shown on a terminal while it does. */
+        const char *progress;
 };
 
 extern const cli_verb cli_verbs[];
@@ -162,6 +168,12 @@ bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
 /* FLAG's value as a number of seconds (decimals allowed) into args[key];
  * an exit code (usage) if it is not one. */
 int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args);
+/* --timeout SECONDS (at most an hour) into args' "timeout_ms", the
+ * protocol's unit. */
+int cli_put_timeout(const cli_cmd *cmd, json_object *args);
+/* The help of --timeout on the verbs that may wait for a DHCP lease. */
+#define CLI_DHCP_TIMEOUT_HELP                                                                      \
+        "seconds to wait for a DHCP lease, decimals allowed (default 10; exit 8 when none came)"
 /* The value given with a flag that takes one, or NULL. */
 const char *cli_cmd_value(const cli_cmd *cmd, const char *flag);
 
@@ -184,8 +196,9 @@ extern bool cli_json_all;
  * with the errno of its exit code's kind (EINVAL usage, ENOTCONN
  * connection, ...). */
 void cli_json_error(int code, const char *message);
-/* The same with the operation id of the change that failed (NULL: none). */
-void cli_json_error_op(int code, const char *message, const char *op);
+/* The same with the operation id of the change that failed and the live
+ * steps it undid (a JSON array); either may be NULL. */
+void cli_json_error_full(int code, const char *message, const char *op, json_object *undone);
 void cli_json_reset(void);
 extern bool cli_json_error_printed;
 /* Make cli_err a stream that writes through to stderr and keeps a copy. */

@@ -406,6 +406,24 @@ static int read_line(cli_conn *c, int timeout_ms, json_object **ret) {
         return KN_EXIT_OK;
 }
 
+/* read_line() without a timeout that, after a second, shows on stderr (a
+ * terminal) what c->progress waits for and for how long; the line goes
+ * again when the reply comes. */
+static int read_line_showing_progress(cli_conn *c, json_object **ret) {
+        if (!c->progress)
+                return read_line(c, -1, ret);
+        long start = msec_now();
+        bool shown = false;
+        int r;
+        while ((r = read_line(c, 1000, ret)) == KN_EXIT_OK && !*ret) {
+                fprintf(stderr, "\r%s (%ld s)", c->progress, (msec_now() - start + 500) / 1000);
+                shown = true;
+        }
+        if (shown)
+                fputs("\r\033[K", stderr);
+        return r;
+}
+
 int cli_conn_recv(cli_conn *c, json_object **reply) {
         if (c->offline) {
                 if (c->first_reply == c->n_replies)
@@ -422,7 +440,7 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
                 return r;
         json_object *o;
         for (;;) {
-                r = read_line(c, -1, &o);
+                r = read_line_showing_progress(c, &o);
                 if (r != KN_EXIT_OK)
                         return r;
                 /* Events interleave with replies once subscribed: keep them. */

@@ -140,7 +140,7 @@ int cli_event(const cli_cmd *cmd, cli_conn *c) {
                         if (loop)
                                 return KN_EXIT_OK;
                         cli_error("event: no event within %s s", t);
-                        return KN_EXIT_FAILED;
+                        return KN_EXIT_TIMEOUT;
                 }
                 if (!op_matches(ev, op)) {
                         json_object_put(ev);

@@ -155,22 +155,7 @@ static int build_attach(const cli_cmd *cmd, json_object **args) {
 static int add_detach_opts(const char *v, const cli_cmd *cmd, json_object *args) {
         if (cli_cmd_flag(cmd, "--persistent"))
                 json_object_object_add(args, "persistent", json_object_new_boolean(true));
-        if (cli_cmd_value(cmd, "--timeout")) {
-                /* Seconds, as every duration of the CLI; the protocol's
-                 * argument is in milliseconds, at most an hour. */
-                double secs;
-                int r = cli_parse_seconds(v, "--timeout", cli_cmd_value(cmd, "--timeout"), &secs);
-                if (r)
-                        return r;
-                if (secs > 3600) {
-                        cli_error("%s: --timeout '%s' is more than an hour (3600 seconds)", v,
-                                  cli_cmd_value(cmd, "--timeout"));
-                        return KN_EXIT_USAGE;
-                }
-                json_object_object_add(args, "timeout_ms",
-                                       json_object_new_int((int) (secs * 1000 + 0.5)));
-        }
-        return KN_EXIT_OK;
+        return cli_put_timeout(cmd, args);
 }
 
 static int build_detach(const cli_cmd *cmd, json_object **args) {
@@ -360,9 +345,10 @@ const cli_verb cli_guest_verbs[] = {
          .flag_args = args_detach,
          .n_pos = 1,
          .build = build_detach,
-         .print = print_nic},
+         .print = print_nic,
+         .progress = "waiting for the guest to release the NIC"},
         {.name = "detach-device",
-         .args_synopsis = "GUEST FILE",
+         .args_synopsis = "GUEST FILE [--timeout SECONDS] [--persistent]",
          .summary = "hot-unplug the NIC an <interface> XML names",
          .description = "As detach-interface, with the MAC taken from the <interface> in FILE.",
          .flags = flags_detach_dev,
@@ -370,6 +356,7 @@ const cli_verb cli_guest_verbs[] = {
          .flag_args = args_detach_dev,
          .n_pos = 2,
          .build = build_device,
-         .print = print_nic},
+         .print = print_nic,
+         .progress = "waiting for the guest to release the NIC"},
         {},
 };

@@ -19,15 +19,17 @@ void cli_json_reset(void) {
 }
 
 void cli_json_error(int code, const char *message) {
-        cli_json_error_op(code, message, NULL);
+        cli_json_error_full(code, message, NULL, NULL);
 }
 
-void cli_json_error_op(int code, const char *message, const char *op) {
+void cli_json_error_full(int code, const char *message, const char *op, json_object *undone) {
         _cleanup_json_ json_object *o = json_object_new_object();
         json_object *e = json_object_new_object();
         json_object_object_add(e, "code", json_object_new_string(kn_api_code_to_string(code)));
         json_object_object_add(e, "errno", json_object_new_int(code));
         json_object_object_add(e, "message", json_object_new_string(message));
+        if (undone)
+                json_object_object_add(e, "undone", json_object_get(undone));
         json_object_object_add(o, "error", e);
         if (op)
                 json_object_object_add(o, "op", json_object_new_string(op));
@@ -95,12 +97,23 @@ json_object *cli_cmd_reply_result(const cli_cmd *cmd, cli_conn *c, json_object *
         if (!json_object_object_get_ex(reply, "op", &op) ||
             !json_object_is_type(op, json_type_string))
                 op = NULL;
+        /* A failed change's steps, done and undone before the reply. */
+        json_object *e = NULL, *undone = NULL;
+        if (!result && json_object_object_get_ex(reply, "error", &e) &&
+            (!json_object_object_get_ex(e, "undone", &undone) ||
+             !json_object_is_type(undone, json_type_array)))
+                undone = NULL;
         if (!result && cmd->json) {
                 kn_error err;
                 kn_api_reply_error(reply, &err);
                 if (err.code != 0)
-                        cli_json_error_op(err.code, err.message,
-                                          op ? json_object_get_string(op) : NULL);
+                        cli_json_error_full(err.code, err.message,
+                                            op ? json_object_get_string(op) : NULL, undone);
+        } else if (!result && undone && cli_cmd_flag(cmd, "--verbose")) {
+                fprintf(cli_err, "Undone (the last step done first):\n");
+                for (size_t k = 0; k < json_object_array_length(undone); k++)
+                        fprintf(cli_err, "  %s\n",
+                                json_object_get_string(json_object_array_get_idx(undone, k)));
         }
         if (result && cmd->json && op && json_object_is_type(result, json_type_object) &&
             !json_object_object_get_ex(result, "op", NULL))

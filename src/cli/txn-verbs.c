@@ -17,6 +17,8 @@ static int build_bridge(const cli_cmd *cmd, json_object **args) {
         put_flag(cmd, "--no-start", "no_start", *args);
         put_flag(cmd, "--force", "force", *args);
         int r = cli_put_seconds(cmd, "--delay", "delay", *args);
+        if (!r)
+                r = cli_put_timeout(cmd, *args);
         return r ? r : cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
@@ -24,7 +26,8 @@ static int build_unbridge(const cli_cmd *cmd, json_object **args) {
         *args = cli_args_name(cmd);
         put_flag(cmd, "--no-start", "no_start", *args);
         put_flag(cmd, "--force", "force", *args);
-        return cli_put_seconds(cmd, "--confirm", "confirm", *args);
+        int r = cli_put_timeout(cmd, *args);
+        return r ? r : cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
 static int build_commit(const cli_cmd *cmd, json_object **args) {
@@ -113,8 +116,9 @@ static int print_confirmed(const cli_cmd *cmd, json_object *result) {
         return KN_EXIT_OK;
 }
 
-static const char *const flags_bridge[] = {"--stp",     "--no-stp", "--delay",   "--no-start",
-                                           "--confirm", "--force",  "--verbose", NULL};
+static const char *const flags_bridge[] = {"--stp",      "--no-stp",  "--delay",
+                                           "--no-start", "--confirm", "--force",
+                                           "--verbose",  "--timeout", NULL};
 static const char *const help_bridge[] = {
         "turn STP on (off by default: with STP the kernel holds a new port for twice the "
         "forward delay before it forwards)",
@@ -124,20 +128,23 @@ static const char *const help_bridge[] = {
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
         "go ahead where the host could lose connectivity (a DHCP lease nobody renews, "
         "vlans left behind)",
-        "also print each live step, one per line",
+        "also print each live step, one per line (on failure: each step undone)",
+        CLI_DHCP_TIMEOUT_HELP,
         NULL,
 };
-static const char *const args_bridge[] = {NULL, NULL, "SECONDS", NULL, "SECONDS", NULL, NULL, NULL};
-static const char *const flags_unbridge[] = {"--no-start", "--confirm", "--force", "--verbose",
-                                             NULL};
+static const char *const args_bridge[] = {NULL, NULL, "SECONDS", NULL, "SECONDS",
+                                          NULL, NULL, "SECONDS", NULL};
+static const char *const flags_unbridge[] = {"--no-start", "--confirm", "--force",
+                                             "--verbose",  "--timeout", NULL};
 static const char *const help_unbridge[] = {
         "change the configuration only, not the live state",
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
         "go ahead although guest NICs sit on the bridge (they lose their network)",
-        "also print each live step, one per line",
+        "also print each live step, one per line (on failure: each step undone)",
+        CLI_DHCP_TIMEOUT_HELP,
         NULL,
 };
-static const char *const args_unbridge[] = {NULL, "SECONDS", NULL, NULL, NULL};
+static const char *const args_unbridge[] = {NULL, "SECONDS", NULL, NULL, "SECONDS", NULL};
 static const char *const flags_commit[] = {"--confirm", NULL};
 static const char *const help_commit[] = {
         "keep the transaction open SECONDS more: 'kvmnet confirm' keeps it, else it is "
@@ -149,7 +156,7 @@ static const char *const args_commit[] = {"SECONDS", NULL};
 const cli_verb cli_txn_verbs[] = {
         {.name = "iface-bridge",
          .args_synopsis = "INTERFACE BRIDGE [--stp|--no-stp] [--delay SECONDS] [--no-start] "
-                          "[--confirm SECONDS] [--force] [--verbose]",
+                          "[--confirm SECONDS] [--force] [--verbose] [--timeout SECONDS]",
          .summary = "share a NIC: make it a port of a new bridge, live, losing no packet",
          .description = "Defines bridge BRIDGE with INTERFACE as its port and moves "
                         "INTERFACE's IP configuration, MTU and MAC to the bridge, in the "
@@ -162,9 +169,11 @@ const cli_verb cli_txn_verbs[] = {
          .flag_args = args_bridge,
          .n_pos = 2,
          .build = build_bridge,
-         .print = print_bridge},
+         .print = print_bridge,
+         .progress = "moving its configuration to the bridge"},
         {.name = "iface-unbridge",
-         .args_synopsis = "BRIDGE [--no-start] [--confirm SECONDS] [--force] [--verbose]",
+         .args_synopsis = "BRIDGE [--no-start] [--confirm SECONDS] [--force] [--verbose] "
+                          "[--timeout SECONDS]",
          .summary = "undo iface-bridge: the NIC gets its configuration back, live",
          .description = "Gives BRIDGE's IP configuration back to its one NIC port, in the "
                         "configuration and live, without taking the NIC's link down, and "
@@ -174,7 +183,8 @@ const cli_verb cli_txn_verbs[] = {
          .flag_args = args_unbridge,
          .n_pos = 1,
          .build = build_unbridge,
-         .print = print_unbridge},
+         .print = print_unbridge,
+         .progress = "giving its configuration back to its NIC"},
         {.name = "iface-begin",
          .args_synopsis = "",
          .summary = "open a transaction over interface changes",

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "kvmnet/iface.h"
 #include "macro.h"
+#include "seconds.h"
 #include "suggest.h"
 
 #ifndef KN_VERSION
@@ -342,13 +344,14 @@ static const char *const help_list[] = {
         "print the daemon's reply (interfaces and file errors) as JSON",
         NULL,
 };
-static const char *const flags_start[] = {"--verbose", "--confirm", NULL};
+static const char *const flags_start[] = {"--verbose", "--confirm", "--timeout", NULL};
 static const char *const help_start[] = {
-        "also print each change made, one per line",
+        "also print each change made, one per line (on failure: each change undone)",
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
+        CLI_DHCP_TIMEOUT_HELP,
         NULL,
 };
-static const char *const args_start[] = {NULL, "SECONDS", NULL};
+static const char *const args_start[] = {NULL, "SECONDS", "SECONDS", NULL};
 static const char *const flags_confirm[] = {"--confirm", NULL};
 static const char *const help_confirm[] = {
         "revert by itself unless 'kvmnet confirm' follows within SECONDS",
@@ -368,24 +371,12 @@ static const char *const args_destroy[] = {"SECONDS", NULL, NULL};
 #define SECONDS_MAX (366.0 * 24 * 3600)
 
 int cli_parse_seconds(const char *verb, const char *flag, const char *s, double *ret) {
-        char *end = NULL;
-        double d = 0;
-        /* Decimal digits and one point only: strtod() would also take
-         * "inf", "nan", hex floats and leading blanks. */
-        bool ok = s && strlen(s) > 0 && strspn(s, "0123456789.") == strlen(s) &&
-                  strchr(s, '.') == strrchr(s, '.') && !streq(s, ".");
-        if (ok) {
-                errno = 0;
-                d = strtod(s, &end);
-                ok = errno == 0 && end && *end == '\0' && d >= 0 && d <= SECONDS_MAX;
-        }
-        if (!ok) {
+        if (kn_parse_seconds(s, SECONDS_MAX, ret) < 0) {
                 cli_error("%s: %s '%s' is not a number of seconds (0 and up, decimals allowed: "
                           "2.5)",
                           verb, flag, s ? s : "");
                 return KN_EXIT_USAGE;
         }
-        *ret = d;
         return KN_EXIT_OK;
 }
 
@@ -401,9 +392,31 @@ int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_
         return KN_EXIT_OK;
 }
 
+int cli_put_timeout(const cli_cmd *cmd, json_object *args) {
+        const char *v = cli_cmd_value(cmd, "--timeout");
+        double secs;
+        if (!v)
+                return KN_EXIT_OK;
+        int r = cli_parse_seconds(cmd->verb->name, "--timeout", v, &secs);
+        if (r)
+                return r;
+        if (secs > 3600) {
+                cli_error("%s: --timeout '%s' is more than an hour (3600 seconds)", cmd->verb->name,
+                          v);
+                return KN_EXIT_USAGE;
+        }
+        json_object_object_add(args, "timeout_ms", json_object_new_int((int) (secs * 1000 + 0.5)));
+        return KN_EXIT_OK;
+}
+
 static int build_confirmable(const cli_cmd *cmd, json_object **args) {
         *args = cli_args_name(cmd);
         return cli_put_seconds(cmd, "--confirm", "confirm", *args);
+}
+
+static int build_start(const cli_cmd *cmd, json_object **args) {
+        int r = build_confirmable(cmd, args);
+        return r ? r : cli_put_timeout(cmd, *args);
 }
 
 static int build_destroy(const cli_cmd *cmd, json_object **args) {
@@ -511,7 +524,7 @@ const cli_verb cli_verbs[] = {
         },
         {
                 .name = "iface-start",
-                .args_synopsis = "NAME [--verbose] [--confirm SECONDS]",
+                .args_synopsis = "NAME [--verbose] [--confirm SECONDS] [--timeout SECONDS]",
                 .summary = "start an interface: apply its configuration live",
                 .description = "Applies the configured definition of NAME to the kernel, "
                                "changing only what differs (links that already match are not "
@@ -522,8 +535,9 @@ const cli_verb cli_verbs[] = {
                 .flag_help = help_start,
                 .flag_args = args_start,
                 .n_pos = 1,
-                .build = build_confirmable,
+                .build = build_start,
                 .print = print_start,
+                .progress = "applying it (a DHCP lease can take seconds)",
                 .done = "started",
         },
         {
@@ -903,7 +917,14 @@ int cli_cmd_run(const cli_cmd *cmd, cli_conn *c) {
                 json_object_put(args); /* what was built before the bad value */
                 return r;
         }
+        /* The message shown meanwhile on a terminal, not for scripts. */
+        _cleanup_free_ char *progress = NULL;
+        if (cmd->verb->progress && !cmd->json && isatty(STDERR_FILENO))
+                progress = kn_xasprintf("%s %s: %s", cmd->verb->name, cmd->pos[0],
+                                        cmd->verb->progress);
+        c->progress = progress;
         r = cli_conn_call(c, cli_verb_request(cmd->verb), args, &reply);
+        c->progress = NULL;
         if (r == KN_EXIT_CONNECT)
                 cli_cmd_unconnected(cmd, r);
         if (r != 0)

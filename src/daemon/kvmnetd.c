@@ -21,6 +21,7 @@
 #include "macro.h"
 #include "mkdir.h"
 #include "rootfs.h"
+#include "seconds.h"
 #include "txn/filelog.h"
 
 #ifndef KN_VERSION
@@ -42,8 +43,8 @@ static void help(void) {
                "  --group NAME       group allowed on the read-write socket besides root\n"
                "  --emulator PATH    a QEMU binary guests may name in <emulator>; repeat\n"
                "                     for several (default: qemu-system-x86_64 only)\n"
-               "  --unplug-timeout MS  how long a NIC detach waits for the guest to release\n"
-               "                     the NIC unless the request says (default %d)\n"
+               "  --unplug-timeout SECONDS  how long a NIC detach waits for the guest to\n"
+               "                     release the NIC unless the request says (default %g)\n"
                "  --max-clients N    connections per socket (default %u; root's and the\n"
                "                     daemon user's on the read-write socket are not counted)\n"
                "  --max-clients-per-uid N  connections per user but root (default %u)\n"
@@ -60,8 +61,8 @@ static void help(void) {
                "SIGHUP reloads the configuration files.  $KVMNET_RUN_DIR replaces %s\n"
                "in the default socket paths.  See docs/protocol.md.\n",
                KN_RUN_DIR, KN_SOCKET_NAME, KN_RUN_DIR, KN_SOCKET_RO_NAME, KN_STATE_DIR,
-               KN_GUEST_DETACH_TIMEOUT_MS, KN_DAEMON_MAX_CLIENTS, KN_DAEMON_MAX_CLIENTS_UID,
-               KN_DAEMON_IDLE_SEC, KN_RUN_DIR);
+               KN_GUEST_DETACH_TIMEOUT_MS / 1000.0, KN_DAEMON_MAX_CLIENTS,
+               KN_DAEMON_MAX_CLIENTS_UID, KN_DAEMON_IDLE_SEC, KN_RUN_DIR);
 }
 
 typedef struct options {
@@ -150,18 +151,18 @@ static int parse_options(int argc, char **argv, options *o) {
                                 o->emulators = kn_xcalloc(argc, sizeof *o->emulators);
                         o->emulators[o->n_emulators++] = optarg;
                         break;
-                case ARG_UNPLUG_TIMEOUT:
-                        errno = 0;
-                        v = strtol(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v < 0 || v > 3600000) {
+                case ARG_UNPLUG_TIMEOUT: {
+                        double t;
+                        if (kn_parse_seconds(optarg, 3600, &t) < 0) {
                                 fprintf(stderr,
                                         "kvmnetd: --unplug-timeout '%s' is not a number of "
-                                        "milliseconds (valid: 0..3600000)\n",
+                                        "seconds (valid: 0..3600, decimals allowed)\n",
                                         optarg);
                                 return -EINVAL;
                         }
-                        o->unplug_timeout_ms = (int) v;
+                        o->unplug_timeout_ms = (int) (t * 1000 + 0.5);
                         break;
+                }
                 case ARG_MAX_CLIENTS:
                 case ARG_MAX_CLIENTS_UID:
                         errno = 0;
@@ -178,19 +179,15 @@ static int parse_options(int argc, char **argv, options *o) {
                         *(c == ARG_MAX_CLIENTS ? &o->max_clients : &o->max_clients_uid) =
                                 (unsigned) v;
                         break;
-                case ARG_IDLE_TIMEOUT: {
-                        errno = 0;
-                        double t = strtod(optarg, &end);
-                        if (errno || end == optarg || *end || !isfinite(t) || t < 0 || t > 86400) {
+                case ARG_IDLE_TIMEOUT:
+                        if (kn_parse_seconds(optarg, 86400, &o->idle_timeout) < 0) {
                                 fprintf(stderr,
                                         "kvmnetd: --idle-timeout '%s' is not a number of seconds "
                                         "(valid: 0..86400, decimals allowed; 0: never)\n",
                                         optarg);
                                 return -EINVAL;
                         }
-                        o->idle_timeout = t;
                         break;
-                }
                 case ARG_LOG_LEVEL:
                         o->log_level = kn_log_level_from_string(optarg);
                         if (o->log_level < 0) {

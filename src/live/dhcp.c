@@ -21,7 +21,12 @@
 #include "mkdir.h"
 #include "rootfs.h"
 
-#define LEASE_TIMEOUT_MS 30000
+/* udhcpc's -T: seconds between its discover packets. */
+#define DISCOVER_PERIOD_MS 2000
+
+static long lease_timeout_ms(const kn_netns *ns) {
+        return ns->dhcp_timeout_ms > 0 ? ns->dhcp_timeout_ms : KN_DHCP_TIMEOUT_MS;
+}
 
 /* Only the leased address and the default route are touched, never the
  * link's other addresses (udhcpc's stock script flushes them all). */
@@ -166,12 +171,14 @@ static int spawn_client(kn_netns *ns, const char *ifname, int family, const char
         _cleanup_free_ char *env_lease = kn_xasprintf("KVMNET_LEASE=%s", lease);
         unlink(pidfile);
 
-        char *argv[] = {"udhcpc", "-i",    (char *) ifname,
-                        "-p",     pidfile, "-s",
-                        sh,       "-n",    "-R",
-                        "-t",     "5",     "-T",
-                        "2",      NULL,    NULL,
-                        NULL};
+        /* As many discovers as fit in the timeout: udhcpc gives up (-n)
+         * about when the timeout ends; wait_client() caps it anyway. */
+        char tries[24], period[16];
+        snprintf(tries, sizeof tries, "%ld",
+                 (lease_timeout_ms(ns) + DISCOVER_PERIOD_MS - 1) / DISCOVER_PERIOD_MS);
+        snprintf(period, sizeof period, "%d", DISCOVER_PERIOD_MS / 1000);
+        char *argv[] = {"udhcpc", "-i", (char *) ifname, "-p", pidfile, "-s", sh,   "-n",
+                        "-R",     "-t", tries,           "-T", period,  NULL, NULL, NULL};
         if (request) {
                 argv[13] = "-r";
                 argv[14] = (char *) request;
@@ -228,7 +235,10 @@ static int wait_client(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
         _cleanup_free_ char *pidfile = state_path(ns, ifname, family, "pid");
         _cleanup_free_ char *log = state_path(ns, ifname, family, "log");
         int st = 0;
-        pid_t r = wait_exit(c, LEASE_TIMEOUT_MS, &st);
+        long timeout = lease_timeout_ms(ns), start = now_ms();
+        /* A moment past the timeout: udhcpc's last discover gets its answer. */
+        pid_t r = wait_exit(c, timeout + 1000, &st);
+        bool timed_out = r == 0 || now_ms() - start >= timeout - DISCOVER_PERIOD_MS / 2;
         if (r == 0) {
                 kill(c->pid, SIGKILL);
                 waitpid(c->pid, &st, 0);
@@ -239,8 +249,8 @@ static int wait_client(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
                 close(c->pidfd);
         c->pidfd = -1;
         if (r == 0)
-                return kn_error_set(err, ETIMEDOUT, "%s: no DHCP lease after %d s (log: %s)",
-                                    ifname, LEASE_TIMEOUT_MS / 1000, log);
+                return kn_error_set(err, ETIMEDOUT, "%s: no DHCP lease within %g s (log: %s)",
+                                    ifname, timeout / 1000.0, log);
         if (r < 0)
                 return kn_error_set(err, errno, "%s: waiting for udhcpc %d: %m", ifname, (int) pid);
         bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
@@ -253,6 +263,11 @@ static int wait_client(kn_netns *ns, kn_dhcp_client *c, kn_error *err) {
         if (!ok) {
                 char line[256];
                 last_line(log, line, sizeof line);
+                /* udhcpc gave up after its discovers: that is the timeout. */
+                if (timed_out)
+                        return kn_error_set(
+                                err, ETIMEDOUT, "%s: no DHCP lease within %g s (%s; log: %s)",
+                                ifname, timeout / 1000.0, line[0] ? line : "udhcpc exited", log);
                 return kn_error_set(err, EHOSTUNREACH, "%s: no DHCP lease (%s; log: %s)", ifname,
                                     line[0] ? line : "udhcpc exited", log);
         }

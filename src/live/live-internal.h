@@ -25,7 +25,8 @@ struct kn_netns {
         struct nl_sock *genl;
         int ethtool_family; /* genetlink id; 0 not resolved yet, < 0 unavailable */
         char *state_dir;
-        uint8_t *buf; /* receive buffer */
+        long dhcp_timeout_ms; /* kn_netns_set_dhcp_timeout(); 0: the default */
+        uint8_t *buf;         /* receive buffer */
         size_t buf_size;
 };
 
@@ -232,6 +233,9 @@ struct kn_live_txn {
         kn_live_step *steps;
         size_t n, alloc;
         int log_fd; /* -1: not logged (kn_live_txn_set_log) */
+        /* What the last rollback undid, in the order it did (newest first). */
+        char **undone;
+        size_t n_undone;
 };
 
 /* Do one step: send fwd (freed), with fn called for replies (NLM_F_ECHO).

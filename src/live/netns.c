@@ -149,6 +149,10 @@ const char *kn_netns_name(const kn_netns *ns) {
         return ns->name;
 }
 
+void kn_netns_set_dhcp_timeout(kn_netns *ns, long timeout_ms) {
+        ns->dhcp_timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
 int kn_netns_set_state_dir(kn_netns *ns, const char *dir, kn_error *err) {
         if (isempty(dir) || dir[0] != '/')
                 return kn_error_set(err, EINVAL, "state directory '%s' is not an absolute path",

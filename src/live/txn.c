@@ -271,9 +271,20 @@ static int undo_step(kn_netns *ns, kn_live_step *s, kn_error *e) {
         return r;
 }
 
+void kn_live_txn_clear_undone(kn_live_txn *t) {
+        for (size_t k = 0; k < t->n_undone; k++)
+                free(t->undone[k]);
+        free(t->undone);
+        t->undone = NULL;
+        t->n_undone = 0;
+}
+
 int kn_live_txn_rollback_to(kn_netns *ns, kn_live_txn *t, size_t mark, kn_error *err) {
         int first = 0;
         size_t undone = 0;
+        kn_live_txn_clear_undone(t);
+        if (t->n > mark)
+                t->undone = kn_xcalloc(t->n - mark, sizeof *t->undone);
         for (size_t k = t->n; k-- > mark;) {
                 kn_error e = {0};
                 int r = undo_step(ns, &t->steps[k], &e);
@@ -281,6 +292,7 @@ int kn_live_txn_rollback_to(kn_netns *ns, kn_live_txn *t, size_t mark, kn_error 
                         first = r;
                         kn_error_set(err, -r, "%s", e.message);
                 }
+                t->undone[t->n_undone++] = TAKE_PTR(t->steps[k].what);
                 step_done(&t->steps[k]);
                 undone++;
         }
@@ -302,12 +314,21 @@ const char *kn_live_txn_step(const kn_live_txn *t, size_t i) {
         return t && i < t->n ? t->steps[i].what : NULL;
 }
 
+size_t kn_live_txn_n_undone(const kn_live_txn *t) {
+        return t ? t->n_undone : 0;
+}
+
+const char *kn_live_txn_undone(const kn_live_txn *t, size_t i) {
+        return t && i < t->n_undone ? t->undone[i] : NULL;
+}
+
 kn_live_txn *kn_live_txn_free(kn_live_txn *t) {
         if (!t)
                 return NULL;
         for (size_t k = 0; k < t->n; k++)
                 step_done(&t->steps[k]);
         free(t->steps);
+        kn_live_txn_clear_undone(t);
         free(t);
         return NULL;
 }

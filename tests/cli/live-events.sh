@@ -60,7 +60,7 @@ wait "$ONE" || rc=$?
 [ "$rc" = 0 ] || fail "event exited $rc: $(cat "$T/one")"
 [ "$(wc -l <"$T/one")" = 1 ] || fail "event printed more than the first event: $(cat "$T/one")"
 grep -q "^event 'link' for interface spare1: new .*mtu=1280" "$T/one" || fail "event output: $(cat "$T/one")"
-expect_error 1 "event: no event within 1 s" "$KVMNET" -c "$RW" event --timeout 1
+expect_error 8 "event: no event within 1 s" "$KVMNET" -c "$RW" event --timeout 1
 expect_error 2 "event: option '--timeout' needs a value" "$KVMNET" -c "$RW" event --timeout
 pass "event without --loop prints the first event and exits; --timeout"
 

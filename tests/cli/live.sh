@@ -284,6 +284,38 @@ EOF
                 [ "$before" = "$(snapshot)" ] || fail "a failed DHCP start left changes"
                 [ -z "$(ip netns pids "$H")" ] || fail "DHCP client left running"
                 pass "a start waiting for DHCP holds back only its own connection, replies stay in order, the failure is undone"
+
+                # --timeout bounds the wait (exit 8: timeout); on a terminal
+                # (script(1) gives one) the wait is shown, and --verbose lists
+                # the steps undone.  With --json, no progress, the error and
+                # its steps as JSON on stdout.
+                t0=$(date +%s%N)
+                script -qec "$KVMNET -c unix://$T/rw iface-start eth0 --timeout 2 --verbose" /dev/null \
+                        >"$T/tty" 2>&1
+                rc=$?
+                ms=$((($(date +%s%N) - t0) / 1000000))
+                [ "$rc" = 8 ] || fail "iface-start --timeout 2 exited $rc: $(cat "$T/tty")"
+                [ "$ms" -ge 1500 ] && [ "$ms" -lt 6000 ] || fail "iface-start --timeout 2 took $ms ms"
+                grep -q "iface-start eth0: applying it (a DHCP lease can take seconds) (1 s)" "$T/tty" ||
+                        fail "no progress shown on a terminal: $(cat -v "$T/tty")"
+                grep -q "error: iface-start eth0: eth0: no DHCP lease within 2 s" "$T/tty" ||
+                        fail "timeout error: $(cat -v "$T/tty")"
+                grep -A1 "^Undone (the last step done first):" "$T/tty" | grep -q "^  " ||
+                        fail "--verbose lists no undone steps: $(cat -v "$T/tty")"
+                rc=0
+                kv --json iface-start eth0 --timeout 0.5 >"$T/json" 2>/dev/null || rc=$?
+                [ "$rc" = 8 ] || fail "--json iface-start --timeout 0.5 exited $rc"
+                python3 - "$T/json" <<'PY' || fail "--json timeout error: $(cat "$T/json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert e["code"] == "ETIMEDOUT", e
+assert "no DHCP lease within 0.5 s" in e["message"], e
+assert e["undone"] and all(isinstance(s, str) for s in e["undone"]), e
+PY
+                [ "$before" = "$(snapshot)" ] || fail "a timed-out DHCP start left changes"
+                [ -z "$(ip netns pids "$H")" ] || fail "DHCP client left running after --timeout"
+                expect_error 2 "iface-start: --timeout '1e3' is not a number of seconds" kv iface-start eth0 --timeout 1e3
+                pass "iface-start --timeout: exit 8 in time, progress on a terminal, --verbose and --json list the undone steps"
         fi
 else
         echo "ok - DHCP # SKIP dnsmasq or busybox udhcpc missing"

@@ -38,6 +38,18 @@ stop_daemon
 grep -q "valid: error, warning, notice, info, debug" "$T/err" || fail "--log-level loud: $(cat "$T/err")"
 pass "--log-level warning leaves out info; an unknown level is refused"
 
+# Durations are seconds everywhere, parsed by one parser: decimals yes,
+# exponents, signs and "inf" no, each refusal naming the option.
+for bad in 1e3 -1 inf 0x10 "" 3601; do
+        "$KVMNETD" --unplug-timeout "$bad" 2>"$T/err" && fail "--unplug-timeout '$bad' accepted"
+        grep -q "kvmnetd: --unplug-timeout '$bad' is not a number of seconds (valid: 0..3600, decimals allowed)" "$T/err" ||
+                fail "--unplug-timeout '$bad': $(cat "$T/err")"
+done
+"$KVMNETD" --idle-timeout 1e3 2>"$T/err" && fail "--idle-timeout 1e3 accepted"
+grep -q "kvmnetd: --idle-timeout '1e3' is not a number of seconds" "$T/err" || fail "--idle-timeout 1e3: $(cat "$T/err")"
+"$KVMNETD" --help | grep -q -- "--unplug-timeout SECONDS" || fail "--help does not say seconds"
+pass "kvmnetd's --unplug-timeout and --idle-timeout take seconds and refuse what is not"
+
 : >"$T/daemon.log"
 start_daemon -v
 kv iface-list >/dev/null || fail "iface-list at debug"
