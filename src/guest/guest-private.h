@@ -119,6 +119,10 @@ struct kn_guest {
 
 /* ---- guest-store.c ---- */
 char *kn_guest_def_path(kn_guest_registry *reg, const char *name);
+/* ENOENT "[VERB: ]no guest named 'NAME'", with the nearest guest's name
+ * (defined or running) when one is near: the one wording of it. */
+int kn_guest_error_no_such(kn_guest_registry *reg, const char *verb, const char *name,
+                           kn_error *err);
 /* The stored definition of name; ENOENT error naming the guest if none. */
 int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err);
 int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err);

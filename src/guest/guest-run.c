@@ -138,9 +138,7 @@ int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *n
                 _cleanup_free_ char *path = kn_guest_def_path(reg, name);
                 bool defined = access(path, F_OK) == 0;
                 if (!defined)
-                        return kn_error_set(err, ENOENT,
-                                            "%s: no guest named '%s' (neither defined nor adopted)",
-                                            verb, name);
+                        return kn_guest_error_no_such(reg, verb, name, err);
                 return kn_error_set(err, EHOSTDOWN,
                                     "%s: guest '%s' is not running (start it with guest-start)",
                                     verb, name);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "guest-private.h"
+#include "suggest.h"
 #include "rootfs.h"
 #include "strbuf.h"
 #include "mkdir.h"
@@ -41,7 +42,7 @@ int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **r
         _cleanup_free_ char *xml = read_file(path, &e);
         if (!xml) {
                 if (e == ENOENT)
-                        return kn_error_set(err, ENOENT, "no guest named '%s'", name);
+                        return kn_guest_error_no_such(reg, NULL, name, err);
                 return kn_error_set(err, e, "%s: %s", path, strerror(e));
         }
         r = kn_guest_def_parse(xml, ret, err);
@@ -85,7 +86,7 @@ int kn_guest_undefine(kn_guest_registry *reg, const char *name, bool *ret_runnin
         _cleanup_free_ char *path = kn_guest_def_path(reg, name);
         if (unlink(path) < 0) {
                 if (errno == ENOENT)
-                        return kn_error_set(err, ENOENT, "no guest named '%s'", name);
+                        return kn_guest_error_no_such(reg, NULL, name, err);
                 return kn_error_set(err, errno, "%s: %m", path);
         }
         /* A running guest keeps running, now transient. */
@@ -162,4 +163,21 @@ int kn_guest_list(kn_guest_registry *reg, kn_guest_status **ret, size_t *ret_n, 
         *ret = list;
         *ret_n = n;
         return 0;
+}
+
+int kn_guest_error_no_such(kn_guest_registry *reg, const char *verb, const char *name,
+                           kn_error *err) {
+        kn_guest_status *list = NULL;
+        size_t n = 0;
+        kn_suggest near;
+        kn_suggest_init(&near, name);
+        if (kn_guest_list(reg, &list, &n, NULL) >= 0)
+                for (size_t k = 0; k < n; k++)
+                        kn_suggest_add(&near, list[k].name);
+        const char *best = kn_suggest_result(&near);
+        int r = kn_error_set(err, ENOENT, "%s%sno guest named '%s'%s%s%s", verb ? verb : "",
+                             verb ? ": " : "", name, best ? " (did you mean '" : "",
+                             best ? best : "", best ? "'?)" : "");
+        kn_guest_status_free_array(list, n);
+        return r;
 }

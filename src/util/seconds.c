@@ -8,8 +8,8 @@
 int kn_parse_seconds(const char *s, double max, double *ret) {
         /* Decimal digits and one point only: strtod() alone would also take
          * "inf", "nan", hex floats, exponents and leading blanks. */
-        if (!s || !*s || strspn(s, "0123456789.") != strlen(s) || strchr(s, '.') != strrchr(s, '.') ||
-            strcmp(s, ".") == 0)
+        if (!s || !*s || strspn(s, "0123456789.") != strlen(s) ||
+            strchr(s, '.') != strrchr(s, '.') || strcmp(s, ".") == 0)
                 return -EINVAL;
         char *end = NULL;
         errno = 0;

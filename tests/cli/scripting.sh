@@ -163,6 +163,11 @@ expect_error 5 "^error: net-info: no network named 'lbb' \(did you mean 'lab'\?\
 expect_error 5 "^error: net-dumpxml: no network named 'default0'$" kv net-dumpxml default0
 expect_error 5 "no network named 'lbb'" kv net-undefine lbb
 expect_error 5 "^error: guest-dumpxml: no guest named 'g1'$" kv guest-dumpxml g1
+printf "<domain type='kvm'><name>web1</name><memory unit='MiB'>64</memory><os><type arch='x86_64' machine='pc'>hvm</type><kernel>/boot/vmlinuz</kernel></os></domain>" >"$T/web1.xml"
+kv guest-define "$T/web1.xml" >/dev/null 2>"$T/err" || fail "guest-define web1: $(cat "$T/err")"
+expect_error 5 "^error: guest-dumpxml: no guest named 'web2' \(did you mean 'web1'\?\)$" kv guest-dumpxml web2
+expect_error 5 "^error: guest-undefine: no guest named 'wb1' \(did you mean 'web1'\?\)$" kv guest-undefine wb1
+kv guest-undefine web1 >/dev/null || fail "guest-undefine web1"
 pass "'no interface named', 'no network named', 'no guest named', with the nearest name"
 
 # --- durations: seconds, decimals, one error naming the option ---
