@@ -159,7 +159,8 @@ struct cli_verb {
         const char *progress;
 };
 
-extern const cli_verb cli_verbs[];
+extern const cli_verb cli_iface_verbs[]; /* iface-verbs.c */
+extern const cli_verb cli_verbs[];       /* verbs.c: event, version, proxy, help */
 extern const cli_verb cli_guest_verbs[]; /* guest-verbs.c */
 extern const cli_verb cli_txn_verbs[];   /* txn-verbs.c */
 extern const cli_verb cli_net_verbs[];   /* net-verbs.c */
@@ -167,6 +168,11 @@ const cli_verb *cli_verb_find(const char *name);
 bool cli_cmd_flag(const cli_cmd *cmd, const char *flag);
 /* FLAG's value as a number of seconds (decimals allowed) into args[key];
  * an exit code (usage) if it is not one. */
+/* A member of a reply's result as a string (a number as its text), NULL
+ * when absent or null. */
+const char *cli_json_str(json_object *o, const char *key);
+/* A verb without arguments: an empty args object. */
+int cli_build_none(const cli_cmd *cmd, json_object **args);
 int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_object *args);
 /* --timeout SECONDS (at most an hour) into args' "timeout_ms", the
  * protocol's unit. */

@@ -7,18 +7,6 @@
 #include "cli.h"
 #include "macro.h"
 
-static const char *str(json_object *o, const char *key) {
-        json_object *v;
-        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-                return NULL;
-        return json_object_get_string(v);
-}
-
-static int build_none(const cli_cmd *cmd, json_object **args) {
-        *args = json_object_new_object();
-        return KN_EXIT_OK;
-}
-
 static int build_define(const cli_cmd *cmd, json_object **args) {
         _cleanup_free_ char *xml = NULL;
         int r = cli_read_xml("guest-define", cmd, cmd->pos[0], &xml, NULL);
@@ -34,9 +22,9 @@ static int build_define(const cli_cmd *cmd, json_object **args) {
 static int print_done(const cli_cmd *cmd, json_object *result) {
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
-        const char *pid = str(result, "pid");
-        printf("Guest %s %s%s%s%s\n", str(result, "name"), cmd->verb->done, pid ? " (pid " : "",
-               pid ? pid : "", pid ? ")" : "");
+        const char *pid = cli_json_str(result, "pid");
+        printf("Guest %s %s%s%s%s\n", cli_json_str(result, "name"), cmd->verb->done,
+               pid ? " (pid " : "", pid ? pid : "", pid ? ")" : "");
         return KN_EXIT_OK;
 }
 
@@ -50,16 +38,17 @@ static int print_list(const cli_cmd *cmd, json_object *result) {
         printf("--------------------------------------------------\n");
         for (size_t k = 0; k < json_object_array_length(list); k++) {
                 json_object *g = json_object_array_get_idx(list, k);
-                const char *pid = str(g, "pid");
-                printf(" %-20s %-10s %-8s %s\n", str(g, "name"), str(g, "state"), pid ? pid : "-",
-                       streq(str(g, "persistent"), "true") ? "yes" : "no");
+                const char *pid = cli_json_str(g, "pid");
+                printf(" %-20s %-10s %-8s %s\n", cli_json_str(g, "name"), cli_json_str(g, "state"),
+                       pid ? pid : "-",
+                       streq(cli_json_str(g, "persistent"), "true") ? "yes" : "no");
         }
         putchar('\n');
         return KN_EXIT_OK;
 }
 
 static int print_dumpxml(const cli_cmd *cmd, json_object *result) {
-        fputs(str(result, "xml"), stdout);
+        fputs(cli_json_str(result, "xml"), stdout);
         return KN_EXIT_OK;
 }
 
@@ -68,18 +57,19 @@ static int print_info(const cli_cmd *cmd, json_object *result) {
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
         printf("%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n%-16s %s\n",
-               "Name:", str(result, "name"), "State:", str(result, "state"),
-               "PID:", str(result, "pid"), "Accel:", str(result, "accel"),
-               "vCPUs:", str(result, "vcpus"), "Interfaces:", str(result, "interfaces"));
+               "Name:", cli_json_str(result, "name"), "State:", cli_json_str(result, "state"),
+               "PID:", cli_json_str(result, "pid"), "Accel:", cli_json_str(result, "accel"),
+               "vCPUs:", cli_json_str(result, "vcpus"),
+               "Interfaces:", cli_json_str(result, "interfaces"));
         if (json_object_object_get_ex(result, "hotplug", &h)) {
-                const char *m = str(h, "machine");
+                const char *m = cli_json_str(h, "machine");
                 if (streq_ptr(m, "q35"))
                         printf("%-16s q35, %s of %s pcie-root-ports free\n",
-                               "Hot-plug:", str(h, "free"), str(h, "root_ports"));
+                               "Hot-plug:", cli_json_str(h, "free"), cli_json_str(h, "root_ports"));
                 else
                         printf("%-16s pc, %s of %s PCI slots free\n",
-                               "Hot-plug:", str(h, "free") ? str(h, "free") : "?",
-                               str(h, "slots") ? str(h, "slots") : "32");
+                               "Hot-plug:", cli_json_str(h, "free") ? cli_json_str(h, "free") : "?",
+                               cli_json_str(h, "slots") ? cli_json_str(h, "slots") : "32");
         }
         return KN_EXIT_OK;
 }
@@ -97,9 +87,9 @@ static int print_domiflist(const cli_cmd *cmd, json_object *result) {
                "-------------\n");
         for (size_t k = 0; k < json_object_array_length(list); k++) {
                 json_object *n = json_object_array_get_idx(list, k);
-                printf(" %-16s %-8s %-16s %-8s %-18s %-6s %s\n", str(n, "tap"), str(n, "type"),
-                       str(n, "source"), str(n, "model"), str(n, "mac"), str(n, "queues"),
-                       str(n, "state"));
+                printf(" %-16s %-8s %-16s %-8s %-18s %-6s %s\n", cli_json_str(n, "tap"),
+                       cli_json_str(n, "type"), cli_json_str(n, "source"), cli_json_str(n, "model"),
+                       cli_json_str(n, "mac"), cli_json_str(n, "queues"), cli_json_str(n, "state"));
         }
         putchar('\n');
         return KN_EXIT_OK;
@@ -191,11 +181,12 @@ static int print_nic(const cli_cmd *cmd, json_object *result) {
         if (!json_object_object_get_ex(result, "interface", &n))
                 return KN_EXIT_CONNECT;
         bool attach = strncmp(cmd->verb->name, "attach", 6) == 0;
-        bool net = streq_ptr(str(n, "type"), "network");
+        bool net = streq_ptr(cli_json_str(n, "type"), "network");
         printf("Interface %s %s guest %s: tap %s on %s%s%s%s, %s queue(s) (%.1f ms)\n",
-               str(n, "mac"), attach ? "attached to" : "detached from", str(result, "name"),
-               str(n, "tap"), net ? "network " : "", str(n, "source"), net ? ", bridge " : "",
-               net ? str(n, "bridge") : "", str(n, "queues"),
+               cli_json_str(n, "mac"), attach ? "attached to" : "detached from",
+               cli_json_str(result, "name"), cli_json_str(n, "tap"), net ? "network " : "",
+               cli_json_str(n, "source"), net ? ", bridge " : "",
+               net ? cli_json_str(n, "bridge") : "", cli_json_str(n, "queues"),
                json_object_get_double(json_object_object_get(result, "elapsed_ms")));
         return KN_EXIT_OK;
 }
@@ -257,7 +248,7 @@ const cli_verb cli_guest_verbs[] = {
          .summary = "list guests",
          .description = "Lists defined, running and adopted guests.",
          JSON_FLAGS,
-         .build = build_none,
+         .build = cli_build_none,
          .print = print_list},
         {.name = "guest-dumpxml",
          .args_synopsis = "NAME",

@@ -7,13 +7,6 @@
 #include "cli.h"
 #include "macro.h"
 
-static const char *str(json_object *o, const char *key) {
-        json_object *v;
-        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-                return NULL;
-        return json_object_get_string(v);
-}
-
 static bool boolean(json_object *o, const char *key) {
         json_object *v;
         return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
@@ -74,16 +67,17 @@ static int build_update(const cli_cmd *cmd, json_object **args) {
 static int print_done(const cli_cmd *cmd, json_object *result) {
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
-        printf("Network %s %s\n", str(result, "name"), cmd->verb->done);
+        printf("Network %s %s\n", cli_json_str(result, "name"), cmd->verb->done);
         return KN_EXIT_OK;
 }
 
 static int print_start(const cli_cmd *cmd, json_object *result) {
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
-        const char *pid = str(result, "dnsmasq_pid");
-        printf("Network %s started on %s%s%s%s\n", str(result, "name"), str(result, "bridge"),
-               pid ? " (dnsmasq pid " : "", pid ? pid : "", pid ? ")" : "");
+        const char *pid = cli_json_str(result, "dnsmasq_pid");
+        printf("Network %s started on %s%s%s%s\n", cli_json_str(result, "name"),
+               cli_json_str(result, "bridge"), pid ? " (dnsmasq pid " : "", pid ? pid : "",
+               pid ? ")" : "");
         return KN_EXIT_OK;
 }
 
@@ -98,10 +92,10 @@ static int print_list(const cli_cmd *cmd, json_object *result) {
         printf("----------------------------------------------------------------\n");
         for (size_t k = 0; k < json_object_array_length(list); k++) {
                 json_object *n = json_object_array_get_idx(list, k);
-                printf(" %-20s %-10s %-11s %-11s %s\n", str(n, "name"),
+                printf(" %-20s %-10s %-11s %-11s %s\n", cli_json_str(n, "name"),
                        boolean(n, "active") ? "active" : "inactive",
                        boolean(n, "autostart") ? "yes" : "no",
-                       boolean(n, "persistent") ? "yes" : "no", str(n, "bridge"));
+                       boolean(n, "persistent") ? "yes" : "no", cli_json_str(n, "bridge"));
         }
         putchar('\n');
         if (json_object_object_get_ex(result, "errors", &errors)) {
@@ -118,28 +112,29 @@ static int print_info(const cli_cmd *cmd, json_object *result) {
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
         printf("%-15s %s\n%-15s %s\n%-15s %s\n%-15s %s\n%-15s %s\n%-15s %s\n%-15s %s\n",
-               "Name:", str(result, "name"), "UUID:", str(result, "uuid"),
+               "Name:", cli_json_str(result, "name"), "UUID:", cli_json_str(result, "uuid"),
                "Active:", boolean(result, "active") ? "yes" : "no",
                "Persistent:", boolean(result, "persistent") ? "yes" : "no",
                "Autostart:", boolean(result, "autostart") ? "yes" : "no",
-               "Bridge:", str(result, "bridge"), "Forward:", str(result, "forward"));
+               "Bridge:", cli_json_str(result, "bridge"),
+               "Forward:", cli_json_str(result, "forward"));
         if (json_object_object_get_ex(result, "subnets", &subnets))
                 for (size_t k = 0; k < json_object_array_length(subnets); k++)
                         printf("%-15s %s\n", "Subnet:",
                                json_object_get_string(json_object_array_get_idx(subnets, k)));
-        if (str(result, "dnsmasq_pid"))
-                printf("%-15s %s%s\n", "DHCP/DNS:", str(result, "dnsmasq_pid"),
+        if (cli_json_str(result, "dnsmasq_pid"))
+                printf("%-15s %s%s\n", "DHCP/DNS:", cli_json_str(result, "dnsmasq_pid"),
                        boolean(result, "dnsmasq_adopted") ? " (adopted)" : "");
         return KN_EXIT_OK;
 }
 
 static int print_dumpxml(const cli_cmd *cmd, json_object *result) {
-        fputs(str(result, "xml"), stdout);
+        fputs(cli_json_str(result, "xml"), stdout);
         return KN_EXIT_OK;
 }
 
 static int print_autostart(const cli_cmd *cmd, json_object *result) {
-        printf("Network %s %s\n", str(result, "name"),
+        printf("Network %s %s\n", cli_json_str(result, "name"),
                boolean(result, "autostart") ? "marked as autostarted" : "unmarked as autostarted");
         return KN_EXIT_OK;
 }
@@ -163,18 +158,20 @@ static int print_leases(const cli_cmd *cmd, json_object *result) {
                 struct tm tm;
                 if (t > 0 && localtime_r(&t, &tm))
                         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-                _cleanup_free_ char *ip = kn_xasprintf("%s/%s", str(l, "ip"), str(l, "prefix"));
+                _cleanup_free_ char *ip =
+                        kn_xasprintf("%s/%s", cli_json_str(l, "ip"), cli_json_str(l, "prefix"));
                 printf(" %-20s %-18s %-9s %-20s %-12s %s\n", when,
-                       str(l, "mac") ? str(l, "mac") : "-", str(l, "family"), ip,
-                       str(l, "hostname") ? str(l, "hostname") : "-",
-                       str(l, "client_id") ? str(l, "client_id") : "-");
+                       cli_json_str(l, "mac") ? cli_json_str(l, "mac") : "-",
+                       cli_json_str(l, "family"), ip,
+                       cli_json_str(l, "hostname") ? cli_json_str(l, "hostname") : "-",
+                       cli_json_str(l, "client_id") ? cli_json_str(l, "client_id") : "-");
         }
         putchar('\n');
         return KN_EXIT_OK;
 }
 
 static int print_update(const cli_cmd *cmd, json_object *result) {
-        printf("Updated network %s%s%s\n", str(result, "name"),
+        printf("Updated network %s%s%s\n", cli_json_str(result, "name"),
                boolean(result, "live") ? " live" : "",
                boolean(result, "config")
                        ? (boolean(result, "live") ? " and persistent config" : " persistent config")

@@ -35,11 +35,6 @@ static int build_commit(const cli_cmd *cmd, json_object **args) {
         return cli_put_seconds(cmd, "--confirm", "confirm", *args);
 }
 
-static int build_none(const cli_cmd *cmd, json_object **args) {
-        *args = json_object_new_object();
-        return KN_EXIT_OK;
-}
-
 static void print_confirm(json_object *result) {
         json_object *s;
         if (json_object_object_get_ex(result, "confirm_seconds", &s))
@@ -191,7 +186,7 @@ const cli_verb cli_txn_verbs[] = {
          .description = "Until iface-commit or iface-rollback, every define, undefine, start, "
                         "destroy, bridge and unbridge is part of the transaction. Needs "
                         "kvmnetd. If kvmnetd is killed meanwhile, its restart rolls it back.",
-         .build = build_none,
+         .build = cli_build_none,
          .print = print_begin},
         {.name = "iface-commit",
          .args_synopsis = "[--confirm SECONDS]",
@@ -209,7 +204,7 @@ const cli_verb cli_txn_verbs[] = {
          .summary = "undo every change of the open transaction",
          .description = "Restores every configuration file byte for byte and the live state "
                         "as it was at iface-begin.",
-         .build = build_none,
+         .build = cli_build_none,
          .print = print_rollback},
         {.name = "confirm",
          .args_synopsis = "",
@@ -217,7 +212,7 @@ const cli_verb cli_txn_verbs[] = {
          .description = "Keeps the change pending since a verb ran with --confirm SECONDS "
                         "(or iface-commit --confirm) and stops kvmnetd's timer, which would "
                         "otherwise revert it.",
-         .build = build_none,
+         .build = cli_build_none,
          .print = print_confirmed},
         {},
 };
