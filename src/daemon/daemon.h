@@ -3,8 +3,8 @@
 
 #include <stdarg.h>
 
-/* kvmnetd's private pieces: the listening sockets and their clients
- * (server.c), the watch on the configuration files (watch.c), startup and
+/* kvmnetd's private pieces: the listening sockets (listener.c) and their
+ * clients (server.c), the watch on the configuration files (watch.c), startup and
  * signals (kvmnetd.c).
  *
  * Everything runs on one thread around one kn_loop (kvmnet/loop.h): every
@@ -115,7 +115,7 @@ _printf_(2, 3) void kn_logp(int priority, const char *fmt, ...);
 /* At info. */
 _printf_(1, 2) void kn_log(const char *fmt, ...);
 
-/* server.c */
+/* listener.c */
 int kn_listener_open(kn_daemon *d, kn_listener *l, const char *path, bool read_only);
 /* A socket the service manager opened and passed (socket activation), bound
  * to PATH; kvmnetd never removes its file. */
@@ -126,6 +126,13 @@ void kn_listener_close(kn_daemon *d, kn_listener *l);
  * number adopted, 0 without socket activation. */
 int kn_daemon_adopt_sockets(kn_daemon *d, const char *rw_path, const char *ro_path);
 void kn_clients_free(kn_daemon *d);
+
+/* server.c, for listener.c: a connection accepted on l that may stay
+ * (fd is taken; denied: why the read-write socket refuses its requests,
+ * taken too, or NULL), and the connections a user has open. */
+void kn_client_accept(kn_daemon *d, kn_listener *l, int fd, const struct ucred *cred,
+                      bool privileged, char *denied);
+unsigned kn_clients_of_uid(kn_daemon *d, uid_t uid);
 
 /* watch.c */
 int kn_watch_open(kn_daemon *d);
