@@ -308,4 +308,3 @@ static void listener_handler(int lfd, uint32_t events, void *userdata) {
                 kn_client_accept(d, l, TAKE_FD(fd), &cred, privileged, denied);
         }
 }
-

@@ -75,7 +75,7 @@ int kn_live_read(kn_netns *ns, const char *name, kn_iface **ret, kn_error *err) 
         _cleanup_snap_ kn_nl_snap s = {0};
         r = kn_snap_read_tree(ns, &s, name, true, err);
         if (r == -ENODEV)
-                return kn_error_set(err, ENODEV, "no interface '%s'%s%s", name,
+                return kn_error_set(err, ENODEV, "no interface named '%s'%s%s", name,
                                     ns->name[0] ? " in network namespace " : "", ns->name);
         if (r < 0)
                 return r;

@@ -143,7 +143,7 @@ static void test_read_missing(void **state) {
         kn_iface *i = NULL;
         kn_error err = {0};
         assert_int_equal(kn_live_read(h, "nosuch0", &i, &err), -ENODEV);
-        assert_non_null(strstr(err.message, "no interface 'nosuch0' in network namespace"));
+        assert_non_null(strstr(err.message, "no interface named 'nosuch0' in network namespace"));
         kn_error_clear(&err);
         assert_int_equal(kn_live_read(h, "bad/name", &i, &err), -EINVAL);
 }
