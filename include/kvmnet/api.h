@@ -121,7 +121,7 @@ typedef struct kn_filelog kn_filelog;
  * KN_STATE_DIR ("/" gives KN_STATE_DIR itself).  Allocated. */
 char *kn_api_default_state_dir(const char *root);
 /* Before the configuration is read: open the file log STATE_DIR/files
- * (txn/filelog.h) and restore what a killed process left half written
+ * (kvmnet/filelog.h) and restore what a killed process left half written
  * under root; log() gets one line per file restored.  *ret is the log to
  * hand to kn_api_set_filelog(). */
 int kn_api_recover_files(const char *state_dir, const char *root,

@@ -24,7 +24,7 @@ kn_config *kn_config_free(kn_config *c);
 const char *kn_config_backend_name(const kn_config *c);
 const char *kn_config_root(const kn_config *c);
 /* The journal of pre-images every define/undefine writes through (the
- * state directory's files/, txn/filelog.h; recover it before the config
+ * state directory's files/, kvmnet/filelog.h; recover it before the config
  * opens).  NULL: none.  The config does not own it. */
 int kn_config_set_filelog(kn_config *c, struct kn_filelog *log);
 /* The root itself, for restoring files (transactions). */

@@ -12,7 +12,7 @@
  *   live.log  the undo of every live step, written before the step is made
  *             (kn_live_txn_set_log)
  *
- * The files are covered by the configuration's file log (src/txn/filelog.c,
+ * The files are covered by the configuration's file log (src/backends/filelog.c,
  * STATE_DIR/files): a held transaction there keeps the first pre-image of
  * every file any change writes until commit or rollback.
  *

@@ -13,7 +13,7 @@
 #include "suggest.h"
 #include "kvmnet/api-net.h"
 #include "rootfs.h"
-#include "txn/filelog.h"
+#include "kvmnet/filelog.h"
 
 extern const kn_api_module kn_api_module_net; /* net.c */
 

@@ -5,7 +5,7 @@
 #include "macro.h"
 #include "offline.h"
 #include "rootfs.h"
-#include "txn/filelog.h"
+#include "kvmnet/filelog.h"
 
 struct kn_offline {
         kn_api *api;

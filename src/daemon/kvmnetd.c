@@ -22,7 +22,7 @@
 #include "mkdir.h"
 #include "rootfs.h"
 #include "seconds.h"
-#include "txn/filelog.h"
+#include "kvmnet/filelog.h"
 
 #ifndef KN_VERSION
 #define KN_VERSION "unknown"

@@ -15,7 +15,7 @@
 
 #include "crashpoint.h"
 #include "guest-private.h"
-#include "guest/netdev-args.h"
+#include "netdev-args.h"
 #include "kvmnet/live.h"
 #include "kvmnet/tap.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "guest/netdev-args.h"
+#include "netdev-args.h"
 
 #include <ctype.h>
 

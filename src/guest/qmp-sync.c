@@ -4,7 +4,7 @@
 #include <poll.h>
 #include <time.h>
 
-#include "guest/qmp-private.h"
+#include "qmp-private.h"
 #include "macro.h"
 
 static int64_t now_ms(void) {

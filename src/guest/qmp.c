@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "guest/qmp-private.h"
+#include "qmp-private.h"
 #include "crashpoint.h"
 #include "macro.h"
 

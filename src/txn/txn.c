@@ -18,7 +18,7 @@
 #include "mkdir.h"
 #include "rootfs.h"
 #include "strbuf.h"
-#include "filelog.h"
+#include "kvmnet/filelog.h"
 
 struct kn_txn {
         kn_txn_info info;

@@ -16,8 +16,8 @@
 #include "rootfs.h"
 #include "testutil.h"
 #include "kvmnet/txn.h"
-#include "txn/filelog.h"
-#include "txn/fileset.h"
+#include "kvmnet/filelog.h"
+#include "backends/fileset.h"
 
 typedef struct fixture {
         char *tmp, *root, *logdir;

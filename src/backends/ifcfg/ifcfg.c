@@ -22,7 +22,7 @@
 #include "kvmnet/backend.h"
 #include "macro.h"
 #include "rootfs.h"
-#include "txn/fileset.h"
+#include "fileset.h"
 
 typedef struct entry entry;
 

@@ -28,7 +28,7 @@
 
 #include <stdint.h>
 
-#include "txn/fileset.h"
+#include "fileset.h"
 #include "write.h"
 
 static void plan_done(plan *p) {

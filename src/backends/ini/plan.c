@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "plan.h"
 
-#include "txn/fileset.h"
+#include "fileset.h"
 #include "macro.h"
 #include "rootfs.h"
 

@@ -5,7 +5,7 @@
  * anything is written.  Every file to change is read afresh from disk
  * (what is there now is what gets edited, not what was loaded), all new
  * contents are computed, and only then written through a kn_fileset
- * (txn/fileset.h: pre-images journaled, atomic writes, removals last,
+ * (fileset.h: pre-images journaled, atomic writes, removals last,
  * undone on failure); the kn_ini_dir is then brought in step with what
  * was written. */
 

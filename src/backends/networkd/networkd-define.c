@@ -13,7 +13,7 @@
 
 #include <stdarg.h>
 
-#include "backends/ini/plan.h"
+#include "ini/plan.h"
 #include "macro.h"
 #include "networkd.h"
 #include "rootfs.h"

@@ -7,7 +7,7 @@
  * runtime profile (under run/, e.g. netplan's) are refused: NetworkManager
  * would run two profiles for one device. */
 
-#include "backends/ini/plan.h"
+#include "ini/plan.h"
 #include "macro.h"
 #include "nmkeyfile.h"
 #include "rootfs.h"

@@ -22,8 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "backends/ini/dir.h"
-#include "backends/ini/ini.h"
+#include "ini/dir.h"
+#include "ini/ini.h"
 #include "kvmnet/backend.h"
 #include "kvmnet/iface.h"
 

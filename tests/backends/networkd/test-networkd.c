@@ -6,7 +6,7 @@
  * left as it was. */
 
 #include "backend-test.h"
-#include "txn/fileset.h"
+#include "backends/fileset.h"
 #include "rootfs.h"
 
 #define DIR "etc/systemd/network/"

@@ -33,7 +33,7 @@
  * Recovery restores the entries newest first, so with several pre-images
  * of one path the oldest one wins. */
 
-#include "filelog.h"
+#include "filelog-private.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "fileset.h"
 
-#include "filelog.h"
+#include "filelog-private.h"
 #include "macro.h"
 #include "rootfs.h"
 
