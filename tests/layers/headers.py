@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""A folder's private headers compile only in that folder (docs/layers.md).
+"""Which headers each folder of src/ may include (docs/layers.md).
 
-For every folder of src/ but util (the layers, the daemon, the CLI), take
+Usage: headers.py NM LIB...   (the layers' archives, lowest first)
+
+A folder's private headers compile only in that folder.  For every folder of src/ but util (the layers, the daemon, the CLI), take
 the flags meson compiles one of its files with (compile_commands.json) and
 preprocess a probe that includes each header of every other folder, under
 each name it could be reached by (flat, relative to its folder, and
 "folder/..."): none may be found.  The same flags must find the folder's own
 headers and util's, so a broken probe cannot pass.  No file of src/ or
 include/ may reach around the rule with "../".
+
+A layer includes only the public headers of its layer and the ones below:
+kvmnet/X.h belongs to the layer whose archive defines most of the
+functions it declares.
 """
+import collections
 import concurrent.futures
 import json
 import os
@@ -62,7 +69,58 @@ def resolve(flags, cwd, name, tmp):
     return None
 
 
+def public_owners(nm, libs):
+    """kvmnet/X.h -> (rank, layer) of the layer defining most of what it
+    declares; and each layer's rank."""
+    rank, layers = {}, {}
+    for i, lib in enumerate(libs):
+        layer = os.path.basename(lib)[len("libkvmnet-") : -len(".a")]
+        layers[layer] = i
+        out = subprocess.run([nm, "-P", "-g", "--defined-only", lib], capture_output=True, text=True,
+                             check=True).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 2 and f[1] not in ("U", "w", "v"):
+                rank.setdefault(f[0], (i, layer))
+    owners = {}
+    top = os.path.join(src_root, "include", "kvmnet")
+    for h in sorted(os.listdir(top)):
+        with open(os.path.join(top, h)) as fh:
+            names = set(re.findall(r"\b(kn_\w+)\s*\(", fh.read()))
+        count = collections.Counter(rank[n] for n in names if n in rank)
+        if count:
+            owners["kvmnet/" + h] = count.most_common(1)[0][0]
+    return owners, layers
+
+
+def public_includes(owners, layer_rank):
+    """Every include of a public header from below its layer is wrong."""
+    include = re.compile(r'^\s*#\s*include\s*"(kvmnet/[^"]+)"', re.M)
+    failures = []
+    files = []
+    for d, _, names in os.walk(src):
+        files += [os.path.join(d, n) for n in names if n.endswith((".c", ".h"))]
+    top = os.path.join(src_root, "include", "kvmnet")
+    files += [os.path.join(top, n) for n in os.listdir(top)]
+    for path in sorted(files):
+        rel = os.path.relpath(path, src_root)
+        if rel.startswith("include/"):
+            mine = owners.get(rel[len("include/") :])
+        else:
+            folder = os.path.relpath(path, src).split(os.sep)[0]
+            mine = (layer_rank[folder], folder) if folder in layer_rank else None
+        if mine is None:  # the daemon, the CLI: above every layer
+            continue
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for name in include.findall(fh.read()):
+                theirs = owners.get(name)
+                if theirs and theirs[0] > mine[0]:
+                    failures.append("%s (%s) includes %s of %s above it" % (rel, mine[1], name, theirs[1]))
+    return failures
+
+
 def main():
+    owners, layer_rank = public_owners(sys.argv[1], sys.argv[2:])
     folders = sorted(d for d in os.listdir(src) if os.path.isdir(os.path.join(src, d)) and d != "util")
     with open(os.path.join(build_root, "compile_commands.json")) as f:
         commands = json.load(f)
@@ -113,10 +171,12 @@ def main():
                         if around.search(fh.read()):
                             failures.append("%s includes through ../" % os.path.relpath(path, src_root))
 
+    failures += public_includes(owners, layer_rank)
+
     for f in failures:
         print("FAIL:", f)
-    checked = len(jobs)
-    print("%d includes checked over %d folders, %d wrong" % (checked, len(flags), len(failures)))
+    print("%d private includes checked over %d folders, %d public headers placed in layers, %d wrong"
+          % (len(jobs), len(flags), len(owners), len(failures)))
     return 1 if failures else 0
 
 
