@@ -14,6 +14,7 @@ typedef struct bridge_job {
         char nic[IFNAMSIZ], br[IFNAMSIZ];
         kn_live_bridge_opts opts;
         int64_t dhcp_timeout_ms; /* the lease's wait where it moves; 0: the default */
+        bool ran;                /* bridge_work() ran: live's undone steps are ours */
         bool start;              /* live too (not --no-start) */
         kn_iface *old_nic;       /* configured definitions before, to put back on failure */
         kn_iface *old_br;
@@ -67,6 +68,7 @@ static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
         bridge_job *j = data;
         kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
         kn_live_txn_clear_undone(j->live);
+        j->ran = true;
         int r = bridge_steps(ns, j, err);
         kn_netns_set_dhcp_timeout(ns, 0);
         return r;
@@ -97,6 +99,9 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
                 json_object_array_add(steps, json_object_new_string(kn_live_txn_step(j->live, k)));
         for (size_t k = 0; k < j->mgr.n_steps; k++)
                 json_object_array_add(steps, json_object_new_string(j->mgr.steps[k]));
+        /* Before kn_api_change_end(), which may free j->live. */
+        if (r < 0 && j->ran && j->mgr.via == KN_MANAGER_NONE)
+                kn_api_put_undone(result, j->live);
         r = kn_api_change_end(req, &j->change, r, result, err);
         if (r >= 0) {
                 json_object_object_add(result, "interface", json_object_new_string(j->nic));
@@ -107,11 +112,8 @@ static int bridge_after(kn_api_req *req, int r, json_object *result, kn_error *e
                 json_object_object_add(result, "via", json_object_new_string(via));
                 kn_api_publish_action(req->api, "iface", j->bridge ? "bridged" : "unbridged",
                                       "name", j->nic[0] ? j->nic : NULL, "bridge", j->br, NULL);
-        } else {
+        } else
                 json_object_put(steps);
-                if (j->mgr.via == KN_MANAGER_NONE)
-                        kn_api_put_undone(result, j->live);
-        }
         job_free(j);
         return r;
 }

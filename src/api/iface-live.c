@@ -207,6 +207,7 @@ typedef struct live_job {
         kn_live_txn *live;       /* the change's steps: the worker appends to it */
         size_t mark;             /* its size before this job */
         int64_t dhcp_timeout_ms; /* 0: the default */
+        bool ran;                /* live_work() ran: live's undone steps are ours */
         char **steps;
         size_t n_steps;
 } live_job;
@@ -227,6 +228,7 @@ static int live_work(kn_netns *ns, void *data, kn_error *err) {
         live_job *j = data;
         kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
         kn_live_txn_clear_undone(j->live);
+        j->ran = true;
         int r = live_steps(ns, j, err);
         kn_netns_set_dhcp_timeout(ns, 0);
         return r;
@@ -265,7 +267,7 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
         const char *verb = j->start ? "iface-start" : "iface-destroy";
         if (r < 0 && err->code)
                 kn_error_prefix(err, "%s %s", verb, j->def->name);
-        if (r < 0 && j->mgr.via == KN_MANAGER_NONE)
+        if (r < 0 && j->ran && j->mgr.via == KN_MANAGER_NONE)
                 kn_api_put_undone(result, j->live);
         j->live = NULL; /* may be freed by the commit */
         r = kn_api_change_end(req, &j->change, r, result, err);

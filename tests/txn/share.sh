@@ -122,9 +122,13 @@ while IFS= read -r step; do
         case $step in "copy a neighbour"* | *" undo"*) continue ;; esac
         KVMNET_TEST_FAIL_STEP="$step" start_daemon --netns "$H"
         probe_start
-        kv iface-bridge eth0 br0 >"$T/out" 2>&1 && fail "a failure at '$step' was not reported"
+        kv iface-bridge eth0 br0 --verbose >"$T/out" 2>&1 && fail "a failure at '$step' was not reported"
         probe_stop
         grep -q "injected failure" "$T/out" || fail "failure at '$step': $(cat "$T/out")"
+        # --verbose: the steps done before it, undone last first.
+        want=$(grep '^  ' "$T/steps" | sed -n "/^  $(printf '%s' "$step" | sed 's/[][\/.*^$]/\\&/g')\$/q;p" | tac)
+        got=$(sed -n '/^Undone (the last step done first):$/,$p' "$T/out" | grep '^  ')
+        [ "$got" = "$want" ] || fail "failure at '$step': --verbose undone '$got', not '$want'"
         same_as "$BEFORE" >"$T/diff" || fail "failure at '$step' left: $(cat "$T/diff")"
         cmp -s "$T/ifaces.before" "$ROOT/etc/network/interfaces" || fail "failure at '$step' left the config changed"
         # joined and, by the undo, left again
