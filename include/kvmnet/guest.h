@@ -163,11 +163,28 @@ typedef struct kn_guest_status {
 void kn_guest_status_done(kn_guest_status *s);
 void kn_guest_status_free_array(kn_guest_status *a, size_t n);
 
+/* Where an attach's or detach's time went: the CLOCK_MONOTONIC time (µs)
+ * at which each step ended, in order.  Filled on every attach and detach
+ * (a clock read per step); the api shows it to a request that asks for
+ * "timings" (bench/hotplug). */
+#define KN_GNIC_MAX_STEPS 12
+typedef struct kn_gnic_step {
+        const char *name; /* static: "tap create", "getfd", "device_add"... */
+        int64_t at_us;
+} kn_gnic_step;
+typedef struct kn_gnic_timings {
+        unsigned n;
+        kn_gnic_step steps[KN_GNIC_MAX_STEPS];
+} kn_gnic_timings;
+/* Record step name as ended now (or at at_us, if > 0); full: ignored. */
+void kn_gnic_timings_add(kn_gnic_timings *t, const char *name, int64_t at_us);
+
 /* attach / detach: the NIC as attached or as it was when it went. */
 typedef struct kn_gnic_result {
         char *guest;
         kn_gnic_info nic;
         double elapsed_ms;
+        kn_gnic_timings timings;
 } kn_gnic_result;
 void kn_gnic_result_done(kn_gnic_result *r);
 

@@ -6,6 +6,8 @@
  * registry's (src/guest), which reports structs; the protocol JSON of
  * every reply and guest-nic event is made here.  Verbs that wait on QEMU
  * finish from the loop. */
+#include <time.h>
+
 #include "api-internal.h"
 #include "kvmnet/api-net.h"
 #include "kvmnet/guest.h"
@@ -137,12 +139,21 @@ typedef struct guest_call {
         void (*put)(json_object *result, const struct guest_call *c);
         kn_guest_status st;
         kn_gnic_result nr;
+        bool timings;      /* the request asked for "timings" */
+        int64_t t_request; /* CLOCK_MONOTONIC µs when the verb began */
 } guest_call;
+
+static int64_t now_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static guest_call *call_new(kn_api_req *req, void (*put)(json_object *, const guest_call *)) {
         guest_call *c = kn_xcalloc(1, sizeof *c);
         c->req = req;
         c->put = put;
+        c->t_request = now_us();
         return c;
 }
 
@@ -200,10 +211,43 @@ static void put_info(json_object *result, const guest_call *c) {
 }
 
 /* attach and detach */
+static json_object *step_json(const char *name, int64_t at_us) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "step", json_object_new_string(name));
+        json_object_object_add(o, "at_us", json_object_new_int64(at_us));
+        return o;
+}
+
+/* "timings": [{"step": "request read", "at_us": T}, ..., {"step": "reply", ...}],
+ * each the CLOCK_MONOTONIC time its step ended. */
+static json_object *timings_json(const guest_call *c) {
+        json_object *a = json_object_new_array();
+        json_object_array_add(a, step_json("request read", c->t_request));
+        for (unsigned k = 0; k < c->nr.timings.n; k++)
+                json_object_array_add(
+                        a, step_json(c->nr.timings.steps[k].name, c->nr.timings.steps[k].at_us));
+        json_object_array_add(a, step_json("reply", now_us()));
+        return a;
+}
+
 static void put_nic(json_object *result, const guest_call *c) {
         put_name(result, c->nr.guest);
         json_object_object_add(result, "interface", gnic_json(&c->nr.nic));
         json_object_object_add(result, "elapsed_ms", json_object_new_double(c->nr.elapsed_ms));
+        if (c->timings)
+                json_object_object_add(result, "timings", timings_json(c));
+}
+
+/* call_new() for attach and detach: with "timings" if asked. */
+static int nic_call_new(kn_api_req *req, const char *v, json_object *args, guest_call **ret,
+                        kn_error *err) {
+        bool timings;
+        int r = kn_api_arg_bool(v, args, "timings", &timings, err);
+        if (r < 0)
+                return r;
+        *ret = call_new(req, put_nic);
+        (*ret)->timings = timings;
+        return 0;
 }
 
 static int arg_name(const char *v, json_object *args, const char **ret, kn_error *err) {
@@ -396,7 +440,9 @@ static int run_attach_interface(kn_api_req *req, json_object *args, json_object 
         nic.model = (char *) (model ? model : "virtio");
         nic.queues = (unsigned) queues;
         nic.target = (char *) target;
-        guest_call *c = call_new(req, put_nic);
+        guest_call *c;
+        if ((r = nic_call_new(req, v, args, &c, err)) < 0)
+                return r;
         return pending(c, kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, &c->nr,
                                           finish, c, err));
 }
@@ -423,7 +469,11 @@ static int run_attach_device(kn_api_req *req, json_object *args, json_object *re
                 kn_guest_nic_done(&nic);
                 return -EINVAL;
         }
-        guest_call *c = call_new(req, put_nic);
+        guest_call *c;
+        if ((r = nic_call_new(req, "attach-device", args, &c, err)) < 0) {
+                kn_guest_nic_done(&nic);
+                return r;
+        }
         r = kn_guest_attach(kn_api_guests(req->api), name, &nic, persistent, &c->nr, finish, c,
                             err);
         kn_guest_nic_done(&nic);
@@ -440,7 +490,9 @@ static int detach(kn_api_req *req, const char *v, json_object *args, json_object
             (r = kn_api_arg_bool(v, args, "persistent", &persistent, err)) < 0 ||
             (r = kn_api_arg_uint(v, args, "timeout_ms", 3600000, &timeout, err)) < 0)
                 return r;
-        guest_call *c = call_new(req, put_nic);
+        guest_call *c;
+        if ((r = nic_call_new(req, v, args, &c, err)) < 0)
+                return r;
         return pending(c, kn_guest_detach(kn_api_guests(req->api), name, mac, persistent,
                                           (int) timeout, &c->nr, finish, c, err));
 }
@@ -483,11 +535,13 @@ static const char *const args_none[] = {NULL};
 static const char *const args_name[] = {"name", NULL};
 static const char *const args_xml[] = {"xml", NULL};
 static const char *const args_adopt[] = {"name", "qmp", NULL};
-static const char *const args_attach_if[] = {"name",   "bridge", "network",    "mac", "model",
-                                             "queues", "target", "persistent", NULL};
-static const char *const args_attach_dev[] = {"name", "xml", "persistent", NULL};
-static const char *const args_detach_if[] = {"name", "mac", "persistent", "timeout_ms", NULL};
-static const char *const args_detach_dev[] = {"name", "xml", "persistent", "timeout_ms", NULL};
+static const char *const args_attach_if[] = {"name",   "bridge", "network",    "mac",     "model",
+                                             "queues", "target", "persistent", "timings", NULL};
+static const char *const args_attach_dev[] = {"name", "xml", "persistent", "timings", NULL};
+static const char *const args_detach_if[] = {"name",       "mac",     "persistent",
+                                             "timeout_ms", "timings", NULL};
+static const char *const args_detach_dev[] = {"name",       "xml",     "persistent",
+                                              "timeout_ms", "timings", NULL};
 
 #define LIVE (KN_VERB_MUTATES | KN_VERB_EVENT_DRIVEN)
 

@@ -189,6 +189,14 @@ int cli_build_name(const cli_cmd *cmd, json_object **args);
 /* Print a result as JSON (--json): pretty, or one line in batch mode
  * (cli_json_compact); returns KN_EXIT_OK. */
 int cli_print_json(json_object *result);
+
+/* CLOCK_MONOTONIC µs of the CLI's own steps, for --timings: main()
+ * entered, the socket connected, the last request sent, its reply read. */
+typedef struct cli_timings {
+        int64_t start, connected, sent, received;
+} cli_timings;
+extern cli_timings cli_times;
+int64_t cli_now_us(void);
 extern bool cli_json_compact;
 /* kvmnet --json: every command as if it had --json. */
 extern bool cli_json_all;

@@ -124,6 +124,7 @@ static int open_socket(cli_conn *c, const char *path, kn_error *err) {
         c->where = kn_xasprintf("unix://%s", path);
         reset_socket(c);
         r = connect_unix(path, &c->fd);
+        cli_times.connected = cli_now_us();
         if (r < 0)
                 return kn_error_set(err, -r, "cannot connect to %s: %s%s", c->where, strerror(-r),
                                     r == -ENOENT || r == -ECONNREFUSED
@@ -345,6 +346,7 @@ int cli_conn_send(cli_conn *c, const char *verb, json_object *args) {
         }
         if (c->out_sent == c->out.len)
                 c->out.len = c->out_sent = 0;
+        cli_times.sent = cli_now_us();
         return KN_EXIT_OK;
 }
 
@@ -356,6 +358,14 @@ _printf_(2, 3) static int conn_failed(cli_conn *c, const char *fmt, ...) {
         if (!c->quiet)
                 cli_error("%s", c->last_error);
         return KN_EXIT_CONNECT;
+}
+
+cli_timings cli_times;
+
+int64_t cli_now_us(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static long msec_now(void) {
@@ -459,6 +469,7 @@ int cli_conn_recv(cli_conn *c, json_object **reply) {
         }
         c->expect_id++;
         c->outstanding--;
+        cli_times.received = cli_now_us();
         *reply = o;
         return KN_EXIT_OK;
 }

@@ -139,6 +139,8 @@ static int build_attach(const cli_cmd *cmd, json_object **args) {
         }
         if (cli_cmd_flag(cmd, "--persistent"))
                 json_object_object_add(*args, "persistent", json_object_new_boolean(true));
+        if (cli_cmd_flag(cmd, "--timings"))
+                json_object_object_add(*args, "timings", json_object_new_boolean(true));
         return KN_EXIT_OK;
 }
 
@@ -156,6 +158,8 @@ static int build_detach(const cli_cmd *cmd, json_object **args) {
                 return KN_EXIT_USAGE;
         }
         json_object_object_add(*args, "mac", json_object_new_string(mac));
+        if (cli_cmd_flag(cmd, "--timings"))
+                json_object_object_add(*args, "timings", json_object_new_boolean(true));
         return add_detach_opts("detach-interface", cmd, *args);
 }
 
@@ -174,8 +178,46 @@ static int build_device(const cli_cmd *cmd, json_object **args) {
         return add_detach_opts(cmd->verb->name, cmd, *args);
 }
 
+static json_object *cli_step(const char *name, int64_t at_us) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "step", json_object_new_string(name));
+        json_object_object_add(o, "at_us", json_object_new_int64(at_us));
+        return o;
+}
+
+/* --timings: the daemon's steps with the CLI's own around them; printed
+ * as ms since main() (--json: in the result, CLOCK_MONOTONIC µs). */
+static void add_cli_timings(json_object *result) {
+        json_object *daemon = NULL, *a = json_object_new_array();
+        json_object_array_add(a, cli_step("cli start", cli_times.start));
+        json_object_array_add(a, cli_step("connect", cli_times.connected));
+        json_object_array_add(a, cli_step("request sent", cli_times.sent));
+        if (json_object_object_get_ex(result, "timings", &daemon))
+                for (size_t k = 0; k < json_object_array_length(daemon); k++)
+                        json_object_array_add(
+                                a, json_object_get(json_object_array_get_idx(daemon, k)));
+        json_object_array_add(a, cli_step("reply read", cli_times.received));
+        json_object_object_add(result, "timings", a);
+}
+
+static void print_timings(json_object *result) {
+        json_object *a = json_object_object_get(result, "timings");
+        int64_t prev = cli_times.start;
+        printf("Timings (ms since the CLI started; each step's own time):\n");
+        for (size_t k = 1; k < json_object_array_length(a); k++) {
+                json_object *s = json_object_array_get_idx(a, k);
+                int64_t at = json_object_get_int64(json_object_object_get(s, "at_us"));
+                printf("  %-18s %8.3f  %+8.3f\n", str(s, "step"),
+                       (double) (at - cli_times.start) / 1000.0, (double) (at - prev) / 1000.0);
+                prev = at;
+        }
+}
+
 static int print_nic(const cli_cmd *cmd, json_object *result) {
         json_object *n;
+        bool timings = cli_cmd_flag(cmd, "--timings");
+        if (timings)
+                add_cli_timings(result);
         if (cli_cmd_flag(cmd, "--json"))
                 return cli_print_json(result);
         if (!json_object_object_get_ex(result, "interface", &n))
@@ -188,14 +230,16 @@ static int print_nic(const cli_cmd *cmd, json_object *result) {
                cli_json_str(n, "source"), net ? ", bridge " : "",
                net ? cli_json_str(n, "bridge") : "", cli_json_str(n, "queues"),
                json_object_get_double(json_object_object_get(result, "elapsed_ms")));
+        if (timings)
+                print_timings(result);
         return KN_EXIT_OK;
 }
 
 static const char *const flags_json[] = {"--json", NULL};
 static const char *const help_json[] = {"print the reply as JSON", NULL};
-static const char *const flags_attach[] = {"--bridge",     "--network", "--mac",
-                                           "--model",      "--queues",  "--target",
-                                           "--persistent", "--json",    NULL};
+static const char *const flags_attach[] = {"--bridge",  "--network", "--mac",        "--model",
+                                           "--queues",  "--target",  "--persistent", "--json",
+                                           "--timings", NULL};
 static const char *const help_attach[] = {
         "bridge to put the tap on",
         "virtual network to put it on (a running one: its bridge)",
@@ -205,15 +249,20 @@ static const char *const help_attach[] = {
         "tap name (default: kvmnet's allocator, kvnN)",
         "also add it to the guest's definition",
         "print the reply as JSON",
+        "also print where the time went, step by step (docs/bench-hotplug.md)",
         NULL};
-static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL",
-                                          "N",      "NAME",    NULL,  NULL};
-static const char *const flags_detach[] = {"--mac", "--timeout", "--persistent", "--json", NULL};
+static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL", "N",
+                                          "NAME",   NULL,      NULL,  NULL};
+static const char *const flags_detach[] = {"--mac",  "--timeout", "--persistent",
+                                           "--json", "--timings", NULL};
 static const char *const help_detach[] = {
         "MAC of the NIC to remove",
         "seconds to wait for the guest, decimals allowed (default: kvmnetd --unplug-timeout)",
-        "also remove it from the guest's definition", "print the reply as JSON", NULL};
-static const char *const args_detach[] = {"MAC", "SECONDS", NULL, NULL};
+        "also remove it from the guest's definition",
+        "print the reply as JSON",
+        "also print where the time went, step by step (docs/bench-hotplug.md)",
+        NULL};
+static const char *const args_detach[] = {"MAC", "SECONDS", NULL, NULL, NULL};
 static const char *const flags_detach_dev[] = {"--timeout", "--persistent", "--json", NULL};
 static const char *const help_detach_dev[] = {
         "seconds to wait for the guest, decimals allowed (default: kvmnetd --unplug-timeout)",

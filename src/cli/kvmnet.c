@@ -297,6 +297,7 @@ int main(int argc, char **argv) {
         cli_conn c;
         int opt, r;
 
+        cli_times.start = cli_now_us();
         cli_out = stdout;
         cli_err = stderr;
         /* What goes to stderr is kept too: --json prints the error again,

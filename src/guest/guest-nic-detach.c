@@ -9,7 +9,10 @@
  * whenever the event comes -- at the latest at the guest's next reset,
  * which makes QEMU finish pending unplugs -- and subscribed clients get a
  * guest-nic "removed" event.  Every state change is written to the
- * guest's runtime state file first (guest-state.c). */
+ * guest's runtime state file first (guest-state.c), but for two that
+ * recovery repairs either way, written while QEMU works or after the
+ * reply to keep them off the detach's time: "removing" (once netdev_del
+ * is sent) and the NIC's removal. */
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -50,12 +53,23 @@ static void removed(kn_gnic *n) {
                         : late     ? "released by the guest after the detach timed out"
                                    : NULL);
         if (op) {
+                /* The reply first, the state file right after it, off the
+                 * detach's time: a kvmnetd killed in between finds the NIC
+                 * "removing", its device gone from QEMU, and drops it
+                 * (guest-recover.c).  Only inside the monitor's processing
+                 * (in_qmp), where g is never freed: it outlives the reply. */
+                bool after = g->in_qmp > 0;
                 double ms = (double) (kn_guest_now_us() - op->t0_us) / 1000.0;
                 kn_gop_report(op, n, ms);
                 op->nic = NULL;
                 n->op = NULL;
-                kn_gnic_forget(n);
+                if (after)
+                        kn_gnic_free(n);
+                else
+                        kn_gnic_forget(n);
                 kn_guest_op_done(op, 0, NULL);
+                if (after)
+                        kn_guest_state_save(g);
         } else
                 kn_gnic_forget(n);
 }
@@ -99,6 +113,8 @@ static int hold_work(struct kn_netns *ns, void *data, kn_error *err) {
 static void hold_go(kn_gnic_hold *h) {
         kn_loop_del(h->loop, TAKE_PTR(h->watch));
         h->sent = true;
+        if (h->nic)
+                kn_gop_step(h->nic->op, "worker turn");
         if (h->nic)
                 netdev_del_send(h->nic);
         else
@@ -162,6 +178,7 @@ static int hold_queue(kn_gnic *n) {
 
 static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
         kn_gnic *n = userdata;
+        kn_gop_step(n->op, "netdev_del");
         if (n->hold)
                 hold_release(n->hold); /* the tap is gone: the queue goes on */
         /* An error here means the backend is gone already (QEMU drops it
@@ -176,14 +193,19 @@ static void netdev_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
 
 /* The guest let go of the device: the backend (and with it the tap) goes. */
 static void released(kn_gnic *n) {
+        kn_gop_step(n->op, "DEVICE_DELETED");
         if (n->op)
                 kn_gtimer_stop(n->guest->reg, &n->op->timer);
-        kn_guest_nic_set_state(n, KN_GNIC_REMOVING);
+        /* On disk once netdev_del is on its way (netdev_del_send), while
+         * QEMU closes the tap: a kvmnetd killed before finds it
+         * "detaching" with its device gone, and drops it all the same. */
+        n->state = KN_GNIC_REMOVING;
         if (hold_queue(n) < 0)
                 netdev_del_send(n);
 }
 
 static void netdev_del_send(kn_gnic *n) {
+        kn_guest *g = n->guest; /* alive after the send: only n may go meanwhile */
         kn_error e = {0};
         json_object *a = json_object_new_object();
         json_object_object_add(a, "id", json_object_new_string(n->netdev_id));
@@ -193,7 +215,11 @@ static void netdev_del_send(kn_gnic *n) {
                 if (n->hold)
                         hold_release(n->hold);
                 removed(n);
+                return;
         }
+        /* A write failure ran netdev_del_done() already: n may be gone,
+         * and the file then says so. */
+        kn_guest_state_save(g);
 }
 
 void kn_guest_nic_event(kn_guest *g, const kn_qmp_event *ev) {
@@ -249,6 +275,7 @@ static void device_del_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata
         kn_gnic *n = op->nic;
         kn_guest *g = n->guest;
         const char *desc = reply->error_desc ? reply->error_desc : "";
+        kn_gop_step(op, "device_del");
         /* DEVICE_DELETED came before the reply (an unplug QEMU completes at
          * once): netdev_del is on its way already. */
         if (n->state == KN_GNIC_REMOVING)
@@ -351,6 +378,7 @@ int kn_guest_detach(kn_guest_registry *reg, const char *name, const uint8_t mac[
         n->persistent = persistent;
         kn_gnic_set_cause(n);
         kn_guest_nic_set_state(n, KN_GNIC_DETACHING);
+        kn_gop_step(op, "journal (detaching)");
         detach_request(op);
         return 0;
 }

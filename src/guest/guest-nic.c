@@ -6,7 +6,9 @@
  * still holds, our fds closed (the tap vanishes with the last of them).
  *
  * Unplug is guest-nic-detach.c's.  Every state change is written to the
- * guest's runtime state file first (guest-state.c). */
+ * guest's runtime state file first (guest-state.c), but "attached": it
+ * goes right after the reply, as recovery keeps an "attaching" NIC that
+ * QEMU has. */
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -96,6 +98,8 @@ typedef struct kn_tap_job {
         int fds[KN_TAP_MAX_QUEUES];
         char tap[IFNAMSIZ];
         kn_error err; /* tap_in_netns()'s */
+        /* when the worker took it, the tap existed, it was up on the bridge */
+        int64_t t_start, t_created, t_ready;
 } kn_tap_job;
 
 /* Closing our last fds of a tap deletes it: a change of the served
@@ -240,6 +244,7 @@ static int tap_in_netns(void *data) {
                 test_delay();
                 r = kn_tap_create(j->target, j->queues, true, j->fds, j->tap, err);
         }
+        j->t_created = kn_guest_now_us();
         if (r >= 0) {
                 kn_tap_host_mac(j->mac, host_mac);
                 if ((r = kn_tap_set_mac(j->tap, host_mac, err)) < 0 ||
@@ -250,12 +255,14 @@ static int tap_in_netns(void *data) {
         }
         if (r >= 0)
                 kn_crashpoint("tap %s on %s", j->tap, j->bridge);
+        j->t_ready = kn_guest_now_us();
         return r;
 }
 
 static int tap_work(kn_netns *ns, void *data, kn_error *err) {
         kn_tap_job *j = data;
         j->err = (kn_error){0};
+        j->t_start = kn_guest_now_us();
         int r = kn_netns_run(ns, tap_in_netns, j, err);
         if (r < 0 && j->err.code)
                 *err = j->err;
@@ -368,13 +375,15 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
         kn_gnic *n = op->nic;
         if (reply->r < 0)
                 return attach_fail(op, reply->r, reply->error);
+        kn_gop_step(op, "device_add");
         /* QEMU holds the tap and vhost fds now; ours go, so the tap lives
          * exactly as long as QEMU's netdev does. */
         kn_tap_close(op->tapfds, KN_TAP_MAX_QUEUES);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
-        kn_guest_nic_set_state(n, KN_GNIC_ATTACHED);
+        kn_guest *g = n->guest;
+        n->state = KN_GNIC_ATTACHED; /* on disk right after the reply, below */
         if (n->persistent)
-                kn_gnic_persist(n->guest, n, true);
+                kn_gnic_persist(g, n, true);
         n->persistent = false;
         double ms = (double) (kn_guest_now_us() - op->t0_us) / 1000.0;
         bool net = streq(n->nic.type, "network");
@@ -385,6 +394,12 @@ static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
         kn_gop_report(op, n, ms);
         kn_gnic_publish(n, "attached", NULL);
         kn_guest_op_done(op, 0, NULL);
+        /* After the reply, off the attach's time: a kvmnetd killed before
+         * this write finds the NIC "attaching" and, as QEMU has the
+         * device, keeps it (guest-recover.c).  g outlives the reply: we
+         * are inside its monitor's processing (in_qmp), where it is never
+         * freed. */
+        kn_guest_state_save(g);
 }
 
 static void attach_netdev_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
@@ -393,6 +408,7 @@ static void attach_netdev_done(kn_qmp *q, const kn_qmp_reply *reply, void *userd
         kn_error e = {0};
         if (reply->r < 0)
                 return attach_fail(op, reply->r, reply->error);
+        kn_gop_step(op, "netdev_add");
         op->netdev_added = true;
         kn_nic_spec spec = {
                 .netdev_id = n->netdev_id,
@@ -438,6 +454,7 @@ static void attach_send_next(kn_gop *op) {
                         attach_fail(op, r, &e);
                 return;
         }
+        kn_gop_step(op, "getfd");
         kn_nic_spec spec = {
                 .netdev_id = n->netdev_id,
                 .device_id = n->device_id,
@@ -613,6 +630,10 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
                 tap_job_free(j);
                 return attach_fail_early(op, r, err);
         }
+        kn_gnic_timings_add(&op->timings, "worker start", j->t_start);
+        kn_gnic_timings_add(&op->timings, "tap create", j->t_created);
+        kn_gnic_timings_add(&op->timings, "bridge + up", j->t_ready);
+        kn_gop_step(op, "back on the loop");
         memcpy(op->tapfds, j->fds, sizeof op->tapfds);
         for (unsigned k = 0; k < KN_TAP_MAX_QUEUES; k++)
                 j->fds[k] = -1;
@@ -639,6 +660,7 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
          * back an attach it finds half done.  (The tap itself dies with
          * us: we hold its only fds until QEMU has them.) */
         kn_guest_state_save(g);
+        kn_gop_step(op, "journal");
         attach_send_next(op);
 }
 

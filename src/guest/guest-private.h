@@ -174,6 +174,7 @@ typedef struct kn_gop {
         void *userdata;
         kn_gnic_result *result; /* the caller's, may be NULL */
         int64_t t0_us;
+        kn_gnic_timings timings; /* copied to result by kn_gop_report() */
         /* attach */
         int tapfds[KN_TAP_MAX_QUEUES], vhostfds[KN_TAP_MAX_QUEUES];
         unsigned n_vhost;
@@ -213,6 +214,11 @@ void kn_guest_nics_gone(kn_guest *g, const kn_error *why);
 void kn_gnic_info_fill(const kn_gnic *n, kn_gnic_info *ret);
 /* attach / detach: op's result (if any) gets n and the time since op began. */
 void kn_gop_report(const struct kn_gop *op, const kn_gnic *n, double elapsed_ms);
+/* The step name of op (NULL: none) ended now. */
+static inline void kn_gop_step(struct kn_gop *op, const char *name) {
+        if (op)
+                kn_gnic_timings_add(&op->timings, name, 0);
+}
 /* The guest's own part of a status: name, pid, adopted, kvm, vcpus, qmp,
  * NIC count, hot-plug capacity (pc slots: not counted). */
 void kn_guest_status_fill(const kn_guest *g, kn_guest_status *ret);

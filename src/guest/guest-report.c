@@ -61,6 +61,11 @@ size_t kn_guest_nics_on(kn_guest_registry *reg, const char *network, const char 
         return n;
 }
 
+void kn_gnic_timings_add(kn_gnic_timings *t, const char *name, int64_t at_us) {
+        if (t->n < KN_GNIC_MAX_STEPS)
+                t->steps[t->n++] = (kn_gnic_step){name, at_us > 0 ? at_us : kn_guest_now_us()};
+}
+
 void kn_gop_report(const kn_gop *op, const kn_gnic *n, double elapsed_ms) {
         if (!op->result)
                 return;
@@ -68,6 +73,7 @@ void kn_gop_report(const kn_gop *op, const kn_gnic *n, double elapsed_ms) {
         op->result->guest = kn_xstrdup(n->guest->name);
         kn_gnic_info_fill(n, &op->result->nic);
         op->result->elapsed_ms = elapsed_ms;
+        op->result->timings = op->timings;
 }
 
 void kn_guest_status_fill(const kn_guest *g, kn_guest_status *ret) {
