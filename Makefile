@@ -39,15 +39,17 @@ fuzz:
 
 # Sizes from the environment or the command line (IFACE_N=1000 make bench):
 # iface-scale's N configured bridges, live-scale's N live bridges (needs root;
-# the full 1000 takes minutes, mostly the kernel deleting links).
+# the full 1000 takes minutes, mostly the kernel deleting links).  bench/load
+# fails the target if kvmnetd's RSS or fd count grows under load.
 IFACE_N ?= 10000
 LIVE_N ?= 1000
 bench: build
 	./bench/iface-scale $(BUILD) $(IFACE_N)
 	@if [ "$$(id -u)" = 0 ]; then $(BUILD)/bench/live-scale -n $(LIVE_N) && \
 		./bench/hotplug --build $(BUILD) && ./bench/bridge-outage --build $(BUILD) && \
-		./bench/vnet --build $(BUILD) && ./bench/vnet-lease --build $(BUILD); \
-	else echo "live-scale, hotplug, bridge-outage, vnet, vnet-lease: skipped (need root: private network namespaces)"; fi
+		./bench/vnet --build $(BUILD) && ./bench/vnet-lease --build $(BUILD) && \
+		./bench/load --build $(BUILD); \
+	else echo "live-scale, hotplug, bridge-outage, vnet, vnet-lease, load: skipped (need root: private network namespaces)"; fi
 
 # Debian packages (dpkg-buildpackage in a copy of the tree, then lintian)
 # into ./deb.
