@@ -207,7 +207,7 @@ static void print_timings(json_object *result) {
         for (size_t k = 1; k < json_object_array_length(a); k++) {
                 json_object *s = json_object_array_get_idx(a, k);
                 int64_t at = json_object_get_int64(json_object_object_get(s, "at_us"));
-                printf("  %-18s %8.3f  %+8.3f\n", str(s, "step"),
+                printf("  %-18s %8.3f  %+8.3f\n", cli_json_str(s, "step"),
                        (double) (at - cli_times.start) / 1000.0, (double) (at - prev) / 1000.0);
                 prev = at;
         }
