@@ -54,7 +54,11 @@ P=$(qemu_pid g1)
 FD0=$(fds "$P")
 
 M1=52:54:00:aa:00:01
-out=$(K attach-interface g1 --bridge br0 --mac $M1) || fail "attach-interface: $out"
+out=$(K attach-interface g1 --bridge br0 --mac $M1 --timings) || fail "attach-interface: $out"
+# --timings: kvmnetd's steps between the CLI's, in order
+echo "$out" | tr -s ' ' | grep -A99 '^Timings' | cut -d' ' -f2- | awk '{print $1}' | tr '\n' ' ' |
+        grep -q "connect request request worker tap bridge back journal getfd netdev_add device_add reply reply" ||
+        fail "attach-interface --timings: $out"
 tap=$(K domiflist g1 --json | python3 -c "import json,sys; print(json.load(sys.stdin)['interfaces'][0]['tap'])")
 ip -n "$NS" -d link show "$tap" | grep -q "master br0" || fail "$tap is not on br0"
 ip -n "$NS" link show "$tap" | grep -q "fe:54:00:aa:00:01" || fail "$tap has not the host MAC"
