@@ -369,9 +369,7 @@ int64_t cli_now_us(void) {
 }
 
 static long msec_now(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+        return (long) (cli_now_us() / 1000);
 }
 
 /* The next line from the daemon as a JSON object, waiting up to

@@ -178,7 +178,7 @@ static int build_device(const cli_cmd *cmd, json_object **args) {
         return add_detach_opts(cmd->verb->name, cmd, *args);
 }
 
-static json_object *cli_step(const char *name, int64_t at_us) {
+static json_object *step_json(const char *name, int64_t at_us) {
         json_object *o = json_object_new_object();
         json_object_object_add(o, "step", json_object_new_string(name));
         json_object_object_add(o, "at_us", json_object_new_int64(at_us));
@@ -189,14 +189,14 @@ static json_object *cli_step(const char *name, int64_t at_us) {
  * as ms since main() (--json: in the result, CLOCK_MONOTONIC µs). */
 static void add_cli_timings(json_object *result) {
         json_object *daemon = NULL, *a = json_object_new_array();
-        json_object_array_add(a, cli_step("cli start", cli_times.start));
-        json_object_array_add(a, cli_step("connect", cli_times.connected));
-        json_object_array_add(a, cli_step("request sent", cli_times.sent));
+        json_object_array_add(a, step_json("cli start", cli_times.start));
+        json_object_array_add(a, step_json("connect", cli_times.connected));
+        json_object_array_add(a, step_json("request sent", cli_times.sent));
         if (json_object_object_get_ex(result, "timings", &daemon))
                 for (size_t k = 0; k < json_object_array_length(daemon); k++)
                         json_object_array_add(
                                 a, json_object_get(json_object_array_get_idx(daemon, k)));
-        json_object_array_add(a, cli_step("reply read", cli_times.received));
+        json_object_array_add(a, step_json("reply read", cli_times.received));
         json_object_object_add(result, "timings", a);
 }
 

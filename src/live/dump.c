@@ -315,8 +315,8 @@ static int read_addrs(kn_netns *ns, kn_nl_snap *s, int k, bool routes, kn_error 
          * addresses, and its bridge is no less there (bench/load). */
         if (r == -ENODEV)
                 return 0;
-        if (r < 0)
-                *err = e;
+        if (r < 0 && e.code)
+                return kn_error_set(err, e.code, "%s", e.message);
         return r;
 }
 
