@@ -27,8 +27,8 @@
 
 #include "kvmnet/error.h"
 #include "kvmnet/loop.h"
+#include "kvmnet/name.h" /* guest names: kn_object_name_validate(name, "guest") */
 
-#define KN_GUEST_NAME_MAX 64
 /* <memory> bounds: 16 MiB .. 4 TiB; <vcpu>: 1..255. */
 #define KN_GUEST_MEMORY_MIN_KIB (16ULL * 1024)
 #define KN_GUEST_MEMORY_MAX_KIB (4ULL * 1024 * 1024 * 1024)
@@ -71,10 +71,6 @@ typedef struct kn_guest_def {
         char **qemu_args; /* <qemu:commandline> */
         size_t n_qemu_args;
 } kn_guest_def;
-
-/* 1..64 characters of letters, digits, '-', '_', '.', '+', not starting
- * with '.' or '-'; the message names what would be valid. */
-int kn_guest_name_validate(const char *name, kn_error *err);
 
 /* Parse a <domain> document; errors name the element and what is valid. */
 int kn_guest_def_parse(const char *xml, kn_guest_def **ret, kn_error *err);

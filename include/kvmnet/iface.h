@@ -14,8 +14,8 @@
 #include <stddef.h>
 
 #include "kvmnet/error.h"
+#include "kvmnet/name.h" /* KN_IFNAME_MAX, kn_ifname_validate */
 
-#define KN_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 #define KN_MAC_STRLEN 17 /* aa:bb:cc:dd:ee:ff */
 
 typedef enum kn_iface_type {
@@ -242,11 +242,6 @@ void kn_iface_diff(const kn_iface *want, const kn_iface *got, kn_iface_diff_fn f
  * warning per address is appended to *warnings (n_warnings counting,
  * free with kn_strv_free); returns how many addresses it changed. */
 size_t kn_iface_fill_prefixes(kn_iface *i, char ***warnings, size_t *n_warnings);
-
-/* Interface names: 1..15 chars of [A-Za-z0-9_.-], not "." or "..". These
- * reach paths, argv and netlink, so nothing else passes.  err names the
- * offending name and says what is valid. */
-int kn_ifname_validate(const char *name, kn_error *err);
 
 /* MAC "aa:bb:cc:dd:ee:ff" in either case; writes the lower-case form to out
  * (KN_MAC_STRLEN + 1 bytes) if out is not NULL. */

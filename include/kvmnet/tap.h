@@ -22,14 +22,11 @@
 /* Upper bound on queues per tap (the kernel's MAX_TAP_QUEUES is 256). */
 #define KN_TAP_MAX_QUEUES 256
 
-/* 1..IFNAMSIZ-1 characters, no '/', ':', '%', whitespace, not "." or "..".
- * The message names the offending name and what would be valid. */
-int kn_tap_check_name(const char *name, kn_error *err);
-
 /* Create a tap and open queues fds on it (IFF_TAP|IFF_NO_PI, plus
  * IFF_VNET_HDR if vnet_hdr, plus IFF_MULTI_QUEUE when queues > 1).
- * name NULL or "" picks a free KN_TAP_PREFIX name; a given name must not
- * exist yet (-EEXIST).  The created name goes to ret_name (may be NULL).
+ * name NULL or "" picks a free KN_TAP_PREFIX name; a given name must pass
+ * kn_ifname_validate (kvmnet/name.h) and not exist yet (-EEXIST).  The
+ * created name goes to ret_name (may be NULL).
  * fds[] gets queues close-on-exec fds, owned by the caller; on failure
  * nothing is left open and no tap remains. */
 int kn_tap_create(const char *name, unsigned queues, bool vnet_hdr, int fds[],

@@ -12,9 +12,7 @@
 #include <stdint.h>
 
 #include "kvmnet/error.h"
-
-#define KN_NET_NAME_MAX   64
-#define KN_NET_IFNAME_MAX 15
+#include "kvmnet/name.h" /* network names: kn_object_name_validate(name, "network") */
 
 typedef enum kn_net_forward {
         KN_NET_ISOLATED, /* no <forward> */
@@ -60,11 +58,11 @@ typedef struct kn_net {
         char *name;
         uint8_t uuid[16];
         kn_net_forward forward;
-        char *forward_dev;                  /* <forward dev=>, NULL: any */
-        unsigned port_start, port_end;      /* <nat><port>, 0: not given */
-        char bridge[KN_NET_IFNAME_MAX + 1]; /* "" until allocated */
-        int stp;                            /* -1 not given, 0 off, 1 on */
-        long delay;                         /* -1 not given */
+        char *forward_dev;              /* <forward dev=>, NULL: any */
+        unsigned port_start, port_end;  /* <nat><port>, 0: not given */
+        char bridge[KN_IFNAME_MAX + 1]; /* "" until allocated */
+        int stp;                        /* -1 not given, 0 off, 1 on */
+        long delay;                     /* -1 not given */
         bool has_mac;
         uint8_t mac[6];
         unsigned mtu; /* 0: not given */
@@ -82,9 +80,6 @@ static inline void kn_net_freep(kn_net **n) {
 }
 #define _cleanup_net_ __attribute__((cleanup(kn_net_freep)))
 kn_net *kn_net_copy(const kn_net *n);
-
-/* A network name: 1..64 of A-Z a-z 0-9 _ . - + not starting with '.', '-'. */
-int kn_net_name_validate(const char *name, kn_error *err);
 
 /* Parse one <network> document.  source names it in errors
  * ("FILE:LINE: element <x>: ...").  A missing <uuid> is generated; a

@@ -81,7 +81,7 @@ int kn_api_arg_ifname(const char *v, json_object *args, const char **ret, kn_err
         int r = kn_api_arg_string(v, args, "name", true, ret, err);
         if (r < 0)
                 return r;
-        r = kn_ifname_validate(*ret, err);
+        r = kn_ifname_validate(*ret, NULL, err);
         if (r < 0)
                 kn_error_prefix(err, "%s", v);
         return r;

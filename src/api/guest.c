@@ -110,7 +110,7 @@ static int run_ordered(kn_guest_work_fn work, kn_guest_work_done_fn done, void *
  * is checked before it is part of a state-directory path. */
 static int resolve_network(const char *network, char bridge[IFNAMSIZ], void *userdata,
                            kn_error *err) {
-        int r = kn_net_name_validate(network, err);
+        int r = kn_object_name_validate(network, "network", err);
         return r < 0 ? r : kn_api_net_bridge(userdata, network, bridge, err);
 }
 

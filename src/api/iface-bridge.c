@@ -211,7 +211,7 @@ static int run_iface_bridge(kn_api_req *req, json_object *args, json_object *res
         int r = kn_api_arg_ifname("iface-bridge", args, &nic, err);
         if (r >= 0)
                 r = kn_api_arg_string("iface-bridge", args, "bridge", true, &br, err);
-        if (r >= 0 && (r = kn_ifname_validate(br, err)) < 0)
+        if (r >= 0 && (r = kn_ifname_validate(br, "bridge", err)) < 0)
                 kn_error_prefix(err, "iface-bridge");
         if (r >= 0)
                 r = kn_api_arg_bool("iface-bridge", args, "stp", &stp, err);

@@ -199,7 +199,7 @@ static void run_drop(net_state *s, net_run_entry *e) {
  * under the state directory. */
 static int arg_name(const char *v, json_object *args, const char **ret, kn_error *err) {
         int r = kn_api_arg_string(v, args, "name", true, ret, err);
-        if (r >= 0 && (r = kn_net_name_validate(*ret, err)) < 0)
+        if (r >= 0 && (r = kn_object_name_validate(*ret, "network", err)) < 0)
                 kn_error_prefix(err, "%s", v);
         return r;
 }

@@ -478,7 +478,7 @@ int kn_config_define(kn_config *c, const kn_iface *iface, kn_error *err) {
 }
 
 int kn_config_undefine(kn_config *c, const char *name, kn_error *err) {
-        int r = kn_ifname_validate(name, err);
+        int r = kn_ifname_validate(name, NULL, err);
         if (r < 0)
                 return r;
         const kn_iface *top;

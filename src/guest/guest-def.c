@@ -14,26 +14,6 @@
 
 #define QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0"
 
-int kn_guest_name_validate(const char *name, kn_error *err) {
-        if (isempty(name))
-                return kn_error_set(err, EINVAL, "guest name is empty");
-        size_t n = strlen(name);
-        if (n > KN_GUEST_NAME_MAX)
-                return kn_error_set(err, EINVAL,
-                                    "guest name '%.70s...' is longer than %d characters", name,
-                                    KN_GUEST_NAME_MAX);
-        if (name[0] == '.' || name[0] == '-')
-                return kn_error_set(err, EINVAL, "guest name '%s' must not start with '%c'", name,
-                                    name[0]);
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr("-_.+", *p))
-                        return kn_error_set(err, EINVAL,
-                                            "guest name '%s' contains '%c'; use letters, digits, "
-                                            "'-', '_', '.' or '+'",
-                                            name, isprint((unsigned char) *p) ? *p : '?');
-        return 0;
-}
-
 int kn_guest_mac_parse(const char *s, uint8_t mac[6]) {
         return kn_mac_from_string(s, mac);
 }
@@ -208,13 +188,11 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
                              line, nic->type, key);
                 goto fail;
         }
-        /* Network names follow the rules of guest names (and become paths
-         * when the api resolves them). */
-        if (streq(key, "network") && kn_guest_name_validate(nic->source, NULL) < 0) {
-                kn_error_set(err, EINVAL,
-                             "line %d: <source network='%s'> is not a network name (valid: 1-%d "
-                             "letters, digits, '-', '_', '.', '+', not starting with '.' or '-')",
-                             line, nic->source, KN_GUEST_NAME_MAX);
+        /* A network's name becomes a path when the api resolves it, a
+         * bridge's goes to ioctl and netlink. */
+        if (streq(key, "network") ? kn_object_name_validate(nic->source, "network", err) < 0
+                                  : kn_ifname_validate(nic->source, "bridge", err) < 0) {
+                kn_error_prefix(err, "line %d: <source %s>", line, key);
                 goto fail;
         }
         xmlNode *m = child(n, "mac");
@@ -261,7 +239,7 @@ int kn_guest_nic_from_node(void *node, kn_guest_nic *nic, kn_error *err) {
         }
         nic->target = kn_xml_prop(child(n, "target"), "dev");
         if (nic->target) {
-                int r = kn_tap_check_name(nic->target, err);
+                int r = kn_ifname_validate(nic->target, "tap", err);
                 if (r < 0) {
                         kn_error_prefix(err, "line %d: <target dev>", line);
                         goto fail;
@@ -475,7 +453,7 @@ static int parse_domain(xmlNode *root, kn_guest_def *d, kn_error *err) {
         if (r < 0)
                 return r;
         d->name = kn_xml_text(child(root, "name"));
-        r = kn_guest_name_validate(d->name, err);
+        r = kn_object_name_validate(d->name, "guest", err);
         if (r < 0)
                 return r;
         xmlNode *m = child(root, "memory");

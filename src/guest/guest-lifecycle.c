@@ -247,7 +247,7 @@ static void stop_quit_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata)
 
 int kn_guest_stop(kn_guest_registry *reg, const char *name, kn_guest_status *result,
                   kn_guest_done_fn done, void *userdata, kn_error *err) {
-        int r = kn_guest_name_validate(name, err);
+        int r = kn_object_name_validate(name, "guest", err);
         if (r < 0)
                 return r;
         kn_guest *g = kn_guest_find(reg, name);
@@ -342,7 +342,7 @@ static void adopt_kvm_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata)
 
 int kn_guest_adopt(kn_guest_registry *reg, const char *name, const char *qmp_path,
                    kn_guest_status *result, kn_guest_done_fn done, void *userdata, kn_error *err) {
-        int r = kn_guest_name_validate(name, err);
+        int r = kn_object_name_validate(name, "guest", err);
         if (r < 0) {
                 kn_error_prefix(err, "guest-adopt");
                 return r;

@@ -187,9 +187,9 @@ kn_netns *kn_guest_netns(kn_guest_registry *reg, kn_error *err) {
 /* The bridge's MTU, or an error naming it if there is no such link. */
 static int bridge_mtu(const char *bridge, const char *netns, unsigned *ret, kn_error *err) {
         struct ifreq ifr = {0};
-        if (strlen(bridge) >= IFNAMSIZ)
-                return kn_error_set(err, EINVAL, "bridge name '%s' is longer than %d characters",
-                                    bridge, IFNAMSIZ - 1);
+        int r = kn_ifname_validate(bridge, "bridge", err);
+        if (r < 0)
+                return r;
         strncpy(ifr.ifr_name, bridge, IFNAMSIZ - 1);
         _cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (s < 0 || ioctl(s, SIOCGIFMTU, &ifr) < 0) {
@@ -516,8 +516,9 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 return kn_error_set(err, EINVAL,
                                     "attach-interface %s: a bridge or a network is required",
                                     g->name);
-        if (streq(nic->type, "network") &&
-            (r = kn_guest_network_bridge(g->reg, nic->source, bridge, err)) < 0) {
+        if (streq(nic->type, "network")
+                    ? (r = kn_guest_network_bridge(g->reg, nic->source, bridge, err)) < 0
+                    : (r = kn_ifname_validate(nic->source, "bridge", err)) < 0) {
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 return r;
         }
@@ -538,7 +539,7 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 return kn_error_set(err, EINVAL,
                                     "attach-interface %s: %u queues out of range (valid: 1..%d)",
                                     g->name, nic->queues, KN_TAP_MAX_QUEUES);
-        if (nic->target && kn_tap_check_name(nic->target, err) < 0) {
+        if (nic->target && kn_ifname_validate(nic->target, "tap", err) < 0) {
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 return -err->code;
         }

@@ -409,7 +409,7 @@ int kn_guest_registry_recover(kn_guest_registry *reg, int timeout_ms) {
                 if (l < 6 || !streq(de->d_name + l - 5, ".json"))
                         continue;
                 _cleanup_free_ char *name = kn_xstrndup(de->d_name, l - 5);
-                if (kn_guest_name_validate(name, NULL) < 0 || kn_guest_find(reg, name))
+                if (kn_object_name_validate(name, "guest", NULL) < 0 || kn_guest_find(reg, name))
                         continue;
                 _cleanup_free_ char *path = kn_guest_state_path(reg, name);
                 _cleanup_free_ char *text = read_all(path);

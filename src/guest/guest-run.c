@@ -128,7 +128,7 @@ kn_guest *kn_guest_find(kn_guest_registry *reg, const char *name) {
 
 int kn_guest_get_running(kn_guest_registry *reg, const char *verb, const char *name, kn_guest **ret,
                          kn_error *err) {
-        int r = kn_guest_name_validate(name, err);
+        int r = kn_object_name_validate(name, "guest", err);
         if (r < 0) {
                 kn_error_prefix(err, "%s", verb);
                 return r;

@@ -34,7 +34,7 @@ static char *read_file(const char *path, int *ret_errno) {
 }
 
 int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err) {
-        int r = kn_guest_name_validate(name, err);
+        int r = kn_object_name_validate(name, "guest", err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = kn_guest_def_path(reg, name);
@@ -80,7 +80,7 @@ int kn_guest_define(kn_guest_registry *reg, const char *xml, char **ret_name, kn
 }
 
 int kn_guest_undefine(kn_guest_registry *reg, const char *name, bool *ret_running, kn_error *err) {
-        int r = kn_guest_name_validate(name, err);
+        int r = kn_object_name_validate(name, "guest", err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = kn_guest_def_path(reg, name);
@@ -127,7 +127,7 @@ int kn_guest_list(kn_guest_registry *reg, kn_guest_status **ret, size_t *ret_n, 
                 if (l < 5 || !streq(de->d_name + l - 4, ".xml"))
                         continue;
                 char *name = kn_xstrndup(de->d_name, l - 4);
-                if (kn_guest_name_validate(name, NULL) < 0) {
+                if (kn_object_name_validate(name, "guest", NULL) < 0) {
                         free(name);
                         continue;
                 }

@@ -8,32 +8,11 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include "kvmnet/name.h"
 #include "macro.h"
 
 /* Numbers tried before kn_tap_create() gives up on finding a free name. */
 #define TAP_NAME_SPACE 100000u
-
-int kn_tap_check_name(const char *name, kn_error *err) {
-        if (isempty(name))
-                return kn_error_set(err, EINVAL, "tap name is empty");
-        size_t n = strlen(name);
-        if (n >= IFNAMSIZ)
-                return kn_error_set(err, EINVAL,
-                                    "tap name '%s' is %zu characters long, at most %d fit in "
-                                    "an interface name",
-                                    name, n, IFNAMSIZ - 1);
-        if (streq(name, ".") || streq(name, ".."))
-                return kn_error_set(err, EINVAL, "tap name '%s' is not a valid interface name",
-                                    name);
-        for (const char *p = name; *p; p++)
-                if (*p == '/' || *p == ':' || *p == '%' || (unsigned char) *p <= ' ' ||
-                    (unsigned char) *p >= 0x7f)
-                        return kn_error_set(err, EINVAL,
-                                            "tap name '%s' contains '%c'; use letters, digits, "
-                                            "'-', '_' or '.'",
-                                            name, (unsigned char) *p > ' ' ? *p : '?');
-        return 0;
-}
 
 void kn_tap_close(int fds[], unsigned n) {
         for (unsigned i = 0; i < n; i++)
@@ -103,7 +82,7 @@ int kn_tap_create(const char *name, unsigned queues, bool vnet_hdr, int fds[],
                                     KN_TAP_MAX_QUEUES);
         bool named = !isempty(name);
         if (named) {
-                int r = kn_tap_check_name(name, err);
+                int r = kn_ifname_validate(name, "tap", err);
                 if (r < 0)
                         return r;
         }

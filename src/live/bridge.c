@@ -363,9 +363,9 @@ static int bridge_steps(kn_netns *ns, const kn_nl_link *nic, const char *br,
 /* The refusals, with the links and the NIC's configuration read. */
 static int prepare(kn_netns *ns, const char *nic, const char *br, const kn_live_bridge_opts *o,
                    kn_nl_snap *s, kn_ipconf *c, bool *dhcp, kn_error *err) {
-        int r = kn_ifname_validate(nic, err);
+        int r = kn_ifname_validate(nic, NULL, err);
         if (r >= 0)
-                r = kn_ifname_validate(br, err);
+                r = kn_ifname_validate(br, "bridge", err);
         if (r >= 0)
                 r = kn_snap_dump_links(ns, s, 0, err);
         if (r < 0)
@@ -507,7 +507,7 @@ static int unbridge_steps(kn_netns *ns, const kn_nl_snap *s, const kn_nl_link *b
 
 int kn_live_unbridge(kn_netns *ns, const char *br, bool force, kn_live_txn *t, char *ret_nic,
                      kn_error *err) {
-        int r = kn_ifname_validate(br, err);
+        int r = kn_ifname_validate(br, "bridge", err);
         if (r < 0)
                 return r;
         _cleanup_snap_ kn_nl_snap s = {0};

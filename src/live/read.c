@@ -69,7 +69,7 @@ kn_iface *kn_snap_model(kn_netns *ns, const kn_nl_snap *s, int k) {
 }
 
 int kn_live_read(kn_netns *ns, const char *name, kn_iface **ret, kn_error *err) {
-        int r = kn_ifname_validate(name, err);
+        int r = kn_ifname_validate(name, NULL, err);
         if (r < 0)
                 return r;
         _cleanup_snap_ kn_nl_snap s = {0};

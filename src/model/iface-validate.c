@@ -99,7 +99,7 @@ static int validate(const kn_iface *i, bool top, kn_error *err) {
                                             "vlan %s: no parent interface (<vlan><interface "
                                             "name='...'/></vlan>)",
                                             i->name);
-                r = kn_ifname_validate(i->vlan_parent, err);
+                r = kn_ifname_validate(i->vlan_parent, NULL, err);
                 if (r < 0) {
                         kn_error_prefix(err, "vlan %s: parent", i->name);
                         return r;
@@ -107,11 +107,9 @@ static int validate(const kn_iface *i, bool top, kn_error *err) {
         }
         /* A vlan may be given without a name; every other one needs it. */
         if (i->type != KN_IFACE_VLAN || !isempty(i->name)) {
-                r = kn_ifname_validate(i->name, err);
-                if (r < 0) {
-                        kn_error_prefix(err, "%s interface", type);
+                r = kn_ifname_validate(i->name, NULL, err);
+                if (r < 0)
                         return r;
-                }
         }
         r = validate_limits(i, err);
         if (r < 0)

@@ -224,7 +224,7 @@ static int parse_vlan(kn_xml *c, xmlNodePtr n, kn_iface *i) {
                     (r = kn_xml_attr(c, e, "name", true, &parent)) < 0 ||
                     (r = kn_xml_no_children(c, e)) < 0)
                         return r;
-                if (kn_ifname_validate(parent, &sub) < 0)
+                if (kn_ifname_validate(parent, NULL, &sub) < 0)
                         return kn_xml_fail(c, e, "attribute 'name': %s", sub.message);
                 snprintf(i->vlan_parent, sizeof i->vlan_parent, "%s", parent);
         }
@@ -328,7 +328,7 @@ static int parse_iface(kn_xml *c, xmlNodePtr n, iface_role role, kn_iface **ret)
                 return r;
         if (name) {
                 kn_error sub = {0};
-                if (kn_ifname_validate(name, &sub) < 0)
+                if (kn_ifname_validate(name, NULL, &sub) < 0)
                         return kn_xml_fail(c, n, "attribute 'name': %s", sub.message);
         }
 

@@ -133,26 +133,6 @@ int kn_mac_parse(const char *s, char *out) {
         return 0;
 }
 
-int kn_ifname_validate(const char *name, kn_error *err) {
-        const char *what = "letters, digits, '_', '-' and '.'; 1-15 characters";
-        if (isempty(name))
-                return kn_error_set(err, EINVAL, "empty interface name (valid: %s)", what);
-        size_t n = strlen(name);
-        if (n > KN_IFNAME_MAX)
-                return kn_error_set(err, EINVAL,
-                                    "interface name '%s' is %zu characters long, the kernel "
-                                    "allows at most %d",
-                                    name, n, KN_IFNAME_MAX);
-        if (streq(name, ".") || streq(name, ".."))
-                return kn_error_set(err, EINVAL, "'%s' is not a valid interface name", name);
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr("_-.", *p))
-                        return kn_error_set(err, EINVAL,
-                                            "interface name '%s' contains '%c' (valid: %s)", name,
-                                            *p, what);
-        return 0;
-}
-
 static bool protocol_equal(const kn_protocol *a, const kn_protocol *b) {
         if (a->present != b->present || a->dhcp != b->dhcp || a->peerdns != b->peerdns ||
             a->autoconf != b->autoconf || a->n_ips != b->n_ips || !streq(a->gateway, b->gateway))

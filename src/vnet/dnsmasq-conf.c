@@ -98,10 +98,10 @@ static unsigned span(const kn_vnet_addr *a, const kn_vnet_addr *b, unsigned cap)
 }
 
 static int check_config(const kn_dnsmasq_config *c, parsed *ps, kn_error *err) {
-        int r = kn_vnet_check_name("network name", c->network, 64, err);
+        int r = kn_object_name_validate(c->network, "network", err);
         if (r < 0)
                 return r;
-        r = kn_vnet_check_name("bridge name", c->bridge, 15, err);
+        r = kn_ifname_validate(c->bridge, "bridge", err);
         if (r < 0) {
                 kn_error_prefix(err, "network %s", c->network);
                 return r;

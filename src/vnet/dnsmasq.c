@@ -321,7 +321,7 @@ static char *read_text(const char *path) {
 
 int kn_dnsmasq_read_leases(const char *state_dir, const char *network, kn_dnsmasq_lease **ret,
                            size_t *ret_n, kn_error *err) {
-        int r = kn_vnet_check_name("network name", network, 64, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *path = kn_xasprintf("%s/%s.leases", state_dir, network);
@@ -523,7 +523,7 @@ const kn_dnsmasq_lease *kn_dnsmasq_leases(const kn_dnsmasq *d, size_t *ret_n) {
 }
 
 pid_t kn_dnsmasq_running(const char *state_dir, const char *network) {
-        if (kn_vnet_check_name("network name", network, 64, NULL) < 0)
+        if (kn_object_name_validate(network, "network", NULL) < 0)
                 return 0;
         kn_dnsmasq_paths p;
         kn_dnsmasq_paths_init(&p, state_dir, network);
@@ -536,7 +536,7 @@ pid_t kn_dnsmasq_running(const char *state_dir, const char *network) {
 }
 
 int kn_dnsmasq_kill(const char *state_dir, const char *network, bool purge, kn_error *err) {
-        int r = kn_vnet_check_name("network name", network, 64, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         kn_dnsmasq_paths p;

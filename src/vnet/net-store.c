@@ -185,7 +185,7 @@ static int check_define(kn_net_store *s, kn_net *n, bool (*in_use)(const char *,
                 return 0;
         }
         for (unsigned k = 0; k < 100000; k++) {
-                char br[KN_NET_IFNAME_MAX + 1];
+                char br[KN_IFNAME_MAX + 1];
                 snprintf(br, sizeof br, "kvbr%u", k);
                 if (bridge_taken(s, br, n->name) || (in_use && in_use(br, data)))
                         continue;

@@ -76,7 +76,7 @@ static int parse_forward(kn_xml *x, const xmlNode *e, kn_net *n) {
                 return r;
         if (n->forward_dev) {
                 kn_error sub = {0};
-                if (kn_ifname_validate(n->forward_dev, &sub) < 0)
+                if (kn_ifname_validate(n->forward_dev, NULL, &sub) < 0)
                         return kn_xml_fail(x, e, "attribute 'dev': %s", sub.message);
         }
         xmlNode *nat = kn_xml_child(x, e, "nat");
@@ -106,7 +106,7 @@ static int parse_bridge(kn_xml *x, const xmlNode *e, kn_net *n) {
         n->delay = delay;
         if (name) {
                 kn_error sub = {0};
-                if (kn_ifname_validate(name, &sub) < 0)
+                if (kn_ifname_validate(name, "bridge", &sub) < 0)
                         return kn_xml_fail(x, e, "attribute 'name': %s", sub.message);
                 snprintf(n->bridge, sizeof n->bridge, "%s", name);
         }
@@ -262,7 +262,7 @@ static int parse_child(kn_xml *x, const xmlNode *e, kn_net *n) {
                 if ((r = text_of(x, e, &n->name)) < 0)
                         return r;
                 kn_error sub = {0};
-                if (kn_net_name_validate(n->name, &sub) < 0)
+                if (kn_object_name_validate(n->name, "network", &sub) < 0)
                         return kn_xml_fail(x, e, "%s", sub.message);
                 return 0;
         }

@@ -88,28 +88,6 @@ kn_net *kn_net_copy(const kn_net *n) {
         return c;
 }
 
-int kn_net_name_validate(const char *name, kn_error *err) {
-        if (isempty(name))
-                return kn_error_set(err, EINVAL, "network name is empty");
-        size_t n = strlen(name);
-        if (n > KN_NET_NAME_MAX)
-                return kn_error_set(err, EINVAL,
-                                    "network name '%.70s...' is longer than %d characters", name,
-                                    KN_NET_NAME_MAX);
-        if (name[0] == '.' || name[0] == '-')
-                return kn_error_set(err, EINVAL, "network name '%s' must not start with '%c'", name,
-                                    name[0]);
-        /* The name becomes a file name, an nft table name and a dnsmasq
-         * argument: no '/', no spaces, no quoting characters. */
-        for (const char *p = name; *p; p++)
-                if (!isalnum((unsigned char) *p) && !strchr("-_.+", *p))
-                        return kn_error_set(err, EINVAL,
-                                            "network name '%s' contains '%c'; use letters, "
-                                            "digits, '-', '_', '.' or '+'",
-                                            name, isprint((unsigned char) *p) ? *p : '?');
-        return 0;
-}
-
 void kn_net_uuid_format(const uint8_t u[16], char out[37]) {
         snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
@@ -251,7 +229,7 @@ static int validate_ip(const kn_net_ip *ip, kn_error *err) {
 }
 
 int kn_net_validate(const kn_net *n, kn_error *err) {
-        int r = kn_net_name_validate(n->name, err);
+        int r = kn_object_name_validate(n->name, "network", err);
         if (r < 0)
                 return r;
         if (n->port_start > n->port_end)

@@ -240,7 +240,7 @@ static int check_host(const kn_net_env *e, const kn_net *n, kn_error *err) {
 /* ---- start ---- */
 
 bool kn_net_running(const kn_net_env *e, const char *name) {
-        if (kn_net_name_validate(name, NULL) < 0)
+        if (kn_object_name_validate(name, "network", NULL) < 0)
                 return false;
         _cleanup_free_ char *p = run_path(e, name);
         return access(p, F_OK) == 0;
@@ -325,7 +325,7 @@ fail_file:
 /* ---- adopt (kvmnetd restarted) ---- */
 
 int kn_net_adopt(const kn_net_env *e, const char *name, kn_net_run **ret, kn_error *err) {
-        if (kn_net_name_validate(name, err) < 0)
+        if (kn_object_name_validate(name, "network", err) < 0)
                 return -EINVAL;
         _cleanup_free_ char *path = run_path(e, name);
         _cleanup_free_ char *xml = NULL;
@@ -419,7 +419,7 @@ int kn_net_destroy(kn_net_run *run, bool force, kn_error *err) {
 }
 
 int kn_net_destroy_stale(const kn_net_env *e, const char *name, bool force, kn_error *err) {
-        if (kn_net_name_validate(name, err) < 0)
+        if (kn_object_name_validate(name, "network", err) < 0)
                 return -EINVAL;
         _cleanup_free_ char *path = run_path(e, name);
         _cleanup_free_ char *xml = NULL;
@@ -437,7 +437,7 @@ int kn_net_destroy_stale(const kn_net_env *e, const char *name, bool force, kn_e
 }
 
 int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err) {
-        if (kn_net_name_validate(name, err) < 0)
+        if (kn_object_name_validate(name, "network", err) < 0)
                 return -EINVAL;
         if (kn_net_running(e, name))
                 return 0;
@@ -514,7 +514,7 @@ int kn_net_run_update(kn_net_run *run, const kn_net *def, kn_error *err) {
 
 int kn_net_leases(const kn_net_env *e, const char *name, kn_net_lease **ret, size_t *n,
                   kn_error *err) {
-        if (kn_net_name_validate(name, err) < 0)
+        if (kn_object_name_validate(name, "network", err) < 0)
                 return -EINVAL;
         _cleanup_free_ char *dir = dnsmasq_dir(e);
         kn_dnsmasq_lease *l = NULL;

@@ -16,8 +16,6 @@
 #include "vnet-private.h"
 
 #define TABLE_PREFIX "kvmnet-"
-/* NFT_NAME_MAXLEN is 256; network names are far shorter anyway. */
-#define NETWORK_NAME_MAX 64
 
 static const char *const kn_nft_mode_table[_KN_NFT_MODE_MAX] = {
         [KN_NFT_ISOLATED] = "isolated",
@@ -72,15 +70,15 @@ static void put_masquerade(kn_strbuf *b, const kn_nft_params *p, const subnet *s
 }
 
 static int check(const kn_nft_params *p, subnet **ret, kn_error *err) {
-        int r = kn_vnet_check_name("network name", p->network, NETWORK_NAME_MAX, err);
+        int r = kn_object_name_validate(p->network, "network", err);
         if (r < 0)
                 return r;
         if ((int) p->mode < 0 || p->mode >= _KN_NFT_MODE_MAX)
                 return kn_error_set(err, EINVAL, "network %s: forward mode %d is not valid",
                                     p->network, (int) p->mode);
-        r = kn_vnet_check_name("bridge name", p->bridge, 15, err);
+        r = kn_ifname_validate(p->bridge, "bridge", err);
         if (r == 0 && p->dev)
-                r = kn_vnet_check_name("forward dev", p->dev, 15, err);
+                r = kn_ifname_validate(p->dev, "forward device", err);
         if (r < 0) {
                 kn_error_prefix(err, "network %s", p->network);
                 return r;
@@ -268,7 +266,7 @@ int kn_nft_apply(kn_netns *ns, const kn_nft_params *p, kn_error *err) {
 }
 
 int kn_nft_delete(kn_netns *ns, const char *network, kn_error *err) {
-        int r = kn_vnet_check_name("network name", network, NETWORK_NAME_MAX, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         _cleanup_free_ char *table = kn_nft_table_name(network);
@@ -286,7 +284,7 @@ int kn_nft_delete(kn_netns *ns, const char *network, kn_error *err) {
 }
 
 int kn_nft_exists(kn_netns *ns, const char *network, kn_error *err) {
-        int r = kn_vnet_check_name("network name", network, NETWORK_NAME_MAX, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         nft_call c = {.cmd = "list tables inet"};

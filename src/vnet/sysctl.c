@@ -204,7 +204,7 @@ static int release_one(kn_netns *ns, const char *state_dir, const char *network,
 int kn_sysctl_forward_acquire(kn_netns *ns, const char *state_dir, const char *network, bool ipv6,
                               kn_sysctl_change *ret, kn_error *err) {
         kn_sysctl_change c = {0};
-        int r = kn_vnet_check_name("network name", network, 64, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         r = check_namespace(ns, state_dir, err);
@@ -227,7 +227,7 @@ int kn_sysctl_forward_acquire(kn_netns *ns, const char *state_dir, const char *n
 int kn_sysctl_forward_release(kn_netns *ns, const char *state_dir, const char *network,
                               kn_sysctl_change *ret, kn_error *err) {
         kn_sysctl_change c = {0};
-        int r = kn_vnet_check_name("network name", network, 64, err);
+        int r = kn_object_name_validate(network, "network", err);
         if (r < 0)
                 return r;
         r = check_namespace(ns, state_dir, err);

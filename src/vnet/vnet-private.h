@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Checks shared by the runtime modules (dnsmasq, nft, sysctl): a name or
- * address goes into a file name, a config line or an nft rule only after
- * it passed one of these. */
+/* Checks shared by the runtime modules (dnsmasq, nft, sysctl): an address
+ * goes into a config line or an nft rule only after it passed one of
+ * these; names pass kvmnet/name.h first. */
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,24 +11,6 @@
 
 #include "kvmnet/error.h"
 #include "macro.h"
-
-/* A-Z a-z 0-9 _ . - +, not starting with '.' or '-', 1..max characters
- * (what network names allow, kvmnet/vnet.h): safe in a path, an argv, a
- * dnsmasq line and a quoted nft string. */
-static inline int kn_vnet_check_name(const char *what, const char *name, size_t max,
-                                     kn_error *err) {
-        static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                 "0123456789_.-+";
-        if (isempty(name))
-                return kn_error_set(err, EINVAL, "%s is missing", what);
-        size_t n = strlen(name);
-        if (n > max || strspn(name, ok) != n || name[0] == '.' || name[0] == '-')
-                return kn_error_set(err, EINVAL,
-                                    "%s '%s' is not valid (1 to %zu of A-Z a-z 0-9 _ . - +, "
-                                    "not starting with '.' or '-')",
-                                    what, name, max);
-        return 0;
-}
 
 /* A parsed address: family AF_INET or AF_INET6, bytes in network order. */
 typedef struct kn_vnet_addr {

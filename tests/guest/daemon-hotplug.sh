@@ -71,7 +71,7 @@ expect_error 1 "not a MAC address" K attach-interface g1 --bridge br0 --mac 52:5
 expect_error 1 "multicast" K attach-interface g1 --bridge br0 --mac 01:54:00:00:00:01
 expect_error 5 "no bridge named 'nobr0'" K attach-interface g1 --bridge nobr0
 expect_error 5 "no network named 'default'" K attach-interface g1 --network default
-expect_error 1 "at most 15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
+expect_error 1 "tap name .kvn-much-too-long0. is 18 characters long \(valid: 1-15" K attach-interface g1 --bridge br0 --target kvn-much-too-long0
 [ "$(taps)" = 1 ] || fail "a failed attach left a tap: $(ip -n "$NS" -br link)"
 pass "bad MAC, duplicate MAC, unknown bridge, --network, long tap name: clear errors, nothing left"
 

@@ -44,7 +44,7 @@ guest_xml() { # NETWORK
 XML
 }
 guest_xml ../x >"$T/bad.xml"
-expect_error 1 "<source network='../x'> is not a network name" K guest-define "$T/bad.xml"
+expect_error 1 "line 7: <source network>: network name '\.\./x' starts with '\.'" K guest-define "$T/bad.xml"
 guest_xml lab >"$T/g1.xml"
 K guest-define "$T/g1.xml" >/dev/null || fail "guest-define with a network NIC"
 K guest-dumpxml g1 | grep -q "<interface type='network'>" || fail "dumpxml: $(K guest-dumpxml g1)"

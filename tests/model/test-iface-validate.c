@@ -11,21 +11,6 @@
 #include "kvmnet/iface.h"
 #include "testutil.h"
 
-static void test_ifname(void **state) {
-        const char *good[] = {"eth0", "br-lan", "eth0.42", "a23456789012345", "vnet_1"};
-        const char *badn[] = {"",      ".",      "..",      "../../x", "a/b", "a23456789012345x",
-                              "eth 0", "eth0:1", "br$(id)", "é"};
-        kn_error err = {0};
-        for (size_t k = 0; k < ELEMENTSOF(good); k++)
-                assert_int_equal(kn_ifname_validate(good[k], &err), 0);
-        for (size_t k = 0; k < ELEMENTSOF(badn); k++) {
-                kn_error_clear(&err);
-                assert_int_equal(kn_ifname_validate(badn[k], &err), -EINVAL);
-                if (badn[k][0] && !strstr(err.message, badn[k]))
-                        fail_msg("error for '%s' does not name it: %s", badn[k], err.message);
-        }
-}
-
 static void test_mac(void **state) {
         char out[KN_MAC_STRLEN + 1];
         assert_int_equal(kn_mac_parse("52:54:00:AB:cd:EF", out), 0);
@@ -78,7 +63,6 @@ static void test_copy_equal(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_ifname),
                 cmocka_unit_test(test_mac),
                 cmocka_unit_test(test_tree_rules),
                 cmocka_unit_test(test_copy_equal),

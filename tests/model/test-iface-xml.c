@@ -134,9 +134,10 @@ static const struct {
         {"<interface type='vlan' name='eth0.4096'>\n  <vlan tag='4096'><interface "
          "name='eth0'/></vlan>\n</interface>",
          {"t.xml:2:", "<vlan>", "4096 is out of range (valid: 0-4095)"}},
-        {"<interface type='ethernet' name='../../x'/>", {"t.xml:1:", "'../../x'", "contains '/'"}},
+        {"<interface type='ethernet' name='../../x'/>",
+         {"t.xml:1:", "'../../x'", "starts with '.'"}},
         {"<interface type='ethernet' name='a23456789012345x'/>",
-         {"a23456789012345x", "16 characters", "at most 15"}},
+         {"a23456789012345x", "16 characters", "valid: 1-15"}},
         {"<interface type='ethernet' name='eth0'>\n\n<bogus/></interface>",
          {"t.xml:3:", "<bogus>"}},
         {"<interface type='ethernet' name='eth0' colour='red'/>",

@@ -255,8 +255,8 @@ refused() { # DESCRIPTION PATTERN ARGS...
 refused "unknown NIC" "no interface named 'eth7'" iface-bridge eth7 br0
 refused "bridge name in use" "'lo' exists already (an ethernet link)" iface-bridge eth0 lo
 refused "same name" "name of its own" iface-bridge eth0 eth0
-refused "hostile name" "not a valid interface name\|valid:" iface-bridge eth0 ../../etc/x
-refused "16-character name" "the kernel allows at most 15" iface-bridge eth0 abcdefghijklmnop
+refused "hostile name" "bridge name .\.\./\.\./etc/x. starts with .\.. (valid: 1-15" iface-bridge eth0 ../../etc/x
+refused "16-character name" "bridge name .abcdefghijklmnop. is 16 characters long" iface-bridge eth0 abcdefghijklmnop
 ip -n "$H" link add br9 type bridge && ip -n "$H" link add v9 type veth peer name v9p &&
         ip -n "$H" link set v9 master br9 || fail "setup br9"
 BEFORE=$(snap)

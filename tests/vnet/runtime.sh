@@ -136,7 +136,7 @@ out=$("$VNET_HELPER" dnsmasq-print "$S" --name net1 --bridge kvbr0 --subnet 192.
 [ "$out" = "error: network net1: DHCP range end 192.168.151.20 is in none of its subnets" ] ||
         fail "range error: $out"
 out=$("$VNET_HELPER" nft-print --name 'bad/name' --bridge kvbr0 2>&1) && fail "bad name taken"
-case $out in "error: network name 'bad/name' is not valid"*) ;; *) fail "name error: $out" ;; esac
+case $out in "error: network name 'bad/name' contains '/' (valid: 1-64"*) ;; *) fail "name error: $out" ;; esac
 pass "bad input refused with one error naming it"
 
 # ---- dnsmasq under a supervisor (a kn_loop in vnet-helper)

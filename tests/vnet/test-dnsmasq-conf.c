@@ -146,12 +146,13 @@ static void test_refusals(void **state) {
         expect_error(c, "network default: state directory 'relative' is not an absolute path");
         c = config("/x");
         c.bridge = "a-bridge-name-too-long";
-        expect_error(c, "network default: bridge name 'a-bridge-name-too-long' is not valid (1 "
-                        "to 15 of A-Z a-z 0-9 _ . - +, not starting with '.' or '-')");
+        expect_error(c, "network default: bridge name 'a-bridge-name-too-long' is 22 characters "
+                        "long (valid: 1-15 letters, digits, '_', '-' or '.', not starting with "
+                        "'.' or '-')");
         c = config("/x");
         c.network = "../etc";
-        expect_error(c, "network name '../etc' is not valid (1 to 64 of A-Z a-z 0-9 _ . - +, "
-                        "not starting with '.' or '-')");
+        expect_error(c, "network name '../etc' starts with '.' (valid: 1-64 letters, digits, "
+                        "'-', '_', '.' or '+', not starting with '.' or '-')");
 }
 
 /* dnsmasq itself accepts what kvmnet writes (its --test syntax check):

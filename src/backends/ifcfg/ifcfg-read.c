@@ -105,7 +105,7 @@ int kn_ifcfg_read_name(const kn_ifcfg_file *f, const char *suffix, char *name,
                 return r;
         const char *n = r > 0 ? l->value : suffix;
         kn_error e = {0};
-        if (kn_ifname_validate(n, &e) < 0)
+        if (kn_ifname_validate(n, NULL, &e) < 0)
                 return problem(p, KN_IFCFG_MAIN, r > 0 ? l->lineno : 0, "%s%s",
                                r > 0 ? "DEVICE: "
                                      : "no DEVICE= and the file name gives no interface "
@@ -197,7 +197,7 @@ static int read_master(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_info *info,
                                "MASTER=%s: only Ethernet devices can be bond slaves, %s is a %s",
                                l->value, i->name, kn_iface_type_to_string(i->type));
         kn_error e = {0};
-        if (kn_ifname_validate(l->value, &e) < 0)
+        if (kn_ifname_validate(l->value, NULL, &e) < 0)
                 return problem(p, KN_IFCFG_MAIN, l->lineno, "%s: %s", l->key, e.message);
         snprintf(info->master, sizeof info->master, "%s", l->value);
         info->master_type = bridge ? KN_IFACE_BRIDGE : KN_IFACE_BOND;
@@ -519,7 +519,7 @@ int kn_ifcfg_bond_opts_parse(const char *opts, kn_iface *i, char *primary, char 
                         if (ok)
                                 i->arpmon_validate = (kn_arp_validate) e;
                 } else if (streq(t, "primary")) {
-                        ok = kn_ifname_validate(val, NULL) >= 0;
+                        ok = kn_ifname_validate(val, NULL, NULL) >= 0;
                         if (ok && primary)
                                 snprintf(primary, KN_IFNAME_MAX + 1, "%s", val);
                 }
@@ -583,7 +583,7 @@ static int read_vlan(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p) {
                 return r;
         if (r > 0) {
                 kn_error e = {0};
-                if (kn_ifname_validate(physdev->value, &e) < 0)
+                if (kn_ifname_validate(physdev->value, NULL, &e) < 0)
                         return problem(p, KN_IFCFG_MAIN, physdev->lineno, "PHYSDEV: %s", e.message);
                 snprintf(i->vlan_parent, sizeof i->vlan_parent, "%s", physdev->value);
         }
@@ -606,7 +606,7 @@ static int read_vlan(const kn_ifcfg_file *f, kn_iface *i, kn_ifcfg_problem *p) {
                                "vlan %s: tag %d is out of range (valid: 0-4095)", i->name,
                                i->vlan_tag);
         kn_error e = {0};
-        if (kn_ifname_validate(i->vlan_parent, &e) < 0)
+        if (kn_ifname_validate(i->vlan_parent, NULL, &e) < 0)
                 return problem(p, KN_IFCFG_MAIN, line, "vlan %s: parent: %s", i->name, e.message);
         return 0;
 }

@@ -221,7 +221,7 @@ static rec *rec_load(ifcfg_backend *b, const dir_listing *d, const char *suffix)
         kn_ifcfg_problem p = {0};
         int e = kn_root_read_file(b->base.root, rel, &data, &len);
         if (e < 0) {
-                if (kn_ifname_validate(suffix, NULL) >= 0)
+                if (kn_ifname_validate(suffix, NULL, NULL) >= 0)
                         snprintf(r->name, sizeof r->name, "%s", suffix);
                 rec_fail(r, rel, 0, "cannot read: %s", strerror(-e));
                 return r;
@@ -229,7 +229,7 @@ static rec *rec_load(ifcfg_backend *b, const dir_listing *d, const char *suffix)
         kn_ifcfg_file f = {0};
         kn_ifcfg_file_parse(&f, data, len);
         if (kn_ifcfg_read_name(&f, suffix, r->name, &p) < 0) {
-                if (kn_ifname_validate(suffix, NULL) >= 0)
+                if (kn_ifname_validate(suffix, NULL, NULL) >= 0)
                         snprintf(r->name, sizeof r->name, "%s", suffix);
                 rec_fail(r, rel, p.line, "%s", p.message);
         } else if (f.err)

@@ -64,7 +64,7 @@ bool kn_ifupdown_port_word(const char *w) {
         for (size_t k = 0; k < ELEMENTSOF(keywords); k++)
                 if (streq(w, keywords[k]))
                         return false;
-        return kn_ifname_validate(w, NULL) >= 0;
+        return kn_ifname_validate(w, NULL, NULL) >= 0;
 }
 
 static void add_ref(kn_ifupdown_index *x, const char *name, kn_ifupdown_file *f, size_t idx,

@@ -440,7 +440,7 @@ static void read_link(stanza_ctx *c) {
 
 void kn_ifupdown_read_node(reader *r, node *n) {
         const kn_ifupdown_entry *e = n->e;
-        if (kn_ifname_validate(e->name, NULL) < 0 || streq(e->name, "lo")) {
+        if (kn_ifname_validate(e->name, NULL, NULL) < 0 || streq(e->name, "lo")) {
                 n->skip = true; /* aliases (eth0:1), long logical names, loopback */
                 return;
         }

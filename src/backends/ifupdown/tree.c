@@ -89,7 +89,7 @@ static void read_kind(reader *r, node *n) {
                                  name, tag);
                 return;
         }
-        if (v == 2 && kn_ifname_validate(raw, NULL) < 0) {
+        if (v == 2 && kn_ifname_validate(raw, NULL, NULL) < 0) {
                 kn_ifupdown_diag(r, n, n->at,
                                  "vlan %s: vlan-raw-device '%s' is not an interface name", name,
                                  raw);

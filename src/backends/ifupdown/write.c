@@ -131,7 +131,7 @@ static void old_ports(const kn_ifupdown_backend *u, const char *name, char ***v,
 /* Stanzas kvmnet may remove: not the loopback's, not a name it can't hold. */
 static bool kn_ifupdown_managed(const kn_ifupdown_backend *u, const char *name) {
         const kn_ifupdown_entry *e = kn_ifupdown_index_get(&u->index, name);
-        if (streq(name, "lo") || kn_ifname_validate(name, NULL) < 0)
+        if (streq(name, "lo") || kn_ifname_validate(name, NULL, NULL) < 0)
                 return false;
         for (size_t k = 0; e && k < e->n_refs; k++)
                 if (e->refs[k].kind == IFU_REF_STANZA &&

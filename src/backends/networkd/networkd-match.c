@@ -96,7 +96,7 @@ void kn_networkd_match_parse(kn_networkd_file *f) {
                         f->other_match = true;
         }
         if (!f->negated && f->n_globs == 1 && !strpbrk(f->globs[0], "*?[") &&
-            kn_ifname_validate(f->globs[0], NULL) >= 0)
+            kn_ifname_validate(f->globs[0], NULL, NULL) >= 0)
                 f->literal = f->globs[0];
 }
 

@@ -209,7 +209,7 @@ _printf_(5, 6) static void node_diag(kn_networkd_view *v, kn_networkd_node *n,
 }
 
 static void add_name(kn_networkd_view *v, const char *name) {
-        if (kn_ifname_validate(name, NULL) < 0 || streq(name, "lo"))
+        if (kn_ifname_validate(name, NULL, NULL) < 0 || streq(name, "lo"))
                 return;
         GREEDY_REALLOC(v->nodes, v->alloc, v->n + 1);
         kn_networkd_node *n = &v->nodes[v->n++];
@@ -490,7 +490,7 @@ static void read_master(kn_networkd_file *f) {
         const kn_ini_line *m = br ? br : bo;
         if (!m)
                 return;
-        if (kn_ifname_validate(m->value, NULL) < 0) {
+        if (kn_ifname_validate(m->value, NULL, NULL) < 0) {
                 fail(f, m->lineno, "%s=%s is not an interface name", m->key, m->value);
                 return;
         }
@@ -787,7 +787,7 @@ void kn_networkd_view_done(kn_networkd_view *v) {
 void kn_networkd_node_lookup(kn_networkd_backend *b, const char *name, kn_networkd_node *n) {
         kn_networkd_view v = {0};
         *n = (kn_networkd_node){0};
-        if (kn_ifname_validate(name, NULL) < 0)
+        if (kn_ifname_validate(name, NULL, NULL) < 0)
                 return;
         strcpy(n->name, name);
         if (!pick_files(b, &v, n))

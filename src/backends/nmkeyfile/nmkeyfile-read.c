@@ -405,7 +405,7 @@ static void read_node(kn_nmkeyfile_view *v, kn_nmkeyfile_backend *b, kn_nmkeyfil
         }
         if (!isempty(c->master)) {
                 const char *m = kn_nmkeyfile_resolve(b, c->master);
-                if (kn_ifname_validate(m, NULL) < 0) {
+                if (kn_ifname_validate(m, NULL, NULL) < 0) {
                         node_diag(v, n, c, c->master_line,
                                   "master=%s names no profile with an interface-name", c->master);
                         return;
@@ -417,7 +417,7 @@ static void read_node(kn_nmkeyfile_view *v, kn_nmkeyfile_backend *b, kn_nmkeyfil
         const char *parent = "";
         if (c->vlan_parent) {
                 parent = kn_nmkeyfile_resolve(b, c->vlan_parent);
-                if (kn_ifname_validate(parent, NULL) < 0) {
+                if (kn_ifname_validate(parent, NULL, NULL) < 0) {
                         node_diag(v, n, c, c->vlan_parent_line,
                                   "parent=%s names no profile with an interface-name",
                                   c->vlan_parent);
@@ -480,7 +480,7 @@ kn_iface *kn_nmkeyfile_view_tree(const kn_nmkeyfile_view *v, const kn_nmkeyfile_
 static void add_node(kn_nmkeyfile_view *v, const char *name) {
         if (v->n && streq(v->nodes[v->n - 1].name, name))
                 return;
-        if (kn_ifname_validate(name, NULL) < 0 || streq(name, "lo"))
+        if (kn_ifname_validate(name, NULL, NULL) < 0 || streq(name, "lo"))
                 return;
         GREEDY_REALLOC(v->nodes, v->alloc, v->n + 1);
         kn_nmkeyfile_node *n = &v->nodes[v->n++];
@@ -570,7 +570,7 @@ void kn_nmkeyfile_view_done(kn_nmkeyfile_view *v) {
 void kn_nmkeyfile_node_lookup(kn_nmkeyfile_backend *b, const char *name, kn_nmkeyfile_node *n) {
         kn_nmkeyfile_view v = {0};
         *n = (kn_nmkeyfile_node){0};
-        if (kn_ifname_validate(name, NULL) < 0)
+        if (kn_ifname_validate(name, NULL, NULL) < 0)
                 return;
         strcpy(n->name, name);
         n->conn = kn_nmkeyfile_chosen(b, name);
