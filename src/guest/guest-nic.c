@@ -516,9 +516,8 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 return kn_error_set(err, EINVAL,
                                     "attach-interface %s: a bridge or a network is required",
                                     g->name);
-        if (streq(nic->type, "network")
-                    ? (r = kn_guest_network_bridge(g->reg, nic->source, bridge, err)) < 0
-                    : (r = kn_ifname_validate(nic->source, "bridge", err)) < 0) {
+        if (streq(nic->type, "network") &&
+            (r = kn_guest_network_bridge(g->reg, nic->source, bridge, err)) < 0) {
                 kn_error_prefix(err, "attach-interface %s", g->name);
                 return r;
         }
@@ -539,10 +538,6 @@ static int attach_begin(kn_guest *g, const kn_guest_nic *nic, bool persistent, b
                 return kn_error_set(err, EINVAL,
                                     "attach-interface %s: %u queues out of range (valid: 1..%d)",
                                     g->name, nic->queues, KN_TAP_MAX_QUEUES);
-        if (nic->target && kn_ifname_validate(nic->target, "tap", err) < 0) {
-                kn_error_prefix(err, "attach-interface %s", g->name);
-                return -err->code;
-        }
         if (persistent && !boot) {
                 _cleanup_free_ char *path = kn_guest_def_path(g->reg, g->name);
                 if (access(path, F_OK) < 0)
@@ -665,11 +660,35 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
         attach_send_next(op);
 }
 
+/* The names a NIC brings (a definition's were checked by its parser),
+ * before the guest is looked up: a hostile name gets its own error
+ * whether or not the guest runs. */
+static int nic_names_check(const char *guest, const kn_guest_nic *nic, kn_error *err) {
+        int r = 0;
+        if (!isempty(nic->source))
+                r = streq_ptr(nic->type, "network")
+                            ? kn_object_name_validate(nic->source, "network", err)
+                            : kn_ifname_validate(nic->source, "bridge", err);
+        if (r >= 0 && nic->target)
+                r = kn_ifname_validate(nic->target, "tap", err);
+        if (r < 0)
+                kn_error_prefix(err, "attach-interface %s", guest);
+        return r;
+}
+
 int kn_guest_attach(kn_guest_registry *reg, const char *name, const kn_guest_nic *nic,
                     bool persistent, kn_gnic_result *result, kn_guest_done_fn done, void *userdata,
                     kn_error *err) {
         kn_guest *g;
-        int r = kn_guest_get_running(reg, "attach-interface", name, &g, err);
+        int r = kn_object_name_validate(name, "guest", err);
+        if (r < 0) {
+                kn_error_prefix(err, "attach-interface");
+                return r;
+        }
+        r = nic_names_check(name, nic, err);
+        if (r < 0)
+                return r;
+        r = kn_guest_get_running(reg, "attach-interface", name, &g, err);
         if (r < 0)
                 return r;
         return attach_begin(g, nic, persistent, false, result, done, userdata, err);

@@ -6,6 +6,7 @@
 # clients that never read, 1,000 connections and running out of fds get
 # an error or a closed connection, never a stall or growth.  The raw
 # clients are tests/daemon/hostile.py; nobody's parts drop to uid 65534.
+# Hostile names at every entry point are tests/daemon/names.sh.
 . "$(dirname "$0")/lib.sh"
 BACKEND=${1:-ifupdown}
 HOSTILE="python3 $(dirname "$0")/hostile.py"
