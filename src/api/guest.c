@@ -76,6 +76,20 @@ static void publish(const kn_gnic_event *ev, void *userdata) {
         json_object_put(e);
 }
 
+/* A guest's life cycle as a "guest" event: on behalf of the request even
+ * when it finishes from the loop, after its operation stopped running. */
+static void publish_guest(kn_api_req *req, const char *action, const char *name, pid_t pid) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("guest"));
+        json_object_object_add(e, "action", json_object_new_string(action));
+        json_object_object_add(e, "guest", json_object_new_string(name ? name : ""));
+        if (pid > 0)
+                json_object_object_add(e, "pid", json_object_new_int(pid));
+        json_object_object_add(e, "op", req->op ? json_object_new_string(req->op) : NULL);
+        kn_api_publish(req->api, e);
+        json_object_put(e);
+}
+
 /* The registry's tap step through the worker queue: behind the live
  * changes queued before it (and a --confirm revert), ahead of those after. */
 typedef struct guest_job {
@@ -137,6 +151,7 @@ void kn_api_set_guests(kn_api *api, kn_guest_registry *reg) {
 typedef struct guest_call {
         kn_api_req *req;
         void (*put)(json_object *result, const struct guest_call *c);
+        const char *event; /* the "guest" event's action once done, NULL: none */
         kn_guest_status st;
         kn_gnic_result nr;
         bool timings;      /* the request asked for "timings" */
@@ -167,6 +182,8 @@ static void finish(int r, const kn_error *err, void *userdata) {
         guest_call *c = userdata;
         if (r >= 0)
                 c->put(c->req->result, c);
+        if (r >= 0 && c->event)
+                publish_guest(c->req, c->event, c->st.name, c->st.pid);
         kn_api_req_finish(c->req, r, err);
         call_free(c);
 }
@@ -280,8 +297,10 @@ static int run_define(kn_api_req *req, json_object *args, json_object *result, k
         r = kn_guest_define(kn_api_guests(req->api), xml, &name, err);
         if (r < 0 && !strstr(err->message, "guest-define"))
                 kn_error_prefix(err, "guest-define");
-        if (r >= 0)
+        if (r >= 0) {
                 put_name(result, name);
+                publish_guest(req, "defined", name, 0);
+        }
         return r;
 }
 
@@ -298,6 +317,7 @@ static int run_undefine(kn_api_req *req, json_object *args, json_object *result,
         }
         put_name(result, name);
         json_object_object_add(result, "running", json_object_new_boolean(running));
+        publish_guest(req, "undefined", name, 0);
         return 0;
 }
 
@@ -348,6 +368,7 @@ static int run_start(kn_api_req *req, json_object *args, json_object *result, kn
         if (r < 0)
                 return r;
         guest_call *c = call_new(req, put_start);
+        c->event = "started";
         return pending(c, kn_guest_start(kn_api_guests(req->api), name, &c->st, finish, c, err));
 }
 
@@ -357,6 +378,7 @@ static int run_stop(kn_api_req *req, json_object *args, json_object *result, kn_
         if (r < 0)
                 return r;
         guest_call *c = call_new(req, put_stop);
+        c->event = "stopped";
         return pending(c, kn_guest_stop(kn_api_guests(req->api), name, &c->st, finish, c, err));
 }
 
@@ -368,6 +390,7 @@ static int run_adopt(kn_api_req *req, json_object *args, json_object *result, kn
         if (r < 0)
                 return r;
         guest_call *c = call_new(req, put_adopt);
+        c->event = "adopted";
         return pending(c,
                        kn_guest_adopt(kn_api_guests(req->api), name, qmp, &c->st, finish, c, err));
 }
@@ -561,9 +584,10 @@ static const kn_api_verb guest_verbs[] = {
         {"detach-device", LIVE, args_detach_dev, run_detach_device},
 };
 
-/* NIC attached, unplug pending, removed (also when a pending unplug
- * completes long after its request), dropped by reconciliation. */
-static const char *const guest_event_types[] = {"guest-nic", NULL};
+/* "guest": defined, undefined, started, stopped, adopted (by the verbs);
+ * "guest-nic": NIC attached, unplug pending, removed (also when a pending
+ * unplug completes long after its request), dropped by reconciliation. */
+static const char *const guest_event_types[] = {"guest", "guest-nic", NULL};
 
 const kn_api_module kn_api_module_guest = {
         .name = "guest",

@@ -75,6 +75,20 @@ static void net_event(const kn_net_event *ev, void *userdata) {
         json_object_put(e);
 }
 
+/* A "net" event with the members of o (but "name": events say "network"). */
+static void publish_net(kn_api *api, const char *action, const char *network, json_object *result) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("net"));
+        json_object_object_add(e, "action", json_object_new_string(action));
+        json_object_object_add(e, "network", json_object_new_string(network));
+        json_object_object_foreach(result, key, val) {
+                if (!streq(key, "name"))
+                        json_object_object_add(e, key, json_object_get(val));
+        }
+        kn_api_publish(api, e);
+        json_object_put(e);
+}
+
 static bool env_of(net_state *s, kn_net_env *e, kn_error *err) {
         kn_api *api = s->api;
         *e = (kn_net_env){.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR,
@@ -442,6 +456,7 @@ static int run_autostart(kn_api_req *req, json_object *args, json_object *result
         }
         add_str(result, "name", name);
         json_object_object_add(result, "autostart", json_object_new_boolean(!disable));
+        publish_net(req->api, "autostart", name, result);
         return 0;
 }
 
@@ -665,6 +680,12 @@ static int run_update(kn_api_req *req, json_object *args, json_object *result, k
         add_str(result, "name", name);
         json_object_object_add(result, "config", json_object_new_boolean(do_config));
         json_object_object_add(result, "live", json_object_new_boolean(do_live));
+        _cleanup_json_ json_object *what = json_object_new_object();
+        add_str(what, "command", command);
+        add_str(what, "section", section);
+        json_object_object_add(what, "config", json_object_new_boolean(do_config));
+        json_object_object_add(what, "live", json_object_new_boolean(do_live));
+        publish_net(req->api, "updated", name, what);
         return 0;
 }
 
