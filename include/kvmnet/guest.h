@@ -199,6 +199,21 @@ typedef struct kn_gnic_event {
 void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
                                          void (*fn)(const kn_gnic_event *event, void *userdata),
                                          void *userdata);
+/* A guest whose QEMU went away without guest-stop (killed, crashed, shut
+ * down from inside), for subscribed clients: the api publishes it as a
+ * "guest" event that is nobody's operation.  Borrowed for the call. */
+typedef struct kn_guest_event {
+        const char *action; /* "stopped" */
+        const char *guest;
+        int pid;
+        const char *reason;
+} kn_guest_event;
+
+/* Runs on the loop's thread. */
+void kn_guest_registry_set_guest_event_handler(kn_guest_registry *reg,
+                                               void (*fn)(const kn_guest_event *event,
+                                                          void *userdata),
+                                               void *userdata);
 /* *op is, whenever attach or detach is called, the caller's id of that
  * operation (or NULL); the NIC's events carry it from then on, until the
  * next one or the guest acting on its own. */

@@ -90,6 +90,19 @@ static void publish_guest(kn_api_req *req, const char *action, const char *name,
         json_object_put(e);
 }
 
+static void publish_gone(const kn_guest_event *ev, void *userdata) {
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "event", json_object_new_string("guest"));
+        json_object_object_add(e, "action", json_object_new_string(ev->action));
+        json_object_object_add(e, "guest", json_object_new_string(ev->guest));
+        if (ev->pid > 0)
+                json_object_object_add(e, "pid", json_object_new_int(ev->pid));
+        json_object_object_add(e, "reason", json_object_new_string(ev->reason));
+        json_object_object_add(e, "op", NULL); /* whatever runs now */
+        kn_api_publish(userdata, e);
+        json_object_put(e);
+}
+
 /* The registry's tap step through the worker queue: behind the live
  * changes queued before it (and a --confirm revert), ahead of those after. */
 typedef struct guest_job {
@@ -134,6 +147,7 @@ kn_guest_registry *kn_api_guests(kn_api *api) {
                                                     api->netns_name, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
+                kn_guest_registry_set_guest_event_handler(api->guests, publish_gone, api);
                 kn_guest_registry_set_op_source(api->guests, &api->op);
                 kn_guest_registry_set_runner(api->guests, run_ordered, api);
                 kn_guest_registry_set_network_resolver(api->guests, resolve_network, api);

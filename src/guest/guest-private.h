@@ -33,6 +33,9 @@ struct kn_guest_registry {
         /* guest-nic events for subscribed clients (kvmnetd: kn_api_publish) */
         void (*event)(const kn_gnic_event *event, void *userdata);
         void *event_data;
+        /* a QEMU gone by itself (kvmnetd: a "guest" event) */
+        void (*guest_event)(const kn_guest_event *event, void *userdata);
+        void *guest_event_data;
         int unplug_timeout_ms; /* detach's wait when the request names none */
         char **emulators;      /* what <emulator> may name; NULL: qemu-system-x86_64 */
         /* Ordered changes to the served namespace (the tap step); NULL: inline */

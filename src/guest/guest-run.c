@@ -49,6 +49,14 @@ void kn_guest_registry_set_event_handler(kn_guest_registry *reg,
         reg->event_data = userdata;
 }
 
+void kn_guest_registry_set_guest_event_handler(kn_guest_registry *reg,
+                                               void (*fn)(const kn_guest_event *event,
+                                                          void *userdata),
+                                               void *userdata) {
+        reg->guest_event = fn;
+        reg->guest_event_data = userdata;
+}
+
 void kn_guest_registry_set_runner(kn_guest_registry *reg, kn_guest_runner_fn run, void *userdata) {
         reg->run = run;
         reg->run_data = userdata;
@@ -242,6 +250,14 @@ void kn_guest_settle(kn_guest *g) {
         kn_error err = {0};
         kn_error_set(&err, ECONNRESET, "guest %s: QEMU exited before it was ready%s%s/%s.log)",
                      g->name, g->child ? " (QEMU's messages: " : " (", reg->run_dir, g->name);
+        /* Nobody's guest-stop or guest-start waits: it went by itself. */
+        if (!stopping && !done && reg->guest_event) {
+                kn_guest_event e = {.action = "stopped",
+                                    .guest = g->name,
+                                    .pid = (int) g->pid,
+                                    .reason = "QEMU exited without guest-stop"};
+                reg->guest_event(&e, reg->guest_event_data);
+        }
         guest_free(g);
         if (done)
                 done(stopping ? 0 : -ECONNRESET, stopping ? NULL : &err, data);

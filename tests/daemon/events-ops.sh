@@ -10,8 +10,9 @@
 # its op: iface defined, undefined, started, destroyed, bridged,
 # unbridged; txn begin, rolled-back, confirm-pending, confirmed, reverted;
 # net defined, started, destroyed, undefined, autostart, updated; and with
-# QEMU (else that part is skipped): guest defined, started, stopped,
-# undefined, guest-nic attached, unplug-pending, removed.  Needs root
+# QEMU (else that part is skipped): guest defined, started, stopped (also
+# a QEMU killed from outside, no op), undefined, guest-nic attached,
+# unplug-pending, removed.  Needs root
 # (exit 77 without).
 . "$(dirname "$0")/lib.sh"
 
@@ -198,7 +199,8 @@ change noauto net-autostart kon2 --disable
 change update net-update kon2 add dns-host "<host ip='10.89.2.5'><hostname>h5</hostname></host>"
 change netundef net-undefine kon2
 change undefine iface-undefine kob0
-# events.py FILE [TYPE ACTION OP [KEY=VALUE...]]... -- each one seen, with those members.
+# events.py FILE [TYPE ACTION OP [KEY=VALUE...]]... -- each one seen, with
+# those members (OP "-": none).
 cat >"$T/events.py" <<'PY'
 import json, sys, time
 path, wants = sys.argv[1], sys.argv[2:]
@@ -208,6 +210,7 @@ for _ in range(100):
     for w in wants:
         typ, action, op, *kv = w.split()
         want = dict(x.split("=", 1) for x in kv)
+        op = None if op == "-" else op
         if not any(e["event"] == typ and e.get("action") == action and e.get("op") == op and
                    all(str(e.get(k)) == v for k, v in want.items()) for e in evs):
             missing.append(w)
@@ -252,6 +255,12 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
         python3 "$T/events.py" "$T/guests" "guest-nic removed ${ops[detach]} mac=$M" ||
                 fail "no late removal: $(cat "$T/guests")"
         change gstop guest-stop g1
+        # QEMU killed from outside: "stopped", nobody's operation.
+        change gstart2 guest-start g1
+        P=$(qemu_pid g1)
+        kill -9 "$P"
+        python3 "$T/events.py" "$T/guests" "guest stopped - guest=g1 pid=$P" ||
+                fail "no stopped event for a killed QEMU: $(cat "$T/guests")"
         change gundef guest-undefine g1
         python3 "$T/events.py" "$T/guests" \
                 "guest defined ${ops[gdef]} guest=g1" \
@@ -262,7 +271,9 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
                 "guest undefined ${ops[gundef]} guest=g1" ||
                 fail "guest events: $(cat "$T/guests")"
         grep -q '"event":"guest","action":"started".*"pid":[1-9]' "$T/guests" || fail "started without pid: $(cat "$T/guests")"
-        pass "guest defined, started, stopped, undefined; NIC attached, unplug-pending, removed (late, the detach's op)"
+        grep -q '"action":"stopped","guest":"g1","pid":'"$P"',"reason":"QEMU exited without guest-stop"' "$T/guests" ||
+                fail "the killed QEMU's event: $(cat "$T/guests")"
+        pass "guest defined, started, stopped (guest-stop; QEMU killed: no op), undefined; NIC attached, unplug-pending, removed (late, the detach's op)"
 else
         echo "ok - SKIP: guest events need qemu-system-x86_64 and /dev/net/tun"
 fi
