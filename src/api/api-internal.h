@@ -247,6 +247,12 @@ int kn_api_arg_uint(const char *verb, json_object *args, const char *key, int64_
 int kn_api_arg_ifname(const char *verb, json_object *args, const char **ret, kn_error *err);
 
 json_object *kn_json_string_or_null(const char *s);
+/* On the worker, a live change of a request's own: fn(ns, data, err) with
+ * the namespace's DHCP lease wait at dhcp_timeout_ms (0: the default) for
+ * its duration, live's record of undone steps cleared first, so that a
+ * failure's "undone" is its own. */
+int kn_api_live_change(kn_netns *ns, kn_live_txn *live, int64_t dhcp_timeout_ms, kn_api_work_fn fn,
+                       void *data, kn_error *err);
 /* A failed change: the live steps its rollback undid, newest first, as
  * result's "undone" (the error reply carries it: kvmnet --verbose). */
 void kn_api_put_undone(json_object *result, const kn_live_txn *live);

@@ -54,6 +54,15 @@ int kn_api_arg_bool(const char *v, json_object *args, const char *key, bool *ret
         return 0;
 }
 
+int kn_api_live_change(kn_netns *ns, kn_live_txn *live, int64_t dhcp_timeout_ms, kn_api_work_fn fn,
+                       void *data, kn_error *err) {
+        kn_netns_set_dhcp_timeout(ns, (long) dhcp_timeout_ms);
+        kn_live_txn_clear_undone(live);
+        int r = fn(ns, data, err);
+        kn_netns_set_dhcp_timeout(ns, 0);
+        return r;
+}
+
 void kn_api_put_undone(json_object *result, const kn_live_txn *live) {
         size_t n = kn_live_txn_n_undone(live);
         if (n == 0)

@@ -49,7 +49,8 @@ static void move_ip(kn_iface *from, kn_iface *to) {
 
 /* ---- the live part ---- */
 
-static int bridge_steps(kn_netns *ns, bridge_job *j, kn_error *err) {
+static int bridge_steps(kn_netns *ns, void *data, kn_error *err) {
+        bridge_job *j = data;
         /* A network manager serving the namespace does it (docs/managers.md). */
         int rm = 0;
         if (j->bridge)
@@ -66,12 +67,8 @@ static int bridge_steps(kn_netns *ns, bridge_job *j, kn_error *err) {
 
 static int bridge_work(kn_netns *ns, void *data, kn_error *err) {
         bridge_job *j = data;
-        kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
-        kn_live_txn_clear_undone(j->live);
         j->ran = true;
-        int r = bridge_steps(ns, j, err);
-        kn_netns_set_dhcp_timeout(ns, 0);
-        return r;
+        return kn_api_live_change(ns, j->live, j->dhcp_timeout_ms, bridge_steps, j, err);
 }
 
 /* The definitions as they were: the new one goes, the old ones return. */

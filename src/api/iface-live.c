@@ -221,20 +221,8 @@ static void live_job_free(live_job *j) {
         free(j);
 }
 
-static int live_steps(kn_netns *ns, live_job *j, kn_error *err);
-
-/* On the worker thread: only the job's copies, its steps and ns. */
-static int live_work(kn_netns *ns, void *data, kn_error *err) {
+static int live_steps(kn_netns *ns, void *data, kn_error *err) {
         live_job *j = data;
-        kn_netns_set_dhcp_timeout(ns, (long) j->dhcp_timeout_ms);
-        kn_live_txn_clear_undone(j->live);
-        j->ran = true;
-        int r = live_steps(ns, j, err);
-        kn_netns_set_dhcp_timeout(ns, 0);
-        return r;
-}
-
-static int live_steps(kn_netns *ns, live_job *j, kn_error *err) {
         /* A network manager serving the namespace does it (docs/managers.md). */
         int rm = j->start ? kn_manager_start(ns, j->backend, j->def, &j->mgr, err)
                           : kn_manager_stop(ns, j->backend, j->def, &j->mgr, err);
@@ -253,6 +241,13 @@ static int live_steps(kn_netns *ns, live_job *j, kn_error *err) {
         for (size_t k = 0; k < j->n_steps; k++)
                 j->steps[k] = kn_xstrdup(kn_live_txn_step(j->live, j->mark + k));
         return r;
+}
+
+/* On the worker thread: only the job's copies, its steps and ns. */
+static int live_work(kn_netns *ns, void *data, kn_error *err) {
+        live_job *j = data;
+        j->ran = true;
+        return kn_api_live_change(ns, j->live, j->dhcp_timeout_ms, live_steps, j, err);
 }
 
 static json_object *steps_array(char *const *steps, size_t n) {

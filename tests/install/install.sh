@@ -86,6 +86,7 @@ if [ -r "$BC" ]; then
         complete_line kvmnet --root "$T/root" iface-start e | grep -qx eth7 ||
                 fail "name: $(complete_line kvmnet --root "$T/root" iface-start e)"
         complete_line kvmnet --b | grep -qx -- --backend || fail "global option"
+        complete_line kvmnet --js | grep -qx -- --json || fail "global option --json: $(complete_line kvmnet --js)"
         pass "bash completion: verbs, options, interface names from --root"
 else
         echo "ok - bash completion # SKIP bash-completion not installed"
