@@ -6,8 +6,6 @@
  * registry's (src/guest), which reports structs; the protocol JSON of
  * every reply and guest-nic event is made here.  Verbs that wait on QEMU
  * finish from the loop. */
-#include <time.h>
-
 #include "api-internal.h"
 #include "kvmnet/api-net.h"
 #include "kvmnet/guest.h"
@@ -76,31 +74,31 @@ static void publish(const kn_gnic_event *ev, void *userdata) {
         json_object_put(e);
 }
 
-/* A guest's life cycle as a "guest" event: on behalf of the request even
- * when it finishes from the loop, after its operation stopped running. */
-static void publish_guest(kn_api_req *req, const char *action, const char *name, pid_t pid) {
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "event", json_object_new_string("guest"));
-        json_object_object_add(e, "action", json_object_new_string(action));
-        json_object_object_add(e, "guest", json_object_new_string(name ? name : ""));
-        if (pid > 0)
-                json_object_object_add(e, "pid", json_object_new_int(pid));
-        json_object_object_add(e, "op", req->op ? json_object_new_string(req->op) : NULL);
-        kn_api_publish(req->api, e);
-        json_object_put(e);
-}
-
-static void publish_gone(const kn_guest_event *ev, void *userdata) {
+/* A "guest" event.  op: the request's, or NULL for what happened by itself
+ * (the event then names no operation, whatever runs now). */
+static void publish_guest_event(kn_api *api, const kn_guest_event *ev, const char *op) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "event", json_object_new_string("guest"));
         json_object_object_add(e, "action", json_object_new_string(ev->action));
-        json_object_object_add(e, "guest", json_object_new_string(ev->guest));
+        json_object_object_add(e, "guest", json_object_new_string(ev->guest ? ev->guest : ""));
         if (ev->pid > 0)
                 json_object_object_add(e, "pid", json_object_new_int(ev->pid));
-        json_object_object_add(e, "reason", json_object_new_string(ev->reason));
-        json_object_object_add(e, "op", NULL); /* whatever runs now */
-        kn_api_publish(userdata, e);
+        if (ev->reason)
+                json_object_object_add(e, "reason", json_object_new_string(ev->reason));
+        json_object_object_add(e, "op", op ? json_object_new_string(op) : NULL);
+        kn_api_publish(api, e);
         json_object_put(e);
+}
+
+/* A guest's life cycle on behalf of the request, even when it finishes
+ * from the loop, after its operation stopped running. */
+static void publish_guest(kn_api_req *req, const char *action, const char *name, pid_t pid) {
+        kn_guest_event ev = {.action = action, .guest = name, .pid = (int) pid};
+        publish_guest_event(req->api, &ev, req->op);
+}
+
+static void publish_gone(const kn_guest_event *ev, void *userdata) {
+        publish_guest_event(userdata, ev, NULL);
 }
 
 /* The registry's tap step through the worker queue: behind the live
@@ -172,17 +170,11 @@ typedef struct guest_call {
         int64_t t_request; /* CLOCK_MONOTONIC µs when the verb began */
 } guest_call;
 
-static int64_t now_us(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static guest_call *call_new(kn_api_req *req, void (*put)(json_object *, const guest_call *)) {
         guest_call *c = kn_xcalloc(1, sizeof *c);
         c->req = req;
         c->put = put;
-        c->t_request = now_us();
+        c->t_request = (int64_t) kn_loop_now_usec();
         return c;
 }
 
@@ -257,7 +249,7 @@ static json_object *timings_json(const guest_call *c) {
         for (unsigned k = 0; k < c->nr.timings.n; k++)
                 json_object_array_add(
                         a, step_json(c->nr.timings.steps[k].name, c->nr.timings.steps[k].at_us));
-        json_object_array_add(a, step_json("reply", now_us()));
+        json_object_array_add(a, step_json("reply", (int64_t) kn_loop_now_usec()));
         return a;
 }
 

@@ -75,7 +75,7 @@ static void net_event(const kn_net_event *ev, void *userdata) {
         json_object_put(e);
 }
 
-/* A "net" event with the members of o (but "name": events say "network"). */
+/* A "net" event with the members of result (but "name": events say "network"). */
 static void publish_net(kn_api *api, const char *action, const char *network, json_object *result) {
         json_object *e = json_object_new_object();
         json_object_object_add(e, "event", json_object_new_string("net"));
