@@ -509,8 +509,10 @@ def main():
         env.stop_daemon()
         print('figures: %s' % json.dumps(FIGURES))
         return 0
-    except Fail as e:
-        print('FAIL: %s' % e)
+    except (Fail, VMError) as e:
+        # VMError too: a wedged guest's console tail (hung tasks, oopses)
+        # is what tells a guest-kernel stall from a kvmnet bug.
+        print('FAIL: %s: %s' % (type(e).__name__, e))
         print(open(os.path.join(env.dir, 'daemon.log')).read()[-3000:])
         return 1
     finally:
