@@ -127,7 +127,7 @@ import kvmnetvm
 d = sys.argv[1]
 vm = kvmnetvm.VM(os.path.join(d, 'vm1.work'))
 vm.cmd_socket, vm.console_log = os.path.join(d, 'vm1.cmd'), os.path.join(d, 'vm1.console')
-vm.pid = int(open(os.path.join(d, 'state', 'run', 'vm1.pid')).read())
+vm.pid = int(open(os.path.join(d, 'run', 'guests', 'vm1.pid')).read())
 if sys.argv[2] == 'wait':
     print(vm.wait_for(sys.argv[3], timeout=120, since=0).group(0).strip())
 else:

@@ -104,11 +104,15 @@ void kn_guest_argv_free(char **v);
 typedef struct kn_guest_registry kn_guest_registry;
 struct kn_netns;
 
-/* state_dir (required) holds guests/ (definitions) and run/ (QMP sockets,
- * logs); netns ("" or NULL: the caller's own) is where taps are made and
- * bridges are looked up.  loop (not owned; it must outlive the registry)
- * may be NULL: no running guests, definitions only. */
-kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns, kn_loop *loop);
+/* state_dir (required) holds guests/ (definitions); run_dir the running
+ * guests' QMP sockets, pids, logs and runtime state (NULL: state_dir/run).
+ * Runtime state belongs on /run: it dies with the host like the QEMUs it
+ * describes, and a tmpfs keeps its writes off the attach's path.  netns
+ * ("" or NULL: the caller's own) is where taps are made and bridges are
+ * looked up.  loop (not owned; it must outlive the registry) may be NULL:
+ * no running guests, definitions only. */
+kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *run_dir,
+                                         const char *netns, kn_loop *loop);
 /* Running guests keep running; kvmnet forgets them. */
 kn_guest_registry *kn_guest_registry_free(kn_guest_registry *reg);
 void kn_guest_registry_set_logger(kn_guest_registry *reg,

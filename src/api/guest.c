@@ -141,8 +141,9 @@ static int resolve_network(const char *network, char bridge[IFNAMSIZ], void *use
 
 kn_guest_registry *kn_api_guests(kn_api *api) {
         if (!api->guests) {
+                _cleanup_free_ char *run = kn_xasprintf("%s/guests", kn_api_run_dir());
                 api->guests = kn_guest_registry_new(api->state_dir ? api->state_dir : KN_STATE_DIR,
-                                                    api->netns_name, api->loop);
+                                                    run, api->netns_name, api->loop);
                 kn_guest_registry_set_logger(api->guests, api->log, api->log_data);
                 kn_guest_registry_set_event_handler(api->guests, publish, api);
                 kn_guest_registry_set_guest_event_handler(api->guests, publish_gone, api);

@@ -149,9 +149,7 @@ int kn_guest_start(kn_guest_registry *reg, const char *name, kn_guest_status *re
                 kn_error_prefix(err, "guest-start %s", name);
                 return r;
         }
-        r = mkdir(reg->state_dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
-        if (r >= 0)
-                r = mkdir(reg->run_dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
+        r = kn_guest_run_dir_make(reg);
         if (r < 0)
                 return kn_error_set(err, -r, "guest-start %s: %s: %s", name, reg->run_dir,
                                     strerror(-r));

@@ -130,10 +130,12 @@ int kn_guest_error_no_such(kn_guest_registry *reg, const char *verb, const char 
 int kn_guest_def_load(kn_guest_registry *reg, const char *name, kn_guest_def **ret, kn_error *err);
 int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error *err);
 
-/* ---- guest-state.c: STATE/run/NAME.json, what a restarted kvmnetd
+/* ---- guest-state.c: RUN/guests/NAME.json, what a restarted kvmnetd
  * reconciles (guest-recover.c) ---- */
 /* Write g's runtime state atomically; a no-op once g is gone or left
  * running by an exiting kvmnetd (the file then stays as it was). */
+/* Makes the registry's run directory (0700) and those above it (0755). */
+int kn_guest_run_dir_make(kn_guest_registry *reg);
 void kn_guest_state_save(kn_guest *g);
 void kn_guest_state_remove(kn_guest_registry *reg, const char *name);
 char *kn_guest_state_path(kn_guest_registry *reg, const char *name);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A restarted kvmnetd finds its guests again: each STATE/run/NAME.json a
+/* A restarted kvmnetd finds its guests again: each RUN/guests/NAME.json a
  * predecessor left (guest-state.c) is checked against what exists now --
  * the QEMU process (same pid behind the same monitor socket), its devices
  * (qom-list /machine/peripheral, qom-get of each device's netdev) and the

@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include "guest-private.h"
 #include "kvmnet/live.h"
+#include "mkdir.h"
 #include "spawn.h"
 
 void kn_guest_log(kn_guest_registry *reg, const char *fmt, ...) {
@@ -27,15 +29,30 @@ static void spawn_logger(const char *message, void *userdata) {
         kn_guest_log(userdata, "%s", message);
 }
 
-kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *netns, kn_loop *loop) {
+kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *run_dir,
+                                         const char *netns, kn_loop *loop) {
         kn_guest_registry *reg = kn_xcalloc(1, sizeof *reg);
         reg->state_dir = kn_xstrdup(state_dir);
         reg->guests_dir = kn_xasprintf("%s/guests", reg->state_dir);
-        reg->run_dir = kn_xasprintf("%s/run", reg->state_dir);
+        reg->run_dir = run_dir ? kn_xstrdup(run_dir) : kn_xasprintf("%s/run", reg->state_dir);
         reg->netns = kn_xstrdup(netns ? netns : "");
         reg->loop = loop;
         reg->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;
         return reg;
+}
+
+/* The runtime directory is private (QMP sockets are root's); the ones
+ * above it are made readable, as /run/kvmnet is. */
+int kn_guest_run_dir_make(kn_guest_registry *reg) {
+        _cleanup_free_ char *parent = kn_xstrdup(reg->run_dir);
+        char *slash = strrchr(parent, '/');
+        if (slash && slash != parent) {
+                *slash = '\0';
+                int r = kn_mkdir_p(parent, 0755);
+                if (r < 0)
+                        return r;
+        }
+        return mkdir(reg->run_dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 void kn_guest_registry_set_op_source(kn_guest_registry *reg, const char *const *op) {

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The runtime state of a running guest, STATE/run/NAME.json: what a
+/* The runtime state of a running guest, RUN/guests/NAME.json: what a
  * restarted kvmnetd needs to find the guest again and reconcile its NICs
  * (guest-recover.c).  Rewritten atomically (rename) on every change, before the
  * change is made where that matters (an attach is journaled before QEMU
  * hears of it, a detach before device_del):
  *
  *   {"version": 1, "name": "vm1", "state": "running", "pid": 1234,
- *    "qmp": "/var/lib/kvmnet/run/vm1.qmp", "adopted": false, "kvm": true,
+ *    "qmp": "/run/kvmnet/guests/vm1.qmp", "adopted": false, "kvm": true,
  *    "q35": false, "vcpus": 2, "root_ports": [], "next_index": 2,
  *    "nics": [{"index": 0, "device": "kn-net0", "netdev": "kn-hostnet0",
  *              "tap": "kvn0", "mac": "52:54:00:aa:00:01", "type": "bridge",
@@ -66,10 +66,10 @@ void kn_guest_state_save(kn_guest *g) {
         kn_guest_registry *reg = g->reg;
         if (g->gone || g->left_running)
                 return;
-        if ((mkdir(reg->state_dir, 0755) < 0 && errno != EEXIST) ||
-            (mkdir(reg->run_dir, 0700) < 0 && errno != EEXIST)) {
-                kn_guest_log(reg, "guest %s: runtime state not saved: %s: %m", g->name,
-                             reg->run_dir);
+        int r = kn_guest_run_dir_make(reg);
+        if (r < 0) {
+                kn_guest_log(reg, "guest %s: runtime state not saved: %s: %s", g->name,
+                             reg->run_dir, strerror(-r));
                 return;
         }
         json_object *o = json_object_new_object();

@@ -73,6 +73,9 @@ class Env:
         self.daemon = None
         self.vm = None
         self.extra_ns = []
+        # kvmnetd's and kvmnet's runtime directory (sockets, guests' runtime
+        # state): the test's own, never the host's /run/kvmnet.
+        os.environ['KVMNET_RUN_DIR'] = os.path.join(self.dir, 'run')
 
     def sh(self, *argv):
         return subprocess.run(argv, check=True, stdout=subprocess.PIPE,
@@ -155,7 +158,7 @@ class Env:
         return sorted(l.split(':')[1].strip().split('@')[0] for l in out.splitlines())
 
     def teardown(self):
-        run = os.path.join(self.dir, 'st', 'run')
+        run = os.path.join(self.dir, 'run', 'guests')
         for f in os.listdir(run) if os.path.isdir(run) else []:
             if f.endswith('.pid'):
                 try:

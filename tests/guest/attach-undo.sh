@@ -35,7 +35,7 @@ netdevs() { # GUEST
 }
 # The index kvmnetd gives the next NIC (kn-netN, kn-hostnetN).
 next_index() { # GUEST
-        python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['next_index'])" "$T/state/run/$1.json"
+        python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['next_index'])" "$KVMNET_RUN_DIR/guests/$1.json"
 }
 
 truncate -s 1M "$T/u1.img" "$T/u2.img"

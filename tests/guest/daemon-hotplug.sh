@@ -244,7 +244,7 @@ no_tap "$tap2" || fail "$tap2 left after reconciliation"
 not_listed g1 $M2 || fail "$M2 still listed"
 grep -q "guest q1: QEMU (pid $PQ) is gone: forgotten" "$T/daemon.log" || fail "dead q1 not reported"
 K guest-list | grep -q "q1 *shut off" || fail "q1 not shut off: $(K guest-list)"
-[ -e "$T/state/run/q1.json" ] && fail "q1's runtime state file is left"
+[ -e "$KVMNET_RUN_DIR/guests/q1.json" ] && fail "q1's runtime state file is left"
 pass "--timeout 0.15 wins over --unplug-timeout; restart reconciles: an unplug completed meanwhile is finished (tap gone), a dead QEMU is forgotten"
 
 # kvmnetd killed in the middle of guest-start (an emulator that takes its
@@ -270,12 +270,12 @@ truncate -s 1M "$T/s1.img"
 K guest-define "$T/s1.xml" >/dev/null || fail "define s1"
 K guest-start s1 >/dev/null 2>&1 &
 SP=$!
-wait_for test -s "$T/state/run/s1.pid" || fail "s1 not spawned"
-PS=$(cat "$T/state/run/s1.pid")
+wait_for test -s "$KVMNET_RUN_DIR/guests/s1.pid" || fail "s1 not spawned"
+PS=$(cat "$KVMNET_RUN_DIR/guests/s1.pid")
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 wait "$SP" 2>/dev/null
-wait_for test -S "$T/state/run/s1.qmp" || fail "s1's QEMU did not come up"
+wait_for test -S "$KVMNET_RUN_DIR/guests/s1.qmp" || fail "s1's QEMU did not come up"
 start_daemon --netns "$NS"
 grep -q "guest s1: guest-start was interrupted: QEMU pid $PS killed" "$T/daemon.log" ||
         fail "interrupted start not undone"
@@ -286,6 +286,6 @@ pass "kvmnetd killed during guest-start: the next one kills the paused QEMU and 
 
 K guest-stop g1 >/dev/null || fail "guest-stop g1"
 K guest-stop a1 >/dev/null || fail "guest-stop a1"
-[ -e "$T/state/run/g1.json" ] && fail "g1's runtime state file is left after guest-stop"
+[ -e "$KVMNET_RUN_DIR/guests/g1.json" ] && fail "g1's runtime state file is left after guest-stop"
 stop_daemon
 pass "daemon stopped cleanly"

@@ -19,7 +19,7 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not inst
 QEMU_PIDS=
 kill_qemus() {
         local f p
-        for f in "$T"/state/run/*.pid; do
+        for f in "$KVMNET_RUN_DIR"/guests/*.pid; do
                 [ -f "$f" ] || continue
                 p=$(cat "$f")
                 grep -q "guest=" "/proc/$p/cmdline" 2>/dev/null && kill -9 "$p"

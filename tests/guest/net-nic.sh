@@ -54,7 +54,7 @@ printf "<network><name>lab</name><bridge name='kvbr7'/></network>" >"$T/lab.xml"
 K net-define "$T/lab.xml" >/dev/null || fail "net-define"
 expect_error 1 "guest-start g1: network lab is not active \(net-start lab\)" K guest-start g1
 K guest-list | grep -q "g1 *shut off" || fail "g1 runs after a refused start: $(K guest-list)"
-ls "$T"/state/run/g1.pid >/dev/null 2>&1 && fail "a refused start spawned QEMU"
+ls "$KVMNET_RUN_DIR"/guests/g1.pid >/dev/null 2>&1 && fail "a refused start spawned QEMU"
 pass "guest-define takes type='network'; guest-start refuses a network not defined / not running, before QEMU"
 
 K net-start lab >/dev/null || fail "net-start lab"
@@ -103,7 +103,7 @@ pass "net-destroy is refused naming g1 and its taps"
 # it (no "bridge" key).
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
-python3 - "$T/state/run/g1.json" <<'PY' || fail "state file"
+python3 - "$KVMNET_RUN_DIR/guests/g1.json" <<'PY' || fail "state file"
 import json, sys
 p = sys.argv[1]
 s = json.load(open(p))
