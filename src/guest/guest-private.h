@@ -132,10 +132,10 @@ int kn_guest_def_store(kn_guest_registry *reg, const kn_guest_def *def, kn_error
 
 /* ---- guest-state.c: RUN/guests/NAME.json, what a restarted kvmnetd
  * reconciles (guest-recover.c) ---- */
-/* Write g's runtime state atomically; a no-op once g is gone or left
- * running by an exiting kvmnetd (the file then stays as it was). */
 /* Makes the registry's run directory (0700) and those above it (0755). */
 int kn_guest_run_dir_make(kn_guest_registry *reg);
+/* Write g's runtime state atomically; a no-op once g is gone or left
+ * running by an exiting kvmnetd (the file then stays as it was). */
 void kn_guest_state_save(kn_guest *g);
 void kn_guest_state_remove(kn_guest_registry *reg, const char *name);
 char *kn_guest_state_path(kn_guest_registry *reg, const char *name);
