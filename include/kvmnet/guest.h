@@ -104,8 +104,8 @@ void kn_guest_argv_free(char **v);
 typedef struct kn_guest_registry kn_guest_registry;
 struct kn_netns;
 
-/* state_dir (required) holds guests/ (definitions); run_dir the running
- * guests' QMP sockets, pids, logs and runtime state (NULL: state_dir/run).
+/* state_dir (required) holds guests/ (definitions); run_dir (required) the
+ * running guests' QMP sockets, pids, logs and runtime state.
  * Runtime state belongs on /run: it dies with the host like the QEMUs it
  * describes, and a tmpfs keeps its writes off the attach's path.  netns
  * ("" or NULL: the caller's own) is where taps are made and bridges are

@@ -34,7 +34,7 @@ kn_guest_registry *kn_guest_registry_new(const char *state_dir, const char *run_
         kn_guest_registry *reg = kn_xcalloc(1, sizeof *reg);
         reg->state_dir = kn_xstrdup(state_dir);
         reg->guests_dir = kn_xasprintf("%s/guests", reg->state_dir);
-        reg->run_dir = run_dir ? kn_xstrdup(run_dir) : kn_xasprintf("%s/run", reg->state_dir);
+        reg->run_dir = kn_xstrdup(run_dir);
         reg->netns = kn_xstrdup(netns ? netns : "");
         reg->loop = loop;
         reg->unplug_timeout_ms = KN_GUEST_DETACH_TIMEOUT_MS;

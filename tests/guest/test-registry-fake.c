@@ -158,7 +158,8 @@ static void fake_start(fake *f) {
         for (int k = 0; k < 200 && access(f->sock, F_OK) < 0; k++)
                 usleep(10000);
         assert_int_equal(kn_loop_new(&f->lp), 0);
-        f->reg = kn_guest_registry_new(f->dir, NULL, NULL, f->lp);
+        _cleanup_free_ char *run = kn_xasprintf("%s/run", f->dir);
+        f->reg = kn_guest_registry_new(f->dir, run, NULL, f->lp);
         kn_guest_registry_set_logger(f->reg, on_log, NULL);
         kn_guest_registry_set_event_handler(f->reg, on_event, NULL);
         logbuf[0] = events[0] = '\0';
