@@ -28,6 +28,13 @@ static void watch_clear(kn_watch *w) {
         w->n_entries = 0;
 }
 
+static bool watch_has(const struct kn_watch_entry *entries, size_t n, int wd) {
+        for (size_t k = 0; k < n; k++)
+                if (entries[k].wd == wd)
+                        return true;
+        return false;
+}
+
 /* FD: the directory, opened inside the root.  inotify is given its
  * /proc/self/fd link, so what is watched is what the root's reader sees:
  * a symlink in the root never leads the watch out of it. */
@@ -79,12 +86,27 @@ static void watch_dir(kn_watch *w, const kn_root *root, const char *rel) {
         }
 }
 
+/* Watch what the configuration's directories are now.  A directory
+ * watched already keeps its wd (inotify returns the same one for the same
+ * inode), so the events queued for it still count: removing and adding
+ * every watch would drop a change made while a reload ran.  Only watches
+ * no longer wanted are removed. */
 static void watch_arm(kn_daemon *d) {
         kn_watch *w = &d->watch;
-        watch_clear(w);
+        struct kn_watch_entry *old = TAKE_PTR(w->entries);
+        size_t n_old = w->n_entries;
+        w->n_entries = w->alloc_entries = 0;
+
         const char *const *dirs = kn_config_watch_dirs(kn_api_config(d->api));
         for (size_t k = 0; dirs && dirs[k]; k++)
                 watch_dir(w, kn_config_root_fs(kn_api_config(d->api)), dirs[k]);
+
+        for (size_t k = 0; k < n_old; k++) {
+                if (!watch_has(w->entries, w->n_entries, old[k].wd))
+                        inotify_rm_watch(w->fd, old[k].wd);
+                free(old[k].want);
+        }
+        free(old);
 }
 
 int kn_watch_open(kn_daemon *d) {
@@ -190,6 +212,10 @@ void kn_watch_reload(kn_daemon *d, const char *why) {
         /* A reload (SIGHUP) covers the changes a timer was waiting for. */
         kn_loop_timer_set(d->loop, d->watch.timer, KN_LOOP_TIMER_OFF);
         uint64_t before = config_digest(kn_api_config(d->api));
+        /* Directories may have come or gone: watch them before reading, so a
+         * change made while the files are read is another event, and again
+         * after (ifupdown's source lines may name other directories). */
+        watch_arm(d);
         int r = kn_config_reload(kn_api_config(d->api), &err);
         if (r < 0)
                 kn_logp(KN_LOG_ERR,
@@ -207,7 +233,6 @@ void kn_watch_reload(kn_daemon *d, const char *why) {
                         kn_config_root(kn_api_config(d->api)), why, n, nd,
                         same ? " (nothing new)" : "");
         }
-        /* Directories may have come or gone. */
         watch_arm(d);
 }
 

@@ -72,6 +72,38 @@ rm -f "$dir"/x[123]
 wait_for listed br0 || fail "the directory back in place is not read"
 pass "a symlink out of the root is not followed by the watch"
 
+# A change made while a reload reads the files is not lost: the watches
+# stay armed through a reload (re-adding them dropped the events queued in
+# between).  With a thousand interfaces a reload takes tens of
+# milliseconds; the second change of each pair lands at one of several
+# offsets around the debounce's 100 ms.  Both are files copied in, as
+# another tool writes them (kvmnet --root would first read the thousand).
+for i in $(seq 1000); do
+        xml_ethernet "pad$i" "52:54:00:01:$(printf %02x $((i / 256))):$(printf %02x $((i % 256)))" >"$T/pad$i.xml"
+        echo "iface-define $T/pad$i.xml"
+done | "$KVMNET" --root "$ROOT" >/dev/null || fail "outside define of 1000"
+wait_for listed pad1000 || fail "1000 outside defines not picked up"
+make_root "$T/empty" "$BACKEND"
+(cd "$T/empty" && find . -type f | sort) >"$T/empty.files"
+# The files NAME's definition adds to an empty root, under $T/scratch-NAME.
+stage() { # NAME MAC
+        make_root "$T/scratch-$1" "$BACKEND"
+        xml_ethernet "$1" "$2" | "$KVMNET" --root "$T/scratch-$1" iface-define - >/dev/null ||
+                fail "define $1 in a scratch root"
+        (cd "$T/scratch-$1" && find . -type f | sort | comm -13 "$T/empty.files" -) >"$T/scratch-$1.files"
+        [ -s "$T/scratch-$1.files" ] || fail "defining $1 added no file"
+}
+copy_in() { (cd "$T/scratch-$1" && xargs cp --parents -t "$ROOT" <"$T/scratch-$1.files"); }
+for n in $(seq 15); do
+        stage "first$n" "52:54:00:02:00:$(printf %02x "$n")"
+        stage "second$n" "52:54:00:03:00:$(printf %02x "$n")"
+        copy_in "first$n"
+        sleep "$(printf 0.%03d $((90 + n * 5)))"
+        copy_in "second$n"
+        wait_for listed "second$n" || fail "a change made $((90 + n * 5)) ms after another was lost"
+done
+pass "changes made while a reload runs are picked up"
+
 # SIGHUP reloads at once.
 before=$(grep -c ' kvmnetd: reloaded .* after SIGHUP' "$T/daemon.log")
 kill -HUP "$DAEMON_PID"
