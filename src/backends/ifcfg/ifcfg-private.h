@@ -3,13 +3,15 @@
 
 /* The RHEL/Fedora ifcfg backend's internals: reading one ifcfg file into
  * the model (ifcfg-read.c), editing one from the model (ifcfg-write.c),
- * route files (ifcfg-route.c), and the name index (ifcfg-map.c).  The
- * vtable and the bookkeeping across files live in ifcfg.c. */
+ * route files (ifcfg-route.c), the name index (ifcfg-map.c), the record
+ * of every file with the vtable (ifcfg.c), and define/undefine planning
+ * the files a change touches (ifcfg-define.c). */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "ifcfg-file.h"
+#include "kvmnet/backend.h"
 #include "kvmnet/iface.h"
 
 #define KN_IFCFG_DIR "etc/sysconfig/network-scripts"
@@ -93,3 +95,55 @@ void kn_ifcfg_map_put(kn_ifcfg_map *m, const char *key, void *value);
 void *kn_ifcfg_map_remove(kn_ifcfg_map *m, const char *key);
 /* free_value may be NULL. */
 void kn_ifcfg_map_done(kn_ifcfg_map *m, void (*free_value)(void *));
+
+/* ---- the backend's state (ifcfg.c) ---- */
+
+/* One record per ifcfg file, in file-name order, and an index from an
+ * interface name to the records defining it and naming it as master. */
+typedef struct kn_ifcfg_entry kn_ifcfg_entry;
+
+typedef struct kn_ifcfg_rec {
+        char *suffix;                         /* ifcfg-SUFFIX */
+        kn_ifcfg_entry *entry, *master_entry; /* of name and info.master, while indexed */
+        char name[KN_IFNAME_MAX + 1];         /* "" if not even that is known */
+        kn_ifcfg_info info;                   /* info.iface NULL if the file can't be used */
+        char *err, *err_rel;                  /* why not, in which file, */
+        unsigned err_line;                    /* at which line */
+        size_t pos;                           /* in recs[] */
+        /* An Ethernet file whose HWADDR= is not the MAC of the device of
+         * its name: initscripts ignores it for that device ("different MAC
+         * address than expected"), and so does kvmnet; not indexed. */
+        char other_mac[KN_MAC_STRLEN + 1]; /* the device's, if ignored */
+} kn_ifcfg_rec;
+
+/* Everything known under one interface name. */
+struct kn_ifcfg_entry {
+        kn_ifcfg_rec **defs; /* files defining it (more than one is an error) */
+        size_t n_defs;
+        kn_ifcfg_rec **kids; /* usable files naming it in BRIDGE= or MASTER= */
+        size_t n_kids;
+};
+
+typedef struct kn_ifcfg_backend {
+        kn_backend base;
+        kn_ifcfg_rec **recs; /* NULL slots are removed records */
+        size_t n_recs, alloc_recs, n_dead;
+        kn_ifcfg_map names;  /* name -> entry */
+        kn_device_mac *devs; /* the devices' MACs, read at load */
+        size_t n_devs, n_ignored;
+} kn_ifcfg_backend;
+
+/* etc/sysconfig/network-scripts/ifcfg-SUFFIX, and route-ID or route6-ID. */
+char *kn_ifcfg_rel(const char *suffix);
+char *kn_ifcfg_route_rel(kn_ifcfg_which which, const char *id);
+/* The index entry of name; made if create, else NULL if none. */
+kn_ifcfg_entry *kn_ifcfg_entry_get(kn_ifcfg_backend *b, const char *name, bool create);
+/* Take r out of the index and free it. */
+void kn_ifcfg_rec_remove(kn_ifcfg_backend *b, kn_ifcfg_rec *r);
+/* Read ifcfg-SUFFIX (and its route files) into the index, if it exists. */
+void kn_ifcfg_rec_reload(kn_ifcfg_backend *b, const char *suffix);
+
+/* ---- changes (ifcfg-define.c) ---- */
+
+int kn_ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err);
+int kn_ifcfg_undefine(kn_backend *base, const char *name, kn_error *err);

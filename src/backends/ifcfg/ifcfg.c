@@ -10,70 +10,31 @@
  * DEVICE is missing; a file whose name says another device is not fooled
  * for (ifcfg-eth0 with DEVICE=eth9 defines eth9).
  *
- * Changes: every file a define/undefine touches is read afresh, all new
- * contents are computed, and only then written (atomically, one file at a
- * time, removals last); if a write fails, the files already written are
- * put back as they were. */
+ * Changes (define, undefine) are planned and written in ifcfg-define.c. */
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 
 #include "ifcfg-private.h"
-#include "kvmnet/backend.h"
 #include "macro.h"
 #include "rootfs.h"
-#include "fileset.h"
 
-typedef struct entry entry;
-
-typedef struct rec {
-        char *suffix;                 /* ifcfg-SUFFIX */
-        entry *entry, *master_entry;  /* of name and info.master, while indexed */
-        char name[KN_IFNAME_MAX + 1]; /* "" if not even that is known */
-        kn_ifcfg_info info;           /* info.iface NULL if the file can't be used */
-        char *err, *err_rel;          /* why not, in which file, */
-        unsigned err_line;            /* at which line */
-        size_t pos;                   /* in recs[] */
-        /* An Ethernet file whose HWADDR= is not the MAC of the device of
-         * its name: initscripts ignores it for that device ("different MAC
-         * address than expected"), and so does kvmnet; not indexed. */
-        char other_mac[KN_MAC_STRLEN + 1]; /* the device's, if ignored */
-} rec;
-
-/* Everything known under one interface name. */
-struct entry {
-        rec **defs; /* files defining it (more than one is an error) */
-        size_t n_defs;
-        rec **kids; /* usable files naming it in BRIDGE= or MASTER= */
-        size_t n_kids;
-};
-
-typedef struct ifcfg_backend {
-        kn_backend base;
-        rec **recs; /* NULL slots are removed records */
-        size_t n_recs, alloc_recs, n_dead;
-        kn_ifcfg_map names;  /* name -> entry */
-        kn_device_mac *devs; /* the devices' MACs, read at load */
-        size_t n_devs, n_ignored;
-} ifcfg_backend;
-
-static char *ifcfg_rel(const char *suffix) {
+char *kn_ifcfg_rel(const char *suffix) {
         return kn_xasprintf(KN_IFCFG_DIR "/ifcfg-%s", suffix);
 }
 
-static char *route_rel(kn_ifcfg_which which, const char *id) {
+char *kn_ifcfg_route_rel(kn_ifcfg_which which, const char *id) {
         return kn_xasprintf(KN_IFCFG_DIR "/%s-%s", which == KN_IFCFG_ROUTE4 ? "route" : "route6",
                             id);
 }
 
 /* ---- records and the index ---- */
 
-static void vec_push(rec ***v, size_t *n, rec *r) {
+static void vec_push(kn_ifcfg_rec ***v, size_t *n, kn_ifcfg_rec *r) {
         *v = kn_xrealloc(*v, (*n + 1) * sizeof **v);
         (*v)[(*n)++] = r;
 }
 
-static void vec_drop(rec **v, size_t *n, rec *r) {
+static void vec_drop(kn_ifcfg_rec **v, size_t *n, kn_ifcfg_rec *r) {
         for (size_t k = 0; k < *n; k++)
                 if (v[k] == r) {
                         memmove(&v[k], &v[k + 1], (*n - k - 1) * sizeof *v);
@@ -82,8 +43,8 @@ static void vec_drop(rec **v, size_t *n, rec *r) {
                 }
 }
 
-static entry *entry_get(ifcfg_backend *b, const char *name, bool create) {
-        entry *e = kn_ifcfg_map_get(&b->names, name);
+kn_ifcfg_entry *kn_ifcfg_entry_get(kn_ifcfg_backend *b, const char *name, bool create) {
+        kn_ifcfg_entry *e = kn_ifcfg_map_get(&b->names, name);
         if (!e && create) {
                 e = kn_xcalloc(1, sizeof *e);
                 kn_ifcfg_map_put(&b->names, name, e);
@@ -92,18 +53,18 @@ static entry *entry_get(ifcfg_backend *b, const char *name, bool create) {
 }
 
 static void entry_free(void *p) {
-        entry *e = p;
+        kn_ifcfg_entry *e = p;
         free(e->defs);
         free(e->kids);
         free(e);
 }
 
-static void entry_gc(ifcfg_backend *b, const char *name, entry *e) {
+static void entry_gc(kn_ifcfg_backend *b, const char *name, kn_ifcfg_entry *e) {
         if (!e->n_defs && !e->n_kids)
                 entry_free(kn_ifcfg_map_remove(&b->names, name));
 }
 
-static void rec_free(rec *r) {
+static void rec_free(kn_ifcfg_rec *r) {
         if (!r)
                 return;
         kn_ifcfg_info_done(&r->info);
@@ -113,7 +74,7 @@ static void rec_free(rec *r) {
         free(r);
 }
 
-static void rec_add(ifcfg_backend *b, rec *r) {
+static void rec_add(kn_ifcfg_backend *b, kn_ifcfg_rec *r) {
         GREEDY_REALLOC(b->recs, b->alloc_recs, b->n_recs + 1);
         r->pos = b->n_recs;
         b->recs[b->n_recs++] = r;
@@ -121,15 +82,15 @@ static void rec_add(ifcfg_backend *b, rec *r) {
                 b->n_ignored++;
         if (!r->name[0] || r->other_mac[0])
                 return;
-        r->entry = entry_get(b, r->name, true);
+        r->entry = kn_ifcfg_entry_get(b, r->name, true);
         vec_push(&r->entry->defs, &r->entry->n_defs, r);
         if (r->info.iface && r->info.master[0]) {
-                r->master_entry = entry_get(b, r->info.master, true);
+                r->master_entry = kn_ifcfg_entry_get(b, r->info.master, true);
                 vec_push(&r->master_entry->kids, &r->master_entry->n_kids, r);
         }
 }
 
-static void rec_remove(ifcfg_backend *b, rec *r) {
+void kn_ifcfg_rec_remove(kn_ifcfg_backend *b, kn_ifcfg_rec *r) {
         if (r->entry) {
                 vec_drop(r->entry->defs, &r->entry->n_defs, r);
                 entry_gc(b, r->name, r->entry);
@@ -145,7 +106,7 @@ static void rec_remove(ifcfg_backend *b, rec *r) {
         rec_free(r);
 }
 
-static void state_clear(ifcfg_backend *b) {
+static void state_clear(kn_ifcfg_backend *b) {
         for (size_t k = 0; k < b->n_recs; k++)
                 rec_free(b->recs[k]);
         free(b->recs);
@@ -173,14 +134,15 @@ static int cmp_name(const void *key, const void *elem) {
         return strcmp(key, *(char *const *) elem);
 }
 
-static bool file_exists(ifcfg_backend *b, const dir_listing *d, const char *rel) {
+static bool file_exists(kn_ifcfg_backend *b, const dir_listing *d, const char *rel) {
         if (d)
                 return d->n_routes && bsearch_safe(strrchr(rel, '/') + 1, d->names + d->routes,
                                                    d->n_routes, sizeof *d->names, cmp_name);
         return kn_root_exists(b->base.root, rel);
 }
 
-_printf_(4, 5) static void rec_fail(rec *r, const char *rel, unsigned line, const char *fmt, ...) {
+_printf_(4, 5) static void rec_fail(kn_ifcfg_rec *r, const char *rel, unsigned line,
+                                    const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         if (vasprintf(&r->err, fmt, ap) < 0)
@@ -192,7 +154,7 @@ _printf_(4, 5) static void rec_fail(rec *r, const char *rel, unsigned line, cons
 }
 
 /* Parse the route files of an interface that exist; rels[] says which. */
-static void read_routes(ifcfg_backend *b, const dir_listing *d, rec *r,
+static void read_routes(kn_ifcfg_backend *b, const dir_listing *d, kn_ifcfg_rec *r,
                         kn_ifcfg_file files[_KN_IFCFG_WHICH_MAX], char *rels[_KN_IFCFG_WHICH_MAX]) {
         if (d && !d->n_routes)
                 return;
@@ -201,7 +163,7 @@ static void read_routes(ifcfg_backend *b, const dir_listing *d, rec *r,
                 const char *ids[] = {r->name, r->suffix};
                 size_t n_ids = streq(r->name, r->suffix) ? 1 : 2;
                 for (size_t k = 0; k < n_ids && !rels[w]; k++) {
-                        _cleanup_free_ char *rel = route_rel(w, ids[k]);
+                        _cleanup_free_ char *rel = kn_ifcfg_route_rel(w, ids[k]);
                         _cleanup_free_ char *data = NULL;
                         size_t len;
                         if (!file_exists(b, d, rel) ||
@@ -213,10 +175,10 @@ static void read_routes(ifcfg_backend *b, const dir_listing *d, rec *r,
         }
 }
 
-static rec *rec_load(ifcfg_backend *b, const dir_listing *d, const char *suffix) {
-        rec *r = kn_xcalloc(1, sizeof *r);
+static kn_ifcfg_rec *rec_load(kn_ifcfg_backend *b, const dir_listing *d, const char *suffix) {
+        kn_ifcfg_rec *r = kn_xcalloc(1, sizeof *r);
         r->suffix = kn_xstrdup(suffix);
-        _cleanup_free_ char *rel = ifcfg_rel(suffix), *data = NULL;
+        _cleanup_free_ char *rel = kn_ifcfg_rel(suffix), *data = NULL;
         size_t len;
         kn_ifcfg_problem p = {0};
         int e = kn_root_read_file(b->base.root, rel, &data, &len);
@@ -275,15 +237,21 @@ static bool ignored_suffix(const char *s) {
         return false;
 }
 
-static void add_loaded(ifcfg_backend *b, rec *r) {
+static void add_loaded(kn_ifcfg_backend *b, kn_ifcfg_rec *r) {
         if (streq(r->name, "lo")) /* DEVICE=lo in a file of another name */
                 rec_free(r);
         else
                 rec_add(b, r);
 }
 
+void kn_ifcfg_rec_reload(kn_ifcfg_backend *b, const char *suffix) {
+        _cleanup_free_ char *rel = kn_ifcfg_rel(suffix);
+        if (kn_root_exists(b->base.root, rel))
+                add_loaded(b, rec_load(b, NULL, suffix));
+}
+
 static int ifcfg_load(kn_backend *base, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *) base;
+        kn_ifcfg_backend *b = (kn_ifcfg_backend *) base;
         dir_listing d = {0};
         state_clear(b);
         int r = kn_root_list_dir(base->root, KN_IFCFG_DIR, &d.names, &d.n);
@@ -312,15 +280,15 @@ static int ifcfg_load(kn_backend *base, kn_error *err) {
 
 /* ---- listing ---- */
 
-static bool usable(const rec *r) {
+static bool usable(const kn_ifcfg_rec *r) {
         return r->info.iface && r->entry && r->entry->n_defs == 1;
 }
 
 /* Why a port/slave cannot be placed inside its master, or NULL. */
-static const char *master_problem(const rec *r, char *buf, size_t len, int depth) {
+static const char *master_problem(const kn_ifcfg_rec *r, char *buf, size_t len, int depth) {
         const char *key = r->info.master_type == KN_IFACE_BRIDGE ? "BRIDGE" : "MASTER";
         const char *m = r->info.master;
-        const entry *e = r->master_entry;
+        const kn_ifcfg_entry *e = r->master_entry;
         if (!e || !e->n_defs)
                 snprintf(buf, len, "%s=%s, but no ifcfg file defines %s", key, m, m);
         else if (!usable(e->defs[0]))
@@ -338,15 +306,15 @@ static const char *master_problem(const rec *r, char *buf, size_t len, int depth
 }
 
 static int cmp_rec(const void *a, const void *b) {
-        return strcmp((*(rec *const *) a)->suffix, (*(rec *const *) b)->suffix);
+        return strcmp((*(kn_ifcfg_rec *const *) a)->suffix, (*(kn_ifcfg_rec *const *) b)->suffix);
 }
 
-static kn_iface *build(const rec *r) {
+static kn_iface *build(const kn_ifcfg_rec *r) {
         kn_iface *i = kn_iface_copy(r->info.iface);
-        const entry *e = r->entry;
+        const kn_ifcfg_entry *e = r->entry;
         if (!e->n_kids)
                 return i;
-        _cleanup_free_ rec **kids = kn_xmalloc(e->n_kids * sizeof *kids);
+        _cleanup_free_ kn_ifcfg_rec **kids = kn_xmalloc(e->n_kids * sizeof *kids);
         size_t n = 0;
         char buf[256];
         for (size_t k = 0; k < e->n_kids; k++)
@@ -356,7 +324,7 @@ static kn_iface *build(const rec *r) {
         qsort_safe(kids, n, sizeof *kids, cmp_rec);
         for (size_t k = 1; k < n && r->info.primary[0]; k++)
                 if (streq(kids[k]->name, r->info.primary)) {
-                        rec *p = kids[k];
+                        kn_ifcfg_rec *p = kids[k];
                         memmove(&kids[1], &kids[0], k * sizeof *kids);
                         kids[0] = p;
                         break;
@@ -366,7 +334,7 @@ static kn_iface *build(const rec *r) {
         return i;
 }
 
-static void compact(ifcfg_backend *b) {
+static void compact(kn_ifcfg_backend *b) {
         if (!b->n_dead)
                 return;
         size_t n = 0;
@@ -380,15 +348,15 @@ static void compact(ifcfg_backend *b) {
 }
 
 static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
-        ifcfg_backend *b = (ifcfg_backend *) base;
+        kn_ifcfg_backend *b = (kn_ifcfg_backend *) base;
         const kn_root *root = base->root;
         compact(b);
         for (size_t k = 0; k < b->n_recs; k++) {
-                const rec *r = b->recs[k];
-                const entry *e = r->entry;
+                const kn_ifcfg_rec *r = b->recs[k];
+                const kn_ifcfg_entry *e = r->entry;
                 char buf[256];
                 if (r->other_mac[0]) {
-                        _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
+                        _cleanup_free_ char *rel = kn_ifcfg_rel(r->suffix);
                         _cleanup_free_ char *file = kn_root_display(root, rel);
                         kn_iface_list_warn(out, file, 0, r->name,
                                            "HWADDR=%s is not the MAC of %s (%s): this file is "
@@ -399,8 +367,8 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                 if (e && e->n_defs > 1) {
                         if (r != e->defs[0])
                                 continue;
-                        _cleanup_free_ char *rel1 = ifcfg_rel(r->suffix);
-                        _cleanup_free_ char *rel2 = ifcfg_rel(e->defs[1]->suffix);
+                        _cleanup_free_ char *rel1 = kn_ifcfg_rel(r->suffix);
+                        _cleanup_free_ char *rel2 = kn_ifcfg_rel(e->defs[1]->suffix);
                         _cleanup_free_ char *first = kn_root_display(root, rel1);
                         _cleanup_free_ char *second = kn_root_display(root, rel2);
                         kn_iface_list_diag(out, second, 0, r->name,
@@ -413,7 +381,7 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                                            "%s", r->err);
                 } else if (r->info.master[0]) {
                         if (master_problem(r, buf, sizeof buf, 0)) {
-                                _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
+                                _cleanup_free_ char *rel = kn_ifcfg_rel(r->suffix);
                                 _cleanup_free_ char *file = kn_root_display(root, rel);
                                 kn_iface_list_diag(out, file, r->info.master_line, r->name, "%s",
                                                    buf);
@@ -424,7 +392,7 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                         /* what is listed, define takes back (a bond without
                          * slaves has no XML that libvirt's schema accepts) */
                         if (kn_iface_validate(i, &err) < 0) {
-                                _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
+                                _cleanup_free_ char *rel = kn_ifcfg_rel(r->suffix);
                                 _cleanup_free_ char *file = kn_root_display(root, rel);
                                 kn_iface_list_diag(out, file, 0, r->name, "%s", err.message);
                                 kn_iface_free(i);
@@ -432,333 +400,6 @@ static void ifcfg_list(kn_backend *base, kn_iface_list *out) {
                                 kn_iface_list_add(out, i);
                 }
         }
-}
-
-/* ---- changing files ---- */
-
-typedef enum action {
-        KEEP,
-        WRITE,
-        REMOVE,
-} action;
-
-/* One file a change touches: what it held, what it will hold. */
-typedef struct op {
-        char *rel;
-        char *old;
-        size_t old_len;
-        bool existed;
-        mode_t mode;
-        char *new;
-        size_t new_len;
-        action action;
-} op;
-
-typedef struct plan {
-        op *ops;
-        size_t n, alloc;
-        rec **drop; /* records whose files go away or are rewritten */
-        size_t n_drop, alloc_drop;
-        char **load; /* ifcfg suffixes to read back afterwards */
-        size_t n_load, alloc_load;
-} plan;
-
-static void plan_done(plan *p) {
-        for (size_t k = 0; k < p->n; k++) {
-                free(p->ops[k].rel);
-                free(p->ops[k].old);
-                free(p->ops[k].new);
-        }
-        free(p->ops);
-        free(p->drop);
-        kn_strv_free(p->load, p->n_load);
-}
-
-/* The op for rel (reading the file as it is now); returns its index. */
-static int plan_file(ifcfg_backend *b, plan *p, const char *rel, kn_error *err) {
-        for (size_t k = 0; k < p->n; k++)
-                if (streq(p->ops[k].rel, rel))
-                        return (int) k;
-        op o = {.rel = kn_xstrdup(rel), .mode = 0644};
-        int r = kn_root_read_file(b->base.root, rel, &o.old, &o.old_len);
-        if (r < 0 && r != -ENOENT) {
-                _cleanup_free_ char *shown = kn_root_display(b->base.root, rel);
-                free(o.rel);
-                return kn_error_set(err, -r, "%s: cannot read: %s", shown, strerror(-r));
-        }
-        o.existed = r >= 0;
-        struct stat st;
-        if (o.existed && kn_root_stat(b->base.root, rel, &st) >= 0)
-                o.mode = st.st_mode & 07777;
-        GREEDY_REALLOC(p->ops, p->alloc, p->n + 1);
-        p->ops[p->n] = o;
-        return (int) p->n++;
-}
-
-static void plan_set(op *o, char *data, size_t len) {
-        free(o->new);
-        o->new = data;
-        o->new_len = len;
-        o->action =
-                o->existed && len == o->old_len && memcmp(data, o->old, len) == 0 ? KEEP : WRITE;
-}
-
-static void plan_drop(plan *p, rec *r) {
-        for (size_t k = 0; k < p->n_drop; k++)
-                if (p->drop[k] == r)
-                        return;
-        GREEDY_REALLOC(p->drop, p->alloc_drop, p->n_drop + 1);
-        p->drop[p->n_drop++] = r;
-}
-
-static void plan_load(plan *p, const char *suffix) {
-        GREEDY_REALLOC(p->load, p->alloc_load, p->n_load + 1);
-        p->load[p->n_load++] = kn_xstrdup(suffix);
-}
-
-static bool in_tree(const kn_iface *const *nodes, size_t n, const char *name) {
-        for (size_t k = 0; k < n; k++)
-                if (streq(nodes[k]->name, name))
-                        return true;
-        return false;
-}
-
-/* The kids of r that are its ports/slaves (any, if r itself is broken). */
-static bool is_kid_of(const rec *kid, const rec *r) {
-        return !r->info.iface || kid->info.master_type == r->info.iface->type;
-}
-
-/* Remove r's files and, recursively, its ports'/slaves' files, except
- * those of interfaces named in keep. */
-static int plan_remove(ifcfg_backend *b, plan *p, rec *r, const kn_iface *const *keep,
-                       size_t n_keep, int depth, kn_error *err) {
-        _cleanup_free_ char *rel = ifcfg_rel(r->suffix);
-        int k = plan_file(b, p, rel, err);
-        if (k < 0)
-                return k;
-        p->ops[k].action = p->ops[k].existed ? REMOVE : KEEP;
-        plan_drop(p, r);
-        for (kn_ifcfg_which w = KN_IFCFG_ROUTE4; w <= KN_IFCFG_ROUTE6; w++) {
-                const char *ids[] = {r->name, r->suffix};
-                for (size_t j = 0; j < ELEMENTSOF(ids); j++) {
-                        if (!ids[j][0])
-                                continue;
-                        _cleanup_free_ char *route = route_rel(w, ids[j]);
-                        k = plan_file(b, p, route, err);
-                        if (k < 0)
-                                return k;
-                        p->ops[k].action = p->ops[k].existed ? REMOVE : KEEP;
-                }
-        }
-        const entry *e = r->entry;
-        for (size_t j = 0; e && depth < 3 && j < e->n_kids; j++) {
-                rec *kid = e->kids[j];
-                if (!is_kid_of(kid, r) || in_tree(keep, n_keep, kid->name))
-                        continue;
-                int q = plan_remove(b, p, kid, keep, n_keep, depth + 1, err);
-                if (q < 0)
-                        return q;
-        }
-        return 0;
-}
-
-static int dup_error(ifcfg_backend *b, const entry *e, const char *name, kn_error *err) {
-        _cleanup_free_ char *rel1 = ifcfg_rel(e->defs[0]->suffix);
-        _cleanup_free_ char *rel2 = ifcfg_rel(e->defs[1]->suffix);
-        _cleanup_free_ char *first = kn_root_display(b->base.root, rel1);
-        _cleanup_free_ char *second = kn_root_display(b->base.root, rel2);
-        return kn_error_set(err, EEXIST,
-                            "%s is defined twice, by %s and by %s; remove or rename one of "
-                            "them first",
-                            name, first, second);
-}
-
-/* Plan the new contents of node's ifcfg file. */
-static int plan_node(ifcfg_backend *b, plan *p, const kn_iface *top, const kn_iface *node,
-                     const kn_iface *master, kn_error *err) {
-        entry *e = entry_get(b, node->name, false);
-        if (e && e->n_defs > 1)
-                return dup_error(b, e, node->name, err);
-        rec *old = e && e->n_defs ? e->defs[0] : NULL;
-        const char *suffix = old ? old->suffix : node->name;
-        /* ifcfg-NAME of another NIC (its HWADDR=) becomes this one's */
-        for (size_t k = 0; !old && b->n_ignored && k < b->n_recs; k++)
-                if (b->recs[k] && b->recs[k]->other_mac[0] && streq(b->recs[k]->suffix, suffix))
-                        plan_drop(p, b->recs[k]);
-        _cleanup_free_ char *rel = ifcfg_rel(suffix);
-        int k = plan_file(b, p, rel, err);
-        if (k < 0)
-                return k;
-        op *o = &p->ops[k];
-        _cleanup_free_ char *shown = kn_root_display(b->base.root, rel);
-        kn_ifcfg_file f = {0};
-        int r = 0;
-        if (o->existed) {
-                char name[KN_IFNAME_MAX + 1];
-                kn_ifcfg_problem pr = {0};
-                kn_ifcfg_file_parse(&f, o->old, o->old_len);
-                if (f.err)
-                        r = kn_error_set(err, EINVAL,
-                                         "%s:%u: %s; fix this line (or undefine %s) before "
-                                         "defining %s",
-                                         shown, f.err_line, f.err, node->name, node->name);
-                else if (kn_ifcfg_read_name(&f, suffix, name, &pr) < 0)
-                        r = kn_error_set(err, EINVAL, "%s:%u: %s", shown, pr.line, pr.message);
-                else if (!streq(name, node->name))
-                        r = kn_error_set(err, EEXIST,
-                                         "%s exists and defines %s (DEVICE=%s), not %s; "
-                                         "rename it to ifcfg-%s before defining %s",
-                                         shown, name, name, node->name, name, node->name);
-        }
-        if (r >= 0) {
-                size_t len;
-                kn_ifcfg_write(&f, node, top, master);
-                char *data = kn_ifcfg_file_format(&f, &len);
-                plan_set(&p->ops[k], data, len);
-                if (old)
-                        plan_drop(p, old);
-                plan_load(p, suffix);
-        }
-        kn_ifcfg_file_done(&f);
-        return r;
-}
-
-/* The default route lives in the top-level interface's ifcfg file (and a
- * port has none): take it out of node's route files, and remove those
- * left empty.  Other routes stay. */
-static int plan_routes(ifcfg_backend *b, plan *p, const kn_iface *node, kn_error *err) {
-        entry *e = entry_get(b, node->name, false);
-        const char *ids[] = {node->name, e && e->n_defs ? e->defs[0]->suffix : node->name};
-        for (kn_ifcfg_which w = KN_IFCFG_ROUTE4; w <= KN_IFCFG_ROUTE6; w++)
-                for (size_t j = 0; j < ELEMENTSOF(ids); j++) {
-                        _cleanup_free_ char *rel = route_rel(w, ids[j]);
-                        int k = plan_file(b, p, rel, err);
-                        if (k < 0)
-                                return k;
-                        op *o = &p->ops[k];
-                        if (!o->existed || o->action != KEEP || o->new)
-                                continue;
-                        kn_ifcfg_file f = {0};
-                        kn_ifcfg_file_parse(&f, o->old, o->old_len);
-                        if (kn_ifcfg_route_drop_default(&f, w == KN_IFCFG_ROUTE4 ? AF_INET
-                                                                                 : AF_INET6)) {
-                                if (kn_ifcfg_route_is_empty(&f))
-                                        o->action = REMOVE;
-                                else {
-                                        size_t len;
-                                        char *data = kn_ifcfg_file_format(&f, &len);
-                                        plan_set(o, data, len);
-                                }
-                        }
-                        kn_ifcfg_file_done(&f);
-                }
-        return 0;
-}
-
-/* Writes first (masters before their ports), removals last, through the
- * one file-set engine: pre-images journaled in the backend's file log,
- * undone newest first on failure. */
-static int commit(ifcfg_backend *b, plan *p, kn_error *err) {
-        kn_fileset set = {0};
-        for (size_t k = 0; k < p->n; k++) {
-                op *o = &p->ops[k];
-                if (o->action == WRITE) {
-                        kn_fileset_write(&set, o->rel, TAKE_PTR(o->new), o->new_len, 0);
-                        o->new_len = 0;
-                } else if (o->action == REMOVE)
-                        kn_fileset_remove(&set, o->rel);
-        }
-        int r = kn_fileset_apply(&set, b->base.root, b->base.log, err);
-        kn_fileset_done(&set);
-        return r;
-}
-
-static void apply_state(ifcfg_backend *b, plan *p) {
-        for (size_t k = 0; k < p->n_drop; k++)
-                rec_remove(b, p->drop[k]);
-        for (size_t k = 0; k < p->n_load; k++) {
-                _cleanup_free_ char *rel = ifcfg_rel(p->load[k]);
-                if (kn_root_exists(b->base.root, rel))
-                        add_loaded(b, rec_load(b, NULL, p->load[k]));
-        }
-}
-
-/* The nodes of the tree, parents before children, with their masters. */
-static void collect(kn_iface *i, kn_iface *master, kn_iface ***nodes, kn_iface ***masters,
-                    size_t *n) {
-        if (!i->name[0] && i->type == KN_IFACE_VLAN) /* a vlan port given by parent/tag */
-                snprintf(i->name, sizeof i->name, "%.10s.%d", i->vlan_parent, i->vlan_tag);
-        *nodes = kn_xrealloc(*nodes, (*n + 1) * sizeof **nodes);
-        *masters = kn_xrealloc(*masters, (*n + 1) * sizeof **masters);
-        (*nodes)[*n] = i;
-        (*masters)[(*n)++] = master;
-        for (size_t k = 0; k < i->n_children; k++)
-                collect(i->children[k], i, nodes, masters, n);
-}
-
-static int ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *) base;
-        _cleanup_iface_ kn_iface *tree = kn_iface_copy(iface);
-        _cleanup_free_ kn_iface **nodes = NULL, **masters = NULL;
-        size_t n = 0;
-        plan p = {0};
-        int r = 0;
-
-        collect(tree, NULL, &nodes, &masters, &n);
-        for (size_t k = 0; k < n; k++) {
-                if (streq(nodes[k]->name, "lo"))
-                        return kn_error_set(err, EINVAL,
-                                            "lo is the loopback device; ifcfg-lo is not managed "
-                                            "by kvmnet");
-                for (size_t j = 0; j < k; j++)
-                        if (streq(nodes[j]->name, nodes[k]->name))
-                                return kn_error_set(err, EINVAL,
-                                                    "%s %s: %s appears twice in the definition",
-                                                    kn_iface_type_to_string(tree->type), tree->name,
-                                                    nodes[k]->name);
-        }
-        for (size_t k = 0; k < n && r >= 0; k++)
-                r = plan_node(b, &p, tree, nodes[k], masters[k], err);
-        /* Ports/slaves the old definitions had and the new one drops. */
-        for (size_t k = 0; k < n && r >= 0; k++) {
-                entry *e = entry_get(b, nodes[k]->name, false);
-                for (size_t j = 0; e && e->n_defs == 1 && j < e->n_kids && r >= 0; j++) {
-                        rec *kid = e->kids[j];
-                        if (is_kid_of(kid, e->defs[0]) &&
-                            !in_tree((const kn_iface *const *) nodes, n, kid->name))
-                                r = plan_remove(b, &p, kid, (const kn_iface *const *) nodes, n, 1,
-                                                err);
-                }
-        }
-        for (size_t k = 0; k < n && r >= 0; k++)
-                r = plan_routes(b, &p, nodes[k], err);
-        if (r >= 0)
-                r = commit(b, &p, err);
-        if (r >= 0)
-                apply_state(b, &p);
-        plan_done(&p);
-        return r;
-}
-
-static int ifcfg_undefine(kn_backend *base, const char *name, kn_error *err) {
-        ifcfg_backend *b = (ifcfg_backend *) base;
-        entry *e = entry_get(b, name, false);
-        if (!e || !e->n_defs) {
-                _cleanup_free_ char *dir = kn_root_display(base->root, KN_IFCFG_DIR);
-                return kn_error_set(err, ENOENT, "no ifcfg file in %s defines %s", dir, name);
-        }
-        plan p = {0};
-        int r = 0;
-        /* Every file claiming the name goes, so undefine also settles a
-         * duplicate. */
-        for (size_t k = 0; k < e->n_defs && r >= 0; k++)
-                r = plan_remove(b, &p, e->defs[k], NULL, 0, 0, err);
-        if (r >= 0)
-                r = commit(b, &p, err);
-        if (r >= 0)
-                apply_state(b, &p);
-        plan_done(&p);
-        return r;
 }
 
 /* ---- the rest of the vtable ---- */
@@ -777,7 +418,7 @@ static int ifcfg_detect(const kn_root *root) {
 }
 
 static void ifcfg_done(kn_backend *base) {
-        state_clear((ifcfg_backend *) base);
+        state_clear((kn_ifcfg_backend *) base);
 }
 
 static const char *const *ifcfg_watch_dirs(kn_backend *base) {
@@ -787,8 +428,8 @@ static const char *const *ifcfg_watch_dirs(kn_backend *base) {
 
 /* The file a port's definition is in: ifcfg-SUFFIX, listed in that order. */
 static const char *child_suffix(kn_backend *base, const kn_iface *c) {
-        ifcfg_backend *b = (ifcfg_backend *) base;
-        entry *e = b ? entry_get(b, c->name, false) : NULL;
+        kn_ifcfg_backend *b = (kn_ifcfg_backend *) base;
+        kn_ifcfg_entry *e = b ? kn_ifcfg_entry_get(b, c->name, false) : NULL;
         return e && e->n_defs ? e->defs[0]->suffix : NULL;
 }
 
@@ -823,14 +464,14 @@ static const char *ifcfg_unstored_why(const char *want) {
 const kn_backend_vtable kn_ifcfg_vtable = {
         .unstored_why = ifcfg_unstored_why,
         .name = "ifcfg",
-        .object_size = sizeof(ifcfg_backend),
+        .object_size = sizeof(kn_ifcfg_backend),
         .detect = ifcfg_detect,
         .detect_paths = (const char *const[]){KN_IFCFG_DIR "/", NULL},
         .done = ifcfg_done,
         .load = ifcfg_load,
         .list = ifcfg_list,
-        .define = ifcfg_define,
-        .undefine = ifcfg_undefine,
+        .define = kn_ifcfg_define,
+        .undefine = kn_ifcfg_undefine,
         .watch_dirs = ifcfg_watch_dirs,
         .lossy = true,
         .normalize = ifcfg_normalize,
