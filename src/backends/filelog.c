@@ -654,21 +654,6 @@ int kn_filelog_commit(kn_filelog *l, kn_error *err) {
         return r;
 }
 
-static void reportf(void (*report)(const char *, void *), void *ud, const char *fmt, ...)
-        _printf_(3, 4);
-static void reportf(void (*report)(const char *, void *), void *ud, const char *fmt, ...) {
-        if (!report)
-                return;
-        va_list ap;
-        va_start(ap, fmt);
-        _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
-        va_end(ap);
-        if (msg)
-                report(msg, ud);
-}
-
 /* Entry k's pre-image as it was recorded. */
 static int load_entry(kn_filelog *l, int tfd, const entry *e, kn_file_image *img, kn_error *err) {
         *img = (kn_file_image){.rel = kn_xstrdup(e->rel),
@@ -707,7 +692,7 @@ static int restore_all(kn_filelog *l, const manifest *m, const kn_root *root, co
                         r = kn_file_image_restore(root, &img, err);
                         if (r > 0) {
                                 _cleanup_free_ char *shown = kn_root_display(root, img.rel);
-                                reportf(report, ud, "restored %s (as before %s)", shown, why);
+                                kn_reportf(report, ud, "restored %s (as before %s)", shown, why);
                                 n++;
                         }
                         kn_file_image_done(&img);
@@ -767,9 +752,9 @@ int kn_filelog_recover(kn_filelog *l, const kn_root *root,
                 r = manifest_read(l, &m, err);
         if (r >= 0 && m.exists) {
                 if (m.begin && owner_alive(&m)) {
-                        reportf(report, userdata,
-                                "%s: the transaction of pid %d is open; left alone", l->dir,
-                                (int) m.pid);
+                        kn_reportf(report, userdata,
+                                   "%s: the transaction of pid %d is open; left alone", l->dir,
+                                   (int) m.pid);
                         r = 0;
                 } else if (m.held) {
                         r = 0; /* kn_filelog_settle(), once its journal is read */

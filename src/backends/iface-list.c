@@ -13,8 +13,7 @@ static void add_diag(kn_iface_list *l, bool warning, const char *file, unsigned 
                      const char *iface, const char *fmt, va_list ap) {
         GREEDY_REALLOC(l->diags, l->alloc_diags, l->n_diags + 1);
         kn_diag *d = &l->diags[l->n_diags++];
-        if (vasprintf(&d->message, fmt, ap) < 0)
-                abort();
+        d->message = kn_xvasprintf(fmt, ap);
         d->file = kn_xstrdup(file);
         d->line = line;
         d->iface = iface ? kn_xstrdup(iface) : NULL;

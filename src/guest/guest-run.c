@@ -13,16 +13,10 @@
 #include "spawn.h"
 
 void kn_guest_log(kn_guest_registry *reg, const char *fmt, ...) {
-        if (!reg->log)
-                return;
         va_list ap;
         va_start(ap, fmt);
-        _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                msg = NULL;
+        kn_vreportf(reg->log, reg->log_data, fmt, ap);
         va_end(ap);
-        if (msg)
-                reg->log(msg, reg->log_data);
 }
 
 static void spawn_logger(const char *message, void *userdata) {

@@ -71,12 +71,8 @@ _printf_(3, 4) static int qmp_fail(kn_qmp *q, int code, const char *fmt, ...) {
                 return -q->close_reason.code;
         va_list ap;
         va_start(ap, fmt);
-        char *what = NULL;
-        if (vasprintf(&what, fmt, ap) < 0)
-                what = NULL;
+        char *what = kn_xvasprintf(fmt, ap);
         va_end(ap);
-        if (!what)
-                what = kn_xstrdup("QEMU monitor failed");
         _cleanup_free_ char *suffix = label_suffix(q);
 
         q->state = KN_QMP_CLOSED;

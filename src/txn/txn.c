@@ -281,18 +281,6 @@ int kn_txn_rollback_files(kn_txn *t, const kn_root *root,
 
 /* ---- recovery ---- */
 
-static void say(void (*report)(const char *, void *), void *ud, const char *fmt, ...)
-        _printf_(3, 4);
-static void say(void (*report)(const char *, void *), void *ud, const char *fmt, ...) {
-        if (!report)
-                return;
-        va_list ap;
-        va_start(ap, fmt);
-        _cleanup_free_ char *s = kn_xvasprintf(fmt, ap);
-        va_end(ap);
-        report(s, ud);
-}
-
 /* What NetworkManager did for the transaction goes back through its own
  * checkpoint.  One that is gone (NetworkManager rolled it back on its
  * timeout, or was restarted) is said, not an error: nothing is left to
@@ -305,11 +293,11 @@ static int recover_checkpoint(const char *path, void (*report)(const char *, voi
         int r = kn_manager_checkpoint_rollback(c, &e);
         kn_manager_checkpoint_free(c);
         if (r < 0) {
-                say(report, ud, "NetworkManager checkpoint %s: not rolled back: %s", path,
-                    e.message);
+                kn_reportf(report, ud, "NetworkManager checkpoint %s: not rolled back: %s", path,
+                           e.message);
                 return 0;
         }
-        say(report, ud, "rolled back NetworkManager checkpoint %s", path);
+        kn_reportf(report, ud, "rolled back NetworkManager checkpoint %s", path);
         return 1;
 }
 
@@ -326,15 +314,16 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, 
         char boot[40];
         read_boot_id(boot);
         if (!streq(boot, info->boot_id)) {
-                say(report, ud, "the machine was restarted since: its live steps are gone with it");
+                kn_reportf(report, ud,
+                           "the machine was restarted since: its live steps are gone with it");
                 return 0;
         }
         if (!ns || !streq(kn_netns_name(ns), info->netns)) {
-                say(report, ud,
-                    "its live steps are in network namespace '%s', not served here: it is "
-                    "kept, files too, for a kvmnetd or kvmnet --netns of that namespace to "
-                    "roll back",
-                    info->netns[0] ? info->netns : "(kvmnet's own)");
+                kn_reportf(report, ud,
+                           "its live steps are in network namespace '%s', not served here: it is "
+                           "kept, files too, for a kvmnetd or kvmnet --netns of that namespace to "
+                           "roll back",
+                           info->netns[0] ? info->netns : "(kvmnet's own)");
                 *kept = true;
                 return 0;
         }
@@ -347,7 +336,7 @@ static int recover_live(const char *dir, const kn_txn_info *info, kn_netns *ns, 
                 return r;
         size_t n = kn_live_txn_size(live);
         for (size_t k = n; k-- > 0;)
-                say(report, ud, "undoing: %s", kn_live_txn_step(live, k));
+                kn_reportf(report, ud, "undoing: %s", kn_live_txn_step(live, k));
         r = kn_live_txn_rollback(ns, live, err);
         kn_live_txn_free(live);
         return r < 0 ? r : (int) n + nm;
@@ -373,7 +362,8 @@ static int recover_slot(const char *dir, bool main, kn_netns *ns, const kn_root 
         kn_root_free(slot);
         if (have) {
                 _cleanup_free_ char *who = kn_txn_describe(&info);
-                say(report, userdata, "a transaction %s was not committed: rolling it back", who);
+                kn_reportf(report, userdata, "a transaction %s was not committed: rolling it back",
+                           who);
                 bool kept = false;
                 r = recover_live(dir, &info, ns, &kept, report, userdata, err);
                 if (kept)

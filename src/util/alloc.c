@@ -38,6 +38,23 @@ char *kn_xvasprintf(const char *fmt, va_list ap) {
         return vasprintf(&s, fmt, ap) < 0 ? oom() : s;
 }
 
+void kn_vreportf(void (*report)(const char *message, void *userdata), void *userdata,
+                 const char *fmt, va_list ap) {
+        if (!report)
+                return;
+        char *s = kn_xvasprintf(fmt, ap);
+        report(s, userdata);
+        free(s);
+}
+
+void kn_reportf(void (*report)(const char *message, void *userdata), void *userdata,
+                const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        kn_vreportf(report, userdata, fmt, ap);
+        va_end(ap);
+}
+
 char *kn_xasprintf(const char *fmt, ...) {
         va_list ap;
         char *s;

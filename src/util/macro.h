@@ -79,6 +79,12 @@ char *kn_xstrdup(const char *s);
 char *kn_xstrndup(const char *s, size_t n);
 _printf_(1, 2) char *kn_xasprintf(const char *fmt, ...);
 char *kn_xvasprintf(const char *fmt, va_list ap);
+/* Format a message for a report(message, userdata) callback, the way the
+ * lower layers hand their progress up; nothing if report is NULL. */
+_printf_(3, 4) void kn_reportf(void (*report)(const char *message, void *userdata), void *userdata,
+                               const char *fmt, ...);
+void kn_vreportf(void (*report)(const char *message, void *userdata), void *userdata,
+                 const char *fmt, va_list ap);
 /* Free n strings and the array holding them. */
 void kn_strv_free(char **v, size_t n);
 

@@ -145,8 +145,7 @@ _printf_(4, 5) static void rec_fail(kn_ifcfg_rec *r, const char *rel, unsigned l
                                     const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        if (vasprintf(&r->err, fmt, ap) < 0)
-                abort();
+        r->err = kn_xvasprintf(fmt, ap);
         va_end(ap);
         r->err_rel = kn_xstrdup(rel);
         r->err_line = line;

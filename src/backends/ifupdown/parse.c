@@ -101,8 +101,7 @@ _printf_(3, 4) static void set_error(kn_ifupdown_file *f, unsigned lineno, const
                 return;
         va_list ap;
         va_start(ap, fmt);
-        if (vasprintf(&f->err, fmt, ap) < 0)
-                abort();
+        f->err = kn_xvasprintf(fmt, ap);
         va_end(ap);
         f->err_line = lineno;
 }

@@ -10,8 +10,7 @@ _printf_(3, 4) static void push_opt(want *w, kn_ifupdown_opt o, const char *fmt,
         va_list ap;
         char *v;
         va_start(ap, fmt);
-        if (vasprintf(&v, fmt, ap) < 0)
-                abort();
+        v = kn_xvasprintf(fmt, ap);
         va_end(ap);
         w->opts = kn_xrealloc(w->opts, (w->n_opts + 1) * sizeof *w->opts);
         w->opts[w->n_opts++] = (opt){o, v};

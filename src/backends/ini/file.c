@@ -45,8 +45,7 @@ bool kn_ini_file_fail(kn_ini_file *f, unsigned line, const char *fmt, ...) {
                 return false;
         va_list ap;
         va_start(ap, fmt);
-        if (vasprintf(&f->problem, fmt, ap) < 0)
-                abort();
+        f->problem = kn_xvasprintf(fmt, ap);
         va_end(ap);
         f->problem_line = line;
         return false;

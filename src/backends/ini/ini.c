@@ -323,8 +323,7 @@ void kn_ini_setf(kn_ini *f, const char *section, const char *key, const char *fm
         va_list ap;
         va_start(ap, fmt);
         _cleanup_free_ char *v = NULL;
-        if (vasprintf(&v, fmt, ap) < 0)
-                abort();
+        v = kn_xvasprintf(fmt, ap);
         va_end(ap);
         kn_ini_set(f, section, key, v);
 }

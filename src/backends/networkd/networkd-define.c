@@ -40,8 +40,7 @@ _printf_(3, 4) static int busy(plan *p, const kn_ini_file *f, const char *fmt, .
         va_list ap;
         va_start(ap, fmt);
         _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        msg = kn_xvasprintf(fmt, ap);
         va_end(ap);
         if (f->runtime && strncmp(f->name, "10-netplan-", 11) == 0)
                 return kn_error_set(p->err, EBUSY,

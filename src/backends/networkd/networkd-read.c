@@ -69,8 +69,7 @@ _printf_(5, 6) static void node_diag(kn_networkd_view *v, kn_networkd_node *n,
         va_list ap;
         va_start(ap, fmt);
         _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        msg = kn_xvasprintf(fmt, ap);
         va_end(ap);
         kn_iface_list_diag(v->out, f->file.shown, line, n->name, "%s", msg);
 }

@@ -216,8 +216,7 @@ _printf_(5, 6) static void node_diag(kn_nmkeyfile_view *v, kn_nmkeyfile_node *n,
         va_list ap;
         va_start(ap, fmt);
         _cleanup_free_ char *msg = NULL;
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        msg = kn_xvasprintf(fmt, ap);
         va_end(ap);
         kn_iface_list_diag(v->out, c->file.shown, line, n->name, "%s", msg);
 }
