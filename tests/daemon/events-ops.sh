@@ -11,7 +11,7 @@
 # unbridged; txn begin, rolled-back, confirm-pending, confirmed, reverted;
 # net defined, started, destroyed, undefined, autostart, updated; and with
 # QEMU (else that part is skipped): guest defined, started, stopped (also
-# a QEMU killed from outside, no op), undefined, guest-nic attached,
+# a QEMU killed from outside, no op), undefined, adopted, guest-nic attached,
 # unplug-pending, removed.  Needs root
 # (exit 77 without).
 . "$(dirname "$0")/lib.sh"
@@ -262,7 +262,15 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
         python3 "$T/events.py" "$T/guests" "guest stopped - guest=g1 pid=$P" ||
                 fail "no stopped event for a killed QEMU: $(cat "$T/guests")"
         change gundef guest-undefine g1
+        # A QEMU started by someone else, adopted: its pid in the event.
+        qemu-system-x86_64 -accel tcg -machine pc -S -display none -nodefaults -m 64 \
+                -qmp "unix:$T/adopt.qmp,server=on,wait=off" >/dev/null 2>&1 &
+        A=$!
+        QEMU_PIDS="$QEMU_PIDS $A"
+        wait_for test -S "$T/adopt.qmp" || fail "the foreign QEMU's monitor"
+        change adopt guest-adopt a1 "$T/adopt.qmp"
         python3 "$T/events.py" "$T/guests" \
+                "guest adopted ${ops[adopt]} guest=a1 pid=$A" \
                 "guest defined ${ops[gdef]} guest=g1" \
                 "guest started ${ops[gstart]} guest=g1" \
                 "guest-nic attached ${ops[attach]} guest=g1 mac=$M source=kgbr0" \
@@ -273,7 +281,7 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
         grep -q '"event":"guest","action":"started".*"pid":[1-9]' "$T/guests" || fail "started without pid: $(cat "$T/guests")"
         grep -q '"action":"stopped","guest":"g1","pid":'"$P"',"reason":"QEMU exited without guest-stop"' "$T/guests" ||
                 fail "the killed QEMU's event: $(cat "$T/guests")"
-        pass "guest defined, started, stopped (guest-stop; QEMU killed: no op), undefined; NIC attached, unplug-pending, removed (late, the detach's op)"
+        pass "guest defined, started, stopped (guest-stop; QEMU killed: no op), undefined, adopted; NIC attached, unplug-pending, removed (late, the detach's op)"
 else
         echo "ok - SKIP: guest events need qemu-system-x86_64 and /dev/net/tun"
 fi
