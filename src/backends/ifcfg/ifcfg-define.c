@@ -259,6 +259,17 @@ static void apply_state(kn_ifcfg_backend *b, plan *p) {
                 kn_ifcfg_rec_reload(b, p->load[k]);
 }
 
+/* R: how planning went.  Write what it planned if that went well, update
+ * the index to the files as they are now, and free the plan. */
+static int plan_finish(kn_ifcfg_backend *b, plan *p, int r, kn_error *err) {
+        if (r >= 0)
+                r = commit(b, p, err);
+        if (r >= 0)
+                apply_state(b, p);
+        plan_done(p);
+        return r;
+}
+
 /* The nodes of the tree, parents before children, with their masters. */
 static void collect(kn_iface *i, kn_iface *master, kn_iface ***nodes, kn_iface ***masters,
                     size_t *n) {
@@ -308,12 +319,7 @@ int kn_ifcfg_define(kn_backend *base, const kn_iface *iface, kn_error *err) {
         }
         for (size_t k = 0; k < n && r >= 0; k++)
                 r = plan_routes(b, &p, nodes[k], err);
-        if (r >= 0)
-                r = commit(b, &p, err);
-        if (r >= 0)
-                apply_state(b, &p);
-        plan_done(&p);
-        return r;
+        return plan_finish(b, &p, r, err);
 }
 
 int kn_ifcfg_undefine(kn_backend *base, const char *name, kn_error *err) {
@@ -329,10 +335,5 @@ int kn_ifcfg_undefine(kn_backend *base, const char *name, kn_error *err) {
          * duplicate. */
         for (size_t k = 0; k < e->n_defs && r >= 0; k++)
                 r = plan_remove(b, &p, e->defs[k], NULL, 0, 0, err);
-        if (r >= 0)
-                r = commit(b, &p, err);
-        if (r >= 0)
-                apply_state(b, &p);
-        plan_done(&p);
-        return r;
+        return plan_finish(b, &p, r, err);
 }
