@@ -41,7 +41,11 @@ static bool watch_has(const struct kn_watch_entry *entries, size_t n, int wd) {
 static void watch_add(kn_watch *w, int fd, const char *display, const char *want) {
         char link[64];
         snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-        int wd = inotify_add_watch(w->fd, link, want ? ANCESTOR_EVENTS : DIR_EVENTS);
+        /* IN_MASK_ADD: a directory watched whole and also as the ancestor
+         * of a missing one (etc/network without interfaces.d) keeps every
+         * event; event_matters() picks what counts. */
+        int wd =
+                inotify_add_watch(w->fd, link, (want ? ANCESTOR_EVENTS : DIR_EVENTS) | IN_MASK_ADD);
         if (wd < 0) {
                 kn_logp(KN_LOG_WARNING, "cannot watch %s: %m", display);
                 return;

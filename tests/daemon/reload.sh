@@ -115,4 +115,16 @@ pass "SIGHUP reloads"
 "$KVMNET" -c "unix://$T/rw" iface-define "$T/eth5.xml" >/dev/null || fail "define through the daemon"
 listed eth5 || fail "own define not listed at once"
 pass "changes through the daemon are visible immediately"
+
+# ifupdown without interfaces.d: etc/network is watched both whole and as
+# the place interfaces.d would appear; an edit made in place (an editor
+# that does not rename, >>) to etc/network/interfaces still counts.
+if [ "$BACKEND" = ifupdown ]; then
+        mv "$ROOT/etc/network/interfaces.d" "$T/saved-interfaces.d"
+        wait_for not_listed eth5 || fail "interfaces.d gone not noticed"
+        sleep 1.2 # the reload after the move is done, the watches re-armed
+        printf '\nauto eth7\niface eth7 inet dhcp\n' >>"$ROOT/etc/network/interfaces"
+        wait_for listed eth7 || fail "an in-place edit of etc/network/interfaces was missed"
+        pass "an in-place edit is seen while interfaces.d is missing"
+fi
 stop_daemon
