@@ -34,11 +34,16 @@ enum {
         KN_EXIT_REFUSED = 6,   /* read-only connection, permission, read-only fs */
         KN_EXIT_BUSY = 7,      /* conflict: in use, exists already, one open already */
         KN_EXIT_TIMEOUT = 8,   /* gave up waiting (DHCP, guest, confirm) */
+        KN_EXIT_UNDONE = 9,    /* failed partway; the steps done were undone */
 };
 
 /* The exit code for a daemon's error reply: its errno-style code, in the
  * one table of the CLI (docs/cli.md "Exit codes"). */
 int cli_exit_for_errno(int code);
+/* The same for a whole error reply: a failure whose error lists steps
+ * done and undone ("undone") is KN_EXIT_UNDONE where its code alone would
+ * give KN_EXIT_FAILED. */
+int cli_exit_for_reply(json_object *reply, int code);
 
 typedef struct cli_options {
         const char *uri;  /* -c/--connect, else $KVMNET_URI, else NULL */

@@ -117,6 +117,12 @@ static void session_start(cli_conn *c) {
         queue_line(c, hello);
 }
 
+/* open_socket()'s failure as an exit code: the socket's mode refusing us
+ * is a refusal, anything else a failure to connect. */
+static int open_exit(int r) {
+        return r == -EACCES || r == -EPERM ? KN_EXIT_REFUSED : KN_EXIT_CONNECT;
+}
+
 static int open_socket(cli_conn *c, const char *path, kn_error *err) {
         int r;
 
@@ -156,9 +162,10 @@ static int hello_read(cli_conn *c) {
         kn_api_reply_error(reply, &e);
         if ((e.code == EACCES || e.code == EPERM) && ro) {
                 c->fallback_reason = kn_xstrdup(e.message);
-                if (open_socket(c, ro, &err) < 0) {
+                r = open_socket(c, ro, &err);
+                if (r < 0) {
                         cli_error("%s", err.message);
-                        return KN_EXIT_CONNECT;
+                        return open_exit(r);
                 }
                 c->fell_back = true;
                 return hello_read(c);
@@ -167,7 +174,9 @@ static int hello_read(cli_conn *c) {
         c->replay_n = 0;
         if (e.code != 0) {
                 cli_error("%s", e.message);
-                return KN_EXIT_CONNECT;
+                /* The daemon's access refusal is a refusal, as on the socket. */
+                return cli_exit_for_errno(e.code) == KN_EXIT_REFUSED ? KN_EXIT_REFUSED
+                                                                     : KN_EXIT_CONNECT;
         }
         json_object *result, *o;
         if (json_object_object_get_ex(reply, "result", &result) &&
@@ -227,9 +236,10 @@ static int conn_open(cli_conn *c, const cli_options *o) {
                                   o->uri, KN_SOCKET_PATH);
                         return KN_EXIT_USAGE;
                 }
-                if (open_socket(c, path, &err) < 0) {
+                r = open_socket(c, path, &err);
+                if (r < 0) {
                         cli_error("%s", err.message);
-                        return KN_EXIT_CONNECT;
+                        return open_exit(r);
                 }
                 return KN_EXIT_OK;
         }
@@ -250,7 +260,7 @@ static int conn_open(cli_conn *c, const cli_options *o) {
         }
         if (r < 0) {
                 cli_error("%s", err.message);
-                return KN_EXIT_CONNECT;
+                return open_exit(r);
         }
         return KN_EXIT_OK;
 }
@@ -524,11 +534,21 @@ int cli_exit_for_errno(int code) {
         }
 }
 
+int cli_exit_for_reply(json_object *reply, int code) {
+        int r = cli_exit_for_errno(code);
+        json_object *e, *undone;
+        if (r == KN_EXIT_FAILED && json_object_object_get_ex(reply, "error", &e) &&
+            json_object_object_get_ex(e, "undone", &undone) &&
+            json_object_is_type(undone, json_type_array) && json_object_array_length(undone) > 0)
+                return KN_EXIT_UNDONE;
+        return r;
+}
+
 json_object *cli_reply_result(cli_conn *c, const char *verb, json_object *reply) {
         json_object *result = NULL;
         kn_error err;
         kn_api_reply_error(reply, &err);
-        c->reply_exit = cli_exit_for_errno(err.code);
+        c->reply_exit = cli_exit_for_reply(reply, err.code);
         if (err.code == 0) {
                 if (!json_object_object_get_ex(reply, "result", &result) ||
                     !json_object_is_type(result, json_type_object)) {

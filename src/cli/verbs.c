@@ -203,7 +203,7 @@ static const char *const flags_event[] = {"--loop", "--json", "--timeout", "--ti
 static const char *const help_event[] = {
         "print events until interrupted, not just the first",
         "print each event as the daemon's JSON line",
-        "stop after SECONDS (exit 0)",
+        "give up after SECONDS, decimals allowed (exit 8 if no event came; with --loop exit 0)",
         "start each line with the time the daemon saw the event (UTC, ms)",
         "only events of TYPE (link, iface, txn, guest-nic, ...; repeat for several)",
         "only events caused by operation ID (the \"op\" of a change's --json reply)",

@@ -222,7 +222,7 @@ define br2 <<EOF
   </bridge>
 </interface>
 EOF
-expect_error 1 "iface-start br2: add default route via 10.99.0.1 on br2: .*unreachable.*; the [0-9]+ steps done were undone" \
+expect_error 9 "iface-start br2: add default route via 10.99.0.1 on br2: .*unreachable.*; the [0-9]+ steps done were undone" \
         kv iface-start br2
 after=$(snapshot)
 [ "$before" = "$after" ] || fail "a failed iface-start left changes: $(diff <(echo "$before") <(echo "$after"))"

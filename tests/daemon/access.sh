@@ -57,12 +57,12 @@ expect_error 6 "refused on a read-only connection" as_nobody "$KVMNET" -c "$RO" 
 pass "nobody may read through the read-only socket, not change"
 
 # The rw socket's mode keeps strangers out ...
-expect_error 3 "cannot connect to unix://$T/rw: Permission denied" as_nobody "$KVMNET" -c "$RW" iface-list
+expect_error 6 "cannot connect to unix://$T/rw: Permission denied" as_nobody "$KVMNET" -c "$RW" iface-list
 # ... and so do the peer credentials, when the mode was loosened.
 chmod 666 "$T/rw"
-expect_error 3 "access denied: the read-write socket $T/rw serves root only, not uid 65534" \
+expect_error 6 "access denied: the read-write socket $T/rw serves root only, not uid 65534" \
         as_nobody "$KVMNET" -c "$RW" iface-list --all
-expect_error 3 "access denied" as_nobody "$KVMNET" -c "$RW" iface-define "$T/eth5.xml"
+expect_error 6 "access denied" as_nobody "$KVMNET" -c "$RW" iface-define "$T/eth5.xml"
 grep -q "uid 65534 pid [0-9]* is not allowed on $T/rw" "$T/daemon.log" || fail "refusal not logged"
 [ "$(root_sum "$ROOT")" = "$sum" ] || fail "a refused client touched the files"
 pass "a non-root, non-group peer is refused on the rw socket"
@@ -91,7 +91,7 @@ as_nobody "$KVMNET" -c "$RW" iface-define "$T/eth5.xml" | grep -q "Interface eth
 as_nobody "$KVMNET" -c "$RW" iface-undefine eth5 | grep -q "Interface eth5 undefined" ||
         fail "group member could not undefine"
 chmod 666 "$T/rw"
-expect_error 3 "serves root and members of group nogroup only, not uid 65534" \
+expect_error 6 "serves root and members of group nogroup only, not uid 65534" \
         as_stranger "$KVMNET" -c "$RW" iface-list --all
 # Supplementary groups count too.
 setpriv --reuid=65534 --regid=65533 --groups="$NOBODY_GID" "$KVMNET" -c "$RW" iface-list --all |
