@@ -7,6 +7,7 @@
  * context (file:line, interface, field).  The pointer may be NULL. */
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define KN_ERROR_MAX 1024
 
@@ -22,6 +23,11 @@ int kn_error_setv(kn_error *e, int code, const char *fmt, va_list ap);
 
 /* Put "PREFIX: " in front of an error's message (outer context). */
 void kn_error_prefix(kn_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add to the end of an error's message (what followed it). */
+void kn_error_append(kn_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one wording of a failure whose n steps done were undone (n > 0):
+ * "; the step done was undone", "; the N steps done were undone". */
+void kn_error_append_undone(kn_error *e, size_t n);
 
 static inline void kn_error_clear(kn_error *e) {
         if (e) {

@@ -185,6 +185,10 @@ typedef struct kn_gnic_result {
         kn_gnic_info nic;
         double elapsed_ms;
         kn_gnic_timings timings;
+        /* a failed attach: the steps done and then undone, the last one
+         * done first ("netdev_del ID", "closefd NAME", "delete tap TAP") */
+        char **undone;
+        size_t n_undone;
 } kn_gnic_result;
 void kn_gnic_result_done(kn_gnic_result *r);
 

@@ -197,8 +197,11 @@ bool kn_net_running(const kn_net_env *e, const char *name);
  * of the namespace.  Then: the running definition is written, the bridge
  * made (MAC, MTU, STP, delay, addresses, up: the live layer), forwarding
  * sysctls taken (nat, route), the nft table applied, dnsmasq started (a
- * network with an address).  A failed step undoes the ones before it. */
-int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_error *err);
+ * network with an address).  A failed step undoes the ones before it and
+ * appends to *undone (*n_undone strings; kn_strv_free) what it undid, the
+ * last step done first. */
+int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, char ***undone,
+                 size_t *n_undone, kn_error *err);
 /* A network that ran before kvmnetd restarted: what is missing (bridge,
  * table) is put back, dnsmasq adopted, not restarted. */
 int kn_net_adopt(const kn_net_env *e, const char *name, kn_net_run **ret, kn_error *err);

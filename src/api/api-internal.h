@@ -256,6 +256,8 @@ int kn_api_live_change(kn_netns *ns, kn_live_txn *live, int64_t dhcp_timeout_ms,
 /* A failed change: the live steps its rollback undid, newest first, as
  * result's "undone" (the error reply carries it: kvmnet --verbose). */
 void kn_api_put_undone(json_object *result, const kn_live_txn *live);
+/* Strings as a JSON array of strings (copied). */
+json_object *kn_api_strv_json(const char *const *v, size_t n);
 
 /* The configured top-level interface NAME; else an error that says why not
  * (a port of X, a file that failed to parse, nothing so named). */

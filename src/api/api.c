@@ -73,6 +73,13 @@ void kn_api_put_undone(json_object *result, const kn_live_txn *live) {
         json_object_object_add(result, "undone", a);
 }
 
+json_object *kn_api_strv_json(const char *const *v, size_t n) {
+        json_object *a = json_object_new_array_ext((int) n);
+        for (size_t k = 0; k < n; k++)
+                json_object_array_add(a, json_object_new_string(v[k]));
+        return a;
+}
+
 int kn_api_arg_uint(const char *v, json_object *args, const char *key, int64_t max, int64_t *ret,
                     kn_error *err) {
         json_object *o;

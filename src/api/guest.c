@@ -191,6 +191,10 @@ static void finish(int r, const kn_error *err, void *userdata) {
                 c->put(c->req->result, c);
         if (r >= 0 && c->event)
                 publish_guest(c->req, c->event, c->st.name, c->st.pid);
+        if (r < 0 && c->nr.n_undone)
+                json_object_object_add(
+                        c->req->result, "undone",
+                        kn_api_strv_json((const char *const *) c->nr.undone, c->nr.n_undone));
         kn_api_req_finish(c->req, r, err);
         call_free(c);
 }

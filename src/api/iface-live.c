@@ -250,13 +250,6 @@ static int live_work(kn_netns *ns, void *data, kn_error *err) {
         return kn_api_live_change(ns, j->live, j->dhcp_timeout_ms, live_steps, j, err);
 }
 
-static json_object *steps_array(char *const *steps, size_t n) {
-        json_object *a = json_object_new_array_ext((int) n);
-        for (size_t k = 0; k < n; k++)
-                json_object_array_add(a, json_object_new_string(steps[k]));
-        return a;
-}
-
 static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err, void *data) {
         live_job *j = data;
         const char *verb = j->start ? "iface-start" : "iface-destroy";
@@ -271,8 +264,9 @@ static int live_after(kn_api_req *req, int r, json_object *result, kn_error *err
                 const char *via = kn_manager_kind_to_string(j->mgr.via);
                 json_object_object_add(result, "via", json_object_new_string(via));
                 if (j->start)
-                        json_object_object_add(result, "changes",
-                                               steps_array(j->steps, j->n_steps));
+                        json_object_object_add(
+                                result, "changes",
+                                kn_api_strv_json((const char *const *) j->steps, j->n_steps));
                 kn_api_publish_action(req->api, "iface", j->start ? "started" : "destroyed", "name",
                                       j->def->name, "via", via, NULL);
         }

@@ -47,12 +47,10 @@ static int run_iface_define(kn_api_req *req, json_object *args, json_object *res
         if (r < 0)
                 kn_error_prefix(err, "%s", source);
         r = kn_api_change_end(req, &c, r, result, err);
-        if (r >= 0 && n_warnings) {
-                json_object *w = json_object_new_array();
-                for (size_t k = 0; k < n_warnings; k++)
-                        json_object_array_add(w, json_object_new_string(warnings[k]));
-                json_object_object_add(result, "warnings", w);
-        }
+        if (r >= 0 && n_warnings)
+                json_object_object_add(
+                        result, "warnings",
+                        kn_api_strv_json((const char *const *) warnings, n_warnings));
         kn_strv_free(warnings, n_warnings);
         if (r < 0)
                 return r;

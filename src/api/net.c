@@ -387,12 +387,8 @@ static int run_list(kn_api_req *req, json_object *args, json_object *result, kn_
         json_object_object_add(result, "networks", a);
         const char *const *errors;
         size_t ne = kn_net_store_errors(s->store, &errors);
-        if (ne) {
-                json_object *ea = json_object_new_array();
-                for (size_t k = 0; k < ne; k++)
-                        json_object_array_add(ea, json_object_new_string(errors[k]));
-                json_object_object_add(result, "errors", ea);
-        }
+        if (ne)
+                json_object_object_add(result, "errors", kn_api_strv_json(errors, ne));
         return 0;
 }
 
@@ -467,9 +463,18 @@ static int start_one(net_state *s, const kn_net *def, json_object *result, kn_er
         if (!env_of(s, &e, err))
                 return -err->code;
         kn_net_run *run = NULL;
-        int r = kn_net_start(&e, def, &run, err);
-        if (r < 0)
+        char **undone = NULL;
+        size_t n_undone = 0;
+        int r = kn_net_start(&e, def, &run, &undone, &n_undone, err);
+        if (r < 0) {
+                /* The error reply carries it (kvmnet --verbose, exit 9). */
+                if (result && n_undone)
+                        json_object_object_add(
+                                result, "undone",
+                                kn_api_strv_json((const char *const *) undone, n_undone));
+                kn_strv_free(undone, n_undone);
                 return r;
+        }
         if (result) {
                 add_str(result, "name", def->name);
                 add_str(result, "bridge", def->bridge);

@@ -237,9 +237,9 @@ static int print_nic(const cli_cmd *cmd, json_object *result) {
 
 static const char *const flags_json[] = {"--json", NULL};
 static const char *const help_json[] = {"print the reply as JSON", NULL};
-static const char *const flags_attach[] = {"--bridge",  "--network", "--mac",        "--model",
-                                           "--queues",  "--target",  "--persistent", "--json",
-                                           "--timings", NULL};
+static const char *const flags_attach[] = {
+        "--bridge",     "--network", "--mac",     "--model",   "--queues", "--target",
+        "--persistent", "--json",    "--timings", "--verbose", NULL};
 static const char *const help_attach[] = {
         "bridge to put the tap on",
         "virtual network to put it on (a running one: its bridge)",
@@ -250,9 +250,10 @@ static const char *const help_attach[] = {
         "also add it to the guest's definition",
         "print the reply as JSON",
         "also print where the time went, step by step (docs/bench-hotplug.md)",
+        CLI_VERBOSE_UNDONE_HELP,
         NULL};
 static const char *const args_attach[] = {"BRIDGE", "NETWORK", "MAC", "MODEL", "N",
-                                          "NAME",   NULL,      NULL,  NULL};
+                                          "NAME",   NULL,      NULL,  NULL,    NULL};
 static const char *const flags_detach[] = {"--mac",  "--timeout", "--persistent",
                                            "--json", "--timings", NULL};
 static const char *const help_detach[] = {
@@ -268,9 +269,10 @@ static const char *const help_detach_dev[] = {
         "seconds to wait for the guest, decimals allowed (default: kvmnetd --unplug-timeout)",
         "also remove it from the guest's definition", "print the reply as JSON", NULL};
 static const char *const args_detach_dev[] = {"SECONDS", NULL, NULL};
-static const char *const flags_attach_dev[] = {"--persistent", "--json", NULL};
+static const char *const flags_attach_dev[] = {"--persistent", "--json", "--verbose", NULL};
 static const char *const help_attach_dev[] = {"also add it to the guest's definition",
-                                              "print the reply as JSON", NULL};
+                                              "print the reply as JSON", CLI_VERBOSE_UNDONE_HELP,
+                                              NULL};
 
 #define JSON_FLAGS .flags = flags_json, .flag_help = help_json
 

@@ -181,6 +181,8 @@ static int print_update(const cli_cmd *cmd, json_object *result) {
 
 static const char *const flags_json[] = {"--json", NULL};
 static const char *const help_json[] = {"print the reply as JSON", NULL};
+static const char *const flags_start[] = {"--json", "--verbose", NULL};
+static const char *const help_start[] = {"print the reply as JSON", CLI_VERBOSE_UNDONE_HELP, NULL};
 static const char *const flags_list[] = {"--all", "--json", NULL};
 static const char *const help_list[] = {"also inactive networks", "print the reply as JSON", NULL};
 static const char *const flags_dump[] = {"--inactive", NULL};
@@ -227,7 +229,8 @@ const cli_verb cli_net_verbs[] = {
                         "when the bridge name is in use or a subnet overlaps an address or route "
                         "of the host.",
          .n_pos = 1,
-         JSON_FLAGS,
+         .flags = flags_start,
+         .flag_help = help_start,
          .build = cli_build_name,
          .print = print_start},
         {.name = "net-destroy",

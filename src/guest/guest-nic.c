@@ -330,11 +330,26 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
         kn_error_prefix(&op->err, "attach-interface %s", n->guest->name);
         /* Hold one count so the steps' replies can't finish it early. */
         op->undo_pending = 1;
-        if (op->netdev_added)
+        /* What is undone, the last step done first, for the error reply. */
+        char **undone = NULL;
+        size_t n_undone = 0;
+        if (op->netdev_added) {
                 undo_send(op, "netdev_del", "id", n->netdev_id);
-        else
-                for (unsigned k = 0; k < op->n_sent; k++)
+                kn_strv_pushf(&undone, &n_undone, "netdev_del %s", n->netdev_id);
+        } else
+                for (unsigned k = 0; k < op->n_sent; k++) {
                         undo_send(op, "closefd", "fdname", op->names[k]);
+                        kn_strv_pushf(&undone, &n_undone, "closefd %s", op->names[k]);
+                }
+        if (op->tapfds[0] >= 0)
+                kn_strv_pushf(&undone, &n_undone, "delete tap %s", n->tap);
+        kn_error_append_undone(&op->err, n_undone);
+        if (op->result) {
+                kn_strv_free(op->result->undone, op->result->n_undone);
+                op->result->undone = undone;
+                op->result->n_undone = n_undone;
+        } else
+                kn_strv_free(undone, n_undone);
         taps_close(op->reg, op->tapfds);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
         kn_qmp_reply none = {0};

@@ -40,6 +40,7 @@ void kn_gnic_info_free_array(kn_gnic_info *a, size_t n) {
 void kn_gnic_result_done(kn_gnic_result *r) {
         free(r->guest);
         kn_gnic_info_done(&r->nic);
+        kn_strv_free(r->undone, r->n_undone);
         *r = (kn_gnic_result){0};
 }
 

@@ -81,17 +81,6 @@ static int verify(kn_apply *a, const kn_iface *want) {
         return kn_error_set(a->err, EIO, "verification failed: %s", all.s);
 }
 
-static void append(kn_error *err, const char *fmt, ...) _printf_(2, 3);
-static void append(kn_error *err, const char *fmt, ...) {
-        if (!err)
-                return;
-        size_t len = strlen(err->message);
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err->message + len, sizeof err->message - len, fmt, ap);
-        va_end(ap);
-}
-
 int kn_live_apply_in(kn_netns *ns, const kn_iface *want, kn_live_txn *txn, kn_error *err) {
         int r = kn_iface_validate(want, err);
         if (r < 0)
@@ -120,12 +109,10 @@ int kn_live_apply_in(kn_netns *ns, const kn_iface *want, kn_live_txn *txn, kn_er
         if (r < 0) {
                 kn_error e = {0};
                 if (kn_live_txn_rollback_to(ns, txn, mark, &e) < 0)
-                        append(err, "; undoing the %zu step%s done failed: %s", n,
-                               n == 1 ? "" : "s", e.message);
-                else if (n == 1)
-                        append(err, "; the step done was undone");
-                else if (n)
-                        append(err, "; the %zu steps done were undone", n);
+                        kn_error_append(err, "; undoing the %zu step%s done failed: %s", n,
+                                        n == 1 ? "" : "s", e.message);
+                else
+                        kn_error_append_undone(err, n);
                 return r;
         }
         return (int) n;

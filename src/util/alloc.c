@@ -69,3 +69,12 @@ void kn_strv_free(char **v, size_t n) {
                 free(v[i]);
         free(v);
 }
+
+void kn_strv_pushf(char ***v, size_t *n, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        char *s = kn_xvasprintf(fmt, ap);
+        va_end(ap);
+        *v = kn_xrealloc(*v, (*n + 1) * sizeof **v);
+        (*v)[(*n)++] = s;
+}

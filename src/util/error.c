@@ -47,3 +47,21 @@ void kn_error_prefix(kn_error *e, const char *fmt, ...) {
         }
         message_repair(e);
 }
+
+void kn_error_append(kn_error *e, const char *fmt, ...) {
+        if (!e || e->code == 0)
+                return;
+        size_t len = strlen(e->message);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->message + len, sizeof e->message - len, fmt, ap);
+        va_end(ap);
+        message_repair(e);
+}
+
+void kn_error_append_undone(kn_error *e, size_t n) {
+        if (n == 1)
+                kn_error_append(e, "; the step done was undone");
+        else if (n > 1)
+                kn_error_append(e, "; the %zu steps done were undone", n);
+}

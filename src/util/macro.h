@@ -87,6 +87,8 @@ void kn_vreportf(void (*report)(const char *message, void *userdata), void *user
                  const char *fmt, va_list ap);
 /* Free n strings and the array holding them. */
 void kn_strv_free(char **v, size_t n);
+/* Append a formatted string to the array *v of *n strings. */
+_printf_(3, 4) void kn_strv_pushf(char ***v, size_t *n, const char *fmt, ...);
 
 /* Grow an array to hold at least `need` elements (amortised doubling). */
 #define GREEDY_REALLOC(array, alloc, need)                                                         \

@@ -256,7 +256,8 @@ static int write_run_def(const kn_net_env *e, const kn_net *n, kn_error *err) {
         return kn_write_file_atomic(path, xml, strlen(xml), 0644, true, err);
 }
 
-int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_error *err) {
+int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, char ***undone,
+                 size_t *n_undone, kn_error *err) {
         if (kn_net_running(e, def->name))
                 return kn_error_set(err, EALREADY, "network %s is already active", def->name);
         int r = check_host(e, def, err);
@@ -269,14 +270,19 @@ int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_er
         _cleanup_iface_ kn_iface *br = NULL;
         _cleanup_live_txn_ kn_live_txn *undo = NULL;
         kn_error ignore = {0};
+        bool bridge_up = false;
 
         /* 1. running: written first, so a kvmnetd killed half way finds
          * what to clean up (kn_net_destroy_stale) */
         if ((r = write_run_def(e, def, err)) < 0)
                 goto fail_file;
-        /* 2. the bridge, its MAC, MTU, STP and addresses, up */
-        if ((r = bridge_model(def, &br, err)) < 0 || (r = kn_live_apply(e->ns, br, &undo, err)) < 0)
+        /* 2. the bridge, its MAC, MTU, STP and addresses, up (a step
+         * refused undoes the bridge's steps before it, recorded in undo) */
+        undo = kn_live_txn_new();
+        if ((r = bridge_model(def, &br, err)) < 0 ||
+            (r = kn_live_apply_in(e->ns, br, undo, err)) < 0)
                 goto fail_file;
+        bridge_up = true;
         kn_crashpoint("net-start %s: bridge %s up", def->name, def->bridge);
         /* 3. forwarding (only a network that forwards needs it) */
         if (forwards(def)) {
@@ -310,12 +316,20 @@ int kn_net_start(const kn_net_env *e, const kn_net *def, kn_net_run **ret, kn_er
 
 fail_nft:
         kn_nft_delete(e->ns, def->name, &ignore);
+        kn_strv_pushf(undone, n_undone, "delete nft table of %s", def->name);
 fail_sysctl:
-        if (run->forward)
+        if (run->forward) {
                 kn_sysctl_forward_release(e->ns, e->state_dir, def->name, NULL, &ignore);
+                kn_strv_pushf(undone, n_undone, "release IP forwarding");
+        }
 fail_bridge:
         kn_live_txn_rollback(e->ns, undo, &ignore);
 fail_file:
+        /* The bridge's steps, undone here or inside kn_live_apply_in(). */
+        for (size_t k = 0; undo && k < kn_live_txn_n_undone(undo); k++)
+                kn_strv_pushf(undone, n_undone, "%s", kn_live_txn_undone(undo, k));
+        if (bridge_up) /* else kn_live_apply_in() said what it undid */
+                kn_error_append_undone(err, *n_undone);
         unlink(path);
         kn_net_run_free(run);
         kn_error_prefix(err, "net-start %s", def->name);

@@ -49,7 +49,8 @@ qmp u1 netdev_add "{\"type\": \"hubport\", \"id\": \"kn-hostnet$i\", \"hubid\": 
         fail "netdev_add on the test monitor"
 FD0=$(fds "$P") TUN0=$(tun_fds "$P")
 M1=52:54:00:bb:00:01
-expect_error 1 "attach-interface u1: .*kn-hostnet$i" K attach-interface u1 --bridge br0 --mac $M1 --queues 2
+expect_error 9 "attach-interface u1: .*kn-hostnet$i.*; the 3 steps done were undone" \
+        K attach-interface u1 --bridge br0 --mac $M1 --queues 2
 [ "$(fds "$P")" = "$FD0" ] || fail "after a refused netdev_add QEMU holds $(fds "$P") fds, not $FD0"
 [ "$(tun_fds "$P")" = "$TUN0" ] || fail "after a refused netdev_add QEMU holds $(tun_fds "$P") tun fds"
 [ "$(taps)" = 0 ] || fail "a tap is left after a refused netdev_add: $(ip -n "$NS" -br link)"
@@ -63,7 +64,14 @@ i=$(next_index u1)
 qmp u1 device_add "{\"driver\": \"virtio-rng-pci\", \"id\": \"kn-net$i\"}" >/dev/null ||
         fail "device_add on the test monitor"
 FD0=$(fds "$P") TUN0=$(tun_fds "$P")
-expect_error 1 "attach-interface u1: .*kn-net$i" K attach-interface u1 --bridge br0 --mac $M1
+expect_error 9 "attach-interface u1: .*kn-net$i.*; the 2 steps done were undone" \
+        K attach-interface u1 --bridge br0 --mac $M1 --json
+python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+want = ["netdev_del kn-hostnet" + sys.argv[2], "delete tap "]
+assert len(e["undone"]) == 2 and e["undone"][0] == want[0] and e["undone"][1].startswith(want[1]), e
+' "$T/out" "$i" || fail "the JSON error does not list the undone steps: $(cat "$T/out")"
 netdevs u1 >"$T/netdevs"
 grep -q "kn-hostnet$i" "$T/netdevs" && fail "the netdev of a refused device_add is left: $(cat "$T/netdevs")"
 [ "$(tun_fds "$P")" = "$TUN0" ] || fail "after a refused device_add QEMU holds $(tun_fds "$P") tun fds, not $TUN0"

@@ -49,10 +49,15 @@ off() { "$KVMNET" --root "$ROOT2" --netns "$H" --state-dir "$T/state2" "$@"; }
 off net-define "$T/lab2.xml" >/dev/null || fail "offline net-define"
 rc=0
 KVMNET_TEST_DNSMASQ=/bin/false off net-start lab2 >"$T/out" 2>&1 || rc=$?
-[ "$rc" = 1 ] && grep -q "^error: net-start lab2: " "$T/out" || fail "a failing dnsmasq: rc $rc, $(cat "$T/out")"
+[ "$rc" = 9 ] && grep -q "^error: net-start lab2: .*; the [0-9]* steps done were undone$" "$T/out" || fail "a failing dnsmasq: rc $rc, $(cat "$T/out")"
 ip -n "$H" link show kvbr9 >/dev/null 2>&1 && fail "kvbr9 left by a failed start"
 ip netns exec "$H" nft list tables | grep -q kvmnet && fail "a table left by a failed start"
 [ "$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)" = 0 ] || fail "ip_forward left on"
+rc=0
+KVMNET_TEST_DNSMASQ=/bin/false off net-start lab2 --verbose >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 9 ] && grep -A9 "^Undone (the last step done first):" "$T/out" | tr -d ' ' | tr '\n' '|' |
+        grep -q "deletenfttableoflab2|releaseIPforwarding|.*createbridgekvbr9" ||
+        fail "net-start --verbose does not list the undone steps, last first: rc $rc, $(cat "$T/out")"
 [ ! -e "$T/state2/networks/lab2.xml" ] || fail "lab2 marked running"
 off net-list --all | grep -Eq '^ lab2 +inactive' || fail "lab2 not inactive"
 off net-start lab2 | grep -q "^Network lab2 started on kvbr9" || fail "offline net-start"
