@@ -3,7 +3,7 @@
 
 /* The one check for names that come from users (XML, protocol arguments,
  * configuration files) before they reach a path, an argv or a netlink
- * message.  Two kinds:
+ * message.  Two kinds (and network namespaces' names, below):
  *
  *   interface names (links, bridges, taps, VLAN parents): what the kernel's
  *   dev_valid_name() takes (1..IFNAMSIZ-1 bytes, no '/', ':' or
@@ -30,4 +30,13 @@
 #define KN_OBJECT_NAME_MAX 64
 
 int kn_ifname_validate(const char *name, const char *what, kn_error *err);
+/* A network namespace's name as `ip netns add` takes it (any bytes but
+ * '/', not "." or "..", at most NAME_MAX): a file of /run/netns. */
+int kn_netns_name_validate(const char *name, kn_error *err);
+
+/* A name as a message may show it: one line, printable ASCII (\n, \t,
+ * \xNN), cut after 64 bytes with "..." (a hostile name can be megabytes
+ * long).  out holds KN_NAME_SHOWN_MAX bytes. */
+#define KN_NAME_SHOWN_MAX (64 * 4 + 8)
+void kn_name_shown(const char *name, char *out, size_t size);
 int kn_object_name_validate(const char *name, const char *what, kn_error *err);

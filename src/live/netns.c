@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 
+#include "kvmnet/name.h"
 #include "live-internal.h"
 
 #define RECV_BUF_SIZE (64 * 1024)
@@ -29,16 +30,18 @@ static int netns_path_open(const char *netns, char **name, int *ret_fd, kn_error
         if (strchr(netns, '/'))
                 path = kn_xstrdup(netns);
         else {
-                if (streq(netns, ".") || streq(netns, "..") || strlen(netns) > 200)
-                        return kn_error_set(err, EINVAL,
-                                            "'%s' is not a network namespace name (valid: what "
-                                            "'ip netns add' accepts, no '/')",
-                                            netns);
+                int r = kn_netns_name_validate(netns, err);
+                if (r < 0)
+                        return r;
                 path = kn_xasprintf("/run/netns/%s", netns);
         }
         int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return kn_error_set(err, errno, "network namespace %s: %s: %m", netns, path);
+        if (fd < 0) {
+                int e = errno;
+                char shown[KN_NAME_SHOWN_MAX];
+                kn_name_shown(netns, shown, sizeof shown);
+                return kn_error_set(err, e, "network namespace '%s': %s", shown, strerror(e));
+        }
         *name = kn_xstrdup(netns);
         *ret_fd = fd;
         return 0;

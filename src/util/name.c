@@ -2,6 +2,7 @@
 #include "kvmnet/name.h"
 
 #include <ctype.h>
+#include <limits.h>
 
 #include "macro.h"
 
@@ -26,9 +27,7 @@ static const name_rules object_rules = {
         .valid = "1-64 letters, digits, '-', '_', '.' or '+', not starting with '.' or '-'",
 };
 
-/* The name as a message may show it: one line, printable ASCII, cut after
- * 64 bytes (a hostile name can be megabytes long). */
-static void name_shown(const char *name, char *out, size_t size) {
+void kn_name_shown(const char *name, char *out, size_t size) {
         size_t o = 0, k = 0;
         for (; name[k] && k < 64 && o + 5 < size; k++) {
                 unsigned char c = (unsigned char) name[k];
@@ -68,8 +67,8 @@ static int name_check(const name_rules *rules, const char *name, const char *wha
         if (isempty(name))
                 return kn_error_set(err, EINVAL, "%s name is empty (valid: %s)", what,
                                     rules->valid);
-        char shown[64 * 4 + 8];
-        name_shown(name, shown, sizeof shown);
+        char shown[KN_NAME_SHOWN_MAX];
+        kn_name_shown(name, shown, sizeof shown);
         if (name[0] == '.' || name[0] == '-')
                 return kn_error_set(err, EINVAL, "%s name '%s' starts with '%c' (valid: %s)", what,
                                     shown, name[0], rules->valid);
@@ -95,4 +94,17 @@ int kn_ifname_validate(const char *name, const char *what, kn_error *err) {
 
 int kn_object_name_validate(const char *name, const char *what, kn_error *err) {
         return name_check(&object_rules, name, what, err);
+}
+
+int kn_netns_name_validate(const char *name, kn_error *err) {
+        const char *valid = "what 'ip netns add' takes: 1-255 bytes, no '/', not '.' or '..'";
+        if (isempty(name))
+                return kn_error_set(err, EINVAL, "network namespace name is empty (valid: %s)",
+                                    valid);
+        char shown[KN_NAME_SHOWN_MAX];
+        kn_name_shown(name, shown, sizeof shown);
+        if (streq(name, ".") || streq(name, "..") || strchr(name, '/') || strlen(name) > NAME_MAX)
+                return kn_error_set(err, EINVAL, "'%s' is not a network namespace name (valid: %s)",
+                                    shown, valid);
+        return 0;
 }

@@ -165,4 +165,14 @@ grep -q '"code":"EPROTO".*u0000 in the string' <<<"$out" || fail "a NUL in a str
 [ "$(snapshot)" = "$BEFORE" ] || fail "a NUL in a string left something behind"
 pass "a NUL in a JSON string is refused, not cut short"
 
+# ---- --netns: what 'ip netns add' takes, shown on one line when refused
+for ns in .. . "$(printf 'n%.0s' $(seq 256))" "a/b"; do
+        expect_error 1 "is not a network namespace name|network namespace 'a/b'" \
+                "$KVMNET" --root "$ROOT" --state-dir "$T/state" --netns "$ns" iface-list --all
+done
+expect_error 1 "network namespace 'x\\\\ny': No such file or directory" \
+        "$KVMNET" --root "$ROOT" --state-dir "$T/state" --netns "x${NL}y" iface-list --all
+[ "$(snapshot)" = "$BEFORE" ] || fail "a refused --netns left something behind"
+pass "--netns: '.', '..', 256 bytes refused, a name with a newline shown as one line"
+
 stop_daemon
