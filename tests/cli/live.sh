@@ -318,7 +318,7 @@ PY
                 pass "iface-start --timeout: exit 8 in time, progress on a terminal, --verbose and --json list the undone steps"
         fi
 else
-        echo "ok - DHCP # SKIP dnsmasq or busybox udhcpc missing"
+        skip_part DHCP "dnsmasq or busybox udhcpc missing"
 fi
 
 if [ "$MODE" = daemon ]; then

@@ -283,7 +283,7 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
                 fail "the killed QEMU's event: $(cat "$T/guests")"
         pass "guest defined, started, stopped (guest-stop; QEMU killed: no op), undefined, adopted; NIC attached, unplug-pending, removed (late, the detach's op)"
 else
-        echo "ok - SKIP: guest events need qemu-system-x86_64 and /dev/net/tun"
+        skip_part "guest events" "need qemu-system-x86_64 and /dev/net/tun"
 fi
 
 # A restarted kvmnetd never hands out an id again.

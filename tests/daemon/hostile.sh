@@ -75,5 +75,5 @@ if command -v prlimit >/dev/null; then
         hostile fds "$KN_SANITIZED"
         stop_daemon
 else
-        echo "ok - SKIP: no prlimit for the out-of-fds case"
+        skip_part "out of file descriptors" "no prlimit"
 fi

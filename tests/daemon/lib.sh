@@ -7,6 +7,9 @@
 #   make_nic_host               (root) $H with eth0 to a LAN namespace, $ROOT for it
 #   stop_daemon                 SIGTERM, check a clean exit and no sockets left
 #   fail MSG / pass MSG
+#   skip WHY                    the whole test cannot run here: exit 77
+#   skip_part PART WHY          one part cannot run; the test goes on
+#                               (scripts/check.sh counts each as a skip)
 #   root_sum DIR                checksum of a tree (names, modes, contents)
 #   expect_error CODE PATTERN CMD...   CMD exits CODE with exactly one
 #                               "error:" line on stderr, matching PATTERN
@@ -56,6 +59,18 @@ fail() {
 
 pass() {
         echo "ok - $*"
+}
+
+# The one form of a skip, which scripts/check.sh reads: "SKIP: WHY" ends a
+# test with 77 (meson's skip); "SKIP: PART: WHY" from a test that goes on
+# is a skipped part, counted and listed apart from the test's own result.
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+skip_part() {
+        echo "SKIP: $1: ${*:2}"
 }
 
 make_root() {

@@ -46,6 +46,8 @@ if command -v systemd-tmpfiles >/dev/null && command -v systemd-sysusers >/dev/n
         systemd-sysusers --root="$D" "$P/lib/sysusers.d/kvmnet.conf" 2>"$T/err" || fail "systemd-sysusers: $(cat "$T/err")"
         grep -q "^kvmnet:x:[0-9]*:" "$D/etc/group" || fail "no kvmnet group: $(cat "$D/etc/group")"
         pass "tmpfiles.d makes /run/kvmnet and /var/lib/kvmnet, sysusers.d the kvmnet group (in the throw-away root)"
+else
+        skip_part "tmpfiles.d and sysusers.d" "systemd-tmpfiles or systemd-sysusers is not installed"
 fi
 
 # Man pages: no warnings, every verb and every option named.
@@ -89,5 +91,5 @@ if [ -r "$BC" ]; then
         complete_line kvmnet --js | grep -qx -- --json || fail "global option --json: $(complete_line kvmnet --js)"
         pass "bash completion: verbs, options, interface names from --root"
 else
-        echo "ok - bash completion # SKIP bash-completion not installed"
+        skip_part "bash completion" "$BC is not there (bash-completion)"
 fi
