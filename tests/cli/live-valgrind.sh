@@ -96,6 +96,8 @@ if [ -n "$DHCP" ]; then
         "${K[@]}" iface-destroy eth0 >/dev/null || fail "destroy DHCP"
         # SIGTERM while a DHCP start runs: the daemon lets it finish.
         "$RAW" "$T/rw" 'send:{"id":1,"verb":"iface-start","args":{"name":"eth0"}}\n' sleep:0.3 || fail "start then close"
+else
+        skip_part DHCP "dnsmasq or busybox missing"
 fi
 kill "$EV" 2>/dev/null
 wait "$EV" 2>/dev/null

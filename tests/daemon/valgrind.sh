@@ -72,6 +72,8 @@ if [ "$(id -u)" = 0 ] && command -v python3 >/dev/null; then
                         $([ "$c" = strict ] || echo "${c#* }") >"$T/hostile.out" ||
                         fail "hostile $c under valgrind: $(cat "$T/hostile.out")"
         done
+else
+        skip_part "hostile clients under valgrind" "need root (they run as nobody) and python3"
 fi
 round
 
