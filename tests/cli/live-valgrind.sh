@@ -8,9 +8,9 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 : "${KN_RAWCLIENT:?}"
 RAW=$KN_RAWCLIENT
-can_netns || { echo "SKIP: live tests need root and ip (network namespaces)"; exit 77; }
-command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
-[ -z "$KN_SANITIZED" ] || { echo "SKIP: kvmnetd is built with a sanitizer"; exit 77; }
+can_netns || skip "live tests need root and ip (network namespaces)"
+command -v valgrind >/dev/null || skip "valgrind is not installed"
+[ -z "$KN_SANITIZED" ] || skip "kvmnetd is built with a sanitizer"
 
 make_netns vg
 H=$NS_MADE

@@ -16,8 +16,8 @@
 # (exit 77 without).
 . "$(dirname "$0")/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 make_netns ops
 H=$NS_MADE

@@ -7,8 +7,8 @@
 : "${KN_RAWCLIENT:?}"
 BACKEND=${1:-ifupdown}
 RAW=$KN_RAWCLIENT
-command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
-[ -z "$KN_SANITIZED" ] || { echo "SKIP: kvmnetd is built with a sanitizer"; exit 77; }
+command -v valgrind >/dev/null || skip "valgrind is not installed"
+[ -z "$KN_SANITIZED" ] || skip "kvmnetd is built with a sanitizer"
 
 ROOT=$T/root
 make_root "$ROOT" "$BACKEND"

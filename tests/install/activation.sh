@@ -25,7 +25,7 @@ else
         skip_part "systemd-analyze verify" "systemd-analyze is not installed"
 fi
 
-command -v systemd-socket-activate >/dev/null || { echo "SKIP: needs systemd-socket-activate"; exit 77; }
+command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate"
 
 # A $NOTIFY_SOCKET of the test's own: what kvmnetd sends it.
 notify_listen() {

@@ -19,8 +19,8 @@ OUTAGE_NO_TRAP=1
 OUTAGE_BUILD=${OUTAGE_BUILD:-$(dirname "$KVMNET")/../..}
 . "$(dirname "$0")/lib-outage.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-command -v ping >/dev/null || { echo "SKIP: ping (iputils-ping) is not installed"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
+command -v ping >/dev/null || skip "ping (iputils-ping) is not installed"
 
 # The namespaces (and whatever runs in them) go before lib.sh's cleanup.
 trap 'outage_teardown; cleanup' EXIT
