@@ -37,7 +37,8 @@ def main(path):
         out = (t.get("stdout") or "") + (t.get("stderr") or "")
         if key == "SKIP":
             why = [l for l in out.splitlines() if l.strip()]
-            skips.append(f"{t['name']}: {why[-1] if why else 'exit 77'}")
+            why = why[-1].removeprefix("SKIP: ") if why else "exit 77"
+            skips.append(f"{t['name']}: {why}")
             continue
         for p in parts(out):
             n["SKIP"] += 1
