@@ -6,7 +6,7 @@
 # word for word) is printed as one and leaves the list whole (exit 0).
 . "$(dirname "$0")/../daemon/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 make_netns dev
 NS=$NS_MADE
 ip -n "$NS" link add eth7 address 02:11:22:33:44:55 type veth peer name peer7 || fail "veth"

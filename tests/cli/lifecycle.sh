@@ -15,7 +15,7 @@
 BACKEND=${1:-ifupdown}
 MODE=${2:-daemon}
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 NS=${KN_NETNS_PREFIX:-kn-test-}$$-life
 ip netns del "$NS" 2>/dev/null
 ip netns add "$NS" || fail "ip netns add $NS"

@@ -7,8 +7,8 @@
 # Needs root (exit 77 without).
 . "$(dirname "$0")/../daemon/lib.sh"
 
-can_netns || { echo "SKIP: live tests need root and ip (network namespaces)"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+can_netns || skip "live tests need root and ip (network namespaces)"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 make_netns events
 H=$NS_MADE

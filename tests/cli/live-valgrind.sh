@@ -8,9 +8,9 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 : "${KN_RAWCLIENT:?}"
 RAW=$KN_RAWCLIENT
-can_netns || { echo "SKIP: live tests need root and ip (network namespaces)"; exit 77; }
-command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
-[ -z "$KN_SANITIZED" ] || { echo "SKIP: kvmnetd is built with a sanitizer"; exit 77; }
+can_netns || skip "live tests need root and ip (network namespaces)"
+command -v valgrind >/dev/null || skip "valgrind is not installed"
+[ -z "$KN_SANITIZED" ] || skip "kvmnetd is built with a sanitizer"
 
 make_netns vg
 H=$NS_MADE
@@ -96,6 +96,8 @@ if [ -n "$DHCP" ]; then
         "${K[@]}" iface-destroy eth0 >/dev/null || fail "destroy DHCP"
         # SIGTERM while a DHCP start runs: the daemon lets it finish.
         "$RAW" "$T/rw" 'send:{"id":1,"verb":"iface-start","args":{"name":"eth0"}}\n' sleep:0.3 || fail "start then close"
+else
+        skip_part DHCP "dnsmasq or busybox missing"
 fi
 kill "$EV" 2>/dev/null
 wait "$EV" 2>/dev/null

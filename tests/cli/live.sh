@@ -17,8 +17,8 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 MODE=${1:-daemon}
 
-can_netns || { echo "SKIP: live tests need root and ip (network namespaces)"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+can_netns || skip "live tests need root and ip (network namespaces)"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 make_netns host
 H=$NS_MADE
@@ -150,9 +150,7 @@ grep -q "<mtu size='1400'/>" "$T/live.xml" && grep -q "<ip address='10.80.0.3' p
         grep -q "<mac address='" "$T/live.xml" || fail "live XML: $(cat "$T/live.xml")"
 kv iface-dumpxml --inactive eth0 | cmp -s - "$T/eth0.xml" && fail "--inactive should differ from live"
 kv iface-dumpxml --inactive eth0 | grep -q "<link" && fail "--inactive shows live state"
-if command -v virt-xml-validate >/dev/null; then
-        virt-xml-validate "$T/live.xml" interface >"$T/vxv" 2>&1 || fail "virt-xml-validate: $(cat "$T/vxv") $(cat "$T/live.xml")"
-fi
+xml_validate "$T/live.xml" interface
 kv iface-list --all >"$T/out" || fail "iface-list --all"
 grep -q '^ spare0 *active *[0-9a-f:]* *no$' "$T/out" || fail "unconfigured spare0 not listed as such: $(cat "$T/out")"
 grep -q '^ eth1 *inactive *[0-9a-f:]* *no$' "$T/out" || fail "unconfigured eth1 (down): $(cat "$T/out")"
@@ -198,9 +196,7 @@ grep -q '^ eth1 ' "$T/out" && fail "port eth1 listed at top level: $(cat "$T/out
 kv iface-dumpxml br0 >"$T/br0-live.xml" || fail "dumpxml br0"
 grep -q "<bridge stp='off' delay='0'>" "$T/br0-live.xml" && grep -q "<interface type='ethernet' name='eth1'>" "$T/br0-live.xml" ||
         fail "live bridge XML: $(cat "$T/br0-live.xml")"
-if command -v virt-xml-validate >/dev/null; then
-        virt-xml-validate "$T/br0-live.xml" interface >"$T/vxv" 2>&1 || fail "virt-xml-validate br0: $(cat "$T/vxv")"
-fi
+xml_validate "$T/br0-live.xml" interface
 kv iface-destroy br0 >/dev/null || fail "iface-destroy br0"
 ip -n "$H" link show dev br0 >/dev/null 2>&1 && fail "br0 still exists"
 [ "$(master_of eth1)" = - ] || fail "eth1 still enslaved"
@@ -318,7 +314,7 @@ PY
                 pass "iface-start --timeout: exit 8 in time, progress on a terminal, --verbose and --json list the undone steps"
         fi
 else
-        echo "ok - DHCP # SKIP dnsmasq or busybox udhcpc missing"
+        skip_part DHCP "dnsmasq or busybox udhcpc missing"
 fi
 
 if [ "$MODE" = daemon ]; then

@@ -159,7 +159,7 @@ if bad:
 EOF
         pass "strace: kvmnet --root reads and writes only under the root, opens no socket"
 else
-        echo "# strace is not usable here: path check skipped"
+        skip_part "strace path check" "strace is not installed or cannot trace here"
 fi
 
 # --root DIR --netns NS: live verbs act in NS alone.
@@ -191,5 +191,5 @@ EOF
         ip -n "$NS" -o addr show dev eth7 | grep -q '198\.51\.100\.7' && fail "eth7 kept its address"
         pass "--root DIR --netns NS: live verbs act in NS only"
 else
-        echo "# not root: the --netns part is skipped"
+        skip_part "--root DIR --netns NS" "needs root and ip (network namespaces)"
 fi

@@ -10,8 +10,8 @@
 # dnsmasq, nft (exit 77).
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-[ -x /usr/sbin/dnsmasq ] && command -v nft >/dev/null || { echo "SKIP: needs dnsmasq and nft"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
+[ -x /usr/sbin/dnsmasq ] && command -v nft >/dev/null || skip "needs dnsmasq and nft"
 
 make_netns host; H=$NS_MADE
 make_netns lan; L=$NS_MADE

@@ -6,10 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 BACKEND=${1:-ifupdown}
 
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (to act as nobody)"; exit 77; }
-command -v setpriv >/dev/null || { echo "SKIP: needs setpriv"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (to act as nobody)"
+command -v setpriv >/dev/null || skip "needs setpriv"
 NOBODY_GID=$(getent group nogroup | cut -d: -f3)
-[ -n "$NOBODY_GID" ] || { echo "SKIP: needs a nogroup group"; exit 77; }
+[ -n "$NOBODY_GID" ] || skip "needs a nogroup group"
 
 as_nobody() { setpriv --reuid=65534 --regid="$NOBODY_GID" --clear-groups "$@"; }
 as_stranger() { setpriv --reuid=65534 --regid=65533 --clear-groups "$@"; } # not in nogroup

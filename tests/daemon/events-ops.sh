@@ -16,8 +16,8 @@
 # (exit 77 without).
 . "$(dirname "$0")/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 make_netns ops
 H=$NS_MADE
@@ -283,7 +283,7 @@ if command -v qemu-system-x86_64 >/dev/null && [ -c /dev/net/tun ]; then
                 fail "the killed QEMU's event: $(cat "$T/guests")"
         pass "guest defined, started, stopped (guest-stop; QEMU killed: no op), undefined, adopted; NIC attached, unplug-pending, removed (late, the detach's op)"
 else
-        echo "ok - SKIP: guest events need qemu-system-x86_64 and /dev/net/tun"
+        skip_part "guest events" "need qemu-system-x86_64 and /dev/net/tun"
 fi
 
 # A restarted kvmnetd never hands out an id again.

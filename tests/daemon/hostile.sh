@@ -10,8 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 BACKEND=${1:-ifupdown}
 HOSTILE="python3 $(dirname "$0")/hostile.py"
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (clients run as nobody)"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (clients run as nobody)"
+command -v python3 >/dev/null || skip "python3 is not installed"
 
 ROOT=$T/root
 make_root "$ROOT" "$BACKEND"
@@ -75,5 +75,5 @@ if command -v prlimit >/dev/null; then
         hostile fds "$KN_SANITIZED"
         stop_daemon
 else
-        echo "ok - SKIP: no prlimit for the out-of-fds case"
+        skip_part "out of file descriptors" "no prlimit"
 fi

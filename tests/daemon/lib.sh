@@ -7,7 +7,11 @@
 #   make_nic_host               (root) $H with eth0 to a LAN namespace, $ROOT for it
 #   stop_daemon                 SIGTERM, check a clean exit and no sockets left
 #   fail MSG / pass MSG
+#   skip WHY                    the whole test cannot run here: exit 77
+#   skip_part PART WHY          one part cannot run; the test goes on
+#                               (scripts/check.sh counts each as a skip)
 #   root_sum DIR                checksum of a tree (names, modes, contents)
+#   xml_validate FILE SCHEMA    virt-xml-validate (a skipped part without it)
 #   expect_error CODE PATTERN CMD...   CMD exits CODE with exactly one
 #                               "error:" line on stderr, matching PATTERN
 # Everything lives in $T, removed on exit with the processes started here.
@@ -56,6 +60,18 @@ fail() {
 
 pass() {
         echo "ok - $*"
+}
+
+# The one form of a skip, which scripts/check.sh reads: "SKIP: WHY" ends a
+# test with 77 (meson's skip); "SKIP: PART: WHY" from a test that goes on
+# is a skipped part, counted and listed apart from the test's own result.
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+skip_part() {
+        echo "SKIP: $1: ${*:2}"
 }
 
 make_root() {
@@ -140,6 +156,16 @@ daemon_alive() {
 root_sum() {
         (cd "$1" && find . -printf '%p %y %m %s\n' | LC_ALL=C sort &&
                 find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+xml_validate() {
+        local file=$1 schema=$2
+        command -v virt-xml-validate >/dev/null || {
+                skip_part "virt-xml-validate $(basename "$file")" "not installed (libvirt-clients)"
+                return 0
+        }
+        virt-xml-validate "$file" "$schema" >"$T/vxv" 2>&1 ||
+                fail "virt-xml-validate $file $schema: $(cat "$T/vxv") $(cat "$file")"
 }
 
 expect_error() {

@@ -16,9 +16,9 @@
 . "$(dirname "$0")/lib.sh"
 BACKEND=${1:-ifupdown}
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 for f in /etc/x /etc/x.xml /etc/x.conf; do
-        [ ! -e "$f" ] || { echo "SKIP: $f exists, the test could not tell"; exit 77; }
+        [ ! -e "$f" ] || skip "$f exists, the test could not tell"
 done
 
 make_netns names

@@ -194,7 +194,7 @@ def main():
     for b in args.backend or sorted(REGIMES):
         missing = [p for p in REGIMES[b]['binaries'] + REGIMES[b]['files'] if not os.path.exists(p)]
         if missing:
-            print('SKIP %s: not installed: %s' % (b, ' '.join(missing)))
+            print('SKIP: %s: not installed: %s' % (b, ' '.join(missing)))
         else:
             backends.append(b)
     if not backends:

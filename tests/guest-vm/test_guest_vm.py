@@ -302,7 +302,7 @@ def case_vhost(env):
     log = open(os.path.join(env.dir, 'daemon.log')).read()
     m = re.search(r'without vhost-net: (.*)', log)
     check(m, 'no vhost reason logged')
-    print('SKIP vhost-net live path: %s (QMP arguments are unit-tested in guest-netdev-args)'
+    print('SKIP: vhost-net live path: %s (QMP arguments are unit-tested in guest-netdev-args)'
           % m.group(1))
 
 
@@ -391,7 +391,7 @@ def case_network(env):
     test's namespace) reaches a LAN namespace through the NAT; on an
     isolated network it does not."""
     if not os.path.exists('/usr/sbin/dnsmasq'):
-        print('SKIP networks: no /usr/sbin/dnsmasq (dnsmasq-base)')
+        print('SKIP: networks: no /usr/sbin/dnsmasq (dnsmasq-base)')
         return
     lan = 'knhg-%d-lan' % os.getpid()
     env.extra_ns.append(lan)

@@ -11,7 +11,6 @@
 # Every QEMU kvmnetd started under $T/state is killed (by its pid file,
 # checked against its command line) on exit, and those in $QEMU_PIDS.
 
-skip() { echo "SKIP: $*"; exit 77; }
 can_netns || skip "needs root, ip and network namespaces"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (qemu-system-x86)"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun"

@@ -85,9 +85,7 @@ nics = [i for i in ET.parse(sys.argv[1]).getroot().iter('interface')
 assert len(nics) == 1 and nics[0].get('type') == 'network', nics
 assert nics[0].find('source').attrib == {'network': 'lab'}, nics[0].find('source').attrib
 PY
-if command -v virt-xml-validate >/dev/null; then
-        virt-xml-validate "$T/dump.xml" domain >"$T/vxv" 2>&1 || fail "virt-xml-validate: $(cat "$T/vxv")"
-fi
+xml_validate "$T/dump.xml" domain
 printf "<interface type='network'><source network='lab'/><mac address='%s'/></interface>" $M3 >"$T/nic.xml"
 K attach-device g1 "$T/nic.xml" >/dev/null || fail "attach-device type='network'"
 T3=$(tap_of g1 $M3)

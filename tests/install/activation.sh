@@ -22,10 +22,10 @@ if command -v systemd-analyze >/dev/null; then
         grep -q '^Type=notify' "$T/units/kvmnetd.service" || fail "not Type=notify"
         pass "the units pass systemd-analyze verify"
 else
-        echo "ok - systemd-analyze verify # SKIP not installed"
+        skip_part "systemd-analyze verify" "systemd-analyze is not installed"
 fi
 
-command -v systemd-socket-activate >/dev/null || { echo "SKIP: needs systemd-socket-activate"; exit 77; }
+command -v systemd-socket-activate >/dev/null || skip "needs systemd-socket-activate"
 
 # A $NOTIFY_SOCKET of the test's own: what kvmnetd sends it.
 notify_listen() {

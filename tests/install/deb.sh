@@ -7,7 +7,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 : "${KVMNET_SOURCE_ROOT:?}"
 for t in dpkg-buildpackage lintian dh busybox; do
-        command -v "$t" >/dev/null || { echo "SKIP: needs $t (scripts/deps.sh installs it)"; exit 77; }
+        command -v "$t" >/dev/null || skip "needs $t (scripts/deps.sh installs it)"
 done
 
 "$KVMNET_SOURCE_ROOT/scripts/deb.sh" "$T/out" >"$T/deb.log" 2>&1 || fail "make deb: $(tail -n 40 "$T/deb.log")"

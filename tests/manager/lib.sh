@@ -20,15 +20,15 @@ MANAGER_PID=
 
 manager_skip_unless() {
         local p
-        can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+        can_netns || skip "needs root and ip (network namespaces)"
         for p in dbus-daemon busctl unshare ping; do
-                command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+                command -v "$p" >/dev/null || skip "$p is not installed"
         done
         case $1 in
         nm) command -v NetworkManager >/dev/null && command -v nmcli >/dev/null ||
-                { echo "SKIP: NetworkManager (network-manager) is not installed"; exit 77; } ;;
+                skip "NetworkManager (network-manager) is not installed" ;;
         networkd) [ -x /lib/systemd/systemd-networkd ] && id systemd-network >/dev/null 2>&1 ||
-                { echo "SKIP: systemd-networkd is not installed"; exit 77; } ;;
+                skip "systemd-networkd is not installed" ;;
         esac
 }
 

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
 manager_skip_unless nm
-command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq is not installed"; exit 77; }
+command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
 
 mgr_netns host
 H=$NS_MADE

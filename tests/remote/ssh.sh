@@ -9,13 +9,13 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 
 SSHD=/usr/sbin/sshd
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 [ -x "$SSHD" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null ||
-        { echo "SKIP: needs openssh-server and openssh-client (scripts/deps.sh)"; exit 77; }
+        skip "needs openssh-server and openssh-client (scripts/deps.sh)"
 command -v setpriv >/dev/null && command -v unshare >/dev/null ||
-        { echo "SKIP: needs setpriv and unshare"; exit 77; }
+        skip "needs setpriv and unshare"
 NOBODY_GID=$(getent group nogroup | cut -d: -f3)
-[ -n "$NOBODY_GID" ] || { echo "SKIP: needs a nogroup group"; exit 77; }
+[ -n "$NOBODY_GID" ] || skip "needs a nogroup group"
 KVMNET=$(realpath "$KVMNET")
 
 # ---- the host kvmnetd serves: eth0 in a namespace, an ifupdown root ----

@@ -6,7 +6,7 @@
 # match the live state); the next run with --netns NS rolls both back.
 . "$(dirname "$0")/../daemon/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 make_netns host
 H=$NS_MADE
 make_netns lan

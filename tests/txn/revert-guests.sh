@@ -6,7 +6,7 @@
 # Config: Debian ifupdown under a temp root.  Needs root (exit 77).
 . "$(dirname "$0")/../daemon/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 make_nic_host
 start_daemon --netns "$H"
 kv() { "$KVMNET" -c "unix://$T/rw" "$@"; }

@@ -13,9 +13,9 @@ OUTAGE_NO_TRAP=1
 OUTAGE_BUILD=${OUTAGE_BUILD:-$(dirname "$KVMNET")/../..}
 . "$(dirname "$0")/lib-outage.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 command -v dnsmasq >/dev/null && command -v ping >/dev/null && { [ -x /bin/busybox ] || [ -x /usr/bin/busybox ]; } ||
-        { echo "SKIP: dnsmasq, ping or busybox (udhcpc) missing"; exit 77; }
+        skip "dnsmasq, ping or busybox (udhcpc) missing"
 
 trap 'outage_teardown; cleanup' EXIT
 outage_setup dhcp "${OUTAGE_NS_PREFIX:-kn-test}-$$-host" "${OUTAGE_NS_PREFIX:-kn-test}-$$-lan" ||

@@ -19,8 +19,8 @@ OUTAGE_NO_TRAP=1
 OUTAGE_BUILD=${OUTAGE_BUILD:-$(dirname "$KVMNET")/../..}
 . "$(dirname "$0")/lib-outage.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
-command -v ping >/dev/null || { echo "SKIP: ping (iputils-ping) is not installed"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
+command -v ping >/dev/null || skip "ping (iputils-ping) is not installed"
 
 # The namespaces (and whatever runs in them) go before lib.sh's cleanup.
 trap 'outage_teardown; cleanup' EXIT
@@ -95,9 +95,7 @@ grep -q "^link br0 mtu 1500 mac $MAC master - <BROADCAST,MULTICAST,UP,LOWER_UP>"
 grep -q "^auto br0" "$ROOT/etc/network/interfaces" && grep -q "bridge_ports eth0" "$ROOT/etc/network/interfaces" ||
         fail "br0 not in the configuration: $(cat "$ROOT/etc/network/interfaces")"
 kv iface-dumpxml br0 --inactive >"$T/br0.xml" || fail "dumpxml br0"
-if command -v virt-xml-validate >/dev/null; then
-        virt-xml-validate "$T/br0.xml" interface >/dev/null 2>&1 || fail "br0's XML does not validate: $(cat "$T/br0.xml")"
-fi
+xml_validate "$T/br0.xml" interface
 pass "iface-bridge: lost $lost requests, TCP up, eth0's addresses, routes (every table), MAC moved to br0, live and in the config"
 
 probe_start

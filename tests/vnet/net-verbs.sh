@@ -14,10 +14,10 @@
 # changed sysctl.  Needs root, ip, dnsmasq, busybox, nft (exit 77).
 . "$(dirname "$0")/../daemon/lib.sh"
 
-can_netns || { echo "SKIP: needs root and ip (network namespaces)"; exit 77; }
+can_netns || skip "needs root and ip (network namespaces)"
 [ -x /usr/sbin/dnsmasq ] && command -v busybox >/dev/null && command -v nft >/dev/null &&
         command -v virt-xml-validate >/dev/null ||
-        { echo "SKIP: needs dnsmasq, busybox, nft and virt-xml-validate"; exit 77; }
+        skip "needs dnsmasq, busybox, nft and virt-xml-validate"
 
 P=knhd-$$
 H=$P-host LAN=$P-lan G1=$P-g1
