@@ -14,6 +14,15 @@
 #     RESET  brings an "after" back to "before"
 # Counts, in KILLED_BEFORE and KILLED_AFTER, what the restarts rolled back
 # and what they completed; the points are in $CRASH_POINTS ($T/points.VERB).
+# For CHECK:
+#   restart_log K     what kvmnetd logged once killed at point K (its own
+#                     start after the kill, recovery included)
+#   passed K PATTERN  point K, or one before it, matches the ERE PATTERN
+#   temps_left DIR... the temporary files (.kvmnet-tmp-*) a kill left
+
+restart_log() { sed -n "/^crash point $1 /,\$p" "$T/daemon.log"; }
+passed() { head -n "$1" "$CRASH_POINTS" | grep -Eq "^[0-9]+ ($2)"; }
+temps_left() { find "$@" -name '.kvmnet-tmp-*' 2>/dev/null; }
 
 kill_loop() {
         local verb=$1 run=$2 check=$3 reset=$4 k n state rc
