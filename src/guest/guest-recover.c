@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "guest-private.h"
+#include "rootfs.h"
 #include "kvmnet/live.h"
 
 typedef struct recovery {
@@ -400,6 +401,10 @@ static char *read_all(const char *path) {
 }
 
 int kn_guest_registry_recover(kn_guest_registry *reg, int timeout_ms) {
+        /* what a kvmnetd killed while replacing a state file or a
+         * definition left beside it */
+        (void) kn_clean_temps(reg->run_dir);
+        (void) kn_clean_temps(reg->guests_dir);
         DIR *d = opendir(reg->run_dir);
         if (!d)
                 return 0;

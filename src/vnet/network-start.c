@@ -448,14 +448,10 @@ int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err) {
 void kn_net_clean_temps(const kn_net_env *e) {
         static const char *const dirs[] = {"networks", "dnsmasq", "forward", "forward/ipv4",
                                            "forward/ipv6"};
-        kn_root *root = NULL;
-        if (kn_root_open("/", &root, NULL) < 0)
-                return;
         for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
                 _cleanup_free_ char *dir = kn_xasprintf("%s/%s", e->state_dir, dirs[k]);
-                (void) kn_root_clean_temps(root, dir);
+                (void) kn_clean_temps(dir);
         }
-        kn_root_free(root);
 }
 
 int kn_net_running_list(const kn_net_env *e, char ***ret, size_t *n) {
