@@ -5,8 +5,10 @@
 # restarted kvmnetd re-attaches to it).  After every restart the NIC is
 # either fully there (listed, its tap on the bridge, one tap fd in QEMU,
 # one NIC in QEMU) or fully gone (not listed, no tap, no tap fd and no NIC
-# left in QEMU): no tap leaked, no fd orphaned inside QEMU.  The guest
-# "answers" an unplug by the test's system_reset on its own monitor.
+# left in QEMU): no tap leaked, no fd orphaned inside QEMU, no temp file of
+# the guest's state left; and the restart's log says what became of a NIC
+# the kill left half attached or half detached.  The guest "answers" an
+# unplug by the test's system_reset on its own monitor.
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../guest/lib.sh"
@@ -23,23 +25,52 @@ stop_daemon
 
 # The NIC as kvmnet, the kernel and QEMU each see it.
 nic_state() {
-        local listed=no taps fds nics
+        local listed=no taps ports fds nics
         K domiflist g1 2>/dev/null | grep -q -- "$M" && listed=yes
         taps=$(ip -n "$NS" -o link show type tun 2>/dev/null | wc -l)
+        ports=$(ip -n "$NS" -o link show master br0 type tun 2>/dev/null | wc -l)
         fds=$(find "/proc/$QPID/fd" -lname /dev/net/tun 2>/dev/null | wc -l)
         nics=$(qmp g1 human-monitor-command '{"command-line": "info network"}' |
                 python3 -c 'import json,sys; print(json.load(sys.stdin)["return"].count("model="))')
-        echo "listed $listed, taps $taps, QEMU tap fds $fds, QEMU NICs $nics"
+        echo "listed $listed, taps $taps, on br0 $ports, QEMU tap fds $fds, QEMU NICs $nics"
+}
+# What the restart after a kill at K said: the guest re-attached with the
+# NICs it found, and of a NIC the journal (the state file) held half way
+# -- written once by the request and due to be written again -- whether it
+# was kept or dropped.
+STATE_WRITE="write $KVMNET_RUN_DIR/guests/g1.json: replaced"
+logged_nic() { # K ATTACHED(yes/no)
+        local log said
+        case $1 in 0 | baseline | reset) return 0 ;; esac
+        log=$(restart_log "$1")
+        said=$(echo "$log" | grep -- "guest g1: NIC $M ")
+        if [ "$2" = yes ]; then
+                echo "$log" | grep -q "guest g1: re-attached to QEMU pid $QPID with 1 NIC$" ||
+                        { echo "the restart did not re-attach with the NIC: $log"; return 1; }
+                echo "$said" | grep -q "dropped" && { echo "kept, but logged: $said"; return 1; }
+        else
+                echo "$log" | grep -q "guest g1: re-attached to QEMU pid $QPID with 0 NICs$" ||
+                        { echo "the restart did not re-attach without the NIC: $log"; return 1; }
+                [ -z "$said" ] || echo "$said" | grep -q "dropped, tap gone" ||
+                        { echo "gone, but logged: $said"; return 1; }
+        fi
+        if passed "$1" "$STATE_WRITE" && tail -n +$(($1 + 1)) "$CRASH_POINTS" | grep -q "$STATE_WRITE"; then
+                [ -n "$said" ] || { echo "the NIC the journal held half way went without a word: $log"; return 1; }
+        fi
 }
 check_nic() { # K
-        local s
+        local s t attached
         kill -0 "$QPID" || { echo "QEMU died"; return 1; }
+        t=$(temps_left "$KVMNET_RUN_DIR" "$T/state")
+        [ -z "$t" ] || { echo "temp files left: $t"; return 1; }
         s=$(nic_state)
         case $s in
-        "listed no, taps 0, QEMU tap fds 0, QEMU NICs 0") echo "$ATTACHED_IS_AFTER" | sed 's/yes/before/; s/no/after/' ;;
-        "listed yes, taps 1, QEMU tap fds 1, QEMU NICs 1") echo "$ATTACHED_IS_AFTER" | sed 's/yes/after/; s/no/before/' ;;
+        "listed no, taps 0, on br0 0, QEMU tap fds 0, QEMU NICs 0") attached=no ;;
+        "listed yes, taps 1, on br0 1, QEMU tap fds 1, QEMU NICs 1") attached=yes ;;
         *) echo "half: $s"; return 1 ;;
         esac
+        logged_nic "$1" "$attached" || return 1
+        if [ "$attached" = "$ATTACHED_IS_AFTER" ]; then echo after; else echo before; fi
 }
 # After system_reset the firmware resets a few times within ~60 ms, each
 # completing pending unplugs: let that pass.
