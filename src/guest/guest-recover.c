@@ -215,10 +215,17 @@ static void reconcile_nic(recovery *rc, kn_gnic *n) {
         case KN_GNIC_ATTACHING:
                 if (!dev)
                         return drop_nic(rc, n, "was being attached when kvmnetd stopped");
+                /* an attach --persistent killed between device_add's reply
+                 * and the definition's write (once more if it was written:
+                 * a NIC already there is left as it is) */
+                if (n->persistent)
+                        kn_gnic_persist(g, n, true);
                 kn_guest_log(rc->reg,
                              "guest %s: NIC %s (%s): its attach was interrupted after QEMU had "
-                             "it: kept",
-                             g->name, mac, n->device_id);
+                             "it: kept%s",
+                             g->name, mac, n->device_id,
+                             n->persistent ? ", in the definition too (--persistent)" : "");
+                n->persistent = false;
                 n->state = KN_GNIC_ATTACHED;
                 break;
         case KN_GNIC_ATTACHED:
