@@ -7,8 +7,10 @@
 # one NIC in QEMU) or fully gone (not listed, no tap, no tap fd and no NIC
 # left in QEMU): no tap leaked, no fd orphaned inside QEMU, no temp file of
 # the guest's state left; and the restart's log says what became of a NIC
-# the kill left half attached or half detached.  The guest "answers" an
-# unplug by the test's system_reset on its own monitor.
+# the kill left half attached or half detached.  attach-interface
+# --persistent once more: the guest's definition and state files whole,
+# the definition with the NIC exactly when QEMU has it.  The guest
+# "answers" an unplug by the test's system_reset on its own monitor.
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../guest/lib.sh"
@@ -75,11 +77,12 @@ check_nic() { # K
 # After system_reset the firmware resets a few times within ~60 ms, each
 # completing pending unplugs: let that pass.
 settle() { sleep 0.5; }
-attach() { K attach-interface g1 --bridge br0 --mac "$M"; }
+PERSISTENT= # --persistent for attach and detach
+attach() { K attach-interface g1 --bridge br0 --mac "$M" ${PERSISTENT:+"$PERSISTENT"}; }
 detach() { # the guest lets go 0.3 s after the request
         (sleep 0.3 && qmp g1 system_reset >/dev/null) &
         local r=0 reset=$!
-        K detach-interface g1 --mac "$M" --timeout 5 || r=$?
+        K detach-interface g1 --mac "$M" --timeout 5 ${PERSISTENT:+"$PERSISTENT"} || r=$?
         wait "$reset"
         settle
         return $r
@@ -97,3 +100,29 @@ stop_daemon
 ATTACHED_IS_AFTER=no
 kill_loop detach-interface detach check_nic attach_now --netns "$NS"
 pass "detach-interface: killed at each of its $KILL_POINTS points: $KILLED_BEFORE kept, $KILLED_AFTER removed; no tap or QEMU fd left over"
+
+# The definition (STATE/guests/g1.xml) and the runtime state (g1.json),
+# each whole: "yes" if the definition has the NIC, "no" if not.
+def_has_nic() {
+        python3 - "$T/state/guests/g1.xml" "$KVMNET_RUN_DIR/guests/g1.json" "$M" <<'PY'
+import json, sys, xml.etree.ElementTree as ET
+json.load(open(sys.argv[2]))
+macs = [m.get('address') for m in ET.parse(sys.argv[1]).iter('mac')]
+print('yes' if sys.argv[3] in macs else 'no')
+PY
+}
+check_persistent() { # K
+        local s d
+        s=$(check_nic "$1") || { echo "$s"; return 1; }
+        d=$(def_has_nic 2>&1) || { echo "$s, but a file is not whole: $d"; return 1; }
+        case "$s $d" in
+        "after yes" | "before no") echo "$s" ;;
+        *) echo "$s, but the definition has the NIC: $d"; return 1 ;;
+        esac
+}
+start_daemon --netns "$NS"
+detach_now
+stop_daemon
+ATTACHED_IS_AFTER=yes PERSISTENT=--persistent
+kill_loop attach-interface attach check_persistent detach_now --netns "$NS"
+pass "attach-interface --persistent: killed at each of its $KILL_POINTS points: $KILLED_BEFORE rolled back, $KILLED_AFTER complete; the definition and state files whole, the NIC in the definition exactly when attached"
