@@ -39,7 +39,13 @@ kill_loop() {
         # first run may do once-only work: a state file made).
         mv "$CRASH_POINTS" "$CRASH_POINTS.first"
         "$run" >"$T/run.out" 2>&1 || fail "$verb without a kill failed: $(cat "$T/run.out")"
-        n=$(wc -l <"$CRASH_POINTS")
+        # (A request's last points may come after its reply -- attach's
+        # state write: the count is taken once it stops growing.)
+        n=-1
+        while [ "$n" != "$(wc -l <"$CRASH_POINTS")" ]; do
+                n=$(wc -l <"$CRASH_POINTS")
+                sleep 0.1
+        done
         # (Not in a $(...): CHECK keeps what it saw.)
         "$check" 0 >"$T/check.out" || fail "$verb without a kill: $(cat "$T/check.out")"
         state=$(cat "$T/check.out")
