@@ -43,7 +43,7 @@ nic_state() {
 STATE_WRITE="write $KVMNET_RUN_DIR/guests/g1.json: replaced"
 logged_nic() { # K ATTACHED(yes/no)
         local log said
-        case $1 in 0 | baseline | reset) return 0 ;; esac
+        killed "$1" || return 0
         log=$(restart_log "$1")
         said=$(echo "$log" | grep -- "guest g1: NIC $M ")
         if [ "$2" = yes ]; then
@@ -61,10 +61,9 @@ logged_nic() { # K ATTACHED(yes/no)
         fi
 }
 check_nic() { # K
-        local s t attached
+        local s attached
         kill -0 "$QPID" || { echo "QEMU died"; return 1; }
-        t=$(temps_left "$KVMNET_RUN_DIR" "$T/state")
-        [ -z "$t" ] || { echo "temp files left: $t"; return 1; }
+        no_temps "$KVMNET_RUN_DIR" "$T/state" || return 1
         s=$(nic_state)
         case $s in
         "listed no, taps 0, on br0 0, QEMU tap fds 0, QEMU NICs 0") attached=no ;;

@@ -55,13 +55,6 @@ logged_rollback() { # K
         passed "$1" "live step: |write $ROOT/.*: replaced" || return 0
         restart_log "$1" | grep -Eq "interrupted|undoing|rolled back|restored"
 }
-# A kill between a temp file's write and its rename leaves it: the restart
-# removes it, from the configuration and kvmnetd's own state alike.
-no_temps() {
-        local t
-        t=$(temps_left "$ROOT" "$T/state")
-        [ -z "$t" ] || { echo "temp files left: $t"; return 1; }
-}
 
 # ---- a transaction: iface-define, iface-start and iface-commit inside
 # iface-begin (iface-define writes the configuration file)
@@ -76,7 +69,7 @@ run_txn() { kv iface-begin && kv iface-define "$T/eth9.xml" && kv iface-start et
 check_state() { # K
         local l f
         l=$(live) f=$(files)
-        no_temps || return 1
+        no_temps "$ROOT" "$T/state" || return 1
         journal_empty || { echo "the journal is not empty: $(find "$T/state/txn" -type f)"; return 1; }
         if [ "$1" = 0 ]; then A_LIVE=$l A_FILES=$f; fi
         if [ "$1" = baseline ]; then B_LIVE=$l B_FILES=$f; fi
@@ -117,7 +110,7 @@ dnsmasq_of_lab() { pgrep -f "conf-file=$T/state/dnsmasq/lab.conf"; }
 # (completed) by the restart, which says so; without it, nothing of it may
 # be left.
 logged_net() { # K OUTCOME
-        case $1 in 0 | baseline | reset) return 0 ;; esac
+        killed "$1" || return 0
         if [ "$2" = after ]; then
                 restart_log "$1" | grep -q "network lab: adopted" ||
                         { echo "completed without a word"; return 1; }
@@ -128,7 +121,7 @@ logged_net() { # K OUTCOME
 }
 check_net() { # K
         local active=no bridge=no table=no dns=no fwd state
-        no_temps || return 1
+        no_temps "$ROOT" "$T/state" || return 1
         kv net-list | grep -Eq '^ lab +active' && active=yes
         ip -n "$H" link show kvbr7 >/dev/null 2>&1 && bridge=yes
         ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null 2>&1 && table=yes

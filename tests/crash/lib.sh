@@ -18,11 +18,18 @@
 #   restart_log K     what kvmnetd logged once killed at point K (its own
 #                     start after the kill, recovery included)
 #   passed K PATTERN  point K, or one before it, matches the ERE PATTERN
-#   temps_left DIR... the temporary files (.kvmnet-tmp-*) a kill left
-
+#   killed K          K is a point killed at (not 0, baseline or reset)
+#   no_temps DIR...   no temporary file (.kvmnet-tmp-*) a kill left between
+#                     its write and its rename is in the DIRs (else names
+#                     them and fails): the restart removes them
+killed() { case $1 in 0 | baseline | reset) return 1 ;; esac; }
 restart_log() { sed -n "/^crash point $1 /,\$p" "$T/daemon.log"; }
 passed() { head -n "$1" "$CRASH_POINTS" | grep -Eq "^[0-9]+ ($2)"; }
-temps_left() { find "$@" -name '.kvmnet-tmp-*' 2>/dev/null; }
+no_temps() {
+        local t
+        t=$(find "$@" -name '.kvmnet-tmp-*' 2>/dev/null)
+        [ -z "$t" ] || { echo "temp files left: $t"; return 1; }
+}
 
 kill_loop() {
         local verb=$1 run=$2 check=$3 reset=$4 k n state rc
