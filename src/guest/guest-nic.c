@@ -347,12 +347,12 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
 
 /* ---- attach ---- */
 
-void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
+bool kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
         kn_error err = {0};
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         if (kn_guest_def_load(g->reg, g->name, &def, &err) < 0) {
                 kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
-                return;
+                return false;
         }
         size_t k = 0;
         while (k < def->n_nics &&
@@ -367,9 +367,12 @@ void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
                         (def->n_nics - k - 1) * sizeof *def->nics);
                 def->n_nics--;
         } else
-                return;
-        if (kn_guest_def_store(g->reg, def, &err) < 0)
+                return true;
+        if (kn_guest_def_store(g->reg, def, &err) < 0) {
                 kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
+                return false;
+        }
+        return true;
 }
 
 static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {

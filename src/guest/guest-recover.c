@@ -218,8 +218,8 @@ static void reconcile_nic(recovery *rc, kn_gnic *n) {
                 /* an attach --persistent killed between device_add's reply
                  * and the definition's write (once more if it was written:
                  * a NIC already there is left as it is) */
-                if (n->persistent)
-                        kn_gnic_persist(g, n, true);
+                if (n->persistent && !kn_gnic_persist(g, n, true))
+                        n->persistent = false; /* not in the definition (logged) */
                 kn_guest_log(rc->reg,
                              "guest %s: NIC %s (%s): its attach was interrupted after QEMU had "
                              "it: kept%s",
