@@ -218,6 +218,9 @@ int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err);
 /* The names of the running networks (STATE/networks), sorted; free with
  * kn_strv_free. */
 int kn_net_running_list(const kn_net_env *e, char ***ret, size_t *n);
+/* kvmnetd starts: the temp files a killed kvmnetd left beside the files it
+ * was replacing (STATE/networks, STATE/dnsmasq, STATE/forward) go. */
+void kn_net_clean_temps(const kn_net_env *e);
 /* Let go of the handle and leave the network running (kvmnetd exits). */
 kn_net_run *kn_net_run_free(kn_net_run *run);
 const kn_net *kn_net_run_def(const kn_net_run *run);

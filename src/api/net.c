@@ -724,6 +724,7 @@ void kn_api_net_boot(kn_api *api) {
         kn_net_env e = {.state_dir = api->state_dir ? api->state_dir : KN_STATE_DIR};
         char **names = NULL;
         size_t n = 0, n_auto = 0;
+        kn_net_clean_temps(&e);
         (void) kn_net_running_list(&e, &names, &n);
         const kn_net *const *list;
         size_t nl = kn_net_store_list(s->store, &list);

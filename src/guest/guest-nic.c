@@ -231,7 +231,9 @@ static void test_delay(void) {
 
 /* Create the tap in the served namespace with the host-side MAC and the
  * bridge's MTU, make it a port of the bridge and bring it up.  On failure
- * the fds are closed and the tap is gone. */
+ * the fds are closed and the tap is gone.  (Tests fail the "tap create" or
+ * the "bridge join" step, KVMNET_TEST_FAIL_STEP: the kernel refuses
+ * neither on demand.) */
 static int tap_in_netns(void *data) {
         kn_tap_job *j = data;
         kn_error *err = &j->err;
@@ -240,13 +242,15 @@ static int tap_in_netns(void *data) {
         int r = bridge_mtu(j->bridge, j->netns, &mtu, err);
         if (r >= 0) {
                 test_delay();
-                r = kn_tap_create(j->target, j->queues, true, j->fds, j->tap, err);
+                if ((r = kn_test_fail_step("tap create", err)) >= 0)
+                        r = kn_tap_create(j->target, j->queues, true, j->fds, j->tap, err);
         }
         j->t_created = kn_guest_now_us();
         if (r >= 0) {
                 kn_tap_host_mac(j->mac, host_mac);
                 if ((r = kn_tap_set_mac(j->tap, host_mac, err)) < 0 ||
                     (r = kn_tap_set_mtu(j->tap, mtu, err)) < 0 ||
+                    (r = kn_test_fail_step("bridge join", err)) < 0 ||
                     (r = kn_tap_set_bridge(j->tap, j->bridge, err)) < 0 ||
                     (r = kn_tap_set_up(j->tap, true, err)) < 0)
                         kn_tap_close(j->fds, j->queues);
@@ -358,12 +362,12 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
 
 /* ---- attach ---- */
 
-void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
+bool kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
         kn_error err = {0};
         _cleanup_(kn_guest_def_freep) kn_guest_def *def = NULL;
         if (kn_guest_def_load(g->reg, g->name, &def, &err) < 0) {
                 kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
-                return;
+                return false;
         }
         size_t k = 0;
         while (k < def->n_nics &&
@@ -378,9 +382,12 @@ void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add) {
                         (def->n_nics - k - 1) * sizeof *def->nics);
                 def->n_nics--;
         } else
-                return;
-        if (kn_guest_def_store(g->reg, def, &err) < 0)
+                return true;
+        if (kn_guest_def_store(g->reg, def, &err) < 0) {
                 kn_guest_log(g->reg, "guest %s: definition not updated: %s", g->name, err.message);
+                return false;
+        }
+        return true;
 }
 
 static void attach_device_done(kn_qmp *q, const kn_qmp_reply *reply, void *userdata) {
@@ -451,7 +458,9 @@ static void attach_getfd_done(kn_qmp *q, const kn_qmp_reply *reply, void *userda
         attach_send_next(op);
 }
 
-/* getfd for each fd, one at a time, then netdev_add. */
+/* getfd for each fd, one at a time, then netdev_add.  (Tests fail the
+ * getfd of one name, "getfd NAME" in KVMNET_TEST_FAIL_STEP: QEMU refuses
+ * none on demand.) */
 static void attach_send_next(kn_gop *op) {
         kn_gnic *n = op->nic;
         kn_error e = {0};
@@ -459,6 +468,10 @@ static void attach_send_next(kn_gop *op) {
         if (op->n_sent < op->n_names) {
                 unsigned k = op->n_sent;
                 int fd = k < n->nic.queues ? op->tapfds[k] : op->vhostfds[k - n->nic.queues];
+                char step[64];
+                snprintf(step, sizeof step, "getfd %s", op->names[k]);
+                if ((r = kn_test_fail_step(step, &e)) < 0)
+                        return attach_fail(op, r, &e);
                 json_object *a = json_object_new_object();
                 json_object_object_add(a, "fdname", json_object_new_string(op->names[k]));
                 r = kn_guest_qmp_send(n->guest, "getfd", a, fd, attach_getfd_done, op, &e);

@@ -238,8 +238,9 @@ void kn_gnic_publish(const kn_gnic *n, const char *action, const char *reason);
 /* A NIC as the state file and recovery know it, added to g's list. */
 kn_gnic *kn_gnic_new(kn_guest *g);
 void kn_gnic_free(kn_gnic *n);
-/* Add n to (or drop it from) the guest's stored definition, by MAC. */
-void kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add);
+/* Add n to (or drop it from) the guest's stored definition, by MAC; false
+ * if the definition could not be updated (logged). */
+bool kn_gnic_persist(kn_guest *g, const kn_gnic *n, bool add);
 
 /* The loop thread's handle on the served namespace (kvmnet/live.h: enter
  * it with kn_netns_run()), opened on first use; NULL with err if it can't. */

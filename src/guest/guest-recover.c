@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "guest-private.h"
+#include "rootfs.h"
 #include "kvmnet/live.h"
 
 typedef struct recovery {
@@ -214,10 +215,17 @@ static void reconcile_nic(recovery *rc, kn_gnic *n) {
         case KN_GNIC_ATTACHING:
                 if (!dev)
                         return drop_nic(rc, n, "was being attached when kvmnetd stopped");
+                /* an attach --persistent killed between device_add's reply
+                 * and the definition's write (once more if it was written:
+                 * a NIC already there is left as it is) */
+                if (n->persistent && !kn_gnic_persist(g, n, true))
+                        n->persistent = false; /* not in the definition (logged) */
                 kn_guest_log(rc->reg,
                              "guest %s: NIC %s (%s): its attach was interrupted after QEMU had "
-                             "it: kept",
-                             g->name, mac, n->device_id);
+                             "it: kept%s",
+                             g->name, mac, n->device_id,
+                             n->persistent ? ", in the definition too (--persistent)" : "");
+                n->persistent = false;
                 n->state = KN_GNIC_ATTACHED;
                 break;
         case KN_GNIC_ATTACHED:
@@ -400,6 +408,10 @@ static char *read_all(const char *path) {
 }
 
 int kn_guest_registry_recover(kn_guest_registry *reg, int timeout_ms) {
+        /* what a kvmnetd killed while replacing a state file or a
+         * definition left beside it */
+        (void) kn_clean_temps(reg->run_dir);
+        (void) kn_clean_temps(reg->guests_dir);
         DIR *d = opendir(reg->run_dir);
         if (!d)
                 return 0;

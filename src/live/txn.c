@@ -144,21 +144,6 @@ static void step_done(kn_live_step *s) {
         *s = (kn_live_step){0};
 }
 
-/* Tests make the step whose description starts with $KVMNET_TEST_FAIL_STEP
- * fail, as a kernel refusal would, or kill the process right after the
- * kernel made the step starting with $KVMNET_TEST_KILL_STEP: the only way
- * to reach every undo and recovery path on demand. */
-static bool test_hook(const char *var, const char *what) {
-        const char *p = getenv(var);
-        return !isempty(p) && startswith(what, p);
-}
-
-static int injected_failure(const char *what, kn_error *err) {
-        if (!test_hook("KVMNET_TEST_FAIL_STEP", what))
-                return 0;
-        return kn_error_set(err, EIO, "%s: injected failure (KVMNET_TEST_FAIL_STEP)", what);
-}
-
 /* Write-ahead: the undo is logged before the forward step is sent, and
  * cancelled if the kernel refuses the step. */
 static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
@@ -179,7 +164,9 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                 return kn_error_set(err, EINVAL, "%s: cannot build the request", what);
         }
         log_step(t, s);
-        int r = injected_failure(s->what, err);
+        /* Tests fail a step or kill after it (crashpoint.h): the only way
+         * to reach every undo and recovery path on demand. */
+        int r = kn_test_fail_step(s->what, err);
         if (r < 0) {
                 for (size_t k = 0; k < n_fwd; k++)
                         nlmsg_free(fwd[k]);
@@ -190,7 +177,7 @@ static int call(kn_netns *ns, kn_live_txn *t, struct nl_msg **fwd, size_t n_fwd,
                 log_text(t, "C");
                 step_done(s);
                 t->n--;
-        } else if (test_hook("KVMNET_TEST_KILL_STEP", s->what))
+        } else if (kn_test_hook("KVMNET_TEST_KILL_STEP", s->what))
                 kill(getpid(), SIGKILL);
         else
                 kn_crashpoint("live step: %s", s->what);

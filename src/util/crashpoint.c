@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -60,4 +61,15 @@ void kn_crashpoint(const char *fmt, ...) {
                 dprintf(STDERR_FILENO, "crash point %ld (%s): SIGKILL\n", n, what);
                 kill(getpid(), SIGKILL);
         }
+}
+
+bool kn_test_hook(const char *var, const char *what) {
+        const char *p = getenv(var);
+        return !isempty(p) && startswith(what, p);
+}
+
+int kn_test_fail_step(const char *what, kn_error *err) {
+        if (!kn_test_hook("KVMNET_TEST_FAIL_STEP", what))
+                return 0;
+        return kn_error_set(err, EIO, "%s: injected failure (KVMNET_TEST_FAIL_STEP)", what);
 }

@@ -520,8 +520,8 @@ __attribute__((constructor)) static void note_start(void) {
         process_start = time(NULL);
 }
 
-int kn_root_clean_temps(const kn_root *r, const char *rel_dir) {
-        int fd = kn_root_openat(r, rel_dir, O_RDONLY | O_DIRECTORY, 0);
+/* kn_root_clean_temps and kn_clean_temps: in the directory fd (taken). */
+static int clean_temps_in(int fd) {
         if (fd < 0)
                 return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
         DIR *d = fdopendir(fd);
@@ -546,6 +546,15 @@ int kn_root_clean_temps(const kn_root *r, const char *rel_dir) {
                 (void) fsync(dirfd(d));
         closedir(d);
         return n;
+}
+
+int kn_root_clean_temps(const kn_root *r, const char *rel_dir) {
+        return clean_temps_in(kn_root_openat(r, rel_dir, O_RDONLY | O_DIRECTORY, 0));
+}
+
+int kn_clean_temps(const char *dir) {
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return clean_temps_in(fd < 0 ? -errno : fd);
 }
 
 int kn_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, bool durable,

@@ -82,6 +82,9 @@ int kn_root_rmdir_empty(const kn_root *r, const char *rel);
  * own from before it started.  Returns how many it removed; a missing
  * directory is 0. */
 int kn_root_clean_temps(const kn_root *r, const char *rel_dir);
+/* The same for a host directory outside any root (state and run
+ * directories). */
+int kn_clean_temps(const char *dir);
 
 /* The same write for a host path outside any root (state and run
  * directories): temp file in the same directory, rename over path.

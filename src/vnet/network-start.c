@@ -459,6 +459,15 @@ int kn_net_purge(const kn_net_env *e, const char *name, kn_error *err) {
         return kn_dnsmasq_kill(dir, name, true, err);
 }
 
+void kn_net_clean_temps(const kn_net_env *e) {
+        static const char *const dirs[] = {"networks", "dnsmasq", "forward", "forward/ipv4",
+                                           "forward/ipv6"};
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                _cleanup_free_ char *dir = kn_xasprintf("%s/%s", e->state_dir, dirs[k]);
+                (void) kn_clean_temps(dir);
+        }
+}
+
 int kn_net_running_list(const kn_net_env *e, char ***ret, size_t *n) {
         _cleanup_free_ char *dir = kn_xasprintf("%s/networks", e->state_dir);
         kn_root *root = NULL;

@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # kvmnetd killed with -9 at every crash point (src/util/crashpoint.h) of:
-# a transaction (iface-start and iface-commit inside iface-begin),
-# iface-bridge, and net-start of a NAT network; restarted each time.  After
-# every restart the host is exactly as before the request or exactly as
-# after it -- live state (links, masters, addresses, routes), the
+# a transaction (iface-define, iface-start and iface-commit inside
+# iface-begin), iface-bridge, and net-start of a NAT network; restarted each
+# time.  After every restart the host is exactly as before the request or
+# exactly as after it -- live state (links, masters, addresses, routes), the
 # configuration files (names and contents: no temp file, nothing half
-# written), the journal empty -- and a rollback is logged.  Needs root, ip,
-# dnsmasq, nft (exit 77).
+# written), the journal empty -- and what the restart rolled back or
+# completed is logged.  Needs root, ip, dnsmasq, nft (exit 77).
 . "$(dirname "$0")/../daemon/lib.sh"
 . "$(dirname "$0")/lib.sh"
 can_netns || skip "needs root and ip (network namespaces)"
@@ -51,13 +51,13 @@ same() { [ "$1" = "$2" ]; }
 # A restart that found something to roll back says so: something is, once
 # the kernel made a step or a file under the root was replaced by the
 # point the kill came at (K).
-changed_by() { head -n "$1" "$CRASH_POINTS" | grep -Eq "^[0-9]+ (live step: |write $ROOT/.*: replaced)"; }
 logged_rollback() { # K
-        changed_by "$1" || return 0
-        grep -Eq "interrupted|undoing|rolled back|restored" "$T/daemon.log"
+        passed "$1" "live step: |write $ROOT/.*: replaced" || return 0
+        restart_log "$1" | grep -Eq "interrupted|undoing|rolled back|restored"
 }
 
-# ---- a transaction: iface-start and iface-commit inside iface-begin
+# ---- a transaction: iface-define, iface-start and iface-commit inside
+# iface-begin (iface-define writes the configuration file)
 cat >"$T/eth9.xml" <<'XML'
 <interface type='ethernet' name='eth9'>
   <start mode='onboot'/>
@@ -69,6 +69,7 @@ run_txn() { kv iface-begin && kv iface-define "$T/eth9.xml" && kv iface-start et
 check_state() { # K
         local l f
         l=$(live) f=$(files)
+        no_temps "$ROOT" "$T/state" || return 1
         journal_empty || { echo "the journal is not empty: $(find "$T/state/txn" -type f)"; return 1; }
         if [ "$1" = 0 ]; then A_LIVE=$l A_FILES=$f; fi
         if [ "$1" = baseline ]; then B_LIVE=$l B_FILES=$f; fi
@@ -83,8 +84,8 @@ check_state() { # K
         fi
 }
 reset_txn() { kv iface-destroy eth9 >/dev/null && kv iface-undefine eth9 >/dev/null || fail "reset eth9"; }
-kill_loop iface-start,iface-commit run_txn check_state reset_txn --netns "$H"
-pass "transaction: killed at each of its $KILL_POINTS points (iface-start, iface-commit): $KILLED_BEFORE rolled back, $KILLED_AFTER complete"
+kill_loop iface-define,iface-start,iface-commit run_txn check_state reset_txn --netns "$H"
+pass "transaction: killed at each of its $KILL_POINTS points (iface-define, iface-start, iface-commit): $KILLED_BEFORE rolled back, $KILLED_AFTER complete"
 
 # ---- iface-bridge
 run_bridge() { kv iface-bridge eth0 br0; }
@@ -105,18 +106,34 @@ start_daemon --netns "$H"
 kv net-define "$T/lab.xml" >/dev/null || fail "net-define"
 stop_daemon
 dnsmasq_of_lab() { pgrep -f "conf-file=$T/state/dnsmasq/lab.conf"; }
-check_net() {
-        local active=no bridge=no table=no dns=no fwd
+# A network whose run file (STATE/networks/lab.xml) was in place is adopted
+# (completed) by the restart, which says so; without it, nothing of it may
+# be left.
+logged_net() { # K OUTCOME
+        killed "$1" || return 0
+        if [ "$2" = after ]; then
+                restart_log "$1" | grep -q "network lab: adopted" ||
+                        { echo "completed without a word"; return 1; }
+        elif passed "$1" "write $T/state/networks/lab.xml: replaced"; then
+                restart_log "$1" | grep -q "network lab: " ||
+                        { echo "rolled back without a word"; return 1; }
+        fi
+}
+check_net() { # K
+        local active=no bridge=no table=no dns=no fwd state
+        no_temps "$ROOT" "$T/state" || return 1
         kv net-list | grep -Eq '^ lab +active' && active=yes
         ip -n "$H" link show kvbr7 >/dev/null 2>&1 && bridge=yes
         ip netns exec "$H" nft list table inet kvmnet-lab >/dev/null 2>&1 && table=yes
         dnsmasq_of_lab >/dev/null && dns=yes
         fwd=$(ip netns exec "$H" cat /proc/sys/net/ipv4/ip_forward)
         case "$active $bridge $table $dns $fwd" in
-        "no no no no 0") echo before ;;
-        "yes yes yes yes 1") echo after ;;
+        "no no no no 0") state=before ;;
+        "yes yes yes yes 1") state=after ;;
         *) echo "half: active $active, bridge $bridge, table $table, dnsmasq $dns, ip_forward $fwd"; return 1 ;;
         esac
+        logged_net "$1" "$state" || return 1
+        echo "$state"
 }
 run_net() { kv net-start lab; }
 reset_net() { kv net-destroy lab >/dev/null || fail "reset: net-destroy"; }

@@ -14,6 +14,22 @@
 #     RESET  brings an "after" back to "before"
 # Counts, in KILLED_BEFORE and KILLED_AFTER, what the restarts rolled back
 # and what they completed; the points are in $CRASH_POINTS ($T/points.VERB).
+# For CHECK:
+#   restart_log K     what kvmnetd logged once killed at point K (its own
+#                     start after the kill, recovery included)
+#   passed K PATTERN  point K, or one before it, matches the ERE PATTERN
+#   killed K          K is a point killed at (not 0, baseline or reset)
+#   no_temps DIR...   no temporary file (.kvmnet-tmp-*) a kill left between
+#                     its write and its rename is in the DIRs (else names
+#                     them and fails): the restart removes them
+killed() { case $1 in 0 | baseline | reset) return 1 ;; esac; }
+restart_log() { sed -n "/^crash point $1 /,\$p" "$T/daemon.log"; }
+passed() { head -n "$1" "$CRASH_POINTS" | grep -Eq "^[0-9]+ ($2)"; }
+no_temps() {
+        local t
+        t=$(find "$@" -name '.kvmnet-tmp-*' 2>/dev/null)
+        [ -z "$t" ] || { echo "temp files left: $t"; return 1; }
+}
 
 kill_loop() {
         local verb=$1 run=$2 check=$3 reset=$4 k n state rc
@@ -30,7 +46,13 @@ kill_loop() {
         # first run may do once-only work: a state file made).
         mv "$CRASH_POINTS" "$CRASH_POINTS.first"
         "$run" >"$T/run.out" 2>&1 || fail "$verb without a kill failed: $(cat "$T/run.out")"
-        n=$(wc -l <"$CRASH_POINTS")
+        # (A request's last points may come after its reply -- attach's
+        # state write: the count is taken once it stops growing.)
+        n=-1
+        while [ "$n" != "$(wc -l <"$CRASH_POINTS")" ]; do
+                n=$(wc -l <"$CRASH_POINTS")
+                sleep 0.1
+        done
         # (Not in a $(...): CHECK keeps what it saw.)
         "$check" 0 >"$T/check.out" || fail "$verb without a kill: $(cat "$T/check.out")"
         state=$(cat "$T/check.out")

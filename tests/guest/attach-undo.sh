@@ -1,6 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Against real QEMU without a guest OS (firmware only):
+#  - a failed attach is undone at each step before QEMU's: tap create,
+#    bridge join, the getfd of the first and of the second fd (failed by
+#    kvmnetd's test hook); after each, no tap, QEMU holds the fds it held
+#    before, has no kvmnet netdev, and the error names the step;
 #  - a failed attach is undone at each QEMU step: the test's own monitor
 #    takes the id kvmnetd would use first for the netdev (netdev_add is
 #    refused: the fd names it passed must be closed), then for the device
@@ -42,6 +46,37 @@ truncate -s 1M "$T/u1.img" "$T/u2.img"
 guest_xml u1 pc >"$T/u1.xml"
 K guest-define "$T/u1.xml" >/dev/null && K guest-start u1 >/dev/null || fail "start u1"
 P=$(qemu_pid u1)
+
+# ---- the steps before QEMU's: tap create, bridge join, each getfd ----
+# Neither the kernel nor QEMU can be made to refuse these on demand, so
+# kvmnetd's test hook fails the step named in KVMNET_TEST_FAIL_STEP
+# (src/util/crashpoint.h) as a refusal would; the undo then runs against
+# the real tap, bridge and QEMU.  kvmnetd restarts with the hook set for
+# each (u1 keeps running; the restart re-attaches to it).
+M0=52:54:00:bb:00:10
+fail_at() { # STEP QUEUES
+        local step=$1 queues=$2 fd0 tun0
+        stop_daemon
+        KVMNET_TEST_FAIL_STEP=$step start_daemon --netns "$NS"
+        fd0=$(fds "$P") tun0=$(tun_fds "$P")
+        expect_error 1 "^error: attach-interface u1: $step: injected failure" \
+                K attach-interface u1 --bridge br0 --mac $M0 --queues "$queues"
+        [ "$(taps)" = 0 ] || fail "$step failed: a tap is left: $(ip -n "$NS" -br link)"
+        [ "$(fds "$P")" = "$fd0" ] || fail "$step failed: QEMU holds $(fds "$P") fds, not $fd0"
+        [ "$(tun_fds "$P")" = "$tun0" ] || fail "$step failed: QEMU holds $(tun_fds "$P") tun fds, not $tun0"
+        netdevs u1 >"$T/netdevs"
+        grep -q "kn-hostnet" "$T/netdevs" && fail "$step failed: a netdev is left: $(cat "$T/netdevs")"
+        listed u1 $M0 && fail "$step failed: the NIC is listed: $(K domiflist u1)"
+        pass "$step refused: no tap, QEMU's fds as before, no netdev, not listed, the error names the step"
+}
+fail_at "tap create" 1
+fail_at "bridge join" 1
+fail_at "getfd kn-net$(next_index u1)-tap0" 1
+fail_at "getfd kn-net$(next_index u1)-tap1" 2 # the first fd passed: closefd
+grep -q "guest u1: attaching .* rolled back: .*getfd kn-net.*-tap1: injected failure" "$T/daemon.log" ||
+        fail "the second getfd's failure: no roll-back logged"
+stop_daemon
+start_daemon --netns "$NS"
 
 # ---- netdev_add refused: the fds passed (two queues: two getfd) closed ----
 i=$(next_index u1)
