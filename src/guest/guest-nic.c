@@ -95,6 +95,7 @@ typedef struct kn_tap_job {
         uint8_t mac[6];
         int fds[KN_TAP_MAX_QUEUES];
         char tap[IFNAMSIZ];
+        bool created; /* the tap was made, so a failure after it deleted it */
         kn_error err; /* tap_in_netns()'s */
         /* when the worker took it, the tap existed, it was up on the bridge */
         int64_t t_start, t_created, t_ready;
@@ -247,13 +248,16 @@ static int tap_in_netns(void *data) {
         }
         j->t_created = kn_guest_now_us();
         if (r >= 0) {
+                j->created = true;
                 kn_tap_host_mac(j->mac, host_mac);
                 if ((r = kn_tap_set_mac(j->tap, host_mac, err)) < 0 ||
                     (r = kn_tap_set_mtu(j->tap, mtu, err)) < 0 ||
                     (r = kn_test_fail_step("bridge join", err)) < 0 ||
                     (r = kn_tap_set_bridge(j->tap, j->bridge, err)) < 0 ||
-                    (r = kn_tap_set_up(j->tap, true, err)) < 0)
+                    (r = kn_tap_set_up(j->tap, true, err)) < 0) {
                         kn_tap_close(j->fds, j->queues);
+                        kn_error_append_undone(err, 1);
+                }
         }
         if (r >= 0)
                 kn_crashpoint("tap %s on %s", j->tap, j->bridge);
@@ -326,6 +330,16 @@ static void undo_send(kn_gop *op, const char *cmd, const char *key, const char *
         json_object_put(a);
 }
 
+/* The steps a failed attach undid, the last done first, to the caller's
+ * result (the error reply's "undone"); takes v. */
+static void gop_set_undone(kn_gop *op, char **v, size_t n) {
+        if (!op->result)
+                return kn_strv_free(v, n);
+        kn_strv_free(op->result->undone, op->result->n_undone);
+        op->result->undone = v;
+        op->result->n_undone = n;
+}
+
 /* Undo everything attach did so far, in reverse, then fail with err. */
 static void attach_fail(kn_gop *op, int r, const kn_error *err) {
         op->r = r;
@@ -348,12 +362,7 @@ static void attach_fail(kn_gop *op, int r, const kn_error *err) {
         if (op->tapfds[0] >= 0)
                 kn_strv_pushf(&undone, &n_undone, "delete tap %s", n->tap);
         kn_error_append_undone(&op->err, n_undone);
-        if (op->result) {
-                kn_strv_free(op->result->undone, op->result->n_undone);
-                op->result->undone = undone;
-                op->result->n_undone = n_undone;
-        } else
-                kn_strv_free(undone, n_undone);
+        gop_set_undone(op, undone, n_undone);
         taps_close(op->reg, op->tapfds);
         kn_tap_close(op->vhostfds, KN_TAP_MAX_QUEUES);
         kn_qmp_reply none = {0};
@@ -649,6 +658,13 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
         kn_gnic *n = op->nic;
         kn_guest *g = n->guest;
         if (r < 0) {
+                /* A tap made and deleted again on the worker (bridge join
+                 * refused, say): its error says so already. */
+                char **undone = NULL;
+                size_t n_undone = 0;
+                if (j->created)
+                        kn_strv_pushf(&undone, &n_undone, "delete tap %s", j->tap);
+                gop_set_undone(op, undone, n_undone);
                 tap_job_free(j);
                 return attach_fail_early(op, r, err);
         }
@@ -666,7 +682,7 @@ static void attach_tap_done(void *data, int r, const kn_error *err) {
         const char *reason = NULL;
         r = kn_vhost_open(n->nic.queues, g->kvm, op->vhostfds, &reason, &e);
         if (r < 0)
-                return attach_fail_early(op, r, &e);
+                return attach_fail(op, r, &e); /* the tap goes */
         op->n_vhost = (unsigned) r;
         n->vhost = r > 0;
         if (!n->vhost)

@@ -54,12 +54,19 @@ P=$(qemu_pid u1)
 # the real tap, bridge and QEMU.  kvmnetd restarts with the hook set for
 # each (u1 keeps running; the restart re-attaches to it).
 M0=52:54:00:bb:00:10
-fail_at() { # STEP QUEUES
-        local step=$1 queues=$2 fd0 tun0
+# A refusal after the tap was made is exit 9, its error naming how many
+# steps were undone (the tap; the fds QEMU had by then).
+fail_at() { # STEP QUEUES UNDONE
+        local step=$1 queues=$2 undone=$3 fd0 tun0 code=9 tail
         stop_daemon
         KVMNET_TEST_FAIL_STEP=$step start_daemon --netns "$NS"
         fd0=$(fds "$P") tun0=$(tun_fds "$P")
-        expect_error 1 "^error: attach-interface u1: $step: injected failure" \
+        case $undone in
+        0) code=1 tail='$' ;;
+        1) tail='; the step done was undone$' ;;
+        *) tail="; the $undone steps done were undone\$" ;;
+        esac
+        expect_error $code "^error: attach-interface u1: $step: injected failure.*$tail" \
                 K attach-interface u1 --bridge br0 --mac $M0 --queues "$queues"
         [ "$(taps)" = 0 ] || fail "$step failed: a tap is left: $(ip -n "$NS" -br link)"
         [ "$(fds "$P")" = "$fd0" ] || fail "$step failed: QEMU holds $(fds "$P") fds, not $fd0"
@@ -69,10 +76,10 @@ fail_at() { # STEP QUEUES
         listed u1 $M0 && fail "$step failed: the NIC is listed: $(K domiflist u1)"
         pass "$step refused: no tap, QEMU's fds as before, no netdev, not listed, the error names the step"
 }
-fail_at "tap create" 1
-fail_at "bridge join" 1
-fail_at "getfd kn-net$(next_index u1)-tap0" 1
-fail_at "getfd kn-net$(next_index u1)-tap1" 2 # the first fd passed: closefd
+fail_at "tap create" 1 0
+fail_at "bridge join" 1 1
+fail_at "getfd kn-net$(next_index u1)-tap0" 1 1
+fail_at "getfd kn-net$(next_index u1)-tap1" 2 2 # the first fd passed: closefd
 grep -q "guest u1: attaching .* rolled back: .*getfd kn-net.*-tap1: injected failure" "$T/daemon.log" ||
         fail "the second getfd's failure: no roll-back logged"
 stop_daemon
