@@ -30,6 +30,7 @@
 #define KN_OBJECT_NAME_MAX 64
 
 int kn_ifname_validate(const char *name, const char *what, kn_error *err);
+int kn_object_name_validate(const char *name, const char *what, kn_error *err);
 /* A network namespace's name as `ip netns add` takes it (any bytes but
  * '/', not "." or "..", at most NAME_MAX): a file of /run/netns. */
 int kn_netns_name_validate(const char *name, kn_error *err);
@@ -39,4 +40,3 @@ int kn_netns_name_validate(const char *name, kn_error *err);
  * long).  out holds KN_NAME_SHOWN_MAX bytes. */
 #define KN_NAME_SHOWN_MAX (64 * 4 + 8)
 void kn_name_shown(const char *name, char *out, size_t size);
-int kn_object_name_validate(const char *name, const char *what, kn_error *err);

@@ -182,9 +182,9 @@ int cli_put_seconds(const cli_cmd *cmd, const char *flag, const char *key, json_
 /* --timeout SECONDS (at most an hour) into args' "timeout_ms", the
  * protocol's unit. */
 int cli_put_timeout(const cli_cmd *cmd, json_object *args);
-/* The help of --timeout on the verbs that may wait for a DHCP lease. */
 /* --verbose of a change whose failure lists what it undid. */
 #define CLI_VERBOSE_UNDONE_HELP "on failure, also print each step undone (the last done first)"
+/* The help of --timeout on the verbs that may wait for a DHCP lease. */
 #define CLI_DHCP_TIMEOUT_HELP                                                                      \
         "seconds to wait for a DHCP lease, decimals allowed (default 10; exit 8 when none came)"
 /* The value given with a flag that takes one, or NULL. */

@@ -117,8 +117,8 @@ static void session_start(cli_conn *c) {
         queue_line(c, hello);
 }
 
-/* open_socket()'s failure as an exit code: the socket's mode refusing us
- * is a refusal, anything else a failure to connect. */
+/* A failure to connect as an exit code: refused (by the socket's mode or
+ * by the daemon's access check) or unreachable. */
 static int open_exit(int r) {
         return r == -EACCES || r == -EPERM ? KN_EXIT_REFUSED : KN_EXIT_CONNECT;
 }
@@ -174,9 +174,7 @@ static int hello_read(cli_conn *c) {
         c->replay_n = 0;
         if (e.code != 0) {
                 cli_error("%s", e.message);
-                /* The daemon's access refusal is a refusal, as on the socket. */
-                return cli_exit_for_errno(e.code) == KN_EXIT_REFUSED ? KN_EXIT_REFUSED
-                                                                     : KN_EXIT_CONNECT;
+                return open_exit(-e.code);
         }
         json_object *result, *o;
         if (json_object_object_get_ex(reply, "result", &result) &&

@@ -196,6 +196,31 @@ typedef struct kn_gop {
         kn_loop_watch *timer;
 } kn_gop;
 
+/* ---- guest-nic-tap.c: the tap step of an attach ----
+ * Its job owns copies of what it needs, for it may run on another thread. */
+typedef struct kn_tap_job {
+        kn_gop *op; /* NULL: the attach went away while queued */
+        char *netns, *bridge, *target;
+        unsigned queues;
+        uint8_t mac[6];
+        int fds[KN_TAP_MAX_QUEUES];
+        char tap[IFNAMSIZ];
+        bool created; /* the tap was made, so a failure after it deleted it */
+        kn_error err; /* tap_in_netns()'s */
+        /* when the worker took it, the tap existed, it was up on the bridge */
+        int64_t t_start, t_created, t_ready;
+} kn_tap_job;
+
+typedef void (*kn_tap_done_fn)(void *job, int r, const kn_error *err);
+/* Queue op's tap step on the registry's runner (inline without one);
+ * done(job) on the loop thread: the tap made, on its bridge and up, or r < 0
+ * with the tap gone.  kn_gnic_tap_job_free() the job (closes its fds). */
+int kn_gnic_tap_queue(kn_gop *op, kn_tap_done_fn done, kn_error *err);
+void kn_gnic_tap_job_free(kn_tap_job *j);
+/* Close our fds of a tap (deleting it) in the runner's order; fds become
+ * -1. */
+void kn_gnic_taps_close(kn_guest_registry *reg, int fds[KN_TAP_MAX_QUEUES]);
+
 int64_t kn_guest_now_us(void);
 kn_gnic *kn_guest_nic_by_mac(kn_guest *g, const uint8_t mac[6]);
 /* kn_gnic_free() and record on disk that the NIC is gone. */
