@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "mkdir.h"
 
 static inline char *test_read_file(const char *path) {
         FILE *f = fopen(path, "re");
@@ -36,6 +37,21 @@ static inline void test_write_file(const char *path, const char *data) {
                 fprintf(stderr, "%s: %m\n", path);
                 abort();
         }
+}
+
+/* Write ROOT/REL, making its parent directories first. */
+static inline void test_put(const char *root, const char *rel, const char *data) {
+        char *path = kn_xasprintf("%s/%s", root, rel);
+        char *dir = kn_xstrdup(path);
+        *strrchr(dir, '/') = '\0';
+        int r = kn_mkdir_p(dir, 0755);
+        if (r < 0) {
+                fprintf(stderr, "mkdir -p %s: %s\n", dir, strerror(-r));
+                abort();
+        }
+        test_write_file(path, data);
+        free(dir);
+        free(path);
 }
 
 /* A fresh directory under $TMPDIR (or /tmp). */

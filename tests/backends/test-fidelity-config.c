@@ -29,12 +29,6 @@ static unsigned failures;
                 }                                                                                  \
         } while (0)
 
-static void put(const char *root, const char *rel, const char *text) {
-        _cleanup_free_ char *path = kn_xasprintf("%s/%s", root, rel);
-        test_run("mkdir -p \"$(dirname '%s')\"", path);
-        test_write_file(path, text);
-}
-
 static kn_config *open_root(const char *root, const char *backend) {
         kn_config *c = NULL;
         kn_error err = {0};
@@ -73,10 +67,11 @@ static bool has_warning(char **w, size_t n, const char *needle) {
 
 static void ifcfg_hwaddr(void) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/sysconfig/network-scripts/ifcfg-eth0",
-            "DEVICE=eth0\nHWADDR=52:54:00:00:00:0a\nBOOTPROTO=dhcp\nONBOOT=yes\n");
-        put(root, "etc/sysconfig/network-scripts/ifcfg-eth0-new",
-            "DEVICE=eth0\nHWADDR=52:54:00:00:00:0B\nBOOTPROTO=none\nIPADDR=10.0.0.2\nPREFIX=24\n");
+        test_put(root, "etc/sysconfig/network-scripts/ifcfg-eth0",
+                 "DEVICE=eth0\nHWADDR=52:54:00:00:00:0a\nBOOTPROTO=dhcp\nONBOOT=yes\n");
+        test_put(root, "etc/sysconfig/network-scripts/ifcfg-eth0-new",
+                 "DEVICE=eth0\nHWADDR=52:54:00:00:00:0B\nBOOTPROTO=none\n"
+                 "IPADDR=10.0.0.2\nPREFIX=24\n");
         /* no device to tell them apart by: both claim eth0 */
         kn_config *c = open_root(root, "ifcfg");
         CHECK(kn_config_lookup(c, "eth0", NULL) == NULL, "listed without a device MAC");
@@ -84,7 +79,7 @@ static void ifcfg_hwaddr(void) {
         kn_config_free(c);
 
         /* the device has the second file's MAC: that file is eth0's */
-        put(root, "sys/class/net/eth0/address", "52:54:00:00:00:0b\n");
+        test_put(root, "sys/class/net/eth0/address", "52:54:00:00:00:0b\n");
         c = open_root(root, "ifcfg");
         const kn_iface *top, *i = kn_config_lookup(c, "eth0", &top);
         CHECK(i != NULL, "eth0 not listed");
@@ -116,11 +111,11 @@ static void ifcfg_hwaddr(void) {
 
 static void name_by_device_mac(void) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "auto br0\niface br0 inet dhcp\n    bridge_ports eth1\n"
-            "iface eth2 inet manual\n    hwaddress 52:54:00:00:00:02\n");
-        put(root, "sys/class/net/eth1/address", "52:54:00:ab:cd:01\n");
-        put(root, "sys/class/net/eth2/address", "52:54:00:ab:cd:02\n");
+        test_put(root, "etc/network/interfaces",
+                 "auto br0\niface br0 inet dhcp\n    bridge_ports eth1\n"
+                 "iface eth2 inet manual\n    hwaddress 52:54:00:00:00:02\n");
+        test_put(root, "sys/class/net/eth1/address", "52:54:00:ab:cd:01\n");
+        test_put(root, "sys/class/net/eth2/address", "52:54:00:ab:cd:02\n");
         kn_config *c = open_root(root, "ifupdown");
         _cleanup_free_ const char **names = NULL;
         /* a port's own device MAC, given in capitals */
@@ -222,7 +217,7 @@ static void readers_refuse(void) {
         };
         for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
                 _cleanup_free_ char *root = test_tmpdir();
-                put(root, cases[k].rel, cases[k].text);
+                test_put(root, cases[k].rel, cases[k].text);
                 kn_config *c = open_root(root, cases[k].backend);
                 const kn_diag *d = kn_config_lookup_diag(c, cases[k].name);
                 CHECK(!kn_config_lookup(c, cases[k].name, NULL) && d &&

@@ -84,11 +84,6 @@ static char *random_config(void) {
         return kn_strbuf_steal(&b);
 }
 
-static void put(const char *root, const char *rel, const char *text) {
-        _cleanup_free_ char *p = kn_xasprintf("%s/%s", root, rel);
-        test_write_file(p, text);
-}
-
 /* Every file under DIR (sorted by name), with its contents. */
 static void collect(kn_strbuf *out, const char *dir) {
         struct dirent **ents;
@@ -251,7 +246,7 @@ int main(int argc, char **argv) {
         for (unsigned it = 0; it < iterations && failures < 5; it++) {
                 /* one configuration, redefined in place */
                 _cleanup_free_ char *a = random_config();
-                put(root, "etc/network/interfaces", a);
+                test_put(root, "etc/network/interfaces", a);
                 clear_dir(ifd);
                 kn_backend *b = open_backend(root);
                 kn_iface_list models = {0};
@@ -265,11 +260,11 @@ int main(int argc, char **argv) {
                         kn_xasprintf("%ssource /etc/network/interfaces.d/*\n%s", m,
                                      rnd(2) ? "iface lo inet loopback\n" : "");
                 clear_dir(ifd);
-                put(root, "etc/network/interfaces", main_file);
-                put(root, "etc/network/interfaces.d/x", d);
+                test_put(root, "etc/network/interfaces", main_file);
+                test_put(root, "etc/network/interfaces.d/x", d);
                 if (rnd(2))
-                        put(root, "etc/network/interfaces.d/eth1",
-                            "iface eth1 inet dhcp\n    up true\n");
+                        test_put(root, "etc/network/interfaces.d/eth1",
+                                 "iface eth1 inet dhcp\n    up true\n");
                 define_foreign(root, &models);
                 kn_iface_list_done(&models);
         }

@@ -23,14 +23,6 @@
 
 /* --- helpers ---------------------------------------------------------- */
 
-static void put(const char *root, const char *rel, const char *text) {
-        _cleanup_free_ char *path = kn_xasprintf("%s/%s", root, rel);
-        _cleanup_free_ char *dir = kn_xstrdup(path);
-        *strrchr(dir, '/') = '\0';
-        assert_int_equal(test_run("mkdir -p '%s'", dir), 0);
-        test_write_file(path, text);
-}
-
 /* The file's contents, or NULL if it doesn't exist. */
 static char *get(const char *root, const char *rel) {
         _cleanup_free_ char *path = kn_xasprintf("%s/%s", root, rel);
@@ -141,15 +133,15 @@ static const char *const debian_main = "# interfaces(5) file used by ifup(8) and
 
 static void lookup_mac(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "auto br0\n"
-            "iface br0 inet dhcp\n"
-            "    bridge_ports eth0\n"
-            "iface eth0 inet manual\n"
-            "    hwaddress ether 52:54:00:AB:cD:0f\n"
-            "auto eth1\n"
-            "iface eth1 inet dhcp\n"
-            "    hwaddress 52:54:00:00:00:0A\n");
+        test_put(root, "etc/network/interfaces",
+                 "auto br0\n"
+                 "iface br0 inet dhcp\n"
+                 "    bridge_ports eth0\n"
+                 "iface eth0 inet manual\n"
+                 "    hwaddress ether 52:54:00:AB:cD:0f\n"
+                 "auto eth1\n"
+                 "iface eth1 inet dhcp\n"
+                 "    hwaddress 52:54:00:00:00:0A\n");
         kn_config *c = open_root(root);
         assert_no_diags(c);
         const char *queries[] = {"52:54:00:ab:cd:0f", "52:54:00:AB:CD:0F", "52:54:00:Ab:Cd:0F"};
@@ -199,7 +191,7 @@ static const char *const preserved_before = "# hand-written\n"
 
 static void unknown_preserved(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces", preserved_before);
+        test_put(root, "etc/network/interfaces", preserved_before);
         kn_config *c = open_root(root);
         assert_no_diags(c);
 
@@ -263,14 +255,14 @@ static void unknown_preserved(void **state) {
 static void multiple_addresses(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
         /* both forms: several address lines, several stanzas */
-        put(root, "etc/network/interfaces",
-            "iface eth0 inet static\n"
-            "    address 10.0.0.1/24\n"
-            "    address 10.0.1.1/24\n"
-            "    up true\n"
-            "iface eth0 inet static\n"
-            "    address 10.0.2.1\n"
-            "    netmask 255.255.255.128\n");
+        test_put(root, "etc/network/interfaces",
+                 "iface eth0 inet static\n"
+                 "    address 10.0.0.1/24\n"
+                 "    address 10.0.1.1/24\n"
+                 "    up true\n"
+                 "iface eth0 inet static\n"
+                 "    address 10.0.2.1\n"
+                 "    netmask 255.255.255.128\n");
         kn_config *c = open_root(root);
         assert_no_diags(c);
         const kn_iface *top, *i = kn_config_lookup(c, "eth0", &top);
@@ -297,18 +289,18 @@ static void multiple_addresses(void **state) {
 
 static void unparsable_file(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces", debian_main);
-        put(root, "etc/network/interfaces.d/a", "auto eth1\niface eth1 inet dhcp\n");
-        put(root, "etc/network/interfaces.d/b",
-            "# an option before any stanza\n"
-            "mtu 1500\n"
-            "iface eth2 inet dhcp\n");
-        put(root, "etc/network/interfaces.d/c",
-            "auto eth3\n"
-            "\n"
-            "iface eth3 inet dhcpv4\n");
-        put(root, "etc/network/interfaces.d/d",
-            "iface eth4 inet6 static\n    address fd00::4/64\n");
+        test_put(root, "etc/network/interfaces", debian_main);
+        test_put(root, "etc/network/interfaces.d/a", "auto eth1\niface eth1 inet dhcp\n");
+        test_put(root, "etc/network/interfaces.d/b",
+                 "# an option before any stanza\n"
+                 "mtu 1500\n"
+                 "iface eth2 inet dhcp\n");
+        test_put(root, "etc/network/interfaces.d/c",
+                 "auto eth3\n"
+                 "\n"
+                 "iface eth3 inet dhcpv4\n");
+        test_put(root, "etc/network/interfaces.d/d",
+                 "iface eth4 inet6 static\n    address fd00::4/64\n");
         _cleanup_free_ char *before = snapshot(root);
         kn_config *c = open_root(root);
 
@@ -345,32 +337,32 @@ static void unparsable_file(void **state) {
 
 static void duplicated_stanza(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "source /etc/network/interfaces.d/*\n"
-            "\n"
-            "auto eth0\n"
-            "iface eth0 inet dhcp\n"
-            "\n"
-            "iface eth1 inet static\n"
-            "    address 10.1.0.1/24\n"
-            "iface eth1 inet static\n"
-            "    address 10.1.0.1/16\n"
-            "\n"
-            "iface eth2 inet static\n"
-            "    address 10.2.0.1/24\n"
-            "    mtu 1500\n"
-            "iface eth2 inet6 static\n"
-            "    address fd00::2/64\n"
-            "    mtu 9000\n"
-            "\n"
-            "iface eth3 inet dhcp\n"
-            "iface eth3 inet static\n"
-            "    address 10.3.0.1/24\n"
-            "    mtu 1500\n"
-            "iface eth3 inet6 static\n"
-            "    address fd00::3/64\n"
-            "    mtu 1500\n");
-        put(root, "etc/network/interfaces.d/eth0", "iface eth0 inet dhcp\n    up true\n");
+        test_put(root, "etc/network/interfaces",
+                 "source /etc/network/interfaces.d/*\n"
+                 "\n"
+                 "auto eth0\n"
+                 "iface eth0 inet dhcp\n"
+                 "\n"
+                 "iface eth1 inet static\n"
+                 "    address 10.1.0.1/24\n"
+                 "iface eth1 inet static\n"
+                 "    address 10.1.0.1/16\n"
+                 "\n"
+                 "iface eth2 inet static\n"
+                 "    address 10.2.0.1/24\n"
+                 "    mtu 1500\n"
+                 "iface eth2 inet6 static\n"
+                 "    address fd00::2/64\n"
+                 "    mtu 9000\n"
+                 "\n"
+                 "iface eth3 inet dhcp\n"
+                 "iface eth3 inet static\n"
+                 "    address 10.3.0.1/24\n"
+                 "    mtu 1500\n"
+                 "iface eth3 inet6 static\n"
+                 "    address fd00::3/64\n"
+                 "    mtu 1500\n");
+        test_put(root, "etc/network/interfaces.d/eth0", "iface eth0 inet dhcp\n    up true\n");
         kn_config *c = open_root(root);
         _cleanup_free_ char *main_file = kn_xasprintf("%s/etc/network/interfaces", root);
 
@@ -417,18 +409,18 @@ static void duplicated_stanza(void **state) {
 
 static void vlan_missing_parent(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "auto vlan10\n"
-            "iface vlan10 inet static\n"
-            "    address 10.10.0.1/24\n"
-            "\n"
-            "iface br0 inet manual\n"
-            "    bridge_ports vlan20\n"
-            "\n"
-            "iface vlan30 inet manual\n"
-            "    vlan-raw-device eth0\n"
-            "\n"
-            "iface eth0.40 inet manual\n");
+        test_put(root, "etc/network/interfaces",
+                 "auto vlan10\n"
+                 "iface vlan10 inet static\n"
+                 "    address 10.10.0.1/24\n"
+                 "\n"
+                 "iface br0 inet manual\n"
+                 "    bridge_ports vlan20\n"
+                 "\n"
+                 "iface vlan30 inet manual\n"
+                 "    vlan-raw-device eth0\n"
+                 "\n"
+                 "iface eth0.40 inet manual\n");
         kn_config *c = open_root(root);
         _cleanup_free_ char *main_file = kn_xasprintf("%s/etc/network/interfaces", root);
         const kn_diag *d = kn_config_lookup_diag(c, "vlan10");
@@ -476,18 +468,19 @@ static void vlan_missing_parent(void **state) {
 
 static void sources_followed(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "source interfaces.d/*.cfg\n"
-            "source-directory /etc/network/more.d\n"
-            "source /etc/network/missing/*\n"
-            "auto lo\n"
-            "iface lo inet loopback\n");
-        put(root, "etc/network/interfaces.d/a.cfg", "iface eth1 inet dhcp\nsource nested/x\n");
-        put(root, "etc/network/interfaces.d/b.txt", "iface eth2 inet dhcp\n");
-        put(root, "etc/network/interfaces.d/nested/x", "iface eth5 inet dhcp\nsource ../a.cfg\n");
-        put(root, "etc/network/more.d/eth3", "iface eth3 inet dhcp\n");
-        put(root, "etc/network/more.d/eth4.cfg", "iface eth4 inet dhcp\n");
-        put(root, "etc/network/more.d/.eth6", "iface eth6 inet dhcp\n");
+        test_put(root, "etc/network/interfaces",
+                 "source interfaces.d/*.cfg\n"
+                 "source-directory /etc/network/more.d\n"
+                 "source /etc/network/missing/*\n"
+                 "auto lo\n"
+                 "iface lo inet loopback\n");
+        test_put(root, "etc/network/interfaces.d/a.cfg", "iface eth1 inet dhcp\nsource nested/x\n");
+        test_put(root, "etc/network/interfaces.d/b.txt", "iface eth2 inet dhcp\n");
+        test_put(root, "etc/network/interfaces.d/nested/x",
+                 "iface eth5 inet dhcp\nsource ../a.cfg\n");
+        test_put(root, "etc/network/more.d/eth3", "iface eth3 inet dhcp\n");
+        test_put(root, "etc/network/more.d/eth4.cfg", "iface eth4 inet dhcp\n");
+        test_put(root, "etc/network/more.d/.eth6", "iface eth6 inet dhcp\n");
         /* absolute symlinks resolve inside the root */
         assert_int_equal(test_run("ln -s /etc/network/more.d/eth3 '%s/etc/network/interfaces.d/"
                                   "z.cfg' && mkdir -p '%s/etc/network/escape.d'",
@@ -528,8 +521,8 @@ static void sources_followed(void **state) {
 
         /* with source-directory interfaces.d it goes there, if the name is
          * one run-parts would pick */
-        put(root, "etc/network/interfaces",
-            "source-directory interfaces.d\nauto lo\niface lo inet loopback\n");
+        test_put(root, "etc/network/interfaces",
+                 "source-directory interfaces.d\nauto lo\niface lo inet loopback\n");
         c = open_root(root);
         define_ok(c, "<interface type='ethernet' name='eth8'><start mode='onboot'/></interface>");
         assert_file(root, "etc/network/interfaces.d/eth8", "auto eth8\niface eth8 inet manual\n");
@@ -548,22 +541,22 @@ static void sources_followed(void **state) {
 
 static void nic_into_bridge(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "source /etc/network/interfaces.d/*\n"
-            "\n"
-            "auto lo\n"
-            "iface lo inet loopback\n"
-            "\n"
-            "# uplink\n"
-            "auto eth0 eth1\n"
-            "iface eth0 inet dhcp\n"
-            "    dns-search example.org\n"
-            "\n"
-            "iface eth0 inet6 static\n"
-            "    address 2001:db8::5/64\n"
-            "    accept_ra 0\n"
-            "\n"
-            "iface eth1 inet manual\n");
+        test_put(root, "etc/network/interfaces",
+                 "source /etc/network/interfaces.d/*\n"
+                 "\n"
+                 "auto lo\n"
+                 "iface lo inet loopback\n"
+                 "\n"
+                 "# uplink\n"
+                 "auto eth0 eth1\n"
+                 "iface eth0 inet dhcp\n"
+                 "    dns-search example.org\n"
+                 "\n"
+                 "iface eth0 inet6 static\n"
+                 "    address 2001:db8::5/64\n"
+                 "    accept_ra 0\n"
+                 "\n"
+                 "iface eth1 inet manual\n");
         kn_config *c = open_root(root);
         define_ok(c, "<interface type='bridge' name='br0'>\n"
                      "  <start mode='onboot'/>\n"
@@ -627,18 +620,18 @@ static void nic_into_bridge(void **state) {
 
 static void undefine_mentions(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "auto lo bond0 eth9\n"
-            "allow-hotplug eth1\n"
-            "allow-bond0 eth2\n"
-            "iface bond0 inet dhcp\n"
-            "    bond-slaves none\n"
-            "    bond-mode 1\n"
-            "iface eth1 inet manual\n"
-            "    bond-master bond0\n"
-            "iface eth2 inet manual\n"
-            "    bond-master bond0\n"
-            "iface eth9 inet dhcp\n");
+        test_put(root, "etc/network/interfaces",
+                 "auto lo bond0 eth9\n"
+                 "allow-hotplug eth1\n"
+                 "allow-bond0 eth2\n"
+                 "iface bond0 inet dhcp\n"
+                 "    bond-slaves none\n"
+                 "    bond-mode 1\n"
+                 "iface eth1 inet manual\n"
+                 "    bond-master bond0\n"
+                 "iface eth2 inet manual\n"
+                 "    bond-master bond0\n"
+                 "iface eth9 inet dhcp\n");
         kn_config *c = open_root(root);
         assert_no_diags(c);
         const kn_iface *top, *b = kn_config_lookup(c, "bond0", &top);
@@ -655,11 +648,11 @@ static void undefine_mentions(void **state) {
 
 static void bond_master_dangling(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "allow-hotplug eth1\n"
-            "iface eth1 inet manual\n"
-            "    bond-master bond0\n"
-            "    bond-give-a-chance 10\n");
+        test_put(root, "etc/network/interfaces",
+                 "allow-hotplug eth1\n"
+                 "iface eth1 inet manual\n"
+                 "    bond-master bond0\n"
+                 "    bond-give-a-chance 10\n");
         kn_config *c = open_root(root);
         const kn_diag *d = kn_config_lookup_diag(c, "eth1");
         assert_non_null(d);
@@ -697,8 +690,8 @@ static void bond_master_dangling(void **state) {
 
 static void bad_input_untouched(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces", debian_main);
-        put(root, "etc/network/interfaces.d/eth0", "auto eth0\niface eth0 inet dhcp\n");
+        test_put(root, "etc/network/interfaces", debian_main);
+        test_put(root, "etc/network/interfaces.d/eth0", "auto eth0\niface eth0 inet dhcp\n");
         _cleanup_free_ char *before = snapshot(root);
         kn_config *c = open_root(root);
         /* an ethernet ifupdown would read as a vlan */
@@ -715,9 +708,9 @@ static void bad_input_untouched(void **state) {
         assert_same_tree(before, root);
 
         /* someone else changed the file since it was read: no clobbering */
-        put(root, "etc/network/interfaces.d/eth0",
-            "auto eth0\niface eth0 inet static\n"
-            "    address 10.0.0.1/8\n");
+        test_put(root, "etc/network/interfaces.d/eth0",
+                 "auto eth0\niface eth0 inet static\n"
+                 "    address 10.0.0.1/8\n");
         define_fails(c, "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>",
                      "changed since it was read", NULL);
         assert_file(root, "etc/network/interfaces.d/eth0",
@@ -785,12 +778,12 @@ static double ctime_of(const char *root, const char *rel) {
 
 static void readonly_root(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
-        put(root, "etc/network/interfaces",
-            "source /etc/network/interfaces.d/*\n"
-            "auto eth0\n"
-            "iface eth0 inet dhcp\n"
-            "    up true\n");
-        put(root, "etc/network/interfaces.d/eth1", "iface eth1 inet dhcp\n");
+        test_put(root, "etc/network/interfaces",
+                 "source /etc/network/interfaces.d/*\n"
+                 "auto eth0\n"
+                 "iface eth0 inet dhcp\n"
+                 "    up true\n");
+        test_put(root, "etc/network/interfaces.d/eth1", "iface eth1 inet dhcp\n");
         _cleanup_free_ char *before = snapshot(root);
 
         /* everything read-only */
@@ -833,7 +826,7 @@ static double cpu(void) {
 static void scale(void **state) {
         _cleanup_free_ char *root = test_tmpdir();
         enum { N = 10000 };
-        put(root, "etc/network/interfaces", debian_main);
+        test_put(root, "etc/network/interfaces", debian_main);
         char text[512];
         for (int i = 0; i < N; i++) {
                 char rel[64];
@@ -848,7 +841,7 @@ static void scale(void **state) {
                          "iface eth%d.%d inet manual\n",
                          i, i, i / 256, i % 256, i / 4000, i % 4000 + 1, i / 4000, i % 4000 + 1);
                 if (i == 0)
-                        put(root, rel, text);
+                        test_put(root, rel, text);
                 else {
                         _cleanup_free_ char *p = kn_xasprintf("%s/%s", root, rel);
                         test_write_file(p, text);
